@@ -24,7 +24,9 @@ export function benchOptions<K extends string>(name: string, spec: Readonly<Reco
     allowPositionals: false,
   });
   if (values['help'] === true) {
-    console.log(`Usage: npm run ${name} -- [flags]\n\n${keys.map((k) => `  --${k} <n>`.padEnd(22) + `${spec[k].description} (${spec[k].env}, default ${spec[k].default})`).join('\n')}`);
+    console.log(
+      `Usage: npm run ${name} -- [flags]\n\n${keys.map((k) => `  --${k} <n>`.padEnd(22) + `${spec[k].description} (${spec[k].env}, default ${spec[k].default})`).join('\n')}`,
+    );
     process.exit(0);
   }
   const out = {} as Record<K, number>;

@@ -25,7 +25,11 @@ import { BENCH_KEY, benchDay } from './http-target.js';
 const { values } = parseArgs({ options: { before: { type: 'string' } }, strict: false, allowPositionals: true });
 const before = typeof values['before'] === 'string' ? resolve(values['before']) : undefined;
 const numeric = process.argv.slice(2).filter((arg, i, all) => arg !== '--before' && all[i - 1] !== '--before' && !arg.startsWith('--before='));
-const { boards: BOARDS, bookings: BOOKINGS, runs: RUNS } = benchOptions(
+const {
+  boards: BOARDS,
+  bookings: BOOKINGS,
+  runs: RUNS,
+} = benchOptions(
   'bench:boards',
   {
     boards: { env: 'BENCH_BOARDS', default: 800, description: 'display boards open on the booked doctor' },
@@ -80,15 +84,18 @@ interface BoardStream {
 async function openBoard(port: number, day: string): Promise<BoardStream> {
   return new Promise((done, fail) => {
     const board: { frames: number; request?: ClientRequest } = { frames: 0 };
-    const req = request({ host: '127.0.0.1', port, path: `/display/${DOCTOR}/events?date=${day}`, agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return fail(new Error(`board refused: ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const before = board.frames;
-        board.frames += chunk.split('event: board\n').length - 1;
-        if (before === 0 && board.frames > 0) done(board as BoardStream);
-      });
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: `/display/${DOCTOR}/events?date=${day}`, agent: false, headers: { accept: 'text/event-stream' } },
+      (res) => {
+        if (res.statusCode !== 200) return fail(new Error(`board refused: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const before = board.frames;
+          board.frames += chunk.split('event: board\n').length - 1;
+          if (before === 0 && board.frames > 0) done(board as BoardStream);
+        });
+      },
+    );
     board.request = req;
     req.on('error', (error) => (board.frames === 0 ? fail(error) : undefined));
     req.end();
@@ -106,7 +113,11 @@ async function book(port: number, n: number, day: string): Promise<void> {
 }
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const median = (values: readonly number[]): number => quantile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: readonly number[]): number =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 async function measure(root: string, boards: number): Promise<Sample> {
   const target = await start(root);
@@ -130,7 +141,12 @@ async function measure(root: string, boards: number): Promise<Sample> {
     const cpu = (processCpuMs(target.child.pid!, TICKS) ?? 0) - cpuBefore;
     const frames = streams.reduce((sum, s) => sum + s.frames, 0) - framesBefore;
     latencies.sort((a, b) => a - b);
-    return { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), cpuMsPerBooking: cpu / BOOKINGS, framesPerBoard: boards === 0 ? 0 : frames / boards };
+    return {
+      p50: quantile(latencies, 0.5),
+      p90: quantile(latencies, 0.9),
+      cpuMsPerBooking: cpu / BOOKINGS,
+      framesPerBoard: boards === 0 ? 0 : frames / boards,
+    };
   } finally {
     for (const stream of streams) stream.request.destroy();
     await stop(target);

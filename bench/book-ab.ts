@@ -89,7 +89,9 @@ async function measure(root: string): Promise<BenchReport> {
 }
 
 const results: BenchReport[][] = [[], []];
-console.log(`opd-scheduler book A/B — Node ${process.version}, ${pairs} pairs of processes, mixed day of ${doctors} doctors, one category on 1,000 doctors × ${days} days`);
+console.log(
+  `opd-scheduler book A/B — Node ${process.version}, ${pairs} pairs of processes, mixed day of ${doctors} doctors, one category on 1,000 doctors × ${days} days`,
+);
 for (let p = 0; p < pairs; p++) {
   for (const k of p % 2 === 0 ? [0, 1] : [1, 0]) {
     const report = await measure(trees[k]!.root);

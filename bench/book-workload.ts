@@ -69,7 +69,13 @@ export async function bookAll(book: (request: WorkloadRequest) => Promise<unknow
  * `rounds` rounds of the loop on one day: a booking for each doctor in turn per round, each
  * awaited. `n` numbers the first patient; returns the number after the last.
  */
-export async function bookRounds(book: (request: WorkloadRequest) => Promise<unknown>, doctors: number, date: string, rounds: number, n: number): Promise<number> {
+export async function bookRounds(
+  book: (request: WorkloadRequest) => Promise<unknown>,
+  doctors: number,
+  date: string,
+  rounds: number,
+  n: number,
+): Promise<number> {
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < doctors; i++) {
       await book({ doctorId: `d${i}`, category: CATEGORIES[n % CATEGORIES.length]!, patient: { id: `p${n}`, name: `Patient ${n}` }, date });

@@ -103,7 +103,14 @@ async function bare(doctors: number, days: number): Promise<Booker> {
       const slot = day.slots.find((s) => s.used < s.capacity);
       if (slot === undefined) throw new Error('full');
       slot.used++;
-      const token = { id: `${r.doctorId}~${r.date}~${day.tokens.length + 1}`, slotId: slot.id, category: r.category, patient: r.patient, status: 'BOOKED', at: Date.now() };
+      const token = {
+        id: `${r.doctorId}~${r.date}~${day.tokens.length + 1}`,
+        slotId: slot.id,
+        category: r.category,
+        patient: r.patient,
+        status: 'BOOKED',
+        at: Date.now(),
+      };
       day.tokens.push(token);
       events.push({ type: 'token:booked', tokenId: token.id, slotId: slot.id, at: token.at });
       count++;
@@ -188,7 +195,8 @@ for (let r = 0; r < runs; r++) {
 }
 
 const counts = rounds[0]!.mixed.counts;
-if (rounds.some((r) => JSON.stringify(r.mixed.counts) !== JSON.stringify(counts))) throw new Error('the mixed day differed between runs: it must be deterministic');
+if (rounds.some((r) => JSON.stringify(r.mixed.counts) !== JSON.stringify(counts)))
+  throw new Error('the mixed day differed between runs: it must be deterministic');
 console.log(
   `mixed day: ${doctors} doctors of the simulation's hospital (seed ${seed}), ${counts.requests.toLocaleString('en-US')} requests, ` +
     `${counts.operations.toLocaleString('en-US')} calls; ${counts.booked.toLocaleString('en-US')} booked (${counts.elastic} in elastic places), ` +
@@ -250,4 +258,14 @@ console.table([
 ]);
 if (history !== undefined) console.log(`replay: ${Math.round(1e9 / summary.replayNsPerEvent).toLocaleString('en-US')} recorded events a second`);
 console.log('× bare: median of the per-run ratios. To catch a regression, compare with a checkout of main: npm run bench:ab -- --before <checkout>.');
-if (json) console.log(JSON.stringify({ doctors, seed, days, counts, summary, rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })) }));
+if (json)
+  console.log(
+    JSON.stringify({
+      doctors,
+      seed,
+      days,
+      counts,
+      summary,
+      rounds: rounds.map(({ mixed: m, ...rest }) => ({ ...rest, mixed: { nsPerOperation: m.nsPerOperation, cpuNsPerOperation: m.cpuNsPerOperation } })),
+    }),
+  );

@@ -55,14 +55,24 @@ const ROOT = join(import.meta.dirname, '..');
 
 /** Runs this file in a process of its own in `--measure` mode and reads the figures it prints. */
 function child(args: readonly string[], env: Record<string, string> = {}): Measure {
-  const out = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', HERE, '--measure', ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: ROOT, env: { ...process.env, ...env } });
+  const out = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', HERE, '--measure', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
   if (out.status !== 0) throw new Error(`bench:budgets: measuring ${args.join(' ')} failed:\n${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Measure;
 }
 
 /** Runs a script of the repository (`node --import tsx`) and answers its stdout. */
 function script(file: string, args: readonly string[], env: Record<string, string>): string {
-  const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, file), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: ROOT, env: { ...process.env, ...env } });
+  const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, file), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
   if (out.status !== 0) throw new Error(`bench:budgets: ${file} failed:\n${out.stderr}`);
   return out.stdout;
 }
@@ -121,7 +131,10 @@ function journeysRow(doctors: number, runs: number, limit: number): Row {
 /** `npm run bench`'s mixed day over its bare floor (its own runs, the median of their ratios). */
 function mixedRow(runs: number): Row {
   const out = script('bench/book.bench.ts', [], { BENCH_JSON: '1', BENCH_REPLAY: '0', BENCH_RUNS: String(runs), BENCH_DAYS: '1', BENCH_DOCTORS: '100' });
-  const json = JSON.parse(out.trim().split('\n').at(-1)!) as { summary: { mixedCpuOverBare: number; mixedCpuNsPerCall: number; bareCpuNs: number }; rounds: { mixed: { cpuNsPerOperation: number }; bare: { cpuNsPerBooking: number } }[] };
+  const json = JSON.parse(out.trim().split('\n').at(-1)!) as {
+    summary: { mixedCpuOverBare: number; mixedCpuNsPerCall: number; bareCpuNs: number };
+    rounds: { mixed: { cpuNsPerOperation: number }; bare: { cpuNsPerBooking: number } }[];
+  };
   const ratio = json.summary.mixedCpuOverBare;
   return {
     name: 'in-memory mixed day (100 doctors), per call / bare awaited booking, CPU',
@@ -143,9 +156,27 @@ function bookingRows(runs: number): Row[] {
     const client = median(m.clientCpu);
     const server = median(m.serverCpu);
     return [
-      { name: 'PostgreSQL bookings over 50 doctors / pgbench tpcb-like, per second', ratio: spread, budget: '≥ 1.00×', within: spread >= 1, detail: `runs ${m.spreadRatio.map((r) => fmt(r)).join(' / ')}; p99 ${fmt(median(m.p99), 1)} ms` },
-      { name: 'PostgreSQL booking, client CPU per booking (ms)', ratio: client, budget: '≤ 0.50 ms', within: client <= 0.5, detail: `runs ${m.clientCpu.map((r) => fmt(r)).join(' / ')}` },
-      { name: 'PostgreSQL booking, server CPU per booking (ms)', ratio: server, budget: '≤ 0.85 ms', within: server <= 0.85, detail: `runs ${m.serverCpu.map((r) => fmt(r)).join(' / ')}` },
+      {
+        name: 'PostgreSQL bookings over 50 doctors / pgbench tpcb-like, per second',
+        ratio: spread,
+        budget: '≥ 1.00×',
+        within: spread >= 1,
+        detail: `runs ${m.spreadRatio.map((r) => fmt(r)).join(' / ')}; p99 ${fmt(median(m.p99), 1)} ms`,
+      },
+      {
+        name: 'PostgreSQL booking, client CPU per booking (ms)',
+        ratio: client,
+        budget: '≤ 0.50 ms',
+        within: client <= 0.5,
+        detail: `runs ${m.clientCpu.map((r) => fmt(r)).join(' / ')}`,
+      },
+      {
+        name: 'PostgreSQL booking, server CPU per booking (ms)',
+        ratio: server,
+        budget: '≤ 0.85 ms',
+        within: server <= 0.85,
+        detail: `runs ${m.serverCpu.map((r) => fmt(r)).join(' / ')}`,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -181,7 +212,9 @@ async function settle(load: () => string): Promise<void> {
   const deadline = performance.now() + 180_000;
   if (loadavg()[0]! < cores * 0.5) return;
   while (loadavg()[0]! >= cores * 0.5 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5_000));
-  process.stdout.write(loadavg()[0]! < cores * 0.5 ? `settled: load average ${load()}\n` : `still busy after three minutes (load average ${load()}); measuring anyway\n`);
+  process.stdout.write(
+    loadavg()[0]! < cores * 0.5 ? `settled: load average ${load()}\n` : `still busy after three minutes (load average ${load()}); measuring anyway\n`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -205,7 +238,10 @@ async function main(): Promise<number> {
   // shared machine); the full run three times, each run a longer one.
   const runs = Number(values.runs ?? (ci ? 5 : 3));
   const doctors = Number(values.doctors ?? (ci ? 30 : 200));
-  const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   process.stdout.write(`bench:budgets${ci ? ' --ci' : ''} — ${runs} runs, medians of the per-run ratios; load average ${load()}\n`);
   await settle(load);
   // The journeys' budget is 1.5×; `--ci` guards today's cost (3.3–3.9× on 30 doctors, on a loaded
@@ -213,11 +249,26 @@ async function main(): Promise<number> {
   const rows: Row[] = [journeysRow(doctors, runs, ci ? 5 : 1.5), mixedRow(runs)];
   if (!ci) {
     const url = process.env['DATABASE_URL'];
-    if (url === undefined || url === '') rows.push({ name: 'PostgreSQL booking against pgbench', ratio: null, budget: '≥ 1.00×, ≤ 0.50 / 0.85 ms', within: null, detail: 'not measured: DATABASE_URL is not set' });
+    if (url === undefined || url === '')
+      rows.push({
+        name: 'PostgreSQL booking against pgbench',
+        ratio: null,
+        budget: '≥ 1.00×, ≤ 0.50 / 0.85 ms',
+        within: null,
+        detail: 'not measured: DATABASE_URL is not set',
+      });
     else rows.push(...bookingRows(runs));
     rows.push(yearRow(Number(values['year-days'] ?? 365), Number(values['year-doctors'] ?? 100), runs));
   }
-  const table = [['row', 'ratio', 'budget', 'within'], ...rows.map((r) => [r.name, r.ratio === null ? '—' : r.budget.includes('ms') && !r.budget.includes('×') ? fmt(r.ratio) : `${fmt(r.ratio)}×`, r.budget, r.within === null ? 'not measured' : r.within ? 'yes' : 'OVER'])];
+  const table = [
+    ['row', 'ratio', 'budget', 'within'],
+    ...rows.map((r) => [
+      r.name,
+      r.ratio === null ? '—' : r.budget.includes('ms') && !r.budget.includes('×') ? fmt(r.ratio) : `${fmt(r.ratio)}×`,
+      r.budget,
+      r.within === null ? 'not measured' : r.within ? 'yes' : 'OVER',
+    ]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   process.stdout.write(`\n${table.map((row) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`).join('\n')}\n\n`);
   for (const r of rows) process.stdout.write(`${r.name}: ${r.detail}\n`);

@@ -82,7 +82,14 @@ for (const n of sizes) {
   const results: Timings[] = [];
   for (let r = 0; r < runs; r++) results.push(await run(n));
   const ms = (pick: (t: Timings) => number): number => median(results.map(pick));
-  const row = { places: n, lowerDry: ms((t) => t.lowerDry), lower: ms((t) => t.lower), raise: ms((t) => t.raise), closeDry: ms((t) => t.closeDry), close: ms((t) => t.close) };
+  const row = {
+    places: n,
+    lowerDry: ms((t) => t.lowerDry),
+    lower: ms((t) => t.lower),
+    raise: ms((t) => t.raise),
+    closeDry: ms((t) => t.closeDry),
+    close: ms((t) => t.close),
+  };
   console.log(
     `  ${n} places: setCapacity lower ${row.lower.toFixed(1)} ms (dry ${row.lowerDry.toFixed(1)}), raise ${row.raise.toFixed(1)} ms, ` +
       `closeSlot ${row.close.toFixed(1)} ms (dry ${row.closeDry.toFixed(1)})`,
@@ -112,7 +119,18 @@ const { stores: STORES, close } = benchStores('leave_bench');
 async function leaveSetup(storage: StorageAdapter): Promise<OpdScheduler> {
   const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-02-01T07:00:00Z') });
   await opd.addDoctor({ id: 'd1', name: 'Doctor' });
-  await opd.addSlots('d1', LEAVE_DAYS.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => ({ id: `${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity: 4, overflowCapacity: 1 }))));
+  await opd.addSlots(
+    'd1',
+    LEAVE_DAYS.flatMap((day) =>
+      [9, 10, 11, 12, 13, 14, 15, 16].map((h) => ({
+        id: `${day}-${pad(h)}`,
+        start: `${day}T${pad(h)}:00:00Z`,
+        end: `${day}T${pad(h + 1)}:00:00Z`,
+        capacity: 4,
+        overflowCapacity: 1,
+      })),
+    ),
+  );
   const leaveSlots = LEAVE_DAYS.slice(0, 14).flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `${day}-${pad(h)}`));
   for (let i = 0; i < 400; i++) {
     // Spread over the leave's 112 slots, at most 4 each; the last eight on the morning it ends.
@@ -159,7 +177,8 @@ async function leaveRun(store: BenchStore): Promise<LeaveTimings> {
     const displaced = effects.filter((e) => ['token:cascaded', 'token:moved', 'token:waitlisted', 'token:dropped'].includes(e.type)).length;
     const moved = effects.filter((e) => e.type === 'token:moved').length;
     // 399 move past the leave; the last morning's emergency keeps its day by the emergency rule, bumping one patient there.
-    if (closed !== 14 * 8 + 2 || displaced !== 401 || moved !== 399) throw new Error(`the leave closed ${closed} slots, displaced ${displaced} patients and moved ${moved} to later days`);
+    if (closed !== 14 * 8 + 2 || displaced !== 401 || moved !== 399)
+      throw new Error(`the leave closed ${closed} slots, displaced ${displaced} patients and moved ${moved} to later days`);
     const stay = await measured(() => third.closeSlots('d1', { ...LEAVE, horizonDays: 0 }));
     // The same slots, in time order: every slot of the first 14 days, then 09:00 and 10:00 of the last.
     const slots = LEAVE_DAYS.flatMap((day) => [9, 10, 11, 12, 13, 14, 15, 16].map((h) => `${day}-${pad(h)}`)).slice(0, 14 * 8 + 2);
@@ -169,7 +188,18 @@ async function leaveRun(store: BenchStore): Promise<LeaveTimings> {
     await one.close();
     await other.close();
     await third.close();
-    return { dryWall: dry.wall, dryCpu: dry.cpu, wall: real.wall, cpu: real.cpu, bySlotWall: bySlot.wall, bySlotCpu: bySlot.cpu, stayWall: stay.wall, stayCpu: stay.cpu, displaced, moved };
+    return {
+      dryWall: dry.wall,
+      dryCpu: dry.cpu,
+      wall: real.wall,
+      cpu: real.cpu,
+      bySlotWall: bySlot.wall,
+      bySlotCpu: bySlot.cpu,
+      stayWall: stay.wall,
+      stayCpu: stay.cpu,
+      displaced,
+      moved,
+    };
   } finally {
     await a.drop();
     await b.drop();
@@ -196,7 +226,9 @@ for (const store of STORES) {
     'slot by slot CPU ms': ms((t) => t.bySlotCpu),
     'by slot / closeSlots (wall, median of ratios)': +median(results.map((t) => t.bySlotWall / t.wall)).toFixed(2),
   };
-  console.log(`  ${store.name}: closeSlots ${row['closeSlots ms']} ms (CPU ${row['closeSlots CPU ms']}), dry ${row['closeSlots dry ms']} ms; slot by slot ${row['slot by slot ms']} ms (CPU ${row['slot by slot CPU ms']})`);
+  console.log(
+    `  ${store.name}: closeSlots ${row['closeSlots ms']} ms (CPU ${row['closeSlots CPU ms']}), dry ${row['closeSlots dry ms']} ms; slot by slot ${row['slot by slot ms']} ms (CPU ${row['slot by slot CPU ms']})`,
+  );
   leaveRows.push(row);
 }
 console.table(leaveRows);

@@ -41,7 +41,14 @@ async function opd(): Promise<number> {
   // Request logs are written the way standard output writes to a file: synchronously.
   const sink = openSync('/dev/null', 'w');
   const server = await startServer({ scheduler, apiKeys: [{ actor: 'bench', key: BENCH_KEY }], port: 0, logger: jsonLogger((text) => writeSync(sink, text)) });
-  process.on('SIGTERM', () => void server.shutdown(1000).then(() => scheduler.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void server
+        .shutdown(1000)
+        .then(() => scheduler.close())
+        .then(() => process.exit(0)),
+  );
   return server.port;
 }
 

@@ -19,7 +19,11 @@ import autocannon, { type Result } from 'autocannon';
 import { benchOptions } from './args.js';
 import { BENCH_KEY, CAPACITY, DOCTORS, SLOTS, benchDay } from './http-target.js';
 
-const { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS } = benchOptions('bench:http', {
+const {
+  runs: RUNS,
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+} = benchOptions('bench:http', {
   runs: { env: 'BENCH_RUNS', default: 5, description: 'runs of each target' },
   seconds: { env: 'BENCH_SECONDS', default: 10, description: 'seconds per run' },
   connections: { env: 'BENCH_CONNECTIONS', default: 32, description: 'concurrent connections' },
@@ -137,8 +141,12 @@ const ratio = summary.opd.requestsPerSecond / summary.bare.requestsPerSecond;
 console.log('\nmedians');
 console.log('| target | req/s | p50 latency | p99 latency |');
 console.log('|---|---|---|---|');
-console.log(`| bare express handler | ${summary.bare.requestsPerSecond.toFixed(0)} | ${summary.bare.p50Ms.toFixed(1)} ms | ${summary.bare.p99Ms.toFixed(1)} ms |`);
-console.log(`| POST /api/tokens (booking) | ${summary.opd.requestsPerSecond.toFixed(0)} | ${summary.opd.p50Ms.toFixed(1)} ms | ${summary.opd.p99Ms.toFixed(1)} ms |`);
+console.log(
+  `| bare express handler | ${summary.bare.requestsPerSecond.toFixed(0)} | ${summary.bare.p50Ms.toFixed(1)} ms | ${summary.bare.p99Ms.toFixed(1)} ms |`,
+);
+console.log(
+  `| POST /api/tokens (booking) | ${summary.opd.requestsPerSecond.toFixed(0)} | ${summary.opd.p50Ms.toFixed(1)} ms | ${summary.opd.p99Ms.toFixed(1)} ms |`,
+);
 console.log(`\nbooking / bare throughput: ${ratio.toFixed(2)}× (target ≥ 0.5×)`);
 
 mkdirSync(`${ROOT}artifacts`, { recursive: true });

@@ -35,7 +35,13 @@ const options = benchOptions('bench:leave', {
 const pad = (h: number): string => String(h).padStart(2, '0');
 
 function slots(doctorId: string, day: string, capacity: number): { id: string; start: string; end: string; capacity: number; overflowCapacity: number }[] {
-  return HOURS.map((h) => ({ id: `${doctorId}-${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity, overflowCapacity: 1 }));
+  return HOURS.map((h) => ({
+    id: `${doctorId}-${day}-${pad(h)}`,
+    start: `${day}T${pad(h)}:00:00Z`,
+    end: `${day}T${pad(h + 1)}:00:00Z`,
+    capacity,
+    overflowCapacity: 1,
+  }));
 }
 
 /** How the leave is taken: without reassignment, with it, or with it and half the patients already booked with d2. */
@@ -60,7 +66,12 @@ async function setup(n: number, variant: Variant): Promise<OpdScheduler> {
   }
   if (variant === 'held') {
     for (let i = 0; i < n; i += 2) {
-      await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: `p${i}`, name: `Patient ${i}` }, slotId: `d2-${DAY}-${pad(HOURS[i % HOURS.length]!)}` });
+      await opd.book({
+        doctorId: 'd2',
+        category: 'ONLINE',
+        patient: { id: `p${i}`, name: `Patient ${i}` },
+        slotId: `d2-${DAY}-${pad(HOURS[i % HOURS.length]!)}`,
+      });
     }
   }
   return opd;
@@ -85,7 +96,13 @@ for (const variant of ['own', 'department', 'held'] as const) {
     let digest = '';
     for (let r = 0; r < options.runs; r++) {
       const opd = await setup(n, variant);
-      const leave = { from: `${DAY}T09:00:00Z`, to: `${DAY}T17:00:00Z`, reason: 'on leave', horizonDays: 1, ...(variant === 'own' ? {} : { reassign: 'department' as const }) };
+      const leave = {
+        from: `${DAY}T09:00:00Z`,
+        to: `${DAY}T17:00:00Z`,
+        reason: 'on leave',
+        horizonDays: 1,
+        ...(variant === 'own' ? {} : { reassign: 'department' as const }),
+      };
       dry.push(await time(() => opd.closeSlots('d1', { ...leave, dryRun: true })));
       let effects: readonly unknown[] = [];
       real.push(await time(async () => (effects = await opd.closeSlots('d1', leave))));

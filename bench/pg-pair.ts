@@ -78,7 +78,8 @@ async function side(root: string, index: number): Promise<Side> {
   const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema }) });
   const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const rivalPool = RIVAL ? new pg.Pool({ connectionString: DB_URL, max: 1 }) : undefined;
-  const rival = rivalPool === undefined ? undefined : new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: rivalPool, schema }) });
+  const rival =
+    rivalPool === undefined ? undefined : new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: rivalPool, schema }) });
   const counts = new Array<number>(DOCTORS).fill(0);
   let seed = 7;
   return {
@@ -122,6 +123,9 @@ for (let b = 0; b < BATCHES; b++) {
 }
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const ratio = (of: (s: Side) => number[]): number => median(of(sides[0]!).map((x, i) => x / of(sides[1]!)[i]!));
-for (const s of sides) console.log(`${s.name}: client ${median(s.client).toFixed(3)} ms, server ${median(s.server).toFixed(3)} ms per booking (medians of ${BATCHES} batches of ${BATCH})`);
+for (const s of sides)
+  console.log(
+    `${s.name}: client ${median(s.client).toFixed(3)} ms, server ${median(s.server).toFixed(3)} ms per booking (medians of ${BATCHES} batches of ${BATCH})`,
+  );
 console.log(`first / second, median of paired batches: client ${ratio((s) => s.client).toFixed(3)}, server ${ratio((s) => s.server).toFixed(3)}`);
 for (const s of sides) await s.close();

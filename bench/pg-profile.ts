@@ -37,7 +37,8 @@ await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
 await migrate(pool, { schema: SCHEMA });
 const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: SCHEMA }) });
 const rivalPool = process.env['PROFILE_RIVAL'] === '1' ? new pg.Pool({ connectionString: DB_URL, max: 1 }) : undefined;
-const rival = rivalPool === undefined ? undefined : new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: rivalPool, schema: SCHEMA }) });
+const rival =
+  rivalPool === undefined ? undefined : new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: rivalPool, schema: SCHEMA }) });
 const days = Math.ceil((BOOKINGS * (process.env['PROFILE_RIVAL'] === '1' ? 4 : 2)) / DOCTORS / (SLOTS_PER_DAY * CAPACITY)) + 1;
 const slotsOf: string[][] = [];
 for (let d = 0; d < DOCTORS; d++) {
@@ -123,7 +124,34 @@ function floorUnits(): { run: () => Promise<void>; measured: { user: number; sys
   const write: Statement = { name: 'opd_floor_write', text: 'SELECT json_build_array(length($1), 2, false) AS opd_out', json: true };
   const answer = JSON.stringify([
     ['d1', 'Dr d1', null, 15, 1_700_000_000_000, 42, null],
-    [['2026-11-23', 41, [41, 0, 0, 0, 0, { ONLINE: 41 }], null, [[41, 'd1-2026-11-23-4', null, 'ONLINE', 30, 'BOOKED', { id: 'r1', name: 'Patient' }, 1_700_000_000_000, 0, 1_700_000_000_000, null, null, null, 1_700_000_000_000, null, 'O-41']]]],
+    [
+      [
+        '2026-11-23',
+        41,
+        [41, 0, 0, 0, 0, { ONLINE: 41 }],
+        null,
+        [
+          [
+            41,
+            'd1-2026-11-23-4',
+            null,
+            'ONLINE',
+            30,
+            'BOOKED',
+            { id: 'r1', name: 'Patient' },
+            1_700_000_000_000,
+            0,
+            1_700_000_000_000,
+            null,
+            null,
+            null,
+            1_700_000_000_000,
+            null,
+            'O-41',
+          ],
+        ],
+      ],
+    ],
     null,
     null,
     null,

@@ -69,7 +69,11 @@ for (let i = 0; i < argv.length; i++) {
   else rest.push(arg);
 }
 if (!Number.isSafeInteger(flags.warmup) || flags.warmup < 0) throw new Error('--warmup (BENCH_WARMUP) must be a whole number of bookings');
-const { runs: RUNS, seconds: SECONDS, processes: PROCESSES } = benchOptions(
+const {
+  runs: RUNS,
+  seconds: SECONDS,
+  processes: PROCESSES,
+} = benchOptions(
   'bench:pg',
   {
     runs: { env: 'BENCH_RUNS', default: 3, description: 'runs' },
@@ -101,7 +105,8 @@ interface Variant {
 const variants: Variant[] = [{ name: 'this', root: ROOT }];
 if (flags.before !== undefined) {
   const root = resolve(flags.before);
-  if (!existsSync(join(root, 'src/postgres/index.ts')) || !existsSync(join(root, 'node_modules'))) throw new Error(`--before ${root}: expected a checkout with src/ and node_modules/`);
+  if (!existsSync(join(root, 'src/postgres/index.ts')) || !existsSync(join(root, 'node_modules')))
+    throw new Error(`--before ${root}: expected a checkout with src/ and node_modules/`);
   variants.push({ name: 'before', root });
 }
 
@@ -152,7 +157,13 @@ async function serverCounters(pool: pg.Pool): Promise<ServerCounters> {
     [BENCH_DB],
   );
   const r = rows[0]!;
-  return { commits: Number(r['commits']), allCommits: Number(r['all_commits']), walRecords: Number(r['wal_records']), walBytes: Number(r['wal_bytes']), walSyncs: Number(r['wal_sync']) };
+  return {
+    commits: Number(r['commits']),
+    allCommits: Number(r['all_commits']),
+    walRecords: Number(r['wal_records']),
+    walBytes: Number(r['wal_bytes']),
+    walSyncs: Number(r['wal_sync']),
+  };
 }
 
 interface Measured {
@@ -224,7 +235,9 @@ async function pgbench(monitor: pg.Pool): Promise<Measured> {
   const logs = mkdtempSync(join(tmpdir(), 'opd-pgbench-'));
   try {
     const before = await serverCounters(monitor);
-    const child = spawn(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', '-l', `--log-prefix=${join(logs, 'log')}`, BENCH_DB], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(bin, [...args, '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', '-l', `--log-prefix=${join(logs, 'log')}`, BENCH_DB], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -261,7 +274,14 @@ async function pgbench(monitor: pg.Pool): Promise<Measured> {
       .sort((a, b) => a - b);
     let serverCpu = 0;
     for (const [pid, cpu] of last) serverCpu += cpu - first.get(pid)!;
-    return { tps: Number(tps[1]), p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), clientCpu: clientCpu / count, serverCpu: serverCpu / count, ...perUnit(before, after, count) };
+    return {
+      tps: Number(tps[1]),
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      clientCpu: clientCpu / count,
+      serverCpu: serverCpu / count,
+      ...perUnit(before, after, count),
+    };
   } finally {
     rmSync(logs, { recursive: true, force: true });
   }
@@ -360,7 +380,9 @@ async function phase(name: 'spread' | 'hot', variant: Variant, runId: number, ex
   );
   if (profile) {
     for (const f of await functionTimes(setupPool)) {
-      console.log(`  ${variant.name} ${name}: ${f.name.padEnd(14)} ${fmt(f.calls / acknowledged.length, 2)} calls/booking  ${fmt(f.totalMs, 3)} ms total  ${fmt(f.selfMs, 3)} ms self per call`);
+      console.log(
+        `  ${variant.name} ${name}: ${f.name.padEnd(14)} ${fmt(f.calls / acknowledged.length, 2)} calls/booking  ${fmt(f.totalMs, 3)} ms total  ${fmt(f.selfMs, 3)} ms self per call`,
+      );
     }
   }
   await setupPool.end();
@@ -391,7 +413,12 @@ function sumPaths(all: readonly (Record<string, number> | undefined)[]): Record<
 
 /** Counts of how units ran, per booking: `oneTrip 0.12 retried 0.80 …`. */
 const describePaths = (p: Phase): string =>
-  p.paths === undefined ? 'not counted' : Object.entries(p.paths).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${fmt(v / p.bookings, 2)}`).join(' ');
+  p.paths === undefined
+    ? 'not counted'
+    : Object.entries(p.paths)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${fmt(v / p.bookings, 2)}`)
+        .join(' ');
 
 /** The plans, with actual times and buffers, of every statement one booking runs (auto_explain). */
 async function explain(variant: Variant): Promise<void> {
@@ -403,7 +430,8 @@ async function explain(variant: Variant): Promise<void> {
   ]);
   const opd = new core.OpdScheduler({ ...core.presets.standard(), storage: new wing.PostgresStorage({ db: pool, schema: SCHEMA }) });
   const slots = slotsOf.get('d0')!;
-  const book = (n: number) => opd.book({ doctorId: 'd0', category: 'ONLINE', patient: { id: `x${n}`, name: 'Patient' }, slotId: slots[Math.floor(n / CAPACITY)]! });
+  const book = (n: number) =>
+    opd.book({ doctorId: 'd0', category: 'ONLINE', patient: { id: `x${n}`, name: 'Patient' }, slotId: slots[Math.floor(n / CAPACITY)]! });
   // Warm up: a day with 40 tokens, cached by the adapter.
   for (let n = 0; n < 40; n++) await book(n);
   const client = await pool.connect();
@@ -429,7 +457,10 @@ function median(values: readonly number[]): number {
 }
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 await benchDatabase(true);
 if (flags.explain) {
@@ -459,17 +490,43 @@ for (let run = 1; run <= RUNS; run++) {
   for (const v of variants) {
     const s = row.spread.get(v.name)!;
     const h = row.hot.get(v.name)!;
-    console.log(`  ${v.name.padEnd(6)} spread ${describe(s, base)} | hot ${describe(h, base)} | overbooked ${s.overbooked + h.overbooked}, missing ${s.missing + h.missing}`);
+    console.log(
+      `  ${v.name.padEnd(6)} spread ${describe(s, base)} | hot ${describe(h, base)} | overbooked ${s.overbooked + h.overbooked}, missing ${s.missing + h.missing}`,
+    );
     console.log(`         units per booking: spread ${describePaths(s)} | hot ${describePaths(h)}`);
   }
 }
 const m = (f: (r: Row) => number): number => median(rows.map(f));
 const line = (label: string, get: (r: Row) => Measured): void => {
-  const ratio = get(rows[0]!) === rows[0]!.pgbench ? '1' : `${fmt(m((r) => get(r).tps / r.pgbench.tps), 2)}×`;
+  const ratio =
+    get(rows[0]!) === rows[0]!.pgbench
+      ? '1'
+      : `${fmt(
+          m((r) => get(r).tps / r.pgbench.tps),
+          2,
+        )}×`;
   console.log(
-    `  ${label.padEnd(30)} ${fmt(m((r) => get(r).tps)).padStart(6)}/s  ratio ${ratio.padStart(5)}  p50 ${fmt(m((r) => get(r).p50), 1).padStart(5)} ms  p99 ${fmt(m((r) => get(r).p99), 1).padStart(5)} ms` +
-      `  cpu client ${fmt(m((r) => get(r).clientCpu), 2)} server ${fmt(m((r) => get(r).serverCpu), 2)} ms` +
-      `  commits ${fmt(m((r) => get(r).commits), 2)}  WAL ${fmt(m((r) => get(r).walBytes))} B  flushes/commit ${fmt(m((r) => get(r).syncsPerCommit), 2)}`,
+    `  ${label.padEnd(30)} ${fmt(m((r) => get(r).tps)).padStart(6)}/s  ratio ${ratio.padStart(5)}  p50 ${fmt(
+      m((r) => get(r).p50),
+      1,
+    ).padStart(5)} ms  p99 ${fmt(
+      m((r) => get(r).p99),
+      1,
+    ).padStart(5)} ms` +
+      `  cpu client ${fmt(
+        m((r) => get(r).clientCpu),
+        2,
+      )} server ${fmt(
+        m((r) => get(r).serverCpu),
+        2,
+      )} ms` +
+      `  commits ${fmt(
+        m((r) => get(r).commits),
+        2,
+      )}  WAL ${fmt(m((r) => get(r).walBytes))} B  flushes/commit ${fmt(
+        m((r) => get(r).syncsPerCommit),
+        2,
+      )}`,
   );
 };
 console.log(`\nmedian of ${RUNS} runs (per transaction or booking; load average now ${load()})`);
@@ -494,7 +551,12 @@ if (jsonFile !== undefined && jsonFile !== '') {
   const spread = rows.map((r) => r.spread.get('this')!);
   writeFileSync(
     jsonFile,
-    JSON.stringify({ spreadRatio: rows.map((r) => r.spread.get('this')!.tps / r.pgbench.tps), clientCpu: spread.map((p) => p.clientCpu), serverCpu: spread.map((p) => p.serverCpu), p99: spread.map((p) => p.p99) }),
+    JSON.stringify({
+      spreadRatio: rows.map((r) => r.spread.get('this')!.tps / r.pgbench.tps),
+      clientCpu: spread.map((p) => p.clientCpu),
+      serverCpu: spread.map((p) => p.serverCpu),
+      p99: spread.map((p) => p.p99),
+    }),
   );
 }
 await monitor.end();

@@ -32,7 +32,8 @@ export interface ReadSample {
   /** The event loop's delay (ms): p50, p99, max. */
   readonly loop: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Where the reads of a worker's scheduler went (`replicaCounts`). */
-  readonly counts?: { readonly standby: number; readonly primary: number; readonly behind: number; readonly failed: number; readonly positions: number } | undefined;
+  readonly counts?:
+    { readonly standby: number; readonly primary: number; readonly behind: number; readonly failed: number; readonly positions: number } | undefined;
 }
 
 /** The pools' checkouts and the reads they belong to, for one process. */
@@ -137,11 +138,11 @@ export function summary(reads: readonly TimedRead[]): {
     p99,
     poolWaitP99: quantile(
       reads.map((r) => r.poolWait).sort((a, b) => a - b),
-      0.99
+      0.99,
     ),
     heldP99: quantile(
       reads.map((r) => r.held).sort((a, b) => a - b),
-      0.99
+      0.99,
     ),
     tailPoolWait: mean(tail.map((r) => r.poolWait)),
     tailHeld: mean(tail.map((r) => r.held)),

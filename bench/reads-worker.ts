@@ -63,13 +63,13 @@ for (;;) {
           (async () => {
             const seen = await clock.time('poll', () => opd.getToken(id), isOpdError);
             if (seen !== undefined && seen.id !== id) clock.violations++;
-          })()
+          })(),
         );
         if (performance.now() >= stopAt) stop = true;
         await sleep(Math.max(0, at + data.pollMs - performance.now()));
       }
       await Promise.all(mine);
-    })
+    }),
   );
   send({ ...clock.sample(), counts: { ...replicaCounts(storage)! } });
   await opd.close();

@@ -47,9 +47,14 @@ const opts = benchOptions('bench:reads', {
   patients: {
     env: 'BENCH_PATIENTS',
     default: 100,
-    description: 'patients polling their token (100 every 500 ms: 200 polls a second, as 12,000 phones polling once a minute; 300 saturate this two-core machine, see docs/benchmarks.md)',
+    description:
+      'patients polling their token (100 every 500 ms: 200 polls a second, as 12,000 phones polling once a minute; 300 saturate this two-core machine, see docs/benchmarks.md)',
   },
-  poll: { env: 'BENCH_POLL_MS', default: 500, description: 'ms between two polls of one patient (a phone polls every minute: this packs a minute of a large hall into a second)' },
+  poll: {
+    env: 'BENCH_POLL_MS',
+    default: 500,
+    description: 'ms between two polls of one patient (a phone polls every minute: this packs a minute of a large hall into a second)',
+  },
   boards: { env: 'BENCH_BOARDS', default: 16, description: 'boards refreshing their hall' },
   refresh: { env: 'BENCH_REFRESH_MS', default: 1000, description: 'ms between two refreshes of one board' },
   rate: { env: 'BENCH_RATE', default: 20, description: 'bookings offered per second' },
@@ -184,12 +189,20 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
   const doctors = await addDoctors(opd);
   // The tokens each patient polls: booked now, before the phase, by this scheduler.
   const polled: { id: string; doctor: string }[] = [];
-  if (kind !== 'book') for (let i = 0; i < opts.patients; i++) polled.push({ id: (await book(opd, doctors[i % doctors.length]!)).id, doctor: doctors[i % doctors.length]! });
+  if (kind !== 'book')
+    for (let i = 0; i < opts.patients; i++) polled.push({ id: (await book(opd, doctors[i % doctors.length]!)).id, doctor: doctors[i % doctors.length]! });
   let bookings = 0;
   const bookingLatencies: number[] = [];
   let stop = false;
   clock0.primaryPool = pools[primary];
-  const pollers = kind === 'book' || inline ? undefined : await startPollers(polled.map((t) => t.id), primary, kind === 'standby');
+  const pollers =
+    kind === 'book' || inline
+      ? undefined
+      : await startPollers(
+          polled.map((t) => t.id),
+          primary,
+          kind === 'standby',
+        );
   if (kind !== 'book' && inline) {
     // Every token and board read once before the clock starts, as by a process that has served a
     // while (its pools' connections open, its statements prepared): the phase measures a process
@@ -215,7 +228,7 @@ async function phase(kind: 'book' | 'primary' | 'standby', primary: number): Pro
           await sleep(Math.max(0, next + everyMs - performance.now()));
         }
         await Promise.all(mine);
-      })()
+      })(),
     );
   };
   let n = 0;
@@ -311,7 +324,7 @@ async function main(): Promise<void> {
   console.log(
     `bench:reads: ${String(opts.patients)} patients polling every ${String(opts.poll)} ms, ${String(opts.boards)} boards every ${String(opts.refresh)} ms, ` +
       `${String(opts.rate)} bookings/s offered, ${String(opts.doctors)} doctors, ${String(opts.seconds)} s per phase, pollers ${inline ? 'in the main process' : `in ${String(opts.workers)} processes of their own`}, ` +
-      `${String(opts.pool)} connections per host per process; primary host ${String(primary + 1)}`
+      `${String(opts.pool)} connections per host per process; primary host ${String(primary + 1)}`,
   );
   if (!inline) startWorkers();
   const rows: Record<string, number>[] = [];
@@ -374,7 +387,7 @@ async function main(): Promise<void> {
   console.log(`medians of ${String(rows.length)} runs: ${JSON.stringify(medians)}`);
   console.log(
     `primary CPU per read, standby/primary-only: ${(medians['cpuPerReadStandbyMs']! / medians['cpuPerReadPrimaryMs']!).toFixed(3)} raw, ` +
-      `${(medians['netCpuPerReadStandbyMs']! / medians['netCpuPerReadPrimaryMs']!).toFixed(3)} net of the bookings`
+      `${(medians['netCpuPerReadStandbyMs']! / medians['netCpuPerReadPrimaryMs']!).toFixed(3)} net of the bookings`,
   );
   for (const worker of workers) worker.send('end');
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));

@@ -86,7 +86,14 @@ function median(values: readonly number[]): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { days: { type: 'string' }, doctors: { type: 'string' }, runs: { type: 'string' }, history: { type: 'string' }, run: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      days: { type: 'string' },
+      doctors: { type: 'string' },
+      runs: { type: 'string' },
+      history: { type: 'string' },
+      run: { type: 'string' },
+      seed: { type: 'string' },
+    },
   });
   if (values.run !== undefined) return runOnce(values.run);
   const days = Number(values.days ?? 365);
@@ -97,15 +104,31 @@ async function main(): Promise<void> {
   if (file === undefined) {
     dir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
     file = join(dir, 'history.jsonl');
-    const options = parseFlags(['--scenario', 'hospital', '--doctors', String(doctors), '--days', String(days), '--seed', values.seed ?? '22', '--history', file]);
+    const options = parseFlags([
+      '--scenario',
+      'hospital',
+      '--doctors',
+      String(doctors),
+      '--days',
+      String(days),
+      '--seed',
+      values.seed ?? '22',
+      '--history',
+      file,
+    ]);
     const began = performance.now();
     const outcome = await simulateDays(options, await fileSink(file));
-    process.stdout.write(`generated ${days} days of ${doctors} doctors: ${outcome.tokens.toLocaleString('en')} tokens, ${outcome.events.toLocaleString('en')} events, ${(statSync(file).size / 1e6).toFixed(0)} MB, in ${((performance.now() - began) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(
+      `generated ${days} days of ${doctors} doctors: ${outcome.tokens.toLocaleString('en')} tokens, ${outcome.events.toLocaleString('en')} events, ${(statSync(file).size / 1e6).toFixed(0)} MB, in ${((performance.now() - began) / 1000).toFixed(0)} s\n`,
+    );
   }
   const all: RunFigures[] = [];
   try {
     for (let i = 0; i < runs; i++) {
-      const child = spawnSync(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', import.meta.filename, '--run', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const child = spawnSync(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', import.meta.filename, '--run', file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
       if (child.status !== 0) throw new Error(`replay run ${i + 1} failed: ${child.stderr}`);
       const figures = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as RunFigures;
       all.push(figures);

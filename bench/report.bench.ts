@@ -46,7 +46,12 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
  * above the heap before it (sampled after a collection every 50 pages of history: the report
  * never waits on a timer over the memory store, so the samples are taken as it reads).
  */
-async function measure(opd: OpdScheduler, from: string, to: string, sampling: boolean): Promise<{ seconds: number; cpu: number; peak: number; attended: number }> {
+async function measure(
+  opd: OpdScheduler,
+  from: string,
+  to: string,
+  sampling: boolean,
+): Promise<{ seconds: number; cpu: number; peak: number; attended: number }> {
   gc();
   const base = process.memoryUsage().heapUsed;
   let peak = 0;
@@ -93,16 +98,31 @@ async function main(): Promise<void> {
     if (file === undefined) {
       dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
       file = join(dir, 'history.jsonl');
-      const options = parseFlags(['--scenario', 'hospital', '--doctors', String(doctors), '--days', String(days), '--seed', values.seed ?? '22', '--history', file]);
+      const options = parseFlags([
+        '--scenario',
+        'hospital',
+        '--doctors',
+        String(doctors),
+        '--days',
+        String(days),
+        '--seed',
+        values.seed ?? '22',
+        '--history',
+        file,
+      ]);
       const began = performance.now();
       const outcome = await simulateDays(options, await fileSink(file));
-      process.stdout.write(`generated ${days} days of ${doctors} doctors: ${outcome.tokens.toLocaleString('en')} tokens, ${outcome.events.toLocaleString('en')} events, ${mb(statSync(file).size)}, in ${((performance.now() - began) / 1000).toFixed(0)} s\n`);
+      process.stdout.write(
+        `generated ${days} days of ${doctors} doctors: ${outcome.tokens.toLocaleString('en')} tokens, ${outcome.events.toLocaleString('en')} events, ${mb(statSync(file).size)}, in ${((performance.now() - began) / 1000).toFixed(0)} s\n`,
+      );
     }
     const began = performance.now();
     const replayed = await replay(lines(file), { ...dayOptions('standard', 'standard'), label: 'recorded options', keepHistory: true });
     const opd = replayed.scheduler;
     const events = replayed.events;
-    process.stdout.write(`replayed into one store: ${events.toLocaleString('en')} events, ${replayed.recorded.tokens.toLocaleString('en')} tokens, in ${((performance.now() - began) / 1000).toFixed(0)} s; heap ${mb(process.memoryUsage().heapUsed)}\n`);
+    process.stdout.write(
+      `replayed into one store: ${events.toLocaleString('en')} events, ${replayed.recorded.tokens.toLocaleString('en')} tokens, in ${((performance.now() - began) / 1000).toFixed(0)} s; heap ${mb(process.memoryUsage().heapUsed)}\n`,
+    );
     const first = SIM_DAY;
     const last = dayAfter(SIM_DAY, days - 1);
     const half = dayAfter(SIM_DAY, Math.max(0, Math.floor(days / 2) - 1));
@@ -115,7 +135,10 @@ async function main(): Promise<void> {
       process.stdout.write(
         `report ${label} (${first} to ${to}): ${m.seconds.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU (${((m.cpu / events) * 1e6).toFixed(1)} µs CPU per stored event), ${m.attended.toLocaleString('en')} attended; peak heap the report retains ${mb(m.peak)}\n`,
       );
-      if (to === last) process.stdout.write(`a year at this rate (${doctors} doctors): ${((m.seconds * 365) / days).toFixed(0)} s wall, ${((m.cpu * 365) / days).toFixed(0)} s CPU; load average ${loadavg()[0]!.toFixed(1)}\n`);
+      if (to === last)
+        process.stdout.write(
+          `a year at this rate (${doctors} doctors): ${((m.seconds * 365) / days).toFixed(0)} s wall, ${((m.cpu * 365) / days).toFixed(0)} s CPU; load average ${loadavg()[0]!.toFixed(1)}\n`,
+        );
     }
     await opd.close();
   } finally {

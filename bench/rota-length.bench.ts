@@ -44,7 +44,8 @@ async function setup(storage: StorageAdapter, days: number): Promise<OpdSchedule
     }
     for (let i = 0; i < slots.length; i += 500) await opd.addSlots(id, slots.slice(i, i + 500));
     for (let d = 0; d < days; d++) {
-      for (let j = 0; j < 20; j++) await opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}f${d}-${j}`, name: `Patient ${d}-${j}` }, date: dayOf(d) });
+      for (let j = 0; j < 20; j++)
+        await opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}f${d}-${j}`, name: `Patient ${d}-${j}` }, date: dayOf(d) });
     }
   }
   return opd;
@@ -66,9 +67,17 @@ for (const store of STORES) {
     for (let run = 0; run < options.runs; run++) {
       const { storage, drop } = await store.open();
       const opd = await setup(storage, days);
-      withoutDate.push(await perBooking(options.bookings, (i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `a${i}`, name: `Patient a${i}` } })));
-      byDate.push(await perBooking(options.bookings, (i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `b${i}`, name: `Patient b${i}` }, date: dayOf(1) })));
-      byDepartment.push(await perBooking(options.bookings, (i) => opd.book({ department: 'medicine', category: 'ONLINE', patient: { id: `c${i}`, name: `Patient c${i}` } })));
+      withoutDate.push(
+        await perBooking(options.bookings, (i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `a${i}`, name: `Patient a${i}` } })),
+      );
+      byDate.push(
+        await perBooking(options.bookings, (i) =>
+          opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `b${i}`, name: `Patient b${i}` }, date: dayOf(1) }),
+        ),
+      );
+      byDepartment.push(
+        await perBooking(options.bookings, (i) => opd.book({ department: 'medicine', category: 'ONLINE', patient: { id: `c${i}`, name: `Patient c${i}` } })),
+      );
       await opd.close();
       await drop();
     }
@@ -84,5 +93,7 @@ for (const store of STORES) {
 }
 console.log(`opd-scheduler rota-length benchmark — Node ${process.version}, ${options.runs} runs, ${options.bookings} bookings of each kind per run, medians`);
 console.table(rows);
-console.log('target: every column about flat from 7 to 90 days ahead (a booking without a date reads the first 64 slots of each doctor when the earliest free place is among them)');
+console.log(
+  'target: every column about flat from 7 to 90 days ahead (a booking without a date reads the first 64 slots of each doctor when the earliest free place is among them)',
+);
 await close();

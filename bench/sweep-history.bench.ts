@@ -40,7 +40,10 @@ const pool = new pg.Pool({ connectionString: url, max: 2 });
 const schema = `sweep_bench_${process.pid}`;
 
 /** Milliseconds of `findDueDays(now, now, now)`, the median of `--runs` calls after one untimed; and how many days were due. */
-async function timeSearch(storage: { findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<unknown[]> }, now: number): Promise<{ due: number; ms: number }> {
+async function timeSearch(
+  storage: { findDueDays(cutoff: number, holdsEndedBy?: number, openAt?: number): Promise<unknown[]> },
+  now: number,
+): Promise<{ due: number; ms: number }> {
   const due = (await storage.findDueDays(now, now, now)).length;
   const times: number[] = [];
   for (let i = 0; i < options.runs; i++) {
@@ -57,7 +60,9 @@ async function setup(history: number): Promise<number> {
   await migrate(pool, { schema });
   const first = TODAY - history * DAY_MS;
   const s = schema;
-  await pool.query(`INSERT INTO ${s}.opd_doctors (doctor_id, name, created_at, rev) SELECT 'd' || d, 'Doctor', 0, 1 FROM generate_series(1, $1::integer) d`, [options.doctors]);
+  await pool.query(`INSERT INTO ${s}.opd_doctors (doctor_id, name, created_at, rev) SELECT 'd' || d, 'Doctor', 0, 1 FROM generate_series(1, $1::integer) d`, [
+    options.doctors,
+  ]);
   await pool.query(
     `INSERT INTO ${s}.opd_slots (doctor_id, slot_id, day, start_at, end_at, capacity, overflow_capacity, status, rev)
      SELECT 'd' || d, 'd' || d || '-' || k || '-' || h, to_char(to_timestamp(($1::bigint + k * 86400000::bigint) / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD'),

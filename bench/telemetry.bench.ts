@@ -29,7 +29,10 @@ function sdk(): NonNullable<OpdSchedulerOptions['telemetry']> {
   const tracerProvider = new BasicTracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} })],
   });
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
   return { tracerProvider, meterProvider: new MeterProvider({ readers: [reader] }) };
 }
 

@@ -26,7 +26,10 @@ const walk = (dir) =>
     entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
   );
 
-const weight = (file) => readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '').length;
+const weight = (file) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '').length;
 
 /** Largest file first, each into the chunk with the least weight so far. */
 export const plan = (count) => {

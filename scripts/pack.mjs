@@ -28,7 +28,10 @@ export function pack(root, destination) {
     .filter((line) => line !== '' && !line.endsWith('/'))
     .map((line) => line.replace(/^package\//, ''));
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const missing = [...new Set([...targets(manifest.exports), ...targets(manifest.bin)])].map((path) => path.replace(/^\.\//, '')).filter((path) => !files.includes(path));
-  if (missing.length > 0) throw new Error(`the tarball lacks files its exports or bin name (${missing.join(', ')}): was the package built? (npm pack runs "prepack")`);
+  const missing = [...new Set([...targets(manifest.exports), ...targets(manifest.bin)])]
+    .map((path) => path.replace(/^\.\//, ''))
+    .filter((path) => !files.includes(path));
+  if (missing.length > 0)
+    throw new Error(`the tarball lacks files its exports or bin name (${missing.join(', ')}): was the package built? (npm pack runs "prepack")`);
   return { tarball, files };
 }

@@ -57,7 +57,13 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const values = names.filter((name) => name.kind === 'value').length;
     total += names.length;
     console.log(`${subpath.padEnd(14)} ${String(names.length).padStart(4)} names (${values} values, ${names.length - values} types only)`);
-    if (process.argv.includes('--names')) console.log(`  ${names.map((name) => name.name).sort().join(', ')}`);
+    if (process.argv.includes('--names'))
+      console.log(
+        `  ${names
+          .map((name) => name.name)
+          .sort()
+          .join(', ')}`,
+      );
   }
   console.log(`${'all'.padEnd(14)} ${String(total).padStart(4)} names`);
 }

@@ -36,7 +36,10 @@ catch (error) { if (!isOpdError(error, 'VALIDATION_FAILED')) throw error; }
 console.log('ok', result.token.id);
 `;
   writeFileSync(join(app, 'esm.mjs'), scenario("import { OpdScheduler, presets, isOpdError } from 'opd-scheduler';"));
-  writeFileSync(join(app, 'cjs.cjs'), `(async () => {${scenario("const { OpdScheduler, presets, isOpdError } = require('opd-scheduler');")}})().catch((e) => { console.error(e); process.exit(1); });`);
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `(async () => {${scenario("const { OpdScheduler, presets, isOpdError } = require('opd-scheduler');")}})().catch((e) => { console.error(e); process.exit(1); });`,
+  );
   // Without the optional peer @opentelemetry/api (npm does not install it): nothing recorded, nothing fails.
   if (existsSync(join(app, 'node_modules', '@opentelemetry', 'api'))) throw new Error('@opentelemetry/api was installed with the package');
   process.stdout.write(`import:  ${run('node', ['esm.mjs'], app)}`);
@@ -133,13 +136,15 @@ const { suites } = require('vitest');`)}})().catch((e) => { console.error(e); pr
   const { DATABASE_URL: _url, ...env } = process.env;
   const cli = (args) => execFileSync('npx', ['--no-install', 'opd-scheduler', ...args], { cwd: app, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (!cli(['--help']).startsWith('Usage: opd-scheduler <command>')) throw new Error('unexpected help of the program');
-  if (!cli(['migrate', '--print-sql', '--schema', 'opd']).startsWith('-- opd-scheduler: schema "opd"')) throw new Error('unexpected SQL from migrate --print-sql');
+  if (!cli(['migrate', '--print-sql', '--schema', 'opd']).startsWith('-- opd-scheduler: schema "opd"'))
+    throw new Error('unexpected SQL from migrate --print-sql');
   if (existsSync(join(app, 'node_modules', 'pg'))) throw new Error('pg was installed with the package');
   try {
     cli(['status', '--database-url', 'postgres://127.0.0.1:1/none']);
     throw new Error('expected the program to fail without pg');
   } catch (error) {
-    if (error.status !== 1 || !String(error.stderr).includes('MISSING_PACKAGE')) throw new Error(`unexpected failure without pg: ${error.status} ${error.stderr}`);
+    if (error.status !== 1 || !String(error.stderr).includes('MISSING_PACKAGE'))
+      throw new Error(`unexpected failure without pg: ${error.status} ${error.stderr}`);
   }
   console.log('cli: ok');
   console.log(`smoke test passed (${files.length} files packed)`);

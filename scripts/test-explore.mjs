@@ -79,12 +79,15 @@ while (round < seeds && Date.now() < deadline) {
   writeFileSync(log, out);
   console.log(`round ${round}: seed ${seed} FAILED (${tests}, ${seconds} s)`);
   for (const line of out.split('\n')) {
-    if (/^\s*(FAIL|×)\s/.test(line) || /\{ seed: -?\d+, path: "/.test(line) || /^Counterexample:/.test(line) || /^Caused by:/.test(line)) console.log(`  ${line.trim().slice(0, 2000)}`);
+    if (/^\s*(FAIL|×)\s/.test(line) || /\{ seed: -?\d+, path: "/.test(line) || /^Counterexample:/.test(line) || /^Caused by:/.test(line))
+      console.log(`  ${line.trim().slice(0, 2000)}`);
   }
   console.log(`  reproduce: FC_SEED=${seed} npx vitest run ${files.join(' ')}   (one property: add its FC_PATH and -t "<its name>")`);
   console.log(`  whole output: ${log}`);
   if (!values['keep-going']) break;
 }
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-console.log(failed === 0 ? `test:explore: ${round} round(s), every seed passed (${minutes} min)` : `test:explore: ${failed} of ${round} round(s) failed (${minutes} min)`);
+console.log(
+  failed === 0 ? `test:explore: ${round} round(s), every seed passed (${minutes} min)` : `test:explore: ${failed} of ${round} round(s) failed (${minutes} min)`,
+);
 process.exit(failed === 0 ? 0 : 1);

@@ -65,7 +65,16 @@ export async function main(): Promise<string> {
 `;
 
 const names = `OpdScheduler, presets, isOpdError, toFhirAppointment, toFhirSlot, toFhirSchedule, type OpdErrorCode, type FhirAppointment, type FhirAppointmentStatus, type FhirSlot, type FhirSchedule`;
-const strict = { strict: true, skipLibCheck: false, noEmit: true, types: [], lib: ['ES2022'], target: 'ES2022', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
+const strict = {
+  strict: true,
+  skipLibCheck: false,
+  noEmit: true,
+  types: [],
+  lib: ['ES2022'],
+  target: 'ES2022',
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+};
 
 const consumers = [
   {
@@ -73,15 +82,23 @@ const consumers = [
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, include: ['*.mts', '*.cts'] },
     files: {
-      'esm.mts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`),
-      'cjs.cts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`),
+      'esm.mts': program(
+        `import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`,
+      ),
+      'cjs.cts': program(
+        `import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`,
+      ),
     },
   },
   {
     name: 'bundler',
     type: 'module',
     tsconfig: { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, include: ['*.ts'] },
-    files: { 'app.ts': program(`import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`) },
+    files: {
+      'app.ts': program(
+        `import { ${names} } from 'opd-scheduler';\nimport { migrate, PostgresStorage } from 'opd-scheduler/postgres';\nimport { assembleDay, checkChangeSet, emptyDayRecord, type ChangeSetProblem, type DaySnapshot } from 'opd-scheduler/adapter-kit';\nimport { CalibratedElastic, replay, type ReplayResult } from 'opd-scheduler/lab';\nimport type { TokenBumpedEvent } from 'opd-scheduler/events';`,
+      ),
+    },
   },
 ];
 

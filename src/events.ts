@@ -2,9 +2,46 @@ export * from './events/base.js';
 export * from './events/days.js';
 export * from './events/schedule.js';
 export * from './events/tokens.js';
-import type { EmergencyUnplacedEvent, TokenBookedEvent, TokenBumpedEvent, TokenCancelledEvent, TokenCascadedEvent, TokenCheckedInEvent, TokenCompletedEvent, TokenConfirmedEvent, TokenConsultationStartedEvent, TokenDroppedEvent, TokenExpiredEvent, TokenHeldEvent, TokenMovedEvent, TokenNoShowEvent, TokenPromotedEvent, TokenReleasedEvent, TokenWaitlistedEvent } from './events/tokens.js';
-import type { DayClosedEvent, TokenCalledEvent, TokenCarriedEvent, TokenEtaChangedEvent, TokenOfferAcceptedEvent, TokenOfferDeclinedEvent, TokenOfferLapsedEvent, TokenOfferWithdrawnEvent, TokenOfferedEvent, TokenReinstatedEvent, TokenTurnNearEvent } from './events/days.js';
-import type { DoctorRetiredEvent, DoctorUpdatedEvent, PatientErasedEvent, SlotCapacityChangedEvent, SlotClosedEvent, SlotReopenedEvent } from './events/schedule.js';
+import type {
+  EmergencyUnplacedEvent,
+  TokenBookedEvent,
+  TokenBumpedEvent,
+  TokenCancelledEvent,
+  TokenCascadedEvent,
+  TokenCheckedInEvent,
+  TokenCompletedEvent,
+  TokenConfirmedEvent,
+  TokenConsultationStartedEvent,
+  TokenDroppedEvent,
+  TokenExpiredEvent,
+  TokenHeldEvent,
+  TokenMovedEvent,
+  TokenNoShowEvent,
+  TokenPromotedEvent,
+  TokenReleasedEvent,
+  TokenWaitlistedEvent,
+} from './events/tokens.js';
+import type {
+  DayClosedEvent,
+  TokenCalledEvent,
+  TokenCarriedEvent,
+  TokenEtaChangedEvent,
+  TokenOfferAcceptedEvent,
+  TokenOfferDeclinedEvent,
+  TokenOfferLapsedEvent,
+  TokenOfferWithdrawnEvent,
+  TokenOfferedEvent,
+  TokenReinstatedEvent,
+  TokenTurnNearEvent,
+} from './events/days.js';
+import type {
+  DoctorRetiredEvent,
+  DoctorUpdatedEvent,
+  PatientErasedEvent,
+  SlotCapacityChangedEvent,
+  SlotClosedEvent,
+  SlotReopenedEvent,
+} from './events/schedule.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from './events/leases.js';
 import type { DoctorPausedEvent, DoctorResumedEvent } from './events/pauses.js';
 import type { TokenForwardedEvent } from './events/journeys.js';

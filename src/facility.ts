@@ -19,7 +19,14 @@ export const DEFAULT_FACILITY_ID = 'default';
 export function resolveFacilityId(given: unknown): string {
   if (given === undefined) return DEFAULT_FACILITY_ID;
   if (typeof given !== 'string' || !isId(given)) {
-    const got = typeof given === 'string' ? (given.length === 0 ? 'an empty string' : given.length > 100 ? `a string of ${given.length} characters` : 'a string with other characters') : describe(given);
+    const got =
+      typeof given === 'string'
+        ? given.length === 0
+          ? 'an empty string'
+          : given.length > 100
+            ? `a string of ${given.length} characters`
+            : 'a string with other characters'
+        : describe(given);
     throw invalid('facilityId', `Expected \`facilityId\` to be 1 to 100 letters, digits, '_', '.', ':' or '-' (starting with a letter or digit), got ${got}`);
   }
   return given;
@@ -41,7 +48,11 @@ export function facilityStorage(storage: StorageAdapter, facilityId: string): St
   if (own !== undefined && own !== DEFAULT_FACILITY_ID) {
     if (own === facilityId) return storage;
     const asked = facilityId === DEFAULT_FACILITY_ID ? "no `facilityId` (the facility 'default')" : `\`facilityId: '${facilityId}'\``;
-    throw invalid('facilityId', `The storage given is the store's view of facility '${own}', and the scheduler has ${asked}: pass \`facilityId: '${own}'\`, or give the scheduler the store itself`, { storageFacilityId: own });
+    throw invalid(
+      'facilityId',
+      `The storage given is the store's view of facility '${own}', and the scheduler has ${asked}: pass \`facilityId: '${own}'\`, or give the scheduler the store itself`,
+      { storageFacilityId: own },
+    );
   }
   // The adapter's own facility is the default one: it is its own view.
   if (facilityId === DEFAULT_FACILITY_ID) return storage;
@@ -52,7 +63,10 @@ export function facilityStorage(storage: StorageAdapter, facilityId: string): St
     scope = undefined;
   }
   if (scope === undefined) {
-    throw invalid('facilityId', `The storage adapter \`${String(storage.name)}\` keeps no facilities apart (it has no \`forFacility\`): it holds the facility 'default' only`);
+    throw invalid(
+      'facilityId',
+      `The storage adapter \`${String(storage.name)}\` keeps no facilities apart (it has no \`forFacility\`): it holds the facility 'default' only`,
+    );
   }
   if (typeof scope !== 'function') throw invalid('storage', 'Expected `storage.forFacility` to be a function when present');
   let view: unknown;
@@ -62,7 +76,8 @@ export function facilityStorage(storage: StorageAdapter, facilityId: string): St
     if (isOpdError(error)) throw error;
     throw invalid('facilityId', `The storage adapter \`${String(storage.name)}\` could not open facility \`${facilityId}\``);
   }
-  if (typeof view !== 'object' || view === null) throw invalid('facilityId', `The storage adapter \`${String(storage.name)}\` answered no adapter for facility \`${facilityId}\``);
+  if (typeof view !== 'object' || view === null)
+    throw invalid('facilityId', `The storage adapter \`${String(storage.name)}\` answered no adapter for facility \`${facilityId}\``);
   return view as StorageAdapter;
 }
 

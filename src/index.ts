@@ -11,20 +11,10 @@ export { DEFAULT_LABEL_PREFIXES } from './options.js';
 export { DEFAULT_FACILITY_ID } from './facility.js';
 
 export { OPD_ATTRIBUTES, OPD_INSTRUMENTATION_SCOPE, OPD_METRICS } from './telemetry/names.js';
-export type {
-  OpdTelemetryOptions,
-  TelemetryMeterProvider,
-  TelemetryTracerProvider,
-} from './telemetry/types.js';
+export type { OpdTelemetryOptions, TelemetryMeterProvider, TelemetryTracerProvider } from './telemetry/types.js';
 
 export { ErrorSummary, OpdError, isOpdError, OPD_ERROR_CODES } from './errors.js';
-export type {
-  OpdErrorCode,
-  OpdErrorDetails,
-  OpdErrorDetailsByCode,
-  OpdErrorDetailsOf,
-  OpdErrorOptions,
-} from './errors.js';
+export type { OpdErrorCode, OpdErrorDetails, OpdErrorDetailsByCode, OpdErrorDetailsOf, OpdErrorOptions } from './errors.js';
 
 export { OPD_EVENT_TYPES } from './events.js';
 // The payload of each event by name is in `opd-scheduler/events`.
@@ -100,15 +90,17 @@ export type {
 } from './types.js';
 
 export { AgingPriority, CategoryPriority, SeniorCitizenPriority, STANDARD_RANKS } from './policies/priority.js';
-export type {
-  AgingPriorityOptions,
-  CategoryPriorityOptions,
-  PriorityPolicy,
-  RankContext,
-  SeniorCitizenPriorityOptions,
-} from './policies/priority.js';
+export type { AgingPriorityOptions, CategoryPriorityOptions, PriorityPolicy, RankContext, SeniorCitizenPriorityOptions } from './policies/priority.js';
 export { ElasticCapacity, NoElasticCapacity } from './policies/capacity.js';
-export type { CapacityStrategy, ElasticBasisValue, ElasticCapacityOptions, ElasticContext, ElasticNote, SlotCapacityContext, SlotElastic } from './policies/capacity.js';
+export type {
+  CapacityStrategy,
+  ElasticBasisValue,
+  ElasticCapacityOptions,
+  ElasticContext,
+  ElasticNote,
+  SlotCapacityContext,
+  SlotElastic,
+} from './policies/capacity.js';
 export { ChannelQuota } from './policies/quota.js';
 export { StagedOffers } from './policies/offers.js';
 export type { OfferContext, OfferDecision, OfferPolicy, QuietHours, StagedOffersOptions } from './policies/offers.js';
@@ -131,13 +123,7 @@ export { ReturnAhead } from './policies/reentry.js';
 export type { ReentryContext, ReentryPolicy, ReturnAheadOptions, WaitingPatient } from './policies/reentry.js';
 export type { CallTarget, CheckInOptions, ForwardOptions, Routes, ServicePoint, TokenJourney } from './types/journeys.js';
 export { presets } from './policies/presets.js';
-export type {
-  CascadePresetOptions,
-  ElasticPresetOptions,
-  Preset,
-  StandardPresetOptions,
-  WaitlistPresetOptions,
-} from './policies/presets.js';
+export type { CascadePresetOptions, ElasticPresetOptions, Preset, StandardPresetOptions, WaitlistPresetOptions } from './policies/presets.js';
 
 export { MemoryStorage } from './storage/memory.js';
 export type { MemoryStorageOptions } from './storage/memory.js';
@@ -146,18 +132,21 @@ export type { MemoryStorageOptions } from './storage/memory.js';
 export type { StorageAdapter } from './storage/adapter.js';
 
 export { FHIR_APPOINTMENT_STATUS, toFhirAppointment, toFhirAppointmentStatus, toFhirId, toFhirOffer, toFhirSchedule, toFhirSlot } from './fhir/mapping.js';
-export type {
-  FhirAppointment,
-  FhirAppointmentContext,
-  FhirAppointmentStatus,
-  FhirOptions,
-  FhirSlotOptions,
-  FhirSchedule,
-  FhirSlot,
-} from './fhir/mapping.js';
+export type { FhirAppointment, FhirAppointmentContext, FhirAppointmentStatus, FhirOptions, FhirSlotOptions, FhirSchedule, FhirSlot } from './fhir/mapping.js';
 
 // Why a token is where it is, and how fair a day's calls were (`explain`, `explainText`, `fairness`).
-export type { CategoryFairness, ExplainLang, ExplainRule, ExplainStep, ExplainTextOptions, Explanation, FairnessFilter, FairnessReport, StageWaits, WaitSummary } from './explain/types.js';
+export type {
+  CategoryFairness,
+  ExplainLang,
+  ExplainRule,
+  ExplainStep,
+  ExplainTextOptions,
+  Explanation,
+  FairnessFilter,
+  FairnessReport,
+  StageWaits,
+  WaitSummary,
+} from './explain/types.js';
 // Patient data: access, erasure, retention.
 export { ERASED_PATIENT, isErasedPatient } from './model/patient.js';
 export type { ErasePatientOptions, PatientErasure, PatientExport } from './types.js';

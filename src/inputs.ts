@@ -100,7 +100,10 @@ export function localDayOf(field: string, ms: number, dayOf: (ms: number) => str
 export function checkAfter(field: string, after: number, dateField: string, date: string | undefined, dayOf: (ms: number) => string): void {
   const day = localDayOf(field, after, dayOf);
   if (date !== undefined && day > date) {
-    throw invalid(field, `Expected \`${field}\` to be before the end of \`${dateField}\`: it falls on a later day, so no slot of \`${dateField}\` could take the request`);
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be before the end of \`${dateField}\`: it falls on a later day, so no slot of \`${dateField}\` could take the request`,
+    );
   }
 }
 
@@ -112,7 +115,17 @@ function parseAfter(value: unknown, date: string | undefined, dayOf: (ms: number
   return after;
 }
 
-const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set(['department', 'doctorId', 'slotId', 'category', 'patient', 'date', 'after', 'idempotencyKey', 'actor']);
+const DEPARTMENT_BOOK_KEYS: ReadonlySet<string> = new Set([
+  'department',
+  'doctorId',
+  'slotId',
+  'category',
+  'patient',
+  'date',
+  'after',
+  'idempotencyKey',
+  'actor',
+]);
 const DEPARTMENT_HOLD_KEYS: ReadonlySet<string> = new Set([...DEPARTMENT_BOOK_KEYS, 'holdMinutes']);
 
 /**
@@ -144,7 +157,10 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig,
   if (r['slotId'] !== undefined) throw invalid('slotId', 'A booking by department chooses the slot: give `date` or `after` instead of `slotId`');
   const category = expectKey('category', r['category'], 64);
   if (!accepts(config, category)) {
-    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
+      category,
+      known: config.priority.categories,
+    });
   }
   const patient = copyPatient(r['patient']);
   const date = r['date'] === undefined ? undefined : parseDay('date', r['date']);
@@ -163,7 +179,10 @@ export function parseDepartmentBookRequest(request: unknown, config: CoreConfig,
 function parseIdempotencyKey(value: unknown): string {
   const key = expectKey('idempotencyKey', value, 200);
   if (parseOfferId(key) !== undefined) {
-    throw invalid('idempotencyKey', 'Expected `idempotencyKey` not to have the form of an offer id (`<doctorId>~<date>~o<n>.<k>`): those keys store accepted offers');
+    throw invalid(
+      'idempotencyKey',
+      'Expected `idempotencyKey` not to have the form of an offer id (`<doctorId>~<date>~o<n>.<k>`): those keys store accepted offers',
+    );
   }
   return key;
 }
@@ -186,7 +205,19 @@ export function parseBookRequest(request: unknown, config: CoreConfig, now: numb
   const holdMinutes = hold ? expectInteger('holdMinutes', r['holdMinutes'], 1, MAX_HOLD_MINUTES) : null;
   const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf({ doctorId, category, patient, slotId, date, after }, holdMinutes);
   const actor = parseActor('actor', r['actor']);
-  return { doctorId, category, patient, slotId, date, after, idempotencyKey, fingerprint, actor, holdMinutes, patientLoad: patientLoad(config, patient.id, now) };
+  return {
+    doctorId,
+    category,
+    patient,
+    slotId,
+    date,
+    after,
+    idempotencyKey,
+    fingerprint,
+    actor,
+    holdMinutes,
+    patientLoad: patientLoad(config, patient.id, now),
+  };
 }
 
 const AVAILABILITY_KEYS: ReadonlySet<string> = new Set(['doctorId', 'category', 'from', 'to', 'patient', 'actor']);
@@ -206,7 +237,11 @@ export function parseAvailabilityQuery(query: unknown, config: CoreConfig, now: 
   const q = expectObject('query', query, AVAILABILITY_KEYS);
   const doctorId = expectId('doctorId', q['doctorId']);
   const category = expectKey('category', q['category'], 64);
-  if (!accepts(config, category)) throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+  if (!accepts(config, category))
+    throw invalid('category', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
+      category,
+      known: config.priority.categories,
+    });
   const from = parseBoundedInstant('from', q['from']);
   const to = parseBoundedInstant('to', q['to']);
   if (to <= from) throw invalid('to', 'Expected `to` to be later than `from`');
@@ -248,7 +283,10 @@ function parseSystem(field: string, value: unknown): DoctorSystem {
 /** Validates minutes per consultation: above 0, at most a day. */
 function parseConsultMinutes(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 24 * 60) {
-    throw invalid(field, `Expected \`${field}\` to be a number of minutes above 0 and at most 1440, got \`${typeof value === 'number' ? String(value) : describe(value)}\``);
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be a number of minutes above 0 and at most 1440, got \`${typeof value === 'number' ? String(value) : describe(value)}\``,
+    );
   }
   return value;
 }
@@ -287,7 +325,10 @@ export function parseDoctorPatch(patch: unknown): DoctorFieldsPatch {
   const specialist = expectOptionalBoolean('patch.specialist', given('specialist'));
   if (specialist !== undefined) out.specialist = specialist;
   if (Object.keys(out).length === 0) {
-    throw invalid('patch', 'Expected `patch` to change at least one of `name`, `specialization`, `department`, `room`, `consultMinutes`, `system`, `specialist`');
+    throw invalid(
+      'patch',
+      'Expected `patch` to change at least one of `name`, `specialization`, `department`, `room`, `consultMinutes`, `system`, `specialist`',
+    );
   }
   return out;
 }
@@ -392,7 +433,10 @@ export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock:
     const day = utcDay(at);
     if (except.has(day)) continue;
     const weekday = ((new Date(at).getUTCDay() + 6) % 7) + 1;
-    const sessions = entries.map((e, entry) => ({ e, entry })).filter(({ e }) => e.weekday === weekday).sort((a, b) => a.e.start - b.e.start);
+    const sessions = entries
+      .map((e, entry) => ({ e, entry }))
+      .filter(({ e }) => e.weekday === weekday)
+      .sort((a, b) => a.e.start - b.e.start);
     for (const { e, entry } of sessions) {
       for (let m = e.start; m < e.end; m += e.slotMinutes) {
         const starts = clock.wallTime(day, m);
@@ -402,9 +446,19 @@ export function parseRota(rota: unknown, defaultOverflowCapacity: number, clock:
         const end = ends[0]!;
         // A local time early on 1970-01-01 east of Greenwich, or late on 9999-12-31 west of it,
         // is an instant outside the years 1970 to 9999.
-        if (start < MIN_INSTANT) throw invalid('rota.from', `Expected every slot of the rota to start in the year 1970 or later: the one at ${localTime(m)} on ${day} starts before`);
-        if (end > MAX_INSTANT) throw invalid('rota.to', `Expected every slot of the rota to end in the year 9999 or earlier: the one at ${localTime(m)} on ${day} ends after`);
-        drafts.push({ id: undefined, entry, start, end, capacity: e.capacity, overflowCapacity: e.overflowCapacity, day: localDayOf('rota', start, clock.dayOf) });
+        if (start < MIN_INSTANT)
+          throw invalid('rota.from', `Expected every slot of the rota to start in the year 1970 or later: the one at ${localTime(m)} on ${day} starts before`);
+        if (end > MAX_INSTANT)
+          throw invalid('rota.to', `Expected every slot of the rota to end in the year 9999 or earlier: the one at ${localTime(m)} on ${day} ends after`);
+        drafts.push({
+          id: undefined,
+          entry,
+          start,
+          end,
+          capacity: e.capacity,
+          overflowCapacity: e.overflowCapacity,
+          day: localDayOf('rota', start, clock.dayOf),
+        });
         if (drafts.length > MAX_SLOTS_PER_CALL) {
           throw invalid('rota', `Expected a rota of at most ${MAX_SLOTS_PER_CALL} slots; split the range`);
         }
@@ -438,7 +492,11 @@ function localTime(minutes: number): string {
 /** A local time `HH:MM` as minutes of the day. */
 function parseLocalTime(field: string, value: unknown): number {
   const match = typeof value === 'string' ? HH_MM.exec(value) : null;
-  if (match === null) throw invalid(field, `Expected \`${field}\` to be a local time \`HH:MM\` (00:00 to 23:59), got ${typeof value === 'string' ? 'another text' : describe(value)}`);
+  if (match === null)
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be a local time \`HH:MM\` (00:00 to 23:59), got ${typeof value === 'string' ? 'another text' : describe(value)}`,
+    );
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
@@ -558,7 +616,8 @@ const DESK_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export function parseLeaseRequest(request: unknown, config: CoreConfig): LeaseCapacityInput {
   const r = expectObject('request', request, LEASE_KEYS, '');
   const deskId = r['deskId'];
-  if (typeof deskId !== 'string' || !DESK_ID.test(deskId)) throw invalid('deskId', `Expected \`deskId\` to be 1 to 32 letters, digits, \`_\` or \`-\`, got ${describe(deskId)}`);
+  if (typeof deskId !== 'string' || !DESK_ID.test(deskId))
+    throw invalid('deskId', `Expected \`deskId\` to be 1 to 32 letters, digits, \`_\` or \`-\`, got ${describe(deskId)}`);
   const doctorId = expectId('doctorId', r['doctorId']);
   const day = parseDay('date', r['date']);
   const places = expectInteger('places', r['places'], 1, 10_000);
@@ -566,11 +625,16 @@ export function parseLeaseRequest(request: unknown, config: CoreConfig): LeaseCa
   let categories: string[] | null = null;
   if (r['categories'] !== undefined) {
     const list = r['categories'];
-    if (!Array.isArray(list) || list.length === 0 || list.length > 64) throw invalid('categories', `Expected \`categories\` to be a list of 1 to 64 categories, got ${describe(list)}`);
+    if (!Array.isArray(list) || list.length === 0 || list.length > 64)
+      throw invalid('categories', `Expected \`categories\` to be a list of 1 to 64 categories, got ${describe(list)}`);
     categories = [];
     for (const item of list as unknown[]) {
       const category = expectKey('categories', item, 64);
-      if (!accepts(config, category)) throw invalid('categories', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, { category, known: config.priority.categories });
+      if (!accepts(config, category))
+        throw invalid('categories', `Unknown category \`${category}\` for priority policy \`${config.priority.name}\``, {
+          category,
+          known: config.priority.categories,
+        });
       if (!categories.includes(category)) categories.push(category);
     }
   }

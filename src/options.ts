@@ -21,9 +21,37 @@ import type { LateArrival } from './types.js';
 import { dayFormatter, dayStartFinder, describe, MINUTE, wallClockFinder } from './time.js';
 import { expectObject } from './validate.js';
 import { facilityStorage, resolveFacilityId } from './facility.js';
-import { resolveNotify, resolveNumbering, type BookingWindows, type CloseOut, type DuplicateRulesOptions, type Numbering, type NotifyOptions, type RetentionOptions, type FollowUpsOptions } from './options/rules.js';
-import { positive, requireKnownCategories, resolveBookingWindows, resolveCloseOut, resolveDuplicates, resolveRetention, resolveFollowUps } from './options/resolve.js';
-export type { BookingWindow, BookingWindows, CloseOut, DuplicateException, DuplicateRulesOptions, Numbering, NotifyOptions, RetentionOptions, FollowUpsOptions } from './options/rules.js';
+import {
+  resolveNotify,
+  resolveNumbering,
+  type BookingWindows,
+  type CloseOut,
+  type DuplicateRulesOptions,
+  type Numbering,
+  type NotifyOptions,
+  type RetentionOptions,
+  type FollowUpsOptions,
+} from './options/rules.js';
+import {
+  positive,
+  requireKnownCategories,
+  resolveBookingWindows,
+  resolveCloseOut,
+  resolveDuplicates,
+  resolveRetention,
+  resolveFollowUps,
+} from './options/resolve.js';
+export type {
+  BookingWindow,
+  BookingWindows,
+  CloseOut,
+  DuplicateException,
+  DuplicateRulesOptions,
+  Numbering,
+  NotifyOptions,
+  RetentionOptions,
+  FollowUpsOptions,
+} from './options/rules.js';
 export { DEFAULT_LABEL_PREFIXES } from './options/rules.js';
 
 /**
@@ -268,7 +296,6 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'reentry',
 ]);
 
-
 function requireMethods(field: string, value: unknown, methods: readonly string[]): void {
   try {
     checkMethods(field, value, methods);
@@ -287,7 +314,6 @@ function checkMethods(field: string, value: unknown, methods: readonly string[])
     if (typeof plugin[method] !== 'function') throw invalid(field, `Expected \`${field}.${method}\` to be a function`);
   }
 }
-
 
 /** Applies defaults and validates every option once. */
 export function resolveOptions(options: OpdSchedulerOptions | undefined): ResolvedOptions {
@@ -332,7 +358,8 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
   if (!Number.isInteger(defaultOverflowCapacity)) throw invalid('defaultOverflowCapacity', 'Expected `defaultOverflowCapacity` to be an integer');
   const labelPrefix = resolveNumbering(o.numbering);
   const lateArrival = o.lateArrival ?? 'queue-end';
-  if (lateArrival !== 'queue-end' && lateArrival !== 'rebook') throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
+  if (lateArrival !== 'queue-end' && lateArrival !== 'rebook')
+    throw invalid('lateArrival', `Expected \`lateArrival\` to be 'queue-end' or 'rebook', got ${describe(lateArrival)}`);
   const windows = resolveBookingWindows(o.bookingWindows, priority, timeZone);
   const closeOut = resolveCloseOut(o.closeOut);
   const patientDataDays = resolveRetention(o.retention);
@@ -356,6 +383,27 @@ export function resolveOptions(options: OpdSchedulerOptions | undefined): Resolv
     telemetry: resolveTelemetryOptions(o.telemetry),
     lateArrival,
     patientDataDays,
-    core: Object.freeze({ facilityId, priority, capacity, overflow, quota, windows, consultMinutes, graceMs: Math.round(grace * MINUTE), allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0, duplicates, dayOf, dayStart: dayStartFinder(dayOf), labelPrefix, closeOut, callOrder, notify, claimKinds: builtInClaimKinds(), ...(followUps === undefined ? {} : { followUps }), ...(journeys === undefined ? {} : { journeys }), ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }) }),
+    core: Object.freeze({
+      facilityId,
+      priority,
+      capacity,
+      overflow,
+      quota,
+      windows,
+      consultMinutes,
+      graceMs: Math.round(grace * MINUTE),
+      allowDuplicateBookings: duplicates === null || duplicates.exceptions.length > 0,
+      duplicates,
+      dayOf,
+      dayStart: dayStartFinder(dayOf),
+      labelPrefix,
+      closeOut,
+      callOrder,
+      notify,
+      claimKinds: builtInClaimKinds(),
+      ...(followUps === undefined ? {} : { followUps }),
+      ...(journeys === undefined ? {} : { journeys }),
+      ...(offers === undefined ? {} : { offers, wallClock: wallClockFinder(timeZone) }),
+    }),
   });
 }

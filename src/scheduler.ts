@@ -24,14 +24,47 @@ import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultat
 import { OpdError, invalid, isOpdError } from './errors.js';
 import type { OpdEvent, OpdEvents } from './events.js';
 import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import { parseAvailabilityQuery, parseBookRequest, parseDepartmentBookRequest, parseBoundedInstant, parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parsePause, DEFAULT_LEAVE_HORIZON_DAYS, type ParsedLeave, parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
+import {
+  parseAvailabilityQuery,
+  parseBookRequest,
+  parseDepartmentBookRequest,
+  parseBoundedInstant,
+  parseDay,
+  parseDoctorInput,
+  parseDoctorPatch,
+  parseLeaseRef,
+  parseLeaseRequest,
+  parseLeave,
+  parsePause,
+  DEFAULT_LEAVE_HORIZON_DAYS,
+  type ParsedLeave,
+  parseRetirement,
+  parseRota,
+  parseSlotInputs,
+} from './inputs.js';
 import { toDoctor } from './model/convert.js';
 import { makeDoctor } from './model/make.js';
 import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
 import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import { readActor, readComplete, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import {
+  readActor,
+  readComplete,
+  readCall,
+  readCallTarget,
+  readCancel,
+  readCapacity,
+  readCheckIn,
+  readClock,
+  readClose,
+  readForward,
+  readHistoryOptions,
+  readMoveTarget,
+  readStatsFilter,
+  readSweepNow,
+  readTailAfter,
+} from './shell/input.js';
 import { callPoint, callPooled, forward } from './core/commands/journey.js';
 import { journeysOf, routeStages } from './core/journeys.js';
 import { DOCTOR_KIND } from './options/journeys.js';
@@ -50,15 +83,53 @@ import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } 
 import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
 import { localDaysAdder, wallTimeResolver } from './time.js';
 import type { OfferAnswerResult } from './types.js';
-import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CancelOptions, CloseSlotOptions, CloseDayOptions, DaySchedule, DepartmentBookingRequest } from './types.js';
-import type { DepartmentHoldRequest, Doctor, DoctorInput, DoctorPatchInput, Effect, HistoryOptions, HoldRequest, HoldResult, LeaveInput, PauseOptions, MoveOptions, MoveResult, MoveTarget } from './types.js';
-import type { RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult } from './types.js';
+import type {
+  ActorOptions,
+  BookingRequest,
+  BookingResult,
+  CallOptions,
+  CallResult,
+  CancelOptions,
+  CloseSlotOptions,
+  CloseDayOptions,
+  DaySchedule,
+  DepartmentBookingRequest,
+} from './types.js';
+import type {
+  DepartmentHoldRequest,
+  Doctor,
+  DoctorInput,
+  DoctorPatchInput,
+  Effect,
+  HistoryOptions,
+  HoldRequest,
+  HoldResult,
+  LeaveInput,
+  PauseOptions,
+  MoveOptions,
+  MoveResult,
+  MoveTarget,
+} from './types.js';
+import type {
+  RetireInput,
+  RetireResult,
+  RotaInput,
+  RotaOptions,
+  SetCapacityOptions,
+  Slot,
+  SlotInput,
+  SlotView,
+  Stats,
+  StatsFilter,
+  TailOptions,
+  Token,
+  TransitionResult,
+} from './types.js';
 import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
 import type { EntitlementQuery, EntitlementSummary } from './types.js';
 import type { CancelSeriesOptions, CompleteOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
 import { isPlainObject, readInput } from './validate.js';
-
 
 /** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
 function doctorIdOf(query: unknown): string | undefined {
@@ -171,7 +242,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
 
-
   /** The IANA time zone that defines days. */
   get timeZone(): string {
     return this.#options.timeZone;
@@ -191,7 +261,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param instant - a `Date` or ISO-8601 string with an offset
    */
   dayOf(instant: Date | string): string {
-    return this.#telemetry.sync('dayOf', () => readInput('instant', () => localDayOf('instant', parseBoundedInstant('instant', instant), this.#options.core.dayOf)));
+    return this.#telemetry.sync('dayOf', () =>
+      readInput('instant', () => localDayOf('instant', parseBoundedInstant('instant', instant), this.#options.core.dayOf)),
+    );
   }
 
   /**
@@ -386,7 +458,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     if (typeof tokenId !== 'string') throw error;
     let moved: MoveResult;
     try {
-      moved = await this.#moveUnit(tokenId, { doctorId: command.doctorId, slotId: command.slotId, date: command.date, after: command.after }, 'duplicate booking', command.actor, false);
+      moved = await this.#moveUnit(
+        tokenId,
+        { doctorId: command.doctorId, slotId: command.slotId, date: command.date, after: command.after },
+        'duplicate booking',
+        command.actor,
+        false,
+      );
     } catch (failure) {
       if (isOpdError(failure) && failure.code === 'INVALID_TRANSITION') throw error;
       throw failure;
@@ -516,7 +594,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const now = this.#now();
       const day = this.#options.core.dayOf(now);
       if ('servicePoint' in parsed) return this.#callPoint(parsed.servicePoint, day, room, now, actor);
-      if ('pooled' in parsed) return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
+      if ('pooled' in parsed)
+        return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
       return this.#runner.run('callNext', callNext, { doctorId: parsed.doctorId, day, dayBefore: this.#dayBefore(day), room }, now, false, actor);
     });
   }
@@ -537,7 +616,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     const start = this.#options.core.dayStart(day);
     return start > 0 ? this.#options.core.dayOf(start - 1) : null;
   }
-
 
   /**
    * Calls a `CHECKED_IN` patient again (they did not come when called): `token:called` with
@@ -630,7 +708,18 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** A move's unit: the doctors (and, under wide duplicate rules, the patient) named before it, so that it locks them up front. */
-  async #moveUnit(id: string, target: { readonly doctorId?: string | undefined; readonly slotId?: string | undefined; readonly date?: string | undefined; readonly after?: number | undefined }, reason: string | null, actor: string | null, dryRun: boolean): Promise<MoveResult> {
+  async #moveUnit(
+    id: string,
+    target: {
+      readonly doctorId?: string | undefined;
+      readonly slotId?: string | undefined;
+      readonly date?: string | undefined;
+      readonly after?: number | undefined;
+    },
+    reason: string | null,
+    actor: string | null,
+    dryRun: boolean,
+  ): Promise<MoveResult> {
     const now = this.#now();
     const storage = this.#options.storage;
     const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(storage, target.slotId));
@@ -693,7 +782,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
   async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('startConsultation', { tokenId }, async () => this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)));
+    return this.#runner.call('startConsultation', { tokenId }, async () =>
+      this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)),
+    );
   }
 
   /**
@@ -1031,7 +1122,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
       // The department to lock with the doctor, read first where the closing rule needs it.
-      const department = closingDepartment(this.#options.core, 'any') === undefined ? undefined : closingDepartment(this.#options.core, (await this.#reads.doctor(id)).department);
+      const department =
+        closingDepartment(this.#options.core, 'any') === undefined
+          ? undefined
+          : closingDepartment(this.#options.core, (await this.#reads.doctor(id)).department);
       return this.#runner.run('closeDay', closeDay, { doctorId: id, day, department }, this.#now(), dryRun, actor);
     });
   }
@@ -1193,7 +1287,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getSchedule(doctorId: string, date: string): Promise<DaySchedule> {
-    return this.#runner.call('getSchedule', { doctorId }, async () => this.#reads.schedule(expectId('doctorId', doctorId), parseDay('date', date), this.#clock));
+    return this.#runner.call('getSchedule', { doctorId }, async () =>
+      this.#reads.schedule(expectId('doctorId', doctorId), parseDay('date', date), this.#clock),
+    );
   }
 
   /**
@@ -1259,7 +1355,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`
    */
   async getWaitlist(doctorId: string, date: string): Promise<Token[]> {
-    return this.#runner.call('getWaitlist', { doctorId }, async () => this.#reads.waitlist(expectId('doctorId', doctorId), parseDay('date', date), this.#clock));
+    return this.#runner.call('getWaitlist', { doctorId }, async () =>
+      this.#reads.waitlist(expectId('doctorId', doctorId), parseDay('date', date), this.#clock),
+    );
   }
 
   /**
@@ -1414,7 +1512,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     });
   }
 
-
   #explaining(): Explainer {
     return (this.#explainer ??= new Explainer(this.#adapter, this.#options.core, this.#options.timeZone));
   }
@@ -1532,7 +1629,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /** A token's transition (`method`) as one unit of work. */
-  #transition(method: OpdMethod, command: Command<TransitionInput, TransitionResult>, tokenId: string, reason: string | null, actor: string | null, lease: string | null = null): Promise<TransitionResult> {
+  #transition(
+    method: OpdMethod,
+    command: Command<TransitionInput, TransitionResult>,
+    tokenId: string,
+    reason: string | null,
+    actor: string | null,
+    lease: string | null = null,
+  ): Promise<TransitionResult> {
     const id = expectKey('tokenId', tokenId, MAX_KEY);
     return this.#runner.run(method, command, { tokenId: id, reason, actor, lease }, this.#now(), false, actor);
   }
@@ -1558,7 +1662,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #requireMultiDoctor(): void {
     const storage = this.#options.storage;
     if (storage.multiDoctor !== true) {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: storage.name } });
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, {
+        details: { adapter: storage.name },
+      });
     }
   }
 }

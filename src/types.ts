@@ -17,17 +17,7 @@ export type EstimateStatus = 'ON_TIME' | 'AFTER_SLOT' | 'IN_CONSULTATION' | 'COM
  * `holdExpiresAt` — and becomes `BOOKED` when confirmed, or `CANCELLED` when released or
  * expired. Any other transition fails with `INVALID_TRANSITION`.
  */
-export const TOKEN_STATUSES = [
-  'BOOKED',
-  'WAITLISTED',
-  'CHECKED_IN',
-  'IN_CONSULTATION',
-  'COMPLETED',
-  'CANCELLED',
-  'NO_SHOW',
-  'DROPPED',
-  'HELD',
-] as const;
+export const TOKEN_STATUSES = ['BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED', 'CANCELLED', 'NO_SHOW', 'DROPPED', 'HELD'] as const;
 
 /** A token's status. */
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];

@@ -283,7 +283,18 @@ function codeUnitsOf(text: string): number {
 
 /** Whether `String.prototype.trim` removes code unit `c` (at least 32: white space and line terminators of ECMAScript). */
 function isTrimmed(c: number): boolean {
-  return c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** `VALIDATION_FAILED` for a string with a NUL or an unpaired surrogate (see {@link hasOddCodeUnits}). */

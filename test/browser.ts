@@ -22,7 +22,8 @@ export function browserTestsRun(what: string): boolean {
   if (!LONG) return false;
   const present = existsSync(CHROMIUM);
   const required = process.env['CI'] === 'true';
-  if (!present && !required) console.warn(`[${what}] ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium to run them; in CI they fail instead).`);
+  if (!present && !required)
+    console.warn(`[${what}] ${CHROMIUM} is missing: browser tests skipped (apt-get install chromium to run them; in CI they fail instead).`);
   return present || required;
 }
 
@@ -38,7 +39,17 @@ export async function launchChromium(options: { width?: number; height?: number;
   const profile = mkdtempSync(join(tmpdir(), 'opd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
     timezoneId: 'UTC',
     locale: options.locale ?? 'en-GB',

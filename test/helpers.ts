@@ -1,4 +1,15 @@
-import { type BookingRequest, MemoryStorage, OpdError, type OpdEvent, type OpdSchedulerOptions, OpdScheduler, type Slot, type StorageAdapter, isOpdError, type OpdErrorCode } from 'opd-scheduler';
+import {
+  type BookingRequest,
+  MemoryStorage,
+  OpdError,
+  type OpdEvent,
+  type OpdSchedulerOptions,
+  OpdScheduler,
+  type Slot,
+  type StorageAdapter,
+  isOpdError,
+  type OpdErrorCode,
+} from 'opd-scheduler';
 import type { DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { expect } from 'vitest';
 
@@ -106,11 +117,13 @@ export function rewritingStorage(
   inner: StorageAdapter,
   rewrite: { readonly unit?: (snapshot: DoctorSnapshot) => DoctorSnapshot; readonly read?: (snapshot: DoctorSnapshot) => DoctorSnapshot },
 ): StorageAdapter {
-  const each = (one: (snapshot: DoctorSnapshot) => DoctorSnapshot) => (snapshot: DoctorSnapshot): DoctorSnapshot => {
-    const rewritten = one(snapshot);
-    if (snapshot.others === undefined) return rewritten;
-    return { ...rewritten, others: new Map([...snapshot.others].map(([id, other]) => [id, one(other)])) };
-  };
+  const each =
+    (one: (snapshot: DoctorSnapshot) => DoctorSnapshot) =>
+    (snapshot: DoctorSnapshot): DoctorSnapshot => {
+      const rewritten = one(snapshot);
+      if (snapshot.others === undefined) return rewritten;
+      return { ...rewritten, others: new Map([...snapshot.others].map(([id, other]) => [id, one(other)])) };
+    };
   const unit = each(rewrite.unit ?? ((snapshot: DoctorSnapshot) => snapshot));
   const read = each(rewrite.read ?? ((snapshot: DoctorSnapshot) => snapshot));
   return {

@@ -27,7 +27,11 @@ console.log(`lease ${lease.id}: ${lease.slots.map((s) => `${s.places} in ${s.slo
 // The desk on PGlite, with the lease as it came over the wire; its log is kept there too, beside its tokens.
 const db = new PGlite();
 await migrate(db, { schema: 'desk' });
-const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), { storage: new PostgresStorage({ db, schema: 'desk' }), logStore: new PostgresDeskLog({ db, schema: 'desk' }), timeZone });
+const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)), {
+  storage: new PostgresStorage({ db, schema: 'desk' }),
+  logStore: new PostgresDeskLog({ db, schema: 'desk' }),
+  timeZone,
+});
 
 // Cut off: the desk issues tokens on its own.
 const people = [

@@ -79,7 +79,8 @@ function signedBytes(scheme: BecknSigningScheme, created: number, expires: numbe
 }
 
 function keyIdPart(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '' || /[|"\s]/.test(value)) throw invalid(field, `Expected \`${field}\` as a non-empty string without '|', '"' or spaces`);
+  if (typeof value !== 'string' || value === '' || /[|"\s]/.test(value))
+    throw invalid(field, `Expected \`${field}\` as a non-empty string without '|', '"' or spaces`);
   return value;
 }
 
@@ -119,7 +120,15 @@ export function signBecknRequest(body: string, options: SignBecknOptions): strin
   const signature = sign(null, signedBytes(scheme, created, expires, body), key).toString('base64');
   const keyId = `${subscriberId}|${uniqueKeyId}|ed25519`;
   // NHA's Crypt.java writes a HashMap with Jackson: this key order is the one it produces.
-  if (scheme === 'nha-uhi') return JSON.stringify({ headers: '(created) (expires) digest', expires: String(expires), signature, created: String(created), keyId, algorithm: 'ed25519' });
+  if (scheme === 'nha-uhi')
+    return JSON.stringify({
+      headers: '(created) (expires) digest',
+      expires: String(expires),
+      signature,
+      created: String(created),
+      keyId,
+      algorithm: 'ed25519',
+    });
   return `Signature keyId="${keyId}",algorithm="ed25519",created="${created}",expires="${expires}",headers="(created) (expires) digest",signature="${signature}"`;
 }
 
@@ -141,18 +150,21 @@ const PARAM = /\s*([a-zA-Z]+)="([^"]*)"\s*(?:,|$)/y;
 export function verifyBecknRequest(body: string, authorization: string, options: VerifyBecknOptions): VerifiedBecknRequest {
   if (typeof body !== 'string') throw invalid('body', 'Expected the body as text');
   const maxValidity = options.maxValiditySeconds ?? 3600;
-  if (!Number.isInteger(maxValidity) || maxValidity < 1 || maxValidity > 86_400) throw invalid('maxValiditySeconds', 'Expected `maxValiditySeconds` as a whole number from 1 to 86400');
+  if (!Number.isInteger(maxValidity) || maxValidity < 1 || maxValidity > 86_400)
+    throw invalid('maxValiditySeconds', 'Expected `maxValiditySeconds` as a whole number from 1 to 86400');
   const skew = options.clockSkewSeconds ?? 5;
   if (!Number.isInteger(skew) || skew < 0 || skew > 300) throw invalid('clockSkewSeconds', 'Expected `clockSkewSeconds` as a whole number from 0 to 300');
   if (typeof authorization !== 'string') throw refused('Expected the `Authorization` header as text');
   const params = readHeader(authorization.trim());
   const keyId = (params.get('keyId') ?? '').split('|');
-  if (keyId.length !== 3 || keyId[0] === '' || keyId[1] === '' || keyId[2] !== 'ed25519') throw refused('Expected keyId as "{subscriber_id}|{unique_key_id}|ed25519"');
+  if (keyId.length !== 3 || keyId[0] === '' || keyId[1] === '' || keyId[2] !== 'ed25519')
+    throw refused('Expected keyId as "{subscriber_id}|{unique_key_id}|ed25519"');
   if (params.get('algorithm') !== 'ed25519') throw refused('Expected algorithm "ed25519"');
   if (params.get('headers') !== '(created) (expires) digest') throw refused('Expected headers "(created) (expires) digest"');
   const created = Number(params.get('created'));
   const expires = Number(params.get('expires'));
-  if (!/^\d{1,12}$/.test(params.get('created') ?? '') || !/^\d{1,12}$/.test(params.get('expires') ?? '') || expires <= created) throw refused('Expected `created` and `expires` as Unix seconds, `expires` after `created`');
+  if (!/^\d{1,12}$/.test(params.get('created') ?? '') || !/^\d{1,12}$/.test(params.get('expires') ?? '') || expires <= created)
+    throw refused('Expected `created` and `expires` as Unix seconds, `expires` after `created`');
   if (expires - created > maxValidity) throw refused(`The signature's validity is longer than ${maxValidity} seconds`);
   const subscriberId = keyId[0] as string;
   if (options.subscriberId !== undefined && options.subscriberId !== subscriberId) throw refused('The signature is not of the subscriber expected');
@@ -190,8 +202,9 @@ function readHeader(header: string): Map<string, string> {
       throw refused('Expected the header as a JSON object');
     }
     if (!isPlainObject(parsed)) throw refused('Expected the header as a JSON object');
-    for (const name of topLevelKeys(header)) if (params.has(name)) throw refused(`The header repeats \`${name}\``);
-    else params.set(name, '');
+    for (const name of topLevelKeys(header))
+      if (params.has(name)) throw refused(`The header repeats \`${name}\``);
+      else params.set(name, '');
     params.clear();
     for (const [name, value] of Object.entries(parsed)) {
       if (typeof value !== 'string' && typeof value !== 'number') throw refused(`Expected \`${name}\` as text`);
@@ -199,7 +212,7 @@ function readHeader(header: string): Map<string, string> {
     }
     return params;
   }
-  if (!header.startsWith('Signature ')) throw refused('Expected a Beckn `Signature` header or NHA\'s JSON header');
+  if (!header.startsWith('Signature ')) throw refused("Expected a Beckn `Signature` header or NHA's JSON header");
   const rest = header.slice('Signature '.length);
   PARAM.lastIndex = 0;
   while (PARAM.lastIndex < rest.length) {

@@ -58,9 +58,12 @@ export function readBecknCall(payload: unknown, action: string): { context: Beck
   if (!isPlainObject(payload)) throw invalid('payload', 'Expected the UHI call as a JSON object');
   const context = payload['context'];
   if (!isPlainObject(context)) throw invalid('context', 'Expected `context` as an object');
-  for (const key of REQUIRED) if (typeof context[key] !== 'string' || context[key] === '') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a non-empty string`);
-  for (const key of OPTIONAL) if (context[key] !== undefined && typeof context[key] !== 'string') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a string`);
-  for (const key of ['consumer_id', 'transaction_id'] as const) if ((context[key] as string).length > MAX_ID) throw invalid(`context.${key}`, `Expected \`context.${key}\` of at most ${MAX_ID} characters`);
+  for (const key of REQUIRED)
+    if (typeof context[key] !== 'string' || context[key] === '') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a non-empty string`);
+  for (const key of OPTIONAL)
+    if (context[key] !== undefined && typeof context[key] !== 'string') throw invalid(`context.${key}`, `Expected \`context.${key}\` as a string`);
+  for (const key of ['consumer_id', 'transaction_id'] as const)
+    if ((context[key] as string).length > MAX_ID) throw invalid(`context.${key}`, `Expected \`context.${key}\` of at most ${MAX_ID} characters`);
   if (context['action'] !== action) throw invalid('context.action', `Expected \`context.action\` "${action}"`);
   if (Number.isNaN(Date.parse(context['timestamp'] as string))) throw invalid('context.timestamp', 'Expected `context.timestamp` as an ISO 8601 instant');
   const message = payload['message'];

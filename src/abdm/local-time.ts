@@ -19,7 +19,16 @@ const WALL = /^(\d{4}-\d\d-\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?$/;
 
 /** @internal The local times of `timeZone`. */
 export function localTimes(timeZone: string): LocalTimes {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
   const resolve = wallTimeResolver(timeZone);
   return {
     format(date) {
@@ -31,12 +40,14 @@ export function localTimes(timeZone: string): LocalTimes {
       const match = ZONED.test(value) ? null : WALL.exec(value);
       if (match === null) {
         const date = new Date(value);
-        if (!ZONED.test(value) || Number.isNaN(date.getTime())) throw invalid(path, `Expected \`${path}\` as a local time (YYYY-MM-DDTHH:mm:ss) or an ISO 8601 instant`);
+        if (!ZONED.test(value) || Number.isNaN(date.getTime()))
+          throw invalid(path, `Expected \`${path}\` as a local time (YYYY-MM-DDTHH:mm:ss) or an ISO 8601 instant`);
         return date;
       }
       const [, day, hh, mm, ss, fraction] = match;
       const minute = Number(hh) * 60 + Number(mm);
-      if (Number(hh) > 23 || Number(mm) > 59 || Number(ss ?? 0) > 59 || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw invalid(path, `Expected \`${path}\` as a local time (YYYY-MM-DDTHH:mm:ss) or an ISO 8601 instant`);
+      if (Number(hh) > 23 || Number(mm) > 59 || Number(ss ?? 0) > 59 || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))
+        throw invalid(path, `Expected \`${path}\` as a local time (YYYY-MM-DDTHH:mm:ss) or an ISO 8601 instant`);
       const at = resolve(day as string, minute)[0] ?? resolve(day as string, minute + 60)[0];
       if (at === undefined) throw invalid(path, `Expected \`${path}\` as a time that occurs in the facility's time zone`);
       return new Date(at + Number(ss ?? 0) * 1000 + Math.floor(Number(`0.${fraction ?? '0'}`) * 1000));

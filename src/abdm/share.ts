@@ -113,31 +113,47 @@ function stands(token: Token, now: Date): boolean {
  * ```
  */
 export async function onProfileShare(opd: OpdScheduler, payload: unknown, options: ProfileShareOptions): Promise<ShareAcknowledgement> {
-  if (typeof options !== 'object' || options === null || !isPlainObject(options.counters)) throw invalid('counters', 'Expected `counters` as an object of counters by code');
+  if (typeof options !== 'object' || options === null || !isPlainObject(options.counters))
+    throw invalid('counters', 'Expected `counters` as an object of counters by code');
   const validity = options.validityMinutes ?? SHARE_VALIDITY_MINUTES;
-  if (!Number.isInteger(validity) || validity < 1 || validity > 1440) throw invalid('validityMinutes', 'Expected `validityMinutes` as a whole number from 1 to 1440');
+  if (!Number.isInteger(validity) || validity < 1 || validity > 1440)
+    throw invalid('validityMinutes', 'Expected `validityMinutes` as a whole number from 1 to 1440');
   if (!isPlainObject(payload)) throw invalid('payload', 'Expected the share as a JSON object');
-  const requestId = payload['requestId'] === undefined && typeof options.requestId === 'string' && options.requestId !== '' ? options.requestId : text(payload, 'requestId', 'requestId');
+  const requestId =
+    payload['requestId'] === undefined && typeof options.requestId === 'string' && options.requestId !== ''
+      ? options.requestId
+      : text(payload, 'requestId', 'requestId');
   if (payload['intent'] !== 'PROFILE_SHARE') throw invalid('intent', 'Expected `intent` "PROFILE_SHARE"');
   const meta = objectAt(payload, 'metaData', 'metaData');
   const hipId = text(meta, 'hipId', 'metaData.hipId');
   if (options.hipId !== undefined && hipId !== options.hipId) throw invalid('metaData.hipId', 'The share is for another facility');
   const context = text(meta, 'context', 'metaData.context');
-  if (meta['hprId'] !== undefined && meta['hprId'] !== null && typeof meta['hprId'] !== 'string') throw invalid('metaData.hprId', 'Expected `metaData.hprId` as a string');
+  if (meta['hprId'] !== undefined && meta['hprId'] !== null && typeof meta['hprId'] !== 'string')
+    throw invalid('metaData.hprId', 'Expected `metaData.hprId` as a string');
   const counter = Object.prototype.hasOwnProperty.call(options.counters, context) ? options.counters[context] : undefined;
   if (counter === undefined) throw invalid('metaData.context', `No counter has the code ${JSON.stringify(context.slice(0, 40))}`);
   const patient = readPatient(objectAt(objectAt(payload, 'profile', 'profile'), 'patient', 'profile.patient'));
   const day = opd.dayOf(opd.now());
-  const key = `abdm-share:${createHash('sha256').update(`${hipId}|${String(patient.id)}|${day}`).digest('hex').slice(0, 32)}`;
+  const key = `abdm-share:${createHash('sha256')
+    .update(`${hipId}|${String(patient.id)}|${day}`)
+    .digest('hex')
+    .slice(0, 32)}`;
   const common = { category: counter.category ?? 'WALK_IN', patient, date: day, holdMinutes: validity, actor: options.actor ?? 'abdm-share' };
   // A re-scan answers the token of the day's scan while it stands; once it ended (its hold
   // lapsed, it was cancelled or seen) the next key of the day books a new one: a dead token is
   // never answered as a live one.
   let token: Token | undefined;
   for (let scan = 0; token === undefined; scan++) {
-    if (scan >= MAX_SCANS_A_DAY) throw invalid('profile.patient.abhaAddress', `The patient's tokens of the day at this facility ended ${MAX_SCANS_A_DAY} times: the counter books the next one`);
+    if (scan >= MAX_SCANS_A_DAY)
+      throw invalid(
+        'profile.patient.abhaAddress',
+        `The patient's tokens of the day at this facility ended ${MAX_SCANS_A_DAY} times: the counter books the next one`,
+      );
     const idempotencyKey = scan === 0 ? key : `${key}:${scan}`;
-    const held = counter.department !== undefined ? await opd.hold({ ...common, idempotencyKey, department: counter.department }) : await opd.hold({ ...common, idempotencyKey, doctorId: counter.doctorId });
+    const held =
+      counter.department !== undefined
+        ? await opd.hold({ ...common, idempotencyKey, department: counter.department })
+        : await opd.hold({ ...common, idempotencyKey, doctorId: counter.doctorId });
     // A replayed key answers the token as it was booked: its status now is the store's.
     const now = held.replayed === true ? await opd.getToken(held.token.id) : held.token;
     if (stands(now, opd.now())) token = now;
@@ -161,23 +177,28 @@ function readPatient(p: Record<string, unknown>): Patient {
       out[key] = String(value);
       continue;
     }
-    if (typeof value !== 'string') throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a string${key === 'abhaNumber' ? ' or a whole number' : ''}`);
+    if (typeof value !== 'string')
+      throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a string${key === 'abhaNumber' ? ' or a whole number' : ''}`);
     out[key] = value;
   }
   for (const key of ['yearOfBirth', 'monthOfBirth', 'dayOfBirth'] as const) {
     const value = p[key];
     if (value === undefined || value === null) continue;
     const n = typeof value === 'string' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a whole number`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw invalid(`profile.patient.${key}`, `Expected \`profile.patient.${key}\` as a whole number`);
     out[key] = n;
   }
   if (p['gender'] !== undefined) {
-    if (typeof p['gender'] !== 'string' || !GENDERS.has(p['gender'])) throw invalid('profile.patient.gender', 'Expected `profile.patient.gender` as M, F, O, T or U');
+    if (typeof p['gender'] !== 'string' || !GENDERS.has(p['gender']))
+      throw invalid('profile.patient.gender', 'Expected `profile.patient.gender` as M, F, O, T or U');
     out['gender'] = p['gender'];
   }
   if (p['address'] !== undefined && p['address'] !== null) {
     const address = objectAt(p, 'address', 'profile.patient.address');
-    for (const [key, value] of Object.entries(address)) if (value !== null && typeof value !== 'string') throw invalid(`profile.patient.address.${key}`, `Expected \`profile.patient.address.${key}\` as a string`);
+    for (const [key, value] of Object.entries(address))
+      if (value !== null && typeof value !== 'string')
+        throw invalid(`profile.patient.address.${key}`, `Expected \`profile.patient.address.${key}\` as a string`);
     out['address'] = { ...address };
   }
   return out as Patient;

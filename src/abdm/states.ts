@@ -136,11 +136,14 @@ export function uhiChangeOf(event: OpdEvent): UhiChange | null {
     case 'token:released':
       return event.reason === 'released' ? null : doctorCancel(event.tokenId, 'D2', true);
     case 'token:expired':
-      return event.fromStatus === 'HELD' ? { action: 'on_update', tokenId: event.tokenId, state: 'FAILED' } : { action: 'on_update', tokenId: event.tokenId, state: 'NO_SHOW' };
+      return event.fromStatus === 'HELD'
+        ? { action: 'on_update', tokenId: event.tokenId, state: 'FAILED' }
+        : { action: 'on_update', tokenId: event.tokenId, state: 'NO_SHOW' };
     case 'token:cancelled': {
       if (event.reason === UHI_DOCTOR_NO_SHOW_REASON) return null;
       const patient = event.reason?.match(/^(P[1-7])\b/)?.[1] as UhiCancelCode | undefined;
-      if (patient !== undefined) return { action: 'on_cancel', tokenId: event.tokenId, state: 'CANCELLED', cancelledBy: 'patient', code: patient, offerEarliest: false };
+      if (patient !== undefined)
+        return { action: 'on_cancel', tokenId: event.tokenId, state: 'CANCELLED', cancelledBy: 'patient', code: patient, offerEarliest: false };
       const code = (event.reason?.match(/^(D[1-6])\b/)?.[1] as UhiCancelCode | undefined) ?? 'D4';
       return doctorCancel(event.tokenId, code, code === 'D2');
     }

@@ -20,7 +20,8 @@ export function slotOf(order: Record<string, unknown>): string {
   const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
   const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
   const item = isPlainObject(order['item']) ? order['item'] : {};
-  for (const [value] of [[fulfillment['id']], [tags['@abdm/gov.in/slot_id']], [item['fulfillment_id']]] as const) if (typeof value === 'string' && value !== '') return value;
+  for (const [value] of [[fulfillment['id']], [tags['@abdm/gov.in/slot_id']], [item['fulfillment_id']]] as const)
+    if (typeof value === 'string' && value !== '') return value;
   throw invalid('message.order.fulfillment.id', 'Expected `message.order.fulfillment.id` (or its `@abdm/gov.in/slot_id` tag) as a non-empty string');
 }
 
@@ -37,16 +38,21 @@ export function cancellationOf(message: Record<string, unknown>): UhiCancellatio
   const fulfillment = isPlainObject(order['fulfillment']) ? order['fulfillment'] : {};
   const tags = isPlainObject(fulfillment['tags']) ? fulfillment['tags'] : {};
   const by = tags['@abdm/gov.in/cancelledby'];
-  if (by !== undefined && (typeof by !== 'string' || !['patient', 'doctor'].includes(by.toLowerCase()))) throw invalid('message.order.fulfillment.tags', 'Expected the `@abdm/gov.in/cancelledby` tag as "patient" or "doctor"');
+  if (by !== undefined && (typeof by !== 'string' || !['patient', 'doctor'].includes(by.toLowerCase())))
+    throw invalid('message.order.fulfillment.tags', 'Expected the `@abdm/gov.in/cancelledby` tag as "patient" or "doctor"');
   const given = tags['@abdm/gov.in/cancel_reason'] ?? message['cancellation_reason_id'] ?? order['cancellation_reason_id'];
   let code: UhiCancelCode | undefined;
   if (given !== undefined) {
-    code = typeof given === 'string' ? (UHI_CANCEL_CODES.find((c) => c === given.toUpperCase() || UHI_CANCEL_REASONS[c] === given.toUpperCase()) ?? undefined) : undefined;
+    code =
+      typeof given === 'string'
+        ? (UHI_CANCEL_CODES.find((c) => c === given.toUpperCase() || UHI_CANCEL_REASONS[c] === given.toUpperCase()) ?? undefined)
+        : undefined;
     if (code === undefined) throw invalid('message.order.fulfillment.tags', 'Expected the cancel reason as a UHI code, P1 to P7 or D1 to D6, or its reason');
   }
   const cancelledBy: UhiCancelledBy = typeof by === 'string' ? (by.toLowerCase() as UhiCancelledBy) : code?.startsWith('D') === true ? 'doctor' : 'patient';
   code ??= cancelledBy === 'patient' ? 'P7' : 'D6';
-  if ((cancelledBy === 'patient') !== code.startsWith('P')) throw invalid('message.order.fulfillment.tags', `Expected a ${cancelledBy === 'patient' ? 'P' : 'D'}-code for a cancellation by the ${cancelledBy}`);
+  if ((cancelledBy === 'patient') !== code.startsWith('P'))
+    throw invalid('message.order.fulfillment.tags', `Expected a ${cancelledBy === 'patient' ? 'P' : 'D'}-code for a cancellation by the ${cancelledBy}`);
   return { code, cancelledBy };
 }
 
@@ -55,7 +61,8 @@ export function agreedTerms(terms: unknown): void {
   if (!Array.isArray(terms)) throw invalid('message.order.terms', 'Expected `message.order.terms` as a list');
   for (const type of UHI_TERM_TYPES) {
     const term: unknown = terms.find((t: unknown) => isPlainObject(t) && t['type'] === type);
-    if (!isPlainObject(term) || term['termsState'] !== 'AGREED') throw invalid('message.order.terms', `Expected the ${type} terms with \`termsState\` "AGREED": an order is confirmed only once every term is agreed`);
+    if (!isPlainObject(term) || term['termsState'] !== 'AGREED')
+      throw invalid('message.order.terms', `Expected the ${type} terms with \`termsState\` "AGREED": an order is confirmed only once every term is agreed`);
   }
 }
 
@@ -68,7 +75,8 @@ export function rupees(fee: number): string {
 }
 
 export function codeOf(name: string): string {
-  return name.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return name
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_');
 }
-
-

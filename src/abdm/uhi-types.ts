@@ -143,9 +143,9 @@ export interface UhiOnSearchMessage {
   readonly catalog: {
     /** The facility's name. */
     readonly descriptor: {
-    /** The name. */
-    readonly name: string;
-  };
+      /** The name. */
+      readonly name: string;
+    };
     /** The facility, or none when nothing matched (another provider id, a teleconsultation). */
     readonly providers: readonly UhiCatalogProvider[];
   };

@@ -51,11 +51,32 @@ const PHYSICAL_TYPES: ReadonlySet<string> = new Set(['physical', 'physical-opd',
 const STANDING: ReadonlySet<Token['status']> = new Set(['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
 
 const DEFAULT_TERMS: Readonly<Record<UhiTermType, UhiTermText>> = {
-  Commercial: { name: 'Commercial terms', short_desc: 'The consultation fee of the quote, nothing else.', long_desc: 'The consultation is charged at the fee of the quote; no other charge is made for the booking.' },
-  Settlement: { name: 'Settlement terms', short_desc: 'The fee is settled at the facility.', long_desc: 'The fee is settled between the patient and the facility at the visit; nothing is settled through the consumer.' },
-  Cancellation: { name: 'Cancellation policy', short_desc: 'Cancel before the appointment; the place goes to the next patient.', long_desc: 'An order may be cancelled before the appointment, with a reason; its place is given to the next patient. The facility may cancel for the doctor (a leave, an emergency) and then offers the earliest place.' },
-  Refund: { name: 'Refund policy', short_desc: 'Nothing is paid before the visit, so nothing is refunded.', long_desc: 'Nothing is charged before the visit; a cancelled order owes nothing.' },
-  Payment: { name: 'Payment terms', short_desc: 'Pay at the clinic on the day of the visit.', long_desc: 'The fee is paid at the clinic on the day of the visit.' },
+  Commercial: {
+    name: 'Commercial terms',
+    short_desc: 'The consultation fee of the quote, nothing else.',
+    long_desc: 'The consultation is charged at the fee of the quote; no other charge is made for the booking.',
+  },
+  Settlement: {
+    name: 'Settlement terms',
+    short_desc: 'The fee is settled at the facility.',
+    long_desc: 'The fee is settled between the patient and the facility at the visit; nothing is settled through the consumer.',
+  },
+  Cancellation: {
+    name: 'Cancellation policy',
+    short_desc: 'Cancel before the appointment; the place goes to the next patient.',
+    long_desc:
+      'An order may be cancelled before the appointment, with a reason; its place is given to the next patient. The facility may cancel for the doctor (a leave, an emergency) and then offers the earliest place.',
+  },
+  Refund: {
+    name: 'Refund policy',
+    short_desc: 'Nothing is paid before the visit, so nothing is refunded.',
+    long_desc: 'Nothing is charged before the visit; a cancelled order owes nothing.',
+  },
+  Payment: {
+    name: 'Payment terms',
+    short_desc: 'Pay at the clinic on the day of the visit.',
+    long_desc: 'The fee is paid at the clinic on the day of the visit.',
+  },
 };
 
 interface Owner {
@@ -118,17 +139,22 @@ export class UhiProvider {
    */
   constructor(opd: OpdScheduler, options: UhiProviderOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('options', 'Expected the UHI provider options');
-    for (const key of ['providerId', 'providerUri'] as const) if (typeof options[key] !== 'string' || options[key] === '') throw invalid(key, `Expected \`${key}\` as a non-empty string`);
-    if (typeof options.pinSecret !== 'string' || options.pinSecret.length < 16) throw invalid('pinSecret', 'Expected `pinSecret` as a string of at least 16 characters');
+    for (const key of ['providerId', 'providerUri'] as const)
+      if (typeof options[key] !== 'string' || options[key] === '') throw invalid(key, `Expected \`${key}\` as a non-empty string`);
+    if (typeof options.pinSecret !== 'string' || options.pinSecret.length < 16)
+      throw invalid('pinSecret', 'Expected `pinSecret` as a string of at least 16 characters');
     const hold = options.holdMinutes ?? UHI_HOLD_MINUTES;
     if (!Number.isInteger(hold) || hold < 1 || hold > 1440) throw invalid('holdMinutes', 'Expected `holdMinutes` as a whole number from 1 to 1440');
     const category = options.category ?? 'ONLINE';
     if (typeof category !== 'string' || category === '') throw invalid('category', 'Expected `category` as a non-empty string');
     const fees = options.fees ?? {};
-    for (const [doctorId, fee] of Object.entries(fees)) if (typeof fee !== 'number' || !Number.isFinite(fee) || fee < 0) throw invalid('fees', `Expected the fee of doctor ${doctorId} as a number of rupees, 0 or more`);
+    for (const [doctorId, fee] of Object.entries(fees))
+      if (typeof fee !== 'number' || !Number.isFinite(fee) || fee < 0)
+        throw invalid('fees', `Expected the fee of doctor ${doctorId} as a number of rupees, 0 or more`);
     const doctors = new Map<string, UhiDoctorProfile>();
     for (const [doctorId, hprId] of Object.entries(options.hprIds ?? {})) {
-      if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64) throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
+      if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64)
+        throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
       doctors.set(doctorId, { hprId });
     }
     const byAddress = new Map<string, string>();
@@ -136,9 +162,11 @@ export class UhiProvider {
       if (!isPlainObject(profile as unknown)) throw invalid('doctors', `Expected the profile of doctor ${doctorId} as an object`);
       for (const key of ['hprId', 'hprAddress', 'education', 'experience', 'languages'] as const) {
         const value = profile[key];
-        if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 100)) throw invalid('doctors', `Expected \`${key}\` of doctor ${doctorId} as a non-empty string of at most 100 characters`);
+        if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 100))
+          throw invalid('doctors', `Expected \`${key}\` of doctor ${doctorId} as a non-empty string of at most 100 characters`);
       }
-      if (profile.gender !== undefined && !['M', 'F', 'O'].includes(profile.gender)) throw invalid('doctors', `Expected \`gender\` of doctor ${doctorId} as M, F or O`);
+      if (profile.gender !== undefined && !['M', 'F', 'O'].includes(profile.gender))
+        throw invalid('doctors', `Expected \`gender\` of doctor ${doctorId} as M, F or O`);
       if (profile.hprAddress !== undefined) {
         const address = profile.hprAddress.toLowerCase();
         if (byAddress.has(address)) throw invalid('doctors', `Two doctors have the HPR address of doctor ${doctorId}`);
@@ -150,12 +178,14 @@ export class UhiProvider {
     if (!isPlainObject(facility as unknown)) throw invalid('facility', 'Expected `facility` as an object');
     for (const key of ['id', 'name', 'hfrId', 'hipId', 'system', 'helplineNumber'] as const) {
       const value = facility[key];
-      if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200)) throw invalid('facility', `Expected \`facility.${key}\` as a non-empty string of at most 200 characters`);
+      if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200))
+        throw invalid('facility', `Expected \`facility.${key}\` as a non-empty string of at most 200 characters`);
     }
     const terms = options.terms ?? {};
     for (const [type, term] of Object.entries(terms)) {
       if (!(UHI_TERM_TYPES as readonly string[]).includes(type)) throw invalid('terms', `Expected the terms by type, one of ${UHI_TERM_TYPES.join(', ')}`);
-      if (!isPlainObject(term as unknown) || [term['name'], term['short_desc'], term['long_desc']].some((v) => typeof v !== 'string' || v === '')) throw invalid('terms', `Expected the ${type} terms as { name, short_desc, long_desc }`);
+      if (!isPlainObject(term as unknown) || [term['name'], term['short_desc'], term['long_desc']].some((v) => typeof v !== 'string' || v === ''))
+        throw invalid('terms', `Expected the ${type} terms as { name, short_desc, long_desc }`);
     }
     this.#opd = opd;
     this.#providerId = options.providerId;
@@ -200,8 +230,12 @@ export class UhiProvider {
     const providerId = provider === undefined ? undefined : optionalText(provider, 'id', 'message.intent.provider.id');
     const now = this.#opd.now();
     const from = fulfillment['start'] === undefined ? now : this.#instantAt(fulfillment, 'start', 'message.intent.fulfillment.start');
-    const to = fulfillment['end'] === undefined ? new Date(from.getTime() + 24 * 3600_000) : this.#instantAt(fulfillment, 'end', 'message.intent.fulfillment.end');
-    const answer = (providers: UhiCatalogProvider[]): BecknMessage<UhiOnSearchMessage> => ({ context: this.#answer(context), message: { catalog: { descriptor: { name: this.#facility.name }, providers } } });
+    const to =
+      fulfillment['end'] === undefined ? new Date(from.getTime() + 24 * 3600_000) : this.#instantAt(fulfillment, 'end', 'message.intent.fulfillment.end');
+    const answer = (providers: UhiCatalogProvider[]): BecknMessage<UhiOnSearchMessage> => ({
+      context: this.#answer(context),
+      message: { catalog: { descriptor: { name: this.#facility.name }, providers } },
+    });
     if ((type !== undefined && !PHYSICAL_TYPES.has(type.toLowerCase())) || (providerId !== undefined && providerId !== this.#facility.id)) return answer([]);
     const wanted = agentId === undefined ? undefined : (this.#byAddress.get(agentId.toLowerCase()) ?? agentId);
     const doctors = (await this.#opd.listDoctors()).filter(
@@ -225,7 +259,16 @@ export class UhiProvider {
     }
     if (found.length === 0) return answer([]);
     const location = this.#facility.location;
-    return answer([{ id: this.#facility.id, descriptor: { name: this.#facility.name }, categories: this.#categories(found), fulfillments, items, ...(location === undefined ? {} : { location }) }]);
+    return answer([
+      {
+        id: this.#facility.id,
+        descriptor: { name: this.#facility.name },
+        categories: this.#categories(found),
+        fulfillments,
+        items,
+        ...(location === undefined ? {} : { location }),
+      },
+    ]);
   }
 
   /**
@@ -240,10 +283,30 @@ export class UhiProvider {
     const slotId = slotOf(objectAt(message, 'order', 'message.order'));
     const view = await this.#opd.getSlot(slotId);
     const doctor = await this.#opd.getDoctor(view.slot.doctorId);
-    const [place] = await this.#opd.availability({ doctorId: doctor.id, category: this.category, from: view.slot.start, to: new Date(view.slot.start.getTime() + 1), actor: this.#actor });
-    if (place === undefined || !place.available) throw new OpdError('SLOT_FULL', `Slot ${slotId} has no place for the UHI channel (${place?.reason ?? 'closed'})`, { details: { slotId, doctorId: doctor.id, day: this.#opd.dayOf(view.slot.start) } });
+    const [place] = await this.#opd.availability({
+      doctorId: doctor.id,
+      category: this.category,
+      from: view.slot.start,
+      to: new Date(view.slot.start.getTime() + 1),
+      actor: this.#actor,
+    });
+    if (place === undefined || !place.available)
+      throw new OpdError('SLOT_FULL', `Slot ${slotId} has no place for the UHI channel (${place?.reason ?? 'closed'})`, {
+        details: { slotId, doctorId: doctor.id, day: this.#opd.dayOf(view.slot.start) },
+      });
     const item = this.#item(doctor, slotId);
-    return { context: this.#answer(context), message: { order: { provider: { id: this.#facility.id }, item, fulfillment: this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end), quote: quoteOf(item.price), payment: this.#payment(doctor.id) } } };
+    return {
+      context: this.#answer(context),
+      message: {
+        order: {
+          provider: { id: this.#facility.id },
+          item,
+          fulfillment: this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end),
+          quote: quoteOf(item.price),
+          payment: this.#payment(doctor.id),
+        },
+      },
+    };
   }
 
   /**
@@ -281,7 +344,9 @@ export class UhiProvider {
     // or has been booked since; a hold that ended unconfirmed is not answered as a place held.
     const token = held.replayed === true ? await this.#opd.getToken(held.token.id) : held.token;
     if (token.status !== 'HELD' && uhiStateOf(token.status) === 'CANCELLED' && (await this.#neverBooked(token))) {
-      throw new OpdError('INVALID_TRANSITION', `Order ${token.id}: its hold ended unconfirmed; init again in a new transaction`, { details: { tokenId: token.id, status: token.status, action: 'init' } });
+      throw new OpdError('INVALID_TRANSITION', `Order ${token.id}: its hold ended unconfirmed; init again in a new transaction`, {
+        details: { tokenId: token.id, status: token.status, action: 'init' },
+      });
     }
     return { context: this.#answer(context), message: { order: await this.#order(token, 'on_init') } };
   }
@@ -302,8 +367,14 @@ export class UhiProvider {
     if (order['terms'] !== undefined) agreedTerms(order['terms']);
     const held = await this.#owned(tokenId, context, caller);
     const token = held.status === 'HELD' ? (await this.#opd.confirm(tokenId, { actor: this.#actor })).token : held;
-    if (token.status === 'HELD' || uhiStateOf(token.status) !== 'CONFIRMED') throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} cannot be confirmed from ${token.status}`, { details: { tokenId, status: token.status, action: 'confirm' } });
-    const echoed = { ...(isPlainObject(order['billing']) ? { billing: order['billing'] } : {}), ...(isPlainObject(order['customer']) ? { customer: order['customer'] } : {}) };
+    if (token.status === 'HELD' || uhiStateOf(token.status) !== 'CONFIRMED')
+      throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} cannot be confirmed from ${token.status}`, {
+        details: { tokenId, status: token.status, action: 'confirm' },
+      });
+    const echoed = {
+      ...(isPlainObject(order['billing']) ? { billing: order['billing'] } : {}),
+      ...(isPlainObject(order['customer']) ? { customer: order['customer'] } : {}),
+    };
     return { context: this.#answer(context), message: { order: { ...(await this.#order(token, 'on_confirm')), ...echoed } } };
   }
 
@@ -354,9 +425,13 @@ export class UhiProvider {
     const { context, message } = this.#read(payload, 'on_update', caller);
     const order = objectAt(message, 'order', 'message.order');
     const tokenId = text(order, 'id', 'message.order.id');
-    if (order['state'] !== 'DOCTOR_NO_SHOW') throw invalid('message.order.state', 'Expected `message.order.state` "DOCTOR_NO_SHOW": the only state a consumer may set');
+    if (order['state'] !== 'DOCTOR_NO_SHOW')
+      throw invalid('message.order.state', 'Expected `message.order.state` "DOCTOR_NO_SHOW": the only state a consumer may set');
     let token = await this.#owned(tokenId, context, caller);
-    if (token.status === 'CHECKED_IN' || token.status === 'IN_CONSULTATION') throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} is checked in: the doctor's absence is for the counter to settle`, { details: { tokenId, status: token.status, action: 'cancel' } });
+    if (token.status === 'CHECKED_IN' || token.status === 'IN_CONSULTATION')
+      throw new OpdError('INVALID_TRANSITION', `Token ${tokenId} is checked in: the doctor's absence is for the counter to settle`, {
+        details: { tokenId, status: token.status, action: 'cancel' },
+      });
     if (token.status === 'HELD') token = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
     else if (STANDING.has(token.status)) token = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: UHI_DOCTOR_NO_SHOW_REASON })).token;
     return { order: await this.#order(token, 'on_status') };
@@ -389,7 +464,8 @@ export class UhiProvider {
     const token = await this.#uhiToken(tokenId);
     if ('override' in how) {
       if (!(UHI_OVERRIDE_CODES as readonly string[]).includes(how.override)) throw invalid('override', 'Expected a UHI override code, O1 to O6');
-      if (typeof how.actor !== 'string' || how.actor === '' || how.actor.length > 80) throw invalid('actor', 'Expected `actor` as a non-empty string of at most 80 characters');
+      if (typeof how.actor !== 'string' || how.actor === '' || how.actor.length > 80)
+        throw invalid('actor', 'Expected `actor` as a non-empty string of at most 80 characters');
       return this.#opd.checkIn(tokenId, { actor: `${how.actor} override ${how.override}` });
     }
     if (typeof how.pin !== 'string' || !/^\d{4}$/.test(how.pin)) throw invalid('pin', 'Expected the PIN as four digits');
@@ -444,21 +520,30 @@ export class UhiProvider {
     }
     const cancellation = { code: change.code, cancelledBy: change.cancelledBy };
     const offer = change.offerEarliest ? await this.#earliest(token.doctorId) : undefined;
-    const former = ('slotId' in event && typeof event.slotId === 'string' ? event.slotId : null) ?? ('fromSlotId' in event && typeof event.fromSlotId === 'string' ? event.fromSlotId : null);
+    const former =
+      ('slotId' in event && typeof event.slotId === 'string' ? event.slotId : null) ??
+      ('fromSlotId' in event && typeof event.fromSlotId === 'string' ? event.fromSlotId : null);
     const order = await this.#order(token, 'on_cancel', former, cancellation);
     return { action: 'on_cancel', context: context('on_cancel'), message: { order }, cancellation, ...(offer === undefined ? {} : { offer }) };
   }
 
   #read(payload: unknown, action: string, caller: UhiCaller | undefined): { context: BecknContext; message: Record<string, unknown> } {
     const call = readBecknCall(payload, action);
-    if (caller !== undefined && (typeof caller !== 'object' || caller === null || caller.subscriberId !== call.context.consumer_id)) throw invalid('context.consumer_id', 'Expected `context.consumer_id` to be the subscriber that signed the call');
+    if (caller !== undefined && (typeof caller !== 'object' || caller === null || caller.subscriberId !== call.context.consumer_id))
+      throw invalid('context.consumer_id', 'Expected `context.consumer_id` to be the subscriber that signed the call');
     return call;
   }
 
   async #earliest(doctorId: string): Promise<UhiFulfillment | undefined> {
     const doctor = await this.#opd.getDoctor(doctorId);
     const from = this.#opd.now();
-    const slots = await this.#opd.availability({ doctorId, category: this.category, from, to: new Date(from.getTime() + 62 * 24 * 3600_000 - 1), actor: this.#actor });
+    const slots = await this.#opd.availability({
+      doctorId,
+      category: this.category,
+      from,
+      to: new Date(from.getTime() + 62 * 24 * 3600_000 - 1),
+      actor: this.#actor,
+    });
     const first = slots.find((s) => s.available);
     return first === undefined ? undefined : this.#fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end);
   }
@@ -467,7 +552,8 @@ export class UhiProvider {
   async #owned(tokenId: string, context: BecknContext, caller: UhiCaller | undefined): Promise<Token> {
     const token = await this.#uhiToken(tokenId);
     const owner = this.#ownerOf(token);
-    const sameTransaction = owner !== null && owner.transaction === context.transaction_id && (owner.consumer === null || owner.consumer === context.consumer_id);
+    const sameTransaction =
+      owner !== null && owner.transaction === context.transaction_id && (owner.consumer === null || owner.consumer === context.consumer_id);
     const sameConsumer = owner !== null && caller !== undefined && owner.consumer !== null && owner.consumer === caller.subscriberId;
     if (!sameTransaction && !sameConsumer) throw notAnOrder(tokenId);
     return token;
@@ -492,32 +578,49 @@ export class UhiProvider {
     const rest = token.idempotencyKey.slice(UHI_KEY_PREFIX.length);
     const bar = rest.indexOf('|');
     try {
-      return bar < 0 ? { consumer: null, transaction: rest } : { consumer: decodeURIComponent(rest.slice(0, bar)), transaction: decodeURIComponent(rest.slice(bar + 1)) };
+      return bar < 0
+        ? { consumer: null, transaction: rest }
+        : { consumer: decodeURIComponent(rest.slice(0, bar)), transaction: decodeURIComponent(rest.slice(bar + 1)) };
     } catch {
       return null;
     }
   }
 
   /** The order of `token` as the answer `kind` carries it (NHA's v2.0 samples, field by field). */
-  async #order(token: Token, kind: 'on_init' | 'on_confirm' | 'on_status' | 'on_cancel', formerSlotId: string | null = null, cancellation?: UhiCancellation): Promise<UhiOrder> {
+  async #order(
+    token: Token,
+    kind: 'on_init' | 'on_confirm' | 'on_status' | 'on_cancel',
+    formerSlotId: string | null = null,
+    cancellation?: UhiCancellation,
+  ): Promise<UhiOrder> {
     const doctor = await this.#opd.getDoctor(token.doctorId);
     const slotId = token.slotId ?? token.waitingForSlotId ?? formerSlotId;
     const view = slotId === null ? null : await this.#opd.getSlot(slotId);
     const item = this.#item(doctor, slotId ?? '');
     const state = token.cancelReason === UHI_DOCTOR_NO_SHOW_REASON ? 'DOCTOR_NO_SHOW' : (uhiStateOf(token.status) ?? undefined);
-    const confirmed = token.status !== 'HELD' && !(token.status === 'CANCELLED' && token.cancelReason === null && kind !== 'on_confirm' && (await this.#neverBooked(token)));
+    const confirmed =
+      token.status !== 'HELD' && !(token.status === 'CANCELLED' && token.cancelReason === null && kind !== 'on_confirm' && (await this.#neverBooked(token)));
     const tags: Record<string, string> = {};
     if (kind === 'on_init' || kind === 'on_confirm') tags['@abdm/gov.in/slot_id'] = slotId ?? '';
-    if (kind === 'on_confirm') Object.assign(tags, { '@abdm/gov.in/messaging_support': 'false', '@abdm/gov.in/deep_link': '', '@abdm/gov.in/helpline_number': this.#facility.helplineNumber ?? '', '@abdm/gov.in/chatbot_link': '' });
-    if (cancellation !== undefined) Object.assign(tags, { '@abdm/gov.in/cancelledby': cancellation.cancelledBy, '@abdm/gov.in/cancel_reason': cancellation.code });
-    const fulfillment = view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, Object.keys(tags).length === 0 ? undefined : tags);
+    if (kind === 'on_confirm')
+      Object.assign(tags, {
+        '@abdm/gov.in/messaging_support': 'false',
+        '@abdm/gov.in/deep_link': '',
+        '@abdm/gov.in/helpline_number': this.#facility.helplineNumber ?? '',
+        '@abdm/gov.in/chatbot_link': '',
+      });
+    if (cancellation !== undefined)
+      Object.assign(tags, { '@abdm/gov.in/cancelledby': cancellation.cancelledBy, '@abdm/gov.in/cancel_reason': cancellation.code });
+    const fulfillment =
+      view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, Object.keys(tags).length === 0 ? undefined : tags);
     const slotStart = view === null ? `${token.day}T00:00:00` : this.#times.format(view.slot.start);
     const provider = kind === 'on_confirm' ? this.#orderProvider(doctor) : { id: this.#facility.id };
     const common = { id: token.id, provider, item, ...(fulfillment === undefined ? {} : { fulfillment }) };
     if (kind === 'on_init') return { ...common, terms: this.#termsOf('INITIATED', slotStart), quote: quoteOf(item.price), payment: this.#payment(doctor.id) };
     const authorization = confirmed ? { authorization: await this.#authorization(token) } : {};
     const stated = { ...common, ...(state === undefined ? {} : { state }) };
-    if (kind === 'on_confirm') return { ...stated, quote: quoteOf(item.price), payment: this.#payment(doctor.id), terms: this.#termsOf('AGREED', slotStart), ...authorization };
+    if (kind === 'on_confirm')
+      return { ...stated, quote: quoteOf(item.price), payment: this.#payment(doctor.id), terms: this.#termsOf('AGREED', slotStart), ...authorization };
     return { ...stated, payment: this.#payment(doctor.id), ...authorization };
   }
 
@@ -528,7 +631,13 @@ export class UhiProvider {
   }
 
   async #authorization(token: Token): Promise<UhiAuthorization> {
-    return { type: 'PIN', token: this.pinOf(token), valid_from: `${token.day}T00:00:00`, valid_to: `${token.day}T23:59:00`, status: await this.#pinStatus(token) };
+    return {
+      type: 'PIN',
+      token: this.pinOf(token),
+      valid_from: `${token.day}T00:00:00`,
+      valid_to: `${token.day}T23:59:00`,
+      status: await this.#pinStatus(token),
+    };
   }
 
   /** `VERIFIED` once checked in with the PIN (the provider's actor), `HSPA_OVERRIDE` once checked in any other way (an override code, the counter), else `GENERATED`. */
@@ -550,7 +659,12 @@ export class UhiProvider {
 
   #orderProvider(doctor: Doctor): UhiOrder['provider'] {
     const location = this.#facility.location;
-    return { id: this.#facility.id, descriptor: { name: this.#facility.name }, categories: this.#categories([doctor]), ...(location === undefined ? {} : { location }) };
+    return {
+      id: this.#facility.id,
+      descriptor: { name: this.#facility.name },
+      categories: this.#categories([doctor]),
+      ...(location === undefined ? {} : { location }),
+    };
   }
 
   #categories(doctors: readonly Doctor[]): UhiCategory[] {
@@ -558,14 +672,21 @@ export class UhiProvider {
     const specialities = new Map<string, UhiCategory>();
     for (const doctor of doctors) {
       const name = doctor.specialization ?? doctor.department;
-      if (name !== null && !specialities.has(codeOf(name))) specialities.set(codeOf(name), { id: codeOf(name), parent_category_id: system.id, descriptor: { name, code: codeOf(name) } });
+      if (name !== null && !specialities.has(codeOf(name)))
+        specialities.set(codeOf(name), { id: codeOf(name), parent_category_id: system.id, descriptor: { name, code: codeOf(name) } });
     }
     return [...specialities.values(), system];
   }
 
   #item(doctor: Doctor, fulfillmentId: string): UhiItem {
     const speciality = doctor.specialization ?? doctor.department;
-    return { id: doctor.id, descriptor: { name: 'Consultation', code: 'CONSULTATION' }, price: { currency: 'INR', value: rupees(this.#fees[doctor.id] ?? 0) }, ...(speciality === null ? {} : { category_id: codeOf(speciality) }), fulfillment_id: fulfillmentId };
+    return {
+      id: doctor.id,
+      descriptor: { name: 'Consultation', code: 'CONSULTATION' },
+      price: { currency: 'INR', value: rupees(this.#fees[doctor.id] ?? 0) },
+      ...(speciality === null ? {} : { category_id: codeOf(speciality) }),
+      fulfillment_id: fulfillmentId,
+    };
   }
 
   /** A slot as a UHI fulfillment: the doctor as its agent by HPR address, tagged as NHA's catalogues tag them (`@abdm/gov.in/…`). */
@@ -589,7 +710,12 @@ export class UhiProvider {
     if (profile.hprId !== undefined) tags['@abdm/gov.in/hpr_id'] = profile.hprId;
     if (this.#facility.hfrId !== undefined) tags['@abdm/gov.in/hfr_id'] = this.#facility.hfrId;
     if (this.#facility.hipId !== undefined) tags['@abdm/gov.in/hip_id'] = this.#facility.hipId;
-    return { id: profile.hprAddress ?? doctor.id, name: doctor.name, ...(profile.gender === undefined ? {} : { gender: profile.gender }), ...(Object.keys(tags).length === 0 ? {} : { tags }) };
+    return {
+      id: profile.hprAddress ?? doctor.id,
+      name: doctor.name,
+      ...(profile.gender === undefined ? {} : { gender: profile.gender }),
+      ...(Object.keys(tags).length === 0 ? {} : { tags }),
+    };
   }
 
   #instantAt(object: Record<string, unknown>, key: string, path: string): Date {

@@ -23,7 +23,8 @@ export function assembleDay(adapter: string, record: DayRecord, slots: Iterable<
     if (token.status === 'WAITLISTED') waitlist.push(token);
     else if (isPlaceStatus(token.status)) {
       const state = byId.get(token.slotId ?? '');
-      if (state === undefined) throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { adapter, tokenId: token.id } });
+      if (state === undefined)
+        throw new OpdError('STORAGE_FAILURE', 'A token refers to a slot missing from its day', { details: { adapter, tokenId: token.id } });
       state.places.push(token);
     }
   }

@@ -55,7 +55,10 @@ function expectLoadRequest(field: string, value: unknown): asserts value is Load
       (schedule['to'] !== undefined && typeof schedule['to'] !== 'number') ||
       (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0))
     ) {
-      throw invalid(`${field}.schedule`, `Expected \`${field}.schedule\` to be a window \`{ from, to?, limit? }\` of epoch milliseconds and a positive whole number of slots`);
+      throw invalid(
+        `${field}.schedule`,
+        `Expected \`${field}.schedule\` to be a window \`{ from, to?, limit? }\` of epoch milliseconds and a positive whole number of slots`,
+      );
     }
   }
   const others = value['others'];
@@ -98,7 +101,8 @@ function expectChangeSet(field: string, value: unknown): asserts value is Change
     if (!Array.isArray(list)) throw invalid(path, `Expected \`${path}\` to be an array of records, got ${describe(list)}`);
     for (let i = 0; i < list.length; i++) expectRecordOf(`${path}[${i}]`, list[i], 'doctorId');
   }
-  if (!Array.isArray(value['events'])) throw invalid(`${field}.events`, `Expected \`${field}.events\` to be an array of events, got ${describe(value['events'])}`);
+  if (!Array.isArray(value['events']))
+    throw invalid(`${field}.events`, `Expected \`${field}.events\` to be an array of events, got ${describe(value['events'])}`);
   if (value['doctor'] !== undefined) expectRecordOf(`${field}.doctor`, value['doctor'], 'id');
   if (value['updatedDoctor'] !== undefined) expectRecordOf(`${field}.updatedDoctor`, value['updatedDoctor'], 'id');
   if (value['idempotency'] !== undefined) expectRecordOf(`${field}.idempotency`, value['idempotency'], 'doctorId');
@@ -146,7 +150,10 @@ function expectMembers(field: string, value: unknown): void {
 export function assembleDay(adapter: string, record: DayRecord, slots: Iterable<SlotRecord>, tokens: Iterable<TokenRecord>): DaySnapshot {
   if (typeof adapter !== 'string') throw invalid('adapter', `Expected \`adapter\` to be the adapter's name, got ${describe(adapter)}`);
   const malformed = (cause?: unknown): OpdError =>
-    new OpdError('STORAGE_FAILURE', 'The rows of a day are malformed', { details: { adapter }, ...(cause === undefined ? {} : { cause: new ErrorSummary(cause) }) });
+    new OpdError('STORAGE_FAILURE', 'The rows of a day are malformed', {
+      details: { adapter },
+      ...(cause === undefined ? {} : { cause: new ErrorSummary(cause) }),
+    });
   try {
     if (!isRecord(record)) throw malformed();
     const slotRows = [...slots];

@@ -24,7 +24,12 @@ export interface UnitPlan {
  * and run as units over several doctors do.
  */
 export function isMultiDoctor(request: LoadRequest): boolean {
-  return (request.others !== undefined && request.others.length > 0) || request.department !== undefined || request.patient !== undefined || request.servicePoint !== undefined;
+  return (
+    (request.others !== undefined && request.others.length > 0) ||
+    request.department !== undefined ||
+    request.patient !== undefined ||
+    request.servicePoint !== undefined
+  );
 }
 
 /** The doctor a request names before anything is read: `doctorId`, else the doctor part of `tokenId`. */

@@ -92,7 +92,10 @@ export function readLine(argv: readonly string[], commands: readonly CommandSpec
   const positionals = parsed.positionals.slice(1);
   if (positionals.length !== command.positionals.length) {
     const expected = command.positionals.length === 0 ? 'no arguments' : command.positionals.map((p) => `<${p}>`).join(' ');
-    throw new UsageError(`\`${command.name}\` takes ${expected}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => `\`${p}\``).join(' ')}`, command.name);
+    throw new UsageError(
+      `\`${command.name}\` takes ${expected}, got ${positionals.length === 0 ? 'none' : positionals.map((p) => `\`${p}\``).join(' ')}`,
+      command.name,
+    );
   }
   return { kind: 'run', line: { command, values: parsed.values as ParsedLine['values'], positionals } };
 }

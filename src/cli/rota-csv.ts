@@ -126,7 +126,11 @@ function time(value: string, lineNo: number, column: string): string {
 }
 
 function date(value: string, lineNo: number, column: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ||
+    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
+  ) {
     throw bad(lineNo, `\`${column}\`: expected a date YYYY-MM-DD, got ${quote(value)}`);
   }
   return value;
@@ -163,7 +167,10 @@ export function parseRotaCsv(text: string): RotaGroup[] {
   if (badCount === 1) throw new CliFailure('BAD_ROTA', badRows[0]!);
   if (badCount > 1) {
     const more = badCount - badRows.length;
-    throw new CliFailure('BAD_ROTA', `${badCount} bad rows${more > 0 ? ` (the first ${badRows.length} shown)` : ''}:\n  ${badRows.join('\n  ')}${more > 0 ? `\n  and ${more} more rows` : ''}`);
+    throw new CliFailure(
+      'BAD_ROTA',
+      `${badCount} bad rows${more > 0 ? ` (the first ${badRows.length} shown)` : ''}:\n  ${badRows.join('\n  ')}${more > 0 ? `\n  and ${more} more rows` : ''}`,
+    );
   }
   if (groups.size === 0) throw bad(1, 'the file has no rota rows');
   return [...groups.values()].map((g) => ({
@@ -190,7 +197,10 @@ export function parseRotaCsv(text: string): RotaGroup[] {
       capacity: integer(cell('capacity'), lineNo, 'capacity'),
       ...(overflow === '' ? {} : { overflowCapacity: integer(overflow, lineNo, 'overflow_capacity') }),
     };
-    const except = cell('except').split(/[\s;]+/).filter((d) => d !== '').map((day) => date(day, lineNo, 'except'));
+    const except = cell('except')
+      .split(/[\s;]+/)
+      .filter((d) => d !== '')
+      .map((day) => date(day, lineNo, 'except'));
     const key = JSON.stringify([doctorId, from, to]);
     const group = groups.get(key) ?? { doctorId, from, to, except: new Set<string>(), weekly: [], lines: [] };
     groups.set(key, group);

@@ -71,7 +71,11 @@ export async function openDb(location: Exclude<StoreLocation, { kind: 'none' }>,
     try {
       db = await PGlite.create(location.dataDir);
     } catch (error) {
-      throw new CliFailure('STORE_UNAVAILABLE', `Could not open the PGlite database in \`${location.dataDir}\`: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new CliFailure(
+        'STORE_UNAVAILABLE',
+        `Could not open the PGlite database in \`${location.dataDir}\`: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     return { db, schema: location.schema, close: () => db.close() };
   }
@@ -94,12 +98,18 @@ const PRESETS = ['standard', 'cascade', 'waitlist', 'elastic'] as const;
 /** The scheduler options of the command line: the preset, the time zone and the facility. */
 export function schedulerOptions(line: ParsedLine, io: CliIo): OpdSchedulerOptions {
   const name = stringOption(line, 'preset') ?? 'standard';
-  if (!(PRESETS as readonly string[]).includes(name)) throw new UsageError(`Expected \`--preset\` to be one of ${PRESETS.join(', ')}, got \`${name}\``, line.command.name);
+  if (!(PRESETS as readonly string[]).includes(name))
+    throw new UsageError(`Expected \`--preset\` to be one of ${PRESETS.join(', ')}, got \`${name}\``, line.command.name);
   const preset = presets[name as (typeof PRESETS)[number]]();
   const timeZone = stringOption(line, 'time-zone');
   // Checked by the scheduler (VALIDATION_FAILED naming `facilityId`, exit code 1), as `--schema` is by the adapter.
   const facilityId = stringOption(line, 'facility');
-  return { ...preset, ...(timeZone === undefined ? {} : { timeZone }), ...(facilityId === undefined ? {} : { facilityId }), ...(io.now === undefined ? {} : { clock: io.now }) };
+  return {
+    ...preset,
+    ...(timeZone === undefined ? {} : { timeZone }),
+    ...(facilityId === undefined ? {} : { facilityId }),
+    ...(io.now === undefined ? {} : { clock: io.now }),
+  };
 }
 
 /**
@@ -113,7 +123,11 @@ export async function withScheduler<T>(line: ParsedLine, io: CliIo, extra: OpdSc
   const closing: (() => Promise<void>)[] = [() => open.close()];
   let failed = false;
   try {
-    const opd = new OpdScheduler({ ...options, ...extra, storage: new PostgresStorage({ db: open.db, ...(open.schema === undefined ? {} : { schema: open.schema }) }) });
+    const opd = new OpdScheduler({
+      ...options,
+      ...extra,
+      storage: new PostgresStorage({ db: open.db, ...(open.schema === undefined ? {} : { schema: open.schema }) }),
+    });
     closing.unshift(() => opd.close());
     return await work(opd);
   } catch (error) {
@@ -126,7 +140,8 @@ export async function withScheduler<T>(line: ParsedLine, io: CliIo, extra: OpdSc
       try {
         await close();
       } catch (error) {
-        if (failed || first !== undefined) await write(io.stderr, `opd-scheduler: closing the store failed as well: ${error instanceof Error ? error.message : String(error)}\n`);
+        if (failed || first !== undefined)
+          await write(io.stderr, `opd-scheduler: closing the store failed as well: ${error instanceof Error ? error.message : String(error)}\n`);
         else first = { error };
       }
     }

@@ -37,7 +37,14 @@ export interface CallOrderAt {
  * @throws OpdError `VALIDATION_FAILED` naming the call order when it throws or answers anything
  *   but every candidate's id once
  */
-export function callSequence(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter = Number.NEGATIVE_INFINITY, queue?: (token: TokenRecord) => boolean): readonly TokenRecord[] {
+export function callSequence(
+  at: CallOrderAt,
+  day: DayQueue,
+  from: number,
+  pace: number,
+  endsAfter = Number.NEGATIVE_INFINITY,
+  queue?: (token: TokenRecord) => boolean,
+): readonly TokenRecord[] {
   const overdue = overdueAt(at, day, from);
   return withReentries(at, ordered(at, day, from, pace, endsAfter, queue, overdue), overdue);
 }
@@ -69,7 +76,15 @@ function overdueAt(at: CallOrderAt, day: DayQueue, from: number): ReadonlySet<st
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** {@link callSequence} before the patients sent back to the doctor are placed by their re-entry. */
-function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, endsAfter: number, queue: ((token: TokenRecord) => boolean) | undefined, overdue: ReadonlySet<string>): readonly TokenRecord[] {
+function ordered(
+  at: CallOrderAt,
+  day: DayQueue,
+  from: number,
+  pace: number,
+  endsAfter: number,
+  queue: ((token: TokenRecord) => boolean) | undefined,
+  overdue: ReadonlySet<string>,
+): readonly TokenRecord[] {
   const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
   const called: TokenRecord[] = [];
   for (let i = 0; i < day.slotCount; i++) {
@@ -105,15 +120,14 @@ function ordered(at: CallOrderAt, day: DayQueue, from: number, pace: number, end
   }
   again.sort((a, b) => a.callIndex! - b.callIndex!);
   if (rest.length < 2) return [...first, ...again, ...rest.map((c) => c.token), ...returning];
-  const candidates = rest.map(
-    ({ token, slot }): CallCandidate =>
-      Object.freeze({
-        tokenId: token.id,
-        slotId: token.slotId ?? '',
-        category: token.category,
-        rank: token.rank,
-        dueAt: fixedDate(dueIn(token, day.slot(slot).start)),
-      }),
+  const candidates = rest.map(({ token, slot }): CallCandidate =>
+    Object.freeze({
+      tokenId: token.id,
+      slotId: token.slotId ?? '',
+      category: token.category,
+      rank: token.rank,
+      dueAt: fixedDate(dueIn(token, day.slot(slot).start)),
+    }),
   );
   const calls = called
     .sort((a, b) => a.callIndex! - b.callIndex!)
@@ -187,6 +201,7 @@ export function tokenView(ws: Workspace, work: DayWork, token: TokenRecord): Tok
 /** The order of the next first call of a doctor-day: one more than the day's calls so far. */
 export function nextCallIndex(day: DayQueue): number {
   let last = 0;
-  for (let i = 0; i < day.slotCount; i++) for (const t of day.places(i)) if (t.callIndex !== undefined && t.callIndex !== null && t.callIndex > last) last = t.callIndex;
+  for (let i = 0; i < day.slotCount; i++)
+    for (const t of day.places(i)) if (t.callIndex !== undefined && t.callIndex !== null && t.callIndex > last) last = t.callIndex;
   return last + 1;
 }

@@ -111,7 +111,13 @@ export function endClaim(ws: Workspace, work: DayWork, claim: ClaimRecord, why: 
 }
 
 /** How a claim ended, by the state it was left in. */
-const END_OF: Record<ClaimRecord['state'], ClaimEnd> = { ACTIVE: 'released', CONVERTED: 'converted', RELEASED: 'released', EXPIRED: 'expired', WITHDRAWN: 'withdrawn' };
+const END_OF: Record<ClaimRecord['state'], ClaimEnd> = {
+  ACTIVE: 'released',
+  CONVERTED: 'converted',
+  RELEASED: 'released',
+  EXPIRED: 'expired',
+  WITHDRAWN: 'withdrawn',
+};
 
 /**
  * The one way a claim is converted: one of its places is taken up (a hold confirmed, an offer

@@ -64,7 +64,14 @@ export function doctorRetired(doctor: DoctorRecord, field = 'doctorId'): OpdErro
  * retirement ({@link isRetiredAt}). A request that may still be placed before it is left to the
  * booking rules (the slots from the retirement on are closed).
  */
-export function refuseRetiredRequest(config: CoreConfig, snapshot: DoctorSnapshot, doctor: DoctorRecord, request: SlotRequest, now: number, prefix: '' | 'to.' = ''): void {
+export function refuseRetiredRequest(
+  config: CoreConfig,
+  snapshot: DoctorSnapshot,
+  doctor: DoctorRecord,
+  request: SlotRequest,
+  now: number,
+  prefix: '' | 'to.' = '',
+): void {
   if (doctor.retiredFrom === undefined || doctor.retiredFrom === null) return;
   let from = Math.max(now, request.after ?? now);
   if (request.date !== undefined) from = Math.max(from, config.dayStart(request.date));
@@ -94,11 +101,16 @@ export function duplicateBooking(config: CoreConfig, held: HeldToken, field: 'pa
   const details = { field, tokenId: token.id, doctorId: token.doctorId, day: token.day, scope, reason };
   if (reason === 'max-active') {
     const max = config.duplicates?.maxActivePerPatient ?? 0;
-    return new OpdError('DUPLICATE_BOOKING', `The patient already holds ${String(max)} live token${max === 1 ? '' : 's'} (the most allowed), the first \`${token.id}\` with doctor \`${token.doctorId}\` on ${token.day}`, {
-      details: { ...details, maxActivePerPatient: max },
-    });
+    return new OpdError(
+      'DUPLICATE_BOOKING',
+      `The patient already holds ${String(max)} live token${max === 1 ? '' : 's'} (the most allowed), the first \`${token.id}\` with doctor \`${token.doctorId}\` on ${token.day}`,
+      {
+        details: { ...details, maxActivePerPatient: max },
+      },
+    );
   }
-  const doctor = ofDepartment || scope !== 'doctor-day' ? `doctor \`${token.doctorId}\` of the ${scope === 'facility-day' ? 'facility' : 'department'}` : 'this doctor';
+  const doctor =
+    ofDepartment || scope !== 'doctor-day' ? `doctor \`${token.doctorId}\` of the ${scope === 'facility-day' ? 'facility' : 'department'}` : 'this doctor';
   return new OpdError('DUPLICATE_BOOKING', `The patient already holds live token \`${token.id}\` with ${doctor} on ${token.day}`, { details });
 }
 
@@ -141,7 +153,14 @@ export interface HeldToken {
  * exceptions or cap answers from the days' index ({@link DayWork.liveTokenOf}): the first with the
  * lowest number.
  */
-export function heldToken(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, except?: string, request?: DuplicateRequest): HeldToken | undefined {
+export function heldToken(
+  config: CoreConfig,
+  now: number,
+  days: readonly DayWork[],
+  patientId: string | undefined,
+  except?: string,
+  request?: DuplicateRequest,
+): HeldToken | undefined {
   const rules = config.duplicates;
   if (rules === null || patientId === undefined) return undefined;
   const wide = readsPatientTokens(rules);
@@ -153,7 +172,9 @@ export function heldToken(config: CoreConfig, now: number, days: readonly DayWor
     return undefined;
   }
   if (wide && request.patientTokens === undefined) {
-    throw new OpdError('STORAGE_FAILURE', "A unit under the duplicate rules did not read the patient's tokens (an adapter without `patientTokens`?)", { details: { field: 'storage' } });
+    throw new OpdError('STORAGE_FAILURE', "A unit under the duplicate rules did not read the patient's tokens (an adapter without `patientTokens`?)", {
+      details: { field: 'storage' },
+    });
   }
   const { doctor, day } = request;
   const department = doctor.department ?? null;
@@ -168,12 +189,22 @@ export function heldToken(config: CoreConfig, now: number, days: readonly DayWor
     if (!covered.has(`${entry.token.doctorId}\u0000${entry.token.day}`)) mine.push(entry);
   }
   const inScope = (entry: PatientToken): boolean =>
-    rules.scope === 'facility-day' || entry.token.doctorId === doctor.id || (rules.scope === 'department-day' && department !== null && entry.department === department);
-  const counts = (entry: PatientToken): boolean => isLiveStatus(entry.token.status) && entry.token.id !== except && !holdEnded(entry.token, now) && inScope(entry);
+    rules.scope === 'facility-day' ||
+    entry.token.doctorId === doctor.id ||
+    (rules.scope === 'department-day' && department !== null && entry.department === department);
+  const counts = (entry: PatientToken): boolean =>
+    isLiveStatus(entry.token.status) && entry.token.id !== except && !holdEnded(entry.token, now) && inScope(entry);
   const first = (entries: readonly PatientToken[]): TokenRecord =>
-    entries.map((e) => e.token).sort((a, b) => (a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.doctorId !== b.doctorId ? (a.doctorId < b.doctorId ? -1 : 1) : a.tokenNumber - b.tokenNumber))[0]!;
+    entries
+      .map((e) => e.token)
+      .sort((a, b) =>
+        a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.doctorId !== b.doctorId ? (a.doctorId < b.doctorId ? -1 : 1) : a.tokenNumber - b.tokenNumber,
+      )[0]!;
   const sameDay = mine.filter((e) => e.token.day === day && counts(e));
-  if (sameDay.length > 0 && !excepted(rules.exceptions, request, department, () => mine.some((e) => e.token.day === day && e.token.status === 'COMPLETED' && inScope(e)))) {
+  if (
+    sameDay.length > 0 &&
+    !excepted(rules.exceptions, request, department, () => mine.some((e) => e.token.day === day && e.token.status === 'COMPLETED' && inScope(e)))
+  ) {
     return { token: first(sameDay), reason: 'same-day' };
   }
   const max = rules.maxActivePerPatient;
@@ -186,7 +217,12 @@ export function heldToken(config: CoreConfig, now: number, days: readonly DayWor
 }
 
 /** Whether an exception lifts the same-day rule for `request`: one whose every stated condition holds. */
-function excepted(exceptions: readonly DuplicateExceptionRule[], request: DuplicateRequest, department: string | null, completedSameDay: () => boolean): boolean {
+function excepted(
+  exceptions: readonly DuplicateExceptionRule[],
+  request: DuplicateRequest,
+  department: string | null,
+  completedSameDay: () => boolean,
+): boolean {
   return exceptions.some(
     (x) =>
       (x.categories === null || x.categories.has(request.category)) &&
@@ -199,7 +235,15 @@ function excepted(exceptions: readonly DuplicateExceptionRule[], request: Duplic
  * The duplicate rules: refuses (`DUPLICATE_BOOKING`) a request the patient's tokens rule out
  * ({@link heldToken}). `field` is what the request named the patient by.
  */
-export function guardDuplicate(config: CoreConfig, now: number, days: readonly DayWork[], patientId: string | undefined, field: 'patient.id' | 'tokenId', except?: string, request?: DuplicateRequest): void {
+export function guardDuplicate(
+  config: CoreConfig,
+  now: number,
+  days: readonly DayWork[],
+  patientId: string | undefined,
+  field: 'patient.id' | 'tokenId',
+  except?: string,
+  request?: DuplicateRequest,
+): void {
   const held = heldToken(config, now, days, patientId, except, request);
   if (held !== undefined) throw duplicateBooking(config, held, field, days.length > 1);
 }

@@ -48,12 +48,24 @@ export function emergencyPlace(
   victimDepth: number,
 ): EmergencyPlace | undefined {
   let place: EmergencyPlace | undefined;
-  firstUsableSlot(work, ws.now, { from, notBefore: token.notBefore, takes: (i) => (place = placeIn(ws, work, i, token, guard, i === requested, victimDepth)) !== undefined });
+  firstUsableSlot(work, ws.now, {
+    from,
+    notBefore: token.notBefore,
+    takes: (i) => (place = placeIn(ws, work, i, token, guard, i === requested, victimDepth)) !== undefined,
+  });
   return place;
 }
 
 /** The place the emergency rule finds a protected token in usable slot `i`: free, elastic, else a bump, or none. */
-function placeIn(ws: Workspace, work: DayWork, i: number, token: Protectable, guard: Guard, requestedSlot: boolean, victimDepth: number): EmergencyPlace | undefined {
+function placeIn(
+  ws: Workspace,
+  work: DayWork,
+  i: number,
+  token: Protectable,
+  guard: Guard,
+  requestedSlot: boolean,
+  victimDepth: number,
+): EmergencyPlace | undefined {
   const slot = work.slot(i);
   const occupancy = work.occupancy(i);
   // A place held for an offer is free to a protected token: it takes it and the offer is
@@ -79,7 +91,15 @@ export function mayBumpIn(
   if (guard !== 'whenFull') return guard.bump;
   const overflow = ws.config.overflow;
   const options = callPlugin('overflow strategy', overflow.name, () =>
-    overflow.whenFull({ category: token.category, rank: token.rank, patient: token.patient, slot: toSlot(work.slot(i)), occupancy, requestedSlot, now: ws.nowDate }),
+    overflow.whenFull({
+      category: token.category,
+      rank: token.rank,
+      patient: token.patient,
+      slot: toSlot(work.slot(i)),
+      occupancy,
+      requestedSlot,
+      now: ws.nowDate,
+    }),
   );
   return fullOptions(overflow.name, options).includes('bump');
 }

@@ -52,7 +52,12 @@ export interface Entitlement {
  * (or, `scope: 'department'`, of a doctor of the same department) on a day before `day`, within
  * `freeWithinDays` of it.
  */
-export function entitlementsFor(rules: FreeRevisitRules, tokens: readonly PatientToken[], doctor: Pick<DoctorRecord, 'id' | 'department'>, day: string): Entitlement[] {
+export function entitlementsFor(
+  rules: FreeRevisitRules,
+  tokens: readonly PatientToken[],
+  doctor: Pick<DoctorRecord, 'id' | 'department'>,
+  day: string,
+): Entitlement[] {
   const found: Entitlement[] = [];
   for (const { token, department } of tokens) {
     if (token.status !== 'COMPLETED' || token.revisit?.charged !== true || token.day >= day) continue;
@@ -85,7 +90,12 @@ export function patientTokensIn(read: readonly PatientToken[], days: readonly Da
  * The rule "does this booking use a free revisit": the oldest entitlement covering it with a
  * revisit left, and the booking's visit number in it; `undefined` when none does.
  */
-export function entitlementToUse(rules: FreeRevisitRules | undefined, tokens: readonly PatientToken[] | undefined, doctor: DoctorRecord, day: string): { readonly from: string; readonly visit: number; readonly left: number } | undefined {
+export function entitlementToUse(
+  rules: FreeRevisitRules | undefined,
+  tokens: readonly PatientToken[] | undefined,
+  doctor: DoctorRecord,
+  day: string,
+): { readonly from: string; readonly visit: number; readonly left: number } | undefined {
   if (rules === undefined || tokens === undefined) return undefined;
   const open = entitlementsFor(rules, tokens, doctor, day).find((e) => e.left > 0);
   return open === undefined ? undefined : { from: open.from.id, visit: open.next, left: open.left - 1 };
@@ -93,7 +103,18 @@ export function entitlementToUse(rules: FreeRevisitRules | undefined, tokens: re
 
 /** `entitlement:used` for `token`, the booking that uses visit `visit` of `from` (`left` after it). */
 export function entitlementUsed(ws: Workspace, token: TokenRecord, from: string, visit: number, left: number): OpdEvent {
-  const e: EntitlementUsedEvent = { type: 'entitlement:used', seq: 0, facilityId: ws.facilityId, at: ws.nowDate, doctorId: token.doctorId, actor: null, fromTokenId: from, revisitTokenId: token.id, visit, left };
+  const e: EntitlementUsedEvent = {
+    type: 'entitlement:used',
+    seq: 0,
+    facilityId: ws.facilityId,
+    at: ws.nowDate,
+    doctorId: token.doctorId,
+    actor: null,
+    fromTokenId: from,
+    revisitTokenId: token.id,
+    visit,
+    left,
+  };
   keep(ws, e);
   return e;
 }
@@ -108,13 +129,34 @@ export function returnEntitlement(ws: Workspace, previous: TokenRecord, next: To
   const used = previous.revisit?.entitlement;
   if (used === undefined || GIVEN_BACK.has(previous.status) || !GIVEN_BACK.has(next.status)) return;
   if (next.status === 'CANCELLED' && (next.cancelReason === MOVED || next.cancelReason === CARRIED)) return;
-  const e: EntitlementReturnedEvent = { type: 'entitlement:returned', seq: 0, facilityId: ws.facilityId, at: ws.nowDate, doctorId: next.doctorId, actor: null, fromTokenId: used.from, revisitTokenId: next.id, visit: used.visit };
+  const e: EntitlementReturnedEvent = {
+    type: 'entitlement:returned',
+    seq: 0,
+    facilityId: ws.facilityId,
+    at: ws.nowDate,
+    doctorId: next.doctorId,
+    actor: null,
+    fromTokenId: used.from,
+    revisitTokenId: next.id,
+    visit: used.visit,
+  };
   keep(ws, e);
 }
 
 /** The claim that reports an entitlement's end: no place held, due the day after its last date. */
 function entitlementClaim(visit: TokenRecord, until: string, dueAt: number): ClaimRecord {
-  return Object.freeze({ id: `${visit.id}~e`, kind: ENTITLEMENT, slotId: visit.slotId ?? '', places: 0, used: 0, state: 'ACTIVE', endsAt: dueAt, dueAt, actor: null, detail: Object.freeze({ from: visit.id, until }) });
+  return Object.freeze({
+    id: `${visit.id}~e`,
+    kind: ENTITLEMENT,
+    slotId: visit.slotId ?? '',
+    places: 0,
+    used: 0,
+    state: 'ACTIVE',
+    endsAt: dueAt,
+    dueAt,
+    actor: null,
+    detail: Object.freeze({ from: visit.id, until }),
+  });
 }
 
 /**
@@ -125,7 +167,18 @@ export function openEntitlement(ws: Workspace, work: DayWork, rules: FreeRevisit
   const until = addDays(visit.day, rules.freeWithinDays);
   const marked = ws.update(work, visit, { revisit: { ...visit.revisit, charged: true } });
   putClaim(work, entitlementClaim(marked, until, ws.config.dayStart(addDays(until, 1))));
-  const e: EntitlementOpenedEvent = { type: 'entitlement:opened', seq: 0, facilityId: ws.facilityId, at: ws.nowDate, doctorId: visit.doctorId, actor: null, fromTokenId: visit.id, until, visits: rules.freeVisits, scope: rules.scope };
+  const e: EntitlementOpenedEvent = {
+    type: 'entitlement:opened',
+    seq: 0,
+    facilityId: ws.facilityId,
+    at: ws.nowDate,
+    doctorId: visit.doctorId,
+    actor: null,
+    fromTokenId: visit.id,
+    until,
+    visits: rules.freeVisits,
+    scope: rules.scope,
+  };
   keep(ws, e);
   return marked;
 }
@@ -144,7 +197,16 @@ export const ENTITLEMENT_KIND: ClaimKind = Object.freeze({
     putClaim(work, endedClaim(claim, 'expired', claim.endsAt ?? ws.now), true);
     const from = typeof claim.detail?.['from'] === 'string' ? claim.detail['from'] : '';
     const until = typeof claim.detail?.['until'] === 'string' ? claim.detail['until'] : '';
-    const e: EntitlementExpiredEvent = { type: 'entitlement:expired', seq: 0, facilityId: ws.facilityId, at: ws.nowDate, doctorId: from.slice(0, from.indexOf('~')), actor: null, fromTokenId: from, until };
+    const e: EntitlementExpiredEvent = {
+      type: 'entitlement:expired',
+      seq: 0,
+      facilityId: ws.facilityId,
+      at: ws.nowDate,
+      doctorId: from.slice(0, from.indexOf('~')),
+      actor: null,
+      fromTokenId: from,
+      until,
+    };
     keep(ws, e);
     return false;
   },

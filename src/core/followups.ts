@@ -149,4 +149,3 @@ export function openFrom(detail: FollowUpDetail, visitDay: string, today: string
   if (first < today) first = today;
   return first;
 }
-

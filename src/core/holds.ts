@@ -32,7 +32,18 @@ export function holdExpiry(slot: SlotRecord, now: number, minutes: number): numb
 
 /** The claim of a hold on `token`'s place until `until`, made by `actor`. */
 export function holdClaim(token: TokenRecord, until: number | null, actor: string | null): ClaimRecord {
-  return Object.freeze({ id: token.id, kind: 'hold', slotId: token.slotId ?? '', places: 1, used: 0, state: 'ACTIVE', endsAt: until, dueAt: until, actor, tokenId: token.id });
+  return Object.freeze({
+    id: token.id,
+    kind: 'hold',
+    slotId: token.slotId ?? '',
+    places: 1,
+    used: 0,
+    state: 'ACTIVE',
+    endsAt: until,
+    dueAt: until,
+    actor,
+    tokenId: token.id,
+  });
 }
 
 /** Places a hold's claim in the day's list (with its `HELD` token, which the caller records). */

@@ -15,7 +15,8 @@ import type { CallOrderAt } from './call-order.js';
 
 /** The journey options, or `VALIDATION_FAILED` naming `field` when the scheduler has none. */
 export function journeysOf(config: CoreConfig, field: string): JourneyConfig {
-  if (config.journeys === undefined) throw invalid(field, 'This scheduler has no service points: give the options `servicePoints` (and `routes`) to use journeys');
+  if (config.journeys === undefined)
+    throw invalid(field, 'This scheduler has no service points: give the options `servicePoints` (and `routes`) to use journeys');
   return config.journeys;
 }
 
@@ -26,7 +27,8 @@ export function journeysOf(config: CoreConfig, field: string): JourneyConfig {
 export function routeStages(config: CoreConfig, route: string): readonly string[] {
   const journeys = journeysOf(config, 'opts.route');
   const stages = journeys.routes.get(route);
-  if (stages === undefined) throw invalid('opts.route', `No route \`${route}\`: routes are ${[...journeys.routes.keys()].map((r) => `\`${r}\``).join(', ') || 'not given'}`, { route });
+  if (stages === undefined)
+    throw invalid('opts.route', `No route \`${route}\`: routes are ${[...journeys.routes.keys()].map((r) => `\`${r}\``).join(', ') || 'not given'}`, { route });
   return stages;
 }
 
@@ -76,7 +78,8 @@ export function resolveTarget(journeys: JourneyConfig, doctor: DoctorRecord, to:
   const department = doctor.department ?? null;
   const byId = journeys.points.get(to);
   if (byId !== undefined) {
-    if (byId.department !== undefined && byId.department !== department) throw invalid('to', `Service point \`${to}\` serves department \`${byId.department}\`, not the token's doctor's`, { servicePoint: to });
+    if (byId.department !== undefined && byId.department !== department)
+      throw invalid('to', `Service point \`${to}\` serves department \`${byId.department}\`, not the token's doctor's`, { servicePoint: to });
     return byId.kind === DOCTOR_KIND ? { point: undefined, kind: DOCTOR_KIND } : { point: byId, kind: byId.kind };
   }
   if (to === DOCTOR_KIND) return { point: undefined, kind: DOCTOR_KIND };
@@ -110,8 +113,14 @@ export function nextStage(journeys: JourneyConfig, token: TokenRecord, kind: str
  * patients already called left out, the first `passed` the policy answers go first.
  * @throws OpdError `VALIDATION_FAILED` naming the policy when it throws or answers anything but an integer from 0 to the number waiting
  */
-export function reentryOf(at: CallOrderAt, journeys: JourneyConfig, token: TokenRecord, from: string, order: readonly TokenRecord[]): { readonly at: number; readonly passedBy: readonly string[] } {
-  const waiting = order.filter((t) => protectionOf(at, t) !== null ? false : !(isCalled(t) && t.journey?.reentry === undefined));
+export function reentryOf(
+  at: CallOrderAt,
+  journeys: JourneyConfig,
+  token: TokenRecord,
+  from: string,
+  order: readonly TokenRecord[],
+): { readonly at: number; readonly passedBy: readonly string[] } {
+  const waiting = order.filter((t) => (protectionOf(at, t) !== null ? false : !(isCalled(t) && t.journey?.reentry === undefined)));
   const policy = journeys.reentry;
   const context = Object.freeze({
     at: at.nowDate,
@@ -119,7 +128,8 @@ export function reentryOf(at: CallOrderAt, journeys: JourneyConfig, token: Token
     waiting: Object.freeze(waiting.map((t) => Object.freeze({ tokenId: t.id, category: t.category, rank: t.rank }))),
   });
   const answer: unknown = callPlugin('re-entry policy', policy.name, () => policy.passed(context));
-  if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > waiting.length) throw badAnswer('re-entry policy', policy.name, `an integer from 0 to ${waiting.length}, from \`passed\``);
+  if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > waiting.length)
+    throw badAnswer('re-entry policy', policy.name, `an integer from 0 to ${waiting.length}, from \`passed\``);
   return Object.freeze({ at: at.nowDate.getTime(), passedBy: Object.freeze(waiting.slice(0, answer).map((t) => t.id)) });
 }
 
@@ -146,7 +156,8 @@ export function withReentries(at: CallOrderAt, order: readonly TokenRecord[], ov
     // order puts right there. Anyone else (a later arrival, or a patient of `passedBy` the order
     // puts behind another) is called after them: at most `passedBy.length` first calls pass them.
     const passedBy = new Set(t.journey!.reentry!.passedBy);
-    const ahead = (x: TokenRecord): boolean => protectionOf(at, x) !== null || (isCalled(x) && x.journey?.reentry === undefined) || overdue.has(x.id) || passedBy.has(x.id);
+    const ahead = (x: TokenRecord): boolean =>
+      protectionOf(at, x) !== null || (isCalled(x) && x.journey?.reentry === undefined) || overdue.has(x.id) || passedBy.has(x.id);
     let index = 0;
     while (index < list.length && ahead(list[index]!)) index++;
     list.splice(index, 0, t);

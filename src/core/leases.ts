@@ -65,7 +65,16 @@ export function leasesOf(work: Pick<DayWork, 'claims'>): LeaseRecord[] {
     const first = claims[0]!;
     const detail = first.detail as unknown as LeaseDetail;
     const slots: LeasedPlaces[] = claims.map((c) => Object.freeze({ slotId: c.slotId, places: c.places, used: c.used }));
-    return Object.freeze({ id: first.id, deskId: detail.deskId, status: statusOf(first), categories: detail.categories, slots: Object.freeze(slots), prefix: detail.prefix, grantedAt: detail.grantedAt, endsAt: first.endsAt ?? detail.grantedAt });
+    return Object.freeze({
+      id: first.id,
+      deskId: detail.deskId,
+      status: statusOf(first),
+      categories: detail.categories,
+      slots: Object.freeze(slots),
+      prefix: detail.prefix,
+      grantedAt: detail.grantedAt,
+      endsAt: first.endsAt ?? detail.grantedAt,
+    });
   });
 }
 
@@ -96,7 +105,9 @@ export interface LeaseGrant {
 export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): LeaseRecord {
   const leases = leasesOf(work);
   if (leases.some((l) => isActiveLease(l) && l.deskId === grant.deskId && !claimEnded(l.endsAt, ws.now))) {
-    throw new OpdError('VALIDATION_FAILED', `Desk \`${grant.deskId}\` already holds a lease on this doctor-day`, { details: { field: 'deskId', deskId: grant.deskId } });
+    throw new OpdError('VALIDATION_FAILED', `Desk \`${grant.deskId}\` already holds a lease on this doctor-day`, {
+      details: { field: 'deskId', deskId: grant.deskId },
+    });
   }
   const order: number[] = [];
   for (let i = 0, n = work.slotCount; i < n; i++) if (isUsableSlot(work.slot(i), ws.now)) order.push(i);
@@ -112,9 +123,13 @@ export function grantLease(ws: Workspace, work: DayWork, grant: LeaseGrant): Lea
     left -= n;
   }
   if (left > 0) {
-    throw new OpdError('SLOT_FULL', `The day of doctor \`${work.record.doctorId}\` has ${grant.places - left} free places; a lease of ${grant.places} does not fit`, {
-      details: { doctorId: work.record.doctorId, day: work.day, free: grant.places - left },
-    });
+    throw new OpdError(
+      'SLOT_FULL',
+      `The day of doctor \`${work.record.doctorId}\` has ${grant.places - left} free places; a lease of ${grant.places} does not fit`,
+      {
+        details: { doctorId: work.record.doctorId, day: work.day, free: grant.places - left },
+      },
+    );
   }
   const lease: LeaseRecord = Object.freeze({
     id: leaseIdOf(work.record.doctorId, work.day, leases.length + 1),

@@ -51,7 +51,8 @@ export function sendNotices(ws: Workspace): void {
         const note: { token: TokenRecord; turnNearSent?: boolean; toldEta?: number } = { token };
         if (
           token.turnNearSent !== true &&
-          ((begun && rules.turnNearPositions !== null && turn.turn <= rules.turnNearPositions) || (rules.turnNearMs !== null && turn.start - ws.now <= rules.turnNearMs))
+          ((begun && rules.turnNearPositions !== null && turn.turn <= rules.turnNearPositions) ||
+            (rules.turnNearMs !== null && turn.start - ws.now <= rules.turnNearMs))
         ) {
           ev.turnNear(ws, token, slotId, turn.turn, turn.start);
           note.turnNearSent = true;

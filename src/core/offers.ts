@@ -7,7 +7,16 @@
  * start, returns to the promotion rule.
  */
 import type { OfferDecision } from '../policies/offers.js';
-import { type ClaimRecord, isActiveClaim, isHeldOffer, offerPlaceIdOf, type OfferCandidateRecord, type OfferRecord, type OfferState, type TokenRecord } from '../model/records.js';
+import {
+  type ClaimRecord,
+  isActiveClaim,
+  isHeldOffer,
+  offerPlaceIdOf,
+  type OfferCandidateRecord,
+  type OfferRecord,
+  type OfferState,
+  type TokenRecord,
+} from '../model/records.js';
 import { type ClaimKind, putClaim } from './claim-kinds.js';
 import { compareQueueOrder } from '../model/queue.js';
 import { isPlaceStatus } from '../model/status.js';
@@ -37,12 +46,25 @@ interface OfferDetail {
 }
 
 /** The claim state of an offered place's status. */
-const STATE_OF: Record<OfferRecord['status'], ClaimRecord['state']> = { OPEN: 'ACTIVE', WAITING: 'ACTIVE', ACCEPTED: 'CONVERTED', RETURNED: 'RELEASED', WITHDRAWN: 'WITHDRAWN' };
+const STATE_OF: Record<OfferRecord['status'], ClaimRecord['state']> = {
+  OPEN: 'ACTIVE',
+  WAITING: 'ACTIVE',
+  ACCEPTED: 'CONVERTED',
+  RETURNED: 'RELEASED',
+  WITHDRAWN: 'WITHDRAWN',
+};
 
 /** A place held for an offer, read from its claim. */
 export function offerOf(claim: ClaimRecord): OfferRecord {
   const detail = claim.detail as unknown as OfferDetail;
-  return { id: claim.id, slotId: claim.slotId, status: detail.status, round: detail.round, dueAt: (isHeldOffer(detail) ? claim.dueAt : claim.endsAt) ?? 0, candidates: detail.candidates };
+  return {
+    id: claim.id,
+    slotId: claim.slotId,
+    status: detail.status,
+    round: detail.round,
+    dueAt: (isHeldOffer(detail) ? claim.dueAt : claim.endsAt) ?? 0,
+    candidates: detail.candidates,
+  };
 }
 
 /** The claim of a place held for an offer (one place, no token): due at its group's window or the end of its quiet hours while held. */
@@ -228,7 +250,14 @@ function openRound(ws: Workspace, work: DayWork, place: OfferRecord, round: numb
  */
 export function offerPlace(ws: Workspace, work: DayWork, i: number): boolean {
   const made = work.claims.filter((c) => c.kind === OFFER_KIND_NAME).length;
-  const fresh: OfferRecord = { id: offerPlaceIdOf(work.record.doctorId, work.day, made + 1), slotId: work.slot(i).id, status: 'WAITING', round: 0, dueAt: ws.now, candidates: [] };
+  const fresh: OfferRecord = {
+    id: offerPlaceIdOf(work.record.doctorId, work.day, made + 1),
+    slotId: work.slot(i).id,
+    status: 'WAITING',
+    round: 0,
+    dueAt: ws.now,
+    candidates: [],
+  };
   const place = openRound(ws, work, fresh, 1);
   if (place.status === 'RETURNED') return false;
   putPlace(work, Object.freeze(place));
@@ -289,7 +318,13 @@ function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
     if (mine === undefined) continue;
     const i = work.indexOf(place.slotId);
     if (i >= 0 && canTakeOffered(ws, work, i, next)) return;
-    const lapsed = endOpen(place, 'LAPSED', (c) => ev.offerLapsed(ws, next, place.slotId, c.offerId, 'moved-on'), (c) => c === mine, true);
+    const lapsed = endOpen(
+      place,
+      'LAPSED',
+      (c) => ev.offerLapsed(ws, next, place.slotId, c.offerId, 'moved-on'),
+      (c) => c === mine,
+      true,
+    );
     const open = lapsed.candidates.some((c) => c.state === 'OPEN');
     putPlace(work, Object.freeze(open ? lapsed : openRound(ws, work, lapsed, place.round + 1)));
     // A token holds at most one open offer (candidatesFor).
@@ -302,7 +337,14 @@ function lapseMovedOn(ws: Workspace, work: DayWork, next: TokenRecord): void {
  * open candidate): an emergency took the place, the slot closed, or its capacity was lowered.
  * A place no longer held is left as it is.
  */
-export function withdrawOffer(ws: Workspace, work: DayWork, i: number, placeId: string, reason: 'emergency' | 'slot-closed' | 'capacity-lowered', by: string | null): void {
+export function withdrawOffer(
+  ws: Workspace,
+  work: DayWork,
+  i: number,
+  placeId: string,
+  reason: 'emergency' | 'slot-closed' | 'capacity-lowered',
+  by: string | null,
+): void {
   const place = bookOf(work).places.find((p) => p.id === placeId);
   if (place === undefined || !isHeldOffer(place)) return;
   const slotId = work.slot(i).id;
@@ -355,7 +397,12 @@ export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, of
   const candidates = place.candidates.map((c) => (c.offerId === offerId ? Object.freeze({ ...c, state }) : c));
   let next: OfferRecord = { ...place, candidates: Object.freeze(candidates) };
   if (state === 'ACCEPTED') {
-    next = endOpen(next, 'LAPSED', (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'), (c) => c.offerId !== offerId);
+    next = endOpen(
+      next,
+      'LAPSED',
+      (c) => ev.offerLapsed(ws, tokenOf(work, c), place.slotId, c.offerId, 'taken'),
+      (c) => c.offerId !== offerId,
+    );
     next = { ...next, status: 'ACCEPTED', dueAt: ws.now };
   } else if (!candidates.some((c) => c.state === 'OPEN')) {
     next = openRound(ws, work, next, place.round + 1);
@@ -369,13 +416,17 @@ export function answerOffer(ws: Workspace, work: DayWork, place: OfferRecord, of
  * The open offer of a token on its day, for `getToken`: its id, slot and end; `null` when none;
  * `undefined` on a day that has had no offer (its tokens show no `offer` field).
  */
-export function openOfferOf(claims: readonly ClaimRecord[] | undefined, tokenId: string): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null | undefined {
+export function openOfferOf(
+  claims: readonly ClaimRecord[] | undefined,
+  tokenId: string,
+): { readonly offerId: string; readonly slotId: string; readonly expiresAt: number } | null | undefined {
   if (claims === undefined || !claims.some((c) => c.kind === OFFER_KIND_NAME)) return undefined;
   for (const claim of claims) {
     if (claim.kind !== OFFER_KIND_NAME || !isActiveClaim(claim)) continue;
     const place = offerOf(claim);
     if (place.status !== 'OPEN') continue;
-    for (const c of place.candidates) if (c.tokenId === tokenId && c.state === 'OPEN') return { offerId: c.offerId, slotId: place.slotId, expiresAt: c.expiresAt };
+    for (const c of place.candidates)
+      if (c.tokenId === tokenId && c.state === 'OPEN') return { offerId: c.offerId, slotId: place.slotId, expiresAt: c.expiresAt };
   }
   return null;
 }

@@ -24,7 +24,12 @@ import { mayPromote } from './windows.js';
  * How many places beyond `slot`'s capacity the capacity strategy lets `token` fill up to, the
  * slot holding `occupancy` places. The one place the core asks it.
  */
-export function elasticPlaces(ws: Pick<Workspace, 'config' | 'nowDate'>, slot: SlotRecord, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy: number): number {
+export function elasticPlaces(
+  ws: Pick<Workspace, 'config' | 'nowDate'>,
+  slot: SlotRecord,
+  token: Pick<TokenRecord, 'category' | 'rank'>,
+  occupancy: number,
+): number {
   const capacity = ws.config.capacity;
   const places = callPlugin('capacity strategy', capacity.name, () =>
     capacity.elasticPlaces({ slot: toSlot(slot), category: token.category, rank: token.rank, occupancy, now: ws.nowDate }),
@@ -46,10 +51,12 @@ export function describeElastic(config: Pick<CoreConfig, 'capacity'>, slot: Slot
   const notes = answer.map((note: unknown): ElasticNote => {
     if (typeof note !== 'object' || note === null) throw badAnswer('capacity strategy', capacity.name, expected);
     const { category, extras, basis } = note as Record<string, unknown>;
-    if (typeof category !== 'string' || typeof extras !== 'number' || !(extras >= 0) || typeof basis !== 'object' || basis === null) throw badAnswer('capacity strategy', capacity.name, expected);
+    if (typeof category !== 'string' || typeof extras !== 'number' || !(extras >= 0) || typeof basis !== 'object' || basis === null)
+      throw badAnswer('capacity strategy', capacity.name, expected);
     const copy: Record<string, ElasticBasisValue> = {};
     for (const [key, value] of Object.entries(basis)) {
-      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw badAnswer('capacity strategy', capacity.name, expected);
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        throw badAnswer('capacity strategy', capacity.name, expected);
       copy[key] = value;
     }
     return Object.freeze({ category, extras, basis: Object.freeze(copy) });
@@ -62,7 +69,13 @@ export function describeElastic(config: Pick<CoreConfig, 'capacity'>, slot: Slot
  * elastic place). Only such tokens may ever make a slot's occupancy exceed its capacity.
  * `occupancy` is the slot's as the strategy is told it (by default, the places it holds now).
  */
-export function mayHoldElastic(ws: Pick<Workspace, 'config' | 'nowDate'>, work: DayWork, i: number, token: Pick<TokenRecord, 'category' | 'rank'>, occupancy = work.occupancy(i)): boolean {
+export function mayHoldElastic(
+  ws: Pick<Workspace, 'config' | 'nowDate'>,
+  work: DayWork,
+  i: number,
+  token: Pick<TokenRecord, 'category' | 'rank'>,
+  occupancy = work.occupancy(i),
+): boolean {
   return elasticPlaces(ws, work.slot(i), token, occupancy) > 0;
 }
 
@@ -93,7 +106,8 @@ export function findVictim(
   let victim: TokenRecord | undefined;
   let onlyInelastic: boolean | undefined;
   for (const t of work.places(i)) {
-    if (!isBumpableStatus(t.status) || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true || holdEnded(t, ws.nowDate.getTime())) continue;
+    if (!isBumpableStatus(t.status) || t.bumpCount >= bumpLimit || !(t.rank > rank) || spared?.has(t.id) === true || holdEnded(t, ws.nowDate.getTime()))
+      continue;
     if (victim !== undefined && !worseVictim(t, victim, victimOrder)) continue;
     onlyInelastic ??=
       work.occupancy(i) > work.slot(i).capacity && !mayHoldElastic(ws, work, i, newcomer) && inelasticPlaces(ws, work, i) >= work.slot(i).capacity;
@@ -249,7 +263,10 @@ interface Displaced {
 function displacedRecord(ws: Workspace, work: DayWork, token: TokenRecord, from: number, reason: DisplacementReason): Displaced {
   const notBefore = work.slot(from).start;
   const bumpCount = reason === 'bumped' ? token.bumpCount + 1 : token.bumpCount;
-  const rank = ws.rankOf({ category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore, dueAt: token.dueAt }, bumpCount);
+  const rank = ws.rankOf(
+    { category: token.category, patient: token.patient, requestedAt: token.requestedAt, day: token.day, notBefore, dueAt: token.dueAt },
+    bumpCount,
+  );
   return { category: token.category, patient: token.patient, notBefore, bumpCount, rank };
 }
 
@@ -303,7 +320,11 @@ export function victimCanMove(ws: Workspace, work: DayWork, victim: TokenRecord,
   );
   for (const option of displacedOptions(overflow.name, options)) {
     if (option.kind === 'cascade') {
-      if (laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 || chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined) return true;
+      if (
+        laterFreeSlot(ws, work, from, { ...moved, id: victim.id }) >= 0 ||
+        chainPlace(ws, work, { ...moved, id: victim.id }, from, depth, option.chainDepth ?? 0) !== undefined
+      )
+        return true;
     } else if (option.kind === 'waitlist' || option.kind === 'drop') {
       return false;
     }
@@ -334,7 +355,6 @@ function cascadeInto(ws: Workspace, work: DayWork, { displacement, patch, to }: 
 export function hasUsableSlot(snapshot: DoctorSnapshot, day: string, now: number, after?: number): boolean {
   return snapshot.days.get(day)?.slots.some(({ slot }) => isUsableSlot(slot, now, after ?? null)) === true;
 }
-
 
 /**
  * The promotions that end every call that changed a doctor-day: while anyone waits, the day's
@@ -372,7 +392,6 @@ export function settleBeforePlacing(ws: Workspace, work: DayWork): void {
 export function settleEndedClaims(ws: Workspace, work: DayWork): void {
   if (tokenClaimEnded(work, ws.now)) settleBeforePlacing(ws, work);
 }
-
 
 /**
  * The promotions a call makes on a day before its own request takes a place there. At rest no

@@ -13,7 +13,10 @@ import { badAnswer, type CoreConfig, pluginAnswer, pluginFailure } from './confi
 export type Guard = Protection | 'whenFull';
 
 /** The protection the overflow strategy gives a token, or `null` for none. */
-export function protectionOf(ws: { readonly config: Pick<CoreConfig, 'overflow'>; readonly nowDate: Date }, token: Pick<TokenRecord, 'category' | 'patient'>): Guard | null {
+export function protectionOf(
+  ws: { readonly config: Pick<CoreConfig, 'overflow'>; readonly nowDate: Date },
+  token: Pick<TokenRecord, 'category' | 'patient'>,
+): Guard | null {
   const overflow = ws.config.overflow;
   if (overflow.protection === undefined) return token.category === 'EMERGENCY' ? 'whenFull' : null;
   // Asked for every booking: called directly rather than through a closure for `callPlugin`.

@@ -53,7 +53,14 @@ export interface SeriesOutcome {
 }
 
 /** The record of a committed series (no place held, kept ended): the request's fingerprint and each occurrence's outcome. */
-export function seriesRecord(seriesId: string, now: number, actor: string | null, fingerprint: string, mode: string, outcomes: readonly SeriesOutcome[]): ClaimRecord {
+export function seriesRecord(
+  seriesId: string,
+  now: number,
+  actor: string | null,
+  fingerprint: string,
+  mode: string,
+  outcomes: readonly SeriesOutcome[],
+): ClaimRecord {
   return Object.freeze({
     id: seriesId,
     kind: SERIES,

@@ -52,13 +52,25 @@ export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: numb
  * Slot `i` of a day with its queue (live estimates) and the waitlist that could be promoted into
  * it, in promotion order. The quota, if any, is asked only when a place is given.
  */
-export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, now: number, promotion: Promotion, config: Pick<CoreConfig, 'claimKinds'>): SlotView {
+export function slotView(
+  day: DaySnapshot,
+  i: number,
+  estimates: DayEstimates,
+  now: number,
+  promotion: Promotion,
+  config: Pick<CoreConfig, 'claimKinds'>,
+): SlotView {
   const { slot, places } = day.slots[i]!;
   const waitlist = day.waitlist;
   const usable = isUsableSlot(slot, now);
   // As of now: a claim whose end has passed holds nothing, swept or not (as every search for room finds).
   const taken = takenPlacesAt(places, day.record.claims, slot.id, now);
-  const eligible = usable ? inPromotionOrder(waitlist.filter((t) => promotion.mayPromote(t, slot)), promotion.isProtected) : [];
+  const eligible = usable
+    ? inPromotionOrder(
+        waitlist.filter((t) => promotion.mayPromote(t, slot)),
+        promotion.isProtected,
+      )
+    : [];
   return {
     slot: toSlot(slot),
     places: toQueue(estimates, i),
@@ -66,7 +78,11 @@ export function slotView(day: DaySnapshot, i: number, estimates: DayEstimates, n
     free: Math.max(0, slot.capacity - taken),
     overflowUsed: Math.max(0, taken - slot.capacity),
     claimed: claimedPlaces(places, day.record.claims, slot.id, now),
-    leased: tokenlessClaims(day.record.claims?.filter((c) => claimKind(config, c).shownAs === 'leased'), slot.id, now),
+    leased: tokenlessClaims(
+      day.record.claims?.filter((c) => claimKind(config, c).shownAs === 'leased'),
+      slot.id,
+      now,
+    ),
   };
 }
 
@@ -83,7 +99,10 @@ export function tokenView(token: TokenRecord, day: DaySnapshot | undefined, cons
   if (claims === undefined) return view;
   const offer = openOfferOf(claims, token.id);
   if (offer === undefined) return view;
-  return Object.freeze({ ...view, offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }) });
+  return Object.freeze({
+    ...view,
+    offer: offer === null ? null : Object.freeze({ offerId: offer.offerId, slotId: offer.slotId, expiresAt: fixedDate(offer.expiresAt) }),
+  });
 }
 
 function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinutes: number, now: number, config: CoreConfig | undefined): Token {
@@ -135,7 +154,8 @@ export class StatsAccumulator {
     }
     const day = slots.map((slot) => ({ slot, places: bySlot.get(slot.id) ?? [] }));
     const queue = dayQueueOf(day, record.pause?.until);
-    const estimates = config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
+    const estimates =
+      config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
     day.forEach(({ slot, places }, i) => {
       for (const { token, estimate } of estimates.queue(i)) {
         // The estimate as the token shows it (a Date keeps whole milliseconds).

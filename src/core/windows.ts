@@ -169,9 +169,19 @@ export function refuseAfterCutoff(ws: Workspace, token: TokenRecord, slot: SlotR
   if (cutoff === null || slot === undefined) return;
   const cutoffAt = slot.start - cutoff;
   if (ws.now <= cutoffAt || windowExempt(ws, { category: token.category, patient: token.patient, actor })) return;
-  throw new OpdError('CANCEL_CUTOFF', `Token \`${token.id}\` could be cancelled until ${new Date(cutoffAt).toISOString()}, before its slot \`${slot.id}\` starts`, {
-    details: { field: 'tokenId', tokenId: token.id, slotId: slot.id, startsAt: new Date(slot.start).toISOString(), cutoffAt: new Date(cutoffAt).toISOString() },
-  });
+  throw new OpdError(
+    'CANCEL_CUTOFF',
+    `Token \`${token.id}\` could be cancelled until ${new Date(cutoffAt).toISOString()}, before its slot \`${slot.id}\` starts`,
+    {
+      details: {
+        field: 'tokenId',
+        tokenId: token.id,
+        slotId: slot.id,
+        startsAt: new Date(slot.start).toISOString(),
+        cutoffAt: new Date(cutoffAt).toISOString(),
+      },
+    },
+  );
 }
 
 /** Minutes as milliseconds (a window's options are in minutes). */

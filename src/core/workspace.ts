@@ -1,7 +1,16 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { ChangeSet, DaySnapshot, DoctorSnapshot } from '../model/snapshot.js';
-import { type ClaimRecord, type DayRecord, type DoctorRecord, type IdempotencyRecord, isUsableSlot, type PauseRecord, type SlotRecord, type TokenRecord } from '../model/records.js';
+import {
+  type ClaimRecord,
+  type DayRecord,
+  type DoctorRecord,
+  type IdempotencyRecord,
+  isUsableSlot,
+  type PauseRecord,
+  type SlotRecord,
+  type TokenRecord,
+} from '../model/records.js';
 import { holdEnded, takenPlaces, tokenlessClaims, unusedPlaces } from '../model/claims.js';
 import { isConsultedStatus, isPlaceStatus, lowestLiveToken } from '../model/status.js';
 import { type CoreConfig, pluginAnswer, pluginFailure } from './config.js';
@@ -243,7 +252,8 @@ export class DayWork {
     if (isConsultedStatus(previous.status) || isConsultedStatus(next.status)) this.#consulted = true;
     const from = this.#listOf(previous);
     const to = this.#listOf(next);
-    if (isPlaceStatus(previous.status) && previous.slotId !== null && !(isPlaceStatus(next.status) && next.slotId === previous.slotId)) this.noteFreed(previous.slotId);
+    if (isPlaceStatus(previous.status) && previous.slotId !== null && !(isPlaceStatus(next.status) && next.slotId === previous.slotId))
+      this.noteFreed(previous.slotId);
     if (from !== undefined) {
       const at = from.findIndex((t) => t.id === previous.id);
       if (at < 0) throw new OpdError('STORAGE_FAILURE', 'A token is missing from its slot or waitlist', { details: { tokenId: previous.id } });

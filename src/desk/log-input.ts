@@ -43,14 +43,14 @@ const TRANSITION_KEYS: ReadonlySet<string> = new Set(['kind', 'idempotencyKey', 
  *   index) and the lease's id
  */
 export function parseDeskLog(log: unknown, lease: Pick<LeaseRecord, 'id' | 'categories' | 'prefix' | 'slots'>): CheckedDeskCommand[] {
-  if (!Array.isArray(log)) throw refused(lease, null, 'log', 'Expected the desk\'s `log()` to be an array of commands');
+  if (!Array.isArray(log)) throw refused(lease, null, 'log', "Expected the desk's `log()` to be an array of commands");
   if (log.length > MAX_LOG_COMMANDS) throw refused(lease, null, 'log', `Expected a desk's log of at most ${MAX_LOG_COMMANDS} commands`);
   const commands: CheckedDeskCommand[] = [];
   const keys = new Set<string>();
   const slots = new Set(lease.slots.map((s) => s.slotId));
   for (let i = 0; i < log.length; i++) {
     const command = readCommand(log[i], i, lease, slots);
-    if (keys.has(command.idempotencyKey)) throw refused(lease, i, 'idempotencyKey', 'Expected each command of a desk\'s log to have its own `idempotencyKey`');
+    if (keys.has(command.idempotencyKey)) throw refused(lease, i, 'idempotencyKey', "Expected each command of a desk's log to have its own `idempotencyKey`");
     keys.add(command.idempotencyKey);
     commands.push(command);
   }
@@ -73,12 +73,14 @@ function readCommand(value: unknown, i: number, lease: Pick<LeaseRecord, 'id' | 
     return Object.freeze({ kind, idempotencyKey, at, atMs, booking });
   }
   const category = field(lease, i, 'category', () => expectKey('category', value['category'], 64));
-  if (lease.categories !== null && !lease.categories.includes(category)) throw refused(lease, i, 'category', `Category \`${category}\` is not leased to the desk`);
+  if (lease.categories !== null && !lease.categories.includes(category))
+    throw refused(lease, i, 'category', `Category \`${category}\` is not leased to the desk`);
   const slotId = field(lease, i, 'slotId', () => expectKey('slotId', value['slotId'], 200));
   if (!slots.has(slotId)) throw refused(lease, i, 'slotId', `Slot \`${slotId}\` is not a slot of the lease`);
   const tokenId = field(lease, i, 'tokenId', () => expectKey('tokenId', value['tokenId'], 400));
   const tokenNumber = value['tokenNumber'];
-  if (typeof tokenNumber !== 'number' || !Number.isSafeInteger(tokenNumber) || tokenNumber < 1) throw refused(lease, i, 'tokenNumber', 'Expected `tokenNumber` to be a positive integer');
+  if (typeof tokenNumber !== 'number' || !Number.isSafeInteger(tokenNumber) || tokenNumber < 1)
+    throw refused(lease, i, 'tokenNumber', 'Expected `tokenNumber` to be a positive integer');
   const label = field(lease, i, 'label', () => expectKey('label', value['label'], 200));
   const deskNumber = label.startsWith(lease.prefix) && /^[1-9]\d{0,8}$/.test(label.slice(lease.prefix.length)) ? Number(label.slice(lease.prefix.length)) : 0;
   if (deskNumber === 0) throw refused(lease, i, 'label', `Expected \`label\` to be the desk's prefix \`${lease.prefix}\` and a number`);
@@ -101,5 +103,7 @@ function field<T>(lease: Pick<LeaseRecord, 'id'>, i: number, name: string, read:
 
 function refused(lease: Pick<LeaseRecord, 'id'>, i: number | null, name: string, message: string): OpdError {
   const path = i === null ? 'log' : name === '' ? `log[${i}]` : `log[${i}].${name}`;
-  return new OpdError('VALIDATION_FAILED', i === null ? message : `Command ${i} of the desk's log: ${message}`, { details: { field: path, command: i, leaseId: lease.id } });
+  return new OpdError('VALIDATION_FAILED', i === null ? message : `Command ${i} of the desk's log: ${message}`, {
+    details: { field: path, command: i, leaseId: lease.id },
+  });
 }

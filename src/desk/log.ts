@@ -118,7 +118,11 @@ export class PostgresDeskLog implements DeskLogStore {
   /** @inheritDoc */
   async append(leaseId: string, command: DeskCommand): Promise<void> {
     await this.#made();
-    await this.#run(`INSERT INTO ${this.#table} (lease_id, idempotency_key, command) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING`, [leaseId, command.idempotencyKey, JSON.stringify(command)]);
+    await this.#run(`INSERT INTO ${this.#table} (lease_id, idempotency_key, command) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING`, [
+      leaseId,
+      command.idempotencyKey,
+      JSON.stringify(command),
+    ]);
   }
 
   #made(): Promise<void> {
@@ -126,13 +130,13 @@ export class PostgresDeskLog implements DeskLogStore {
       `CREATE TABLE IF NOT EXISTS ${
         this.#table
       } (seq bigint GENERATED ALWAYS AS IDENTITY, lease_id text NOT NULL, idempotency_key text NOT NULL, command jsonb NOT NULL, PRIMARY KEY (lease_id, idempotency_key))`,
-      []
+      [],
     ).then(
       () => undefined,
       (error: unknown) => {
         this.#ready = undefined;
         throw error;
-      }
+      },
     );
     return this.#ready;
   }
@@ -143,7 +147,9 @@ export class PostgresDeskLog implements DeskLogStore {
     } catch (error) {
       // The driver's message may quote the row (a patient): only the SQLSTATE goes on.
       const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-      throw new OpdError('STORAGE_FAILURE', "The desk's log could not be read or written", { details: { adapter: this.name, code: typeof code === 'string' ? code : null } });
+      throw new OpdError('STORAGE_FAILURE', "The desk's log could not be read or written", {
+        details: { adapter: this.name, code: typeof code === 'string' ? code : null },
+      });
     }
   }
 }

@@ -181,16 +181,29 @@ export class OfflineDesk {
     if (done !== undefined) return this.#labelled(await this.#local.getToken(done.tokenId));
     this.#requireOpen();
     if (this.lease.categories !== null && !this.lease.categories.includes(request.category)) {
-      throw new OpdError('VALIDATION_FAILED', `Category \`${request.category}\` is not leased to desk \`${this.lease.deskId}\``, { details: { field: 'category', leaseId: this.lease.id } });
+      throw new OpdError('VALIDATION_FAILED', `Category \`${request.category}\` is not leased to desk \`${this.lease.deskId}\``, {
+        details: { field: 'category', leaseId: this.lease.id },
+      });
     }
     let result;
     try {
-      result = await this.#local.book({ doctorId: this.lease.doctorId, date: this.lease.date, category: request.category, patient: request.patient, slotId: request.slotId, idempotencyKey: key });
+      result = await this.#local.book({
+        doctorId: this.lease.doctorId,
+        date: this.lease.date,
+        category: request.category,
+        patient: request.patient,
+        slotId: request.slotId,
+        idempotencyKey: key,
+      });
     } catch (error) {
       if (isOpdError(error, 'SLOT_FULL')) {
-        throw new OpdError('SLOT_FULL', `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` has no place left${request.slotId === undefined ? '' : ` in slot \`${request.slotId}\``}`, {
-          details: { slotId: request.slotId ?? null, doctorId: this.lease.doctorId, day: this.lease.date, leaseId: this.lease.id },
-        });
+        throw new OpdError(
+          'SLOT_FULL',
+          `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` has no place left${request.slotId === undefined ? '' : ` in slot \`${request.slotId}\``}`,
+          {
+            details: { slotId: request.slotId ?? null, doctorId: this.lease.doctorId, day: this.lease.date, leaseId: this.lease.id },
+          },
+        );
       }
       throw error;
     }
@@ -237,7 +250,8 @@ export class OfflineDesk {
     const key = requireKey(opts?.idempotencyKey);
     const token = await this.#local.getToken(tokenId);
     const booking = token.idempotencyKey;
-    if (booking === null) throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` was not issued by desk \`${this.lease.deskId}\``, { details: { field: 'tokenId', tokenId } });
+    if (booking === null)
+      throw new OpdError('TOKEN_NOT_FOUND', `Token \`${tokenId}\` was not issued by desk \`${this.lease.deskId}\``, { details: { field: 'tokenId', tokenId } });
     // A booking logged before its cancel or check-in, so that reconcile meets them in that order.
     if (!this.#log.some((c) => c.kind === 'book' && c.idempotencyKey === booking)) await this.#recover();
     // Done already: under this key, or under the key given when the log was recovered after a stop.
@@ -286,13 +300,25 @@ export class OfflineDesk {
     try {
       for (const c of this.#log) {
         replaying.at = Date.parse(c.at);
-        if (!Number.isFinite(replaying.at)) throw new OpdError('VALIDATION_FAILED', "A command of the desk's log has no valid time", { details: { field: 'log.at', leaseId: this.lease.id } });
+        if (!Number.isFinite(replaying.at))
+          throw new OpdError('VALIDATION_FAILED', "A command of the desk's log has no valid time", { details: { field: 'log.at', leaseId: this.lease.id } });
         if (c.kind === 'book') {
-          const { token } = await this.#local.book({ doctorId: this.lease.doctorId, date: this.lease.date, category: c.category, patient: c.patient, slotId: c.slotId, idempotencyKey: c.idempotencyKey });
+          const { token } = await this.#local.book({
+            doctorId: this.lease.doctorId,
+            date: this.lease.date,
+            category: c.category,
+            patient: c.patient,
+            slotId: c.slotId,
+            idempotencyKey: c.idempotencyKey,
+          });
           if (token.tokenNumber !== c.tokenNumber || token.slotId !== c.slotId) {
-            throw new OpdError('VALIDATION_FAILED', `The desk's log does not replay on lease \`${this.lease.id}\`: booking \`${c.idempotencyKey}\` took another place or number`, {
-              details: { field: 'log', leaseId: this.lease.id, idempotencyKey: c.idempotencyKey },
-            });
+            throw new OpdError(
+              'VALIDATION_FAILED',
+              `The desk's log does not replay on lease \`${this.lease.id}\`: booking \`${c.idempotencyKey}\` took another place or number`,
+              {
+                details: { field: 'log', leaseId: this.lease.id, idempotencyKey: c.idempotencyKey },
+              },
+            );
           }
           local.set(c.idempotencyKey, token.id);
           continue;
@@ -325,14 +351,17 @@ export class OfflineDesk {
         }
         if (key === null || e.type === 'token:booked') continue;
         const kind = e.type === 'token:cancelled' ? 'cancel' : 'check-in';
-        if (!this.#log.some((c) => c.kind === kind && c.booking === key)) await this.#append({ kind, idempotencyKey: `${key}:${kind}`, at: e.at.toISOString(), booking: key });
+        if (!this.#log.some((c) => c.kind === kind && c.booking === key))
+          await this.#append({ kind, idempotencyKey: `${key}:${kind}`, at: e.at.toISOString(), booking: key });
       }
     }
   }
 
   #requireOpen(): void {
     if (this.#clock().getTime() >= this.lease.endsAt.getTime()) {
-      throw new OpdError('VALIDATION_FAILED', `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` ended at ${this.lease.endsAt.toISOString()}`, { details: { field: 'lease', leaseId: this.lease.id } });
+      throw new OpdError('VALIDATION_FAILED', `Lease \`${this.lease.id}\` of desk \`${this.lease.deskId}\` ended at ${this.lease.endsAt.toISOString()}`, {
+        details: { field: 'lease', leaseId: this.lease.id },
+      });
     }
   }
 
@@ -342,18 +371,31 @@ export class OfflineDesk {
 }
 
 function requireKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 200) throw new OpdError('VALIDATION_FAILED', 'Expected `idempotencyKey` to be a string of 1 to 200 characters', { details: { field: 'idempotencyKey' } });
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200)
+    throw new OpdError('VALIDATION_FAILED', 'Expected `idempotencyKey` to be a string of 1 to 200 characters', { details: { field: 'idempotencyKey' } });
   return key;
 }
 
 /** The lease as given, checked and with its dates as Dates (a lease read back from JSON carries strings). */
 function readLease(lease: Lease): Lease {
   const l = lease as unknown as Record<string, unknown>;
-  if (typeof l !== 'object' || l === null || typeof l['id'] !== 'string' || typeof l['doctorId'] !== 'string' || typeof l['date'] !== 'string' || typeof l['prefix'] !== 'string' || !Array.isArray(l['slots'])) {
+  if (
+    typeof l !== 'object' ||
+    l === null ||
+    typeof l['id'] !== 'string' ||
+    typeof l['doctorId'] !== 'string' ||
+    typeof l['date'] !== 'string' ||
+    typeof l['prefix'] !== 'string' ||
+    !Array.isArray(l['slots'])
+  ) {
     throw new OpdError('VALIDATION_FAILED', 'Expected a lease as `leaseCapacity` returned it', { details: { field: 'lease' } });
   }
-  if (l['status'] !== 'ACTIVE') throw new OpdError('VALIDATION_FAILED', `Lease \`${String(l['id'])}\` is ${String(l['status'])}, not ACTIVE`, { details: { field: 'lease.status', leaseId: l['id'] } });
+  if (l['status'] !== 'ACTIVE')
+    throw new OpdError('VALIDATION_FAILED', `Lease \`${String(l['id'])}\` is ${String(l['status'])}, not ACTIVE`, {
+      details: { field: 'lease.status', leaseId: l['id'] },
+    });
   const slots = lease.slots.map((s) => Object.freeze({ ...s, start: new Date(s.start), end: new Date(s.end) }));
-  if (slots.every((s) => s.places - s.used <= 0)) throw new OpdError('VALIDATION_FAILED', `Lease \`${lease.id}\` holds no place`, { details: { field: 'lease.slots', leaseId: lease.id } });
+  if (slots.every((s) => s.places - s.used <= 0))
+    throw new OpdError('VALIDATION_FAILED', `Lease \`${lease.id}\` holds no place`, { details: { field: 'lease.slots', leaseId: lease.id } });
   return Object.freeze({ ...lease, slots: Object.freeze(slots), grantedAt: new Date(lease.grantedAt), endsAt: new Date(lease.endsAt) });
 }

@@ -51,7 +51,11 @@ interface Entered {
  * @throws OpdError `VALIDATION_FAILED` for an unknown lease or a log a desk could not have written
  *   (nothing is entered), `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE`
  */
-export async function reconcileDesk(host: ReconcileHost, ref: { readonly doctorId: string; readonly day: string; readonly leaseId: string }, log: unknown): Promise<ReconcileReport> {
+export async function reconcileDesk(
+  host: ReconcileHost,
+  ref: { readonly doctorId: string; readonly day: string; readonly leaseId: string },
+  log: unknown,
+): Promise<ReconcileReport> {
   const { doctorId, day, leaseId } = ref;
   const lease = await host.lease(doctorId, day, leaseId);
   if (lease === undefined) throw new OpdError('VALIDATION_FAILED', `Lease \`${leaseId}\` does not exist`, { details: { field: 'leaseId', leaseId } });
@@ -63,7 +67,13 @@ export async function reconcileDesk(host: ReconcileHost, ref: { readonly doctorI
   const already: ReconciledCommand[] = [];
   const issues: ReconcileIssue[] = [];
   const central = new Map<string, Entered>();
-  const issue = (reason: ReconcileIssue['reason'], idempotencyKey: string, tokenId: string | null, otherTokenId: string | null, code: string | null = null): void => {
+  const issue = (
+    reason: ReconcileIssue['reason'],
+    idempotencyKey: string,
+    tokenId: string | null,
+    otherTokenId: string | null,
+    code: string | null = null,
+  ): void => {
     issues.push({ reason, idempotencyKey, tokenId, otherTokenId, code });
   };
   for (const c of commands) {
@@ -111,7 +121,9 @@ export async function reconcileDesk(host: ReconcileHost, ref: { readonly doctorI
 }
 
 /** What entering one desk booking did. */
-type Outcome = { readonly kind: 'entered'; readonly result: ClaimedResult; readonly reusedBy: string | null } | { readonly kind: 'duplicate'; readonly otherTokenId: string | null };
+type Outcome =
+  | { readonly kind: 'entered'; readonly result: ClaimedResult; readonly reusedBy: string | null }
+  | { readonly kind: 'duplicate'; readonly otherTokenId: string | null };
 
 /**
  * Enters one desk booking by the booking road. A key another booking holds already (the lease
@@ -119,7 +131,11 @@ type Outcome = { readonly kind: 'entered'; readonly result: ClaimedResult; reado
  * the desk's patient has a paper token too, so it is entered under the first free key of
  * `key#2`, `key#3`, … — the same one each time the log is reconciled — and reported.
  */
-async function enter(host: ReconcileHost, ref: { readonly doctorId: string; readonly day: string; readonly leaseId: string }, c: CheckedDeskBooking): Promise<Outcome> {
+async function enter(
+  host: ReconcileHost,
+  ref: { readonly doctorId: string; readonly day: string; readonly leaseId: string },
+  c: CheckedDeskBooking,
+): Promise<Outcome> {
   let reusedBy: string | null = null;
   for (let n = 1; n <= MAX_REUSED_KEY; n++) {
     const now = host.now();
@@ -150,10 +166,19 @@ async function enter(host: ReconcileHost, ref: { readonly doctorId: string; read
       reusedBy ??= typeof other === 'string' ? other : null;
     }
   }
-  throw new OpdError('IDEMPOTENCY_CONFLICT', `The desk's key was used by ${MAX_REUSED_KEY} other bookings`, { details: { field: 'idempotencyKey', doctorId: ref.doctorId } });
+  throw new OpdError('IDEMPOTENCY_CONFLICT', `The desk's key was used by ${MAX_REUSED_KEY} other bookings`, {
+    details: { field: 'idempotencyKey', doctorId: ref.doctorId },
+  });
 }
 
 /** Whether the desk's token was displaced because its slot had closed (its own booking followed by its fate). */
 function displacedByClosing(result: ClaimedResult, tokenId: string): boolean {
-  return result.effects.some((e) => 'tokenId' in e && e.tokenId === tokenId && (e.type === 'token:cascaded' || e.type === 'token:waitlisted' || e.type === 'token:dropped') && 'reason' in e && e.reason === 'slot-closed');
+  return result.effects.some(
+    (e) =>
+      'tokenId' in e &&
+      e.tokenId === tokenId &&
+      (e.type === 'token:cascaded' || e.type === 'token:waitlisted' || e.type === 'token:dropped') &&
+      'reason' in e &&
+      e.reason === 'slot-closed',
+  );
 }

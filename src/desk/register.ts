@@ -23,7 +23,15 @@ export async function importRegister(rows: unknown, book: (request: unknown) => 
     try {
       if (!isPlainObject(row) || label === '') throw new OpdError('VALIDATION_FAILED', 'Expected a row with a `label`', { details: { field: 'rows' } });
       const patient = row.patient ?? { id: `manual-${row.doctorId}-${label}`, name: `Register ${label}` };
-      const r = await book({ doctorId: row.doctorId, category: row.category, patient, slotId: row.slotId, date: row.date, after: row.time, idempotencyKey: `manual:${row.doctorId}:${label}` });
+      const r = await book({
+        doctorId: row.doctorId,
+        category: row.category,
+        patient,
+        slotId: row.slotId,
+        date: row.date,
+        after: row.time,
+        idempotencyKey: `manual:${row.doctorId}:${label}`,
+      });
       entered.push({ label, tokenId: r.token.id, tokenLabel: r.token.label, outcome: r.outcome, replayed: r.replayed === true });
     } catch (error) {
       if (!isOpdError(error) || isStoreFailure(error)) throw error;

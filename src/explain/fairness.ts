@@ -97,7 +97,8 @@ function callsOf(tokens: readonly TokenRecord[], slots: readonly SlotRecord[], e
   const calls: Call[] = [];
   for (const e of events) {
     // Seen by the doctor: called (by a doctor, not at a service point), or, where the desk does not call, the consultation started.
-    if (!((e.type === 'token:called' && !e.recall && e.servicePointId === undefined) || e.type === 'token:consultation-started') || seen.has(e.tokenId)) continue;
+    if (!((e.type === 'token:called' && !e.recall && e.servicePointId === undefined) || e.type === 'token:consultation-started') || seen.has(e.tokenId))
+      continue;
     const token = byId.get(e.tokenId);
     if (token === undefined) continue;
     seen.add(e.tokenId);

@@ -15,7 +15,8 @@ export function readTextOptions(opts: ExplainTextOptions | undefined): ExplainLa
   return readInput('opts', () => {
     const lang = parseOptions('opts', opts, TEXT_KEYS)['lang'];
     if (lang === undefined) return 'en';
-    if (typeof lang !== 'string' || !(EXPLAIN_LANGS as readonly string[]).includes(lang)) throw invalid('opts.lang', `Expected \`opts.lang\` to be 'en' or 'hi', got ${describe(lang)}`);
+    if (typeof lang !== 'string' || !(EXPLAIN_LANGS as readonly string[]).includes(lang))
+      throw invalid('opts.lang', `Expected \`opts.lang\` to be 'en' or 'hi', got ${describe(lang)}`);
     return lang as ExplainLang;
   });
 }

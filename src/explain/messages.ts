@@ -178,7 +178,10 @@ export interface SentenceValues {
  * it and the step before that (a bump before a cascade). Returns the situation and the slots
  * whose times it names.
  */
-export function situationOf(explanation: Explanation, placing: ExplainStep | undefined): { situation: Situation; from: string | null; full: string | null; room: string | null } {
+export function situationOf(
+  explanation: Explanation,
+  placing: ExplainStep | undefined,
+): { situation: Situation; from: string | null; full: string | null; room: string | null } {
   const steps = explanation.steps;
   const last = steps[steps.length - 1];
   const none = { from: null, full: null, room: null };
@@ -201,7 +204,8 @@ export function situationOf(explanation: Explanation, placing: ExplainStep | und
       const called = [...steps].reverse().find((s) => s.rule === 'called' || s.rule === 'checked-in' || s.rule === 'forwarded' || s.rule === 'reentered');
       if (called?.rule === 'called') return called.room === null ? { situation: 'called', ...none } : { situation: 'called-room', ...none, room: called.room };
       if (called?.rule === 'reentered') return { situation: 'reentered', ...none };
-      if (called?.rule === 'forwarded') return called.room === null ? { situation: 'checked-in', ...none } : { situation: 'forwarded', ...none, room: called.room };
+      if (called?.rule === 'forwarded')
+        return called.room === null ? { situation: 'checked-in', ...none } : { situation: 'forwarded', ...none, room: called.room };
       return { situation: 'checked-in', ...none };
     }
     default:
@@ -311,8 +315,15 @@ export function comesBackSentences(situation: Situation, comesBack: ExplainComes
     out.push(fill(COMES_BACK_MESSAGES[followUp.windowDays === 0 ? 'follow-up' : 'follow-up-window'][lang], { due: dateInWords(followUp.dueDate, lang), days }));
   }
   if (entitlement !== undefined && entitlement.visits !== null && entitlement.until !== null) {
-    out.push(fill(COMES_BACK_MESSAGES.entitlement[lang], { visit: String(entitlement.visit), visits: String(entitlement.visits), until: dateInWords(entitlement.until, lang) }));
+    out.push(
+      fill(COMES_BACK_MESSAGES.entitlement[lang], {
+        visit: String(entitlement.visit),
+        visits: String(entitlement.visits),
+        until: dateInWords(entitlement.until, lang),
+      }),
+    );
   }
-  if (series !== undefined && series.count !== null) out.push(fill(COMES_BACK_MESSAGES.series[lang], { occurrence: String(series.occurrence), count: String(series.count) }));
+  if (series !== undefined && series.count !== null)
+    out.push(fill(COMES_BACK_MESSAGES.series[lang], { occurrence: String(series.occurrence), count: String(series.count) }));
   return out;
 }

@@ -93,12 +93,14 @@ export interface ExplainStep {
    * For a patient sent back to the doctor (`reentered`): the re-entry policy and how many of the
    * patients then waiting it let go first. Absent from every other step.
    */
-  readonly reentry?: {
-    /** The re-entry policy's name. */
-    readonly policy: string;
-    /** How many of the patients then waiting it let go first. */
-    readonly passed: number;
-  } | undefined;
+  readonly reentry?:
+    | {
+        /** The re-entry policy's name. */
+        readonly policy: string;
+        /** How many of the patients then waiting it let go first. */
+        readonly passed: number;
+      }
+    | undefined;
   /**
    * On the step that booked the token (its first, a booking, a waitlisting or a hold): what
    * brought the patient back, as {@link Explanation.comesBack}. Absent from every other step.

@@ -3,7 +3,18 @@ import { invalid } from '../errors.js';
 import { parseDay } from '../time.js';
 import { TOKEN_STATUSES, type Token, type TokenStatus } from '../types.js';
 import { expectKey, readFields } from '../validate.js';
-import { CONTEXT_KEYS, type ReadOptions, SLOT_FIELDS, TOKEN_FIELDS, expectInstant, expectOptionalId, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
+import {
+  CONTEXT_KEYS,
+  type ReadOptions,
+  SLOT_FIELDS,
+  TOKEN_FIELDS,
+  expectInstant,
+  expectOptionalId,
+  expectOptionalInstant,
+  expectOptions,
+  expectText,
+  fhirText,
+} from './read.js';
 import { doctorSegment, facilityMeta, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirAppointment, FhirAppointmentContext, FhirAppointmentParticipant, FhirCoding, FhirIdentifier, FhirReference } from './resources.js';
 import { type FhirAppointmentStatus, type FHIR_APPOINTMENT_STATUS, toFhirAppointmentStatus } from './status.js';
@@ -79,7 +90,8 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
   const status = t['status'];
   if (typeof status !== 'string' || !(TOKEN_STATUSES as readonly string[]).includes(status)) throw invalid('token.status', 'Unknown token status');
   const tokenNumber = t['tokenNumber'];
-  if (!Number.isSafeInteger(tokenNumber) || (tokenNumber as number) < 1) throw invalid('token.tokenNumber', 'Expected `token.tokenNumber` to be a positive integer');
+  if (!Number.isSafeInteger(tokenNumber) || (tokenNumber as number) < 1)
+    throw invalid('token.tokenNumber', 'Expected `token.tokenNumber` to be a positive integer');
   const category = expectText('token.category', t['category']);
   const rank = t['rank'];
   const created = expectInstant('token.requestedAt', t['requestedAt']);
@@ -98,7 +110,11 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     // `token:no-show` event's `slotId`) is its slot, and must be of its doctor and day.
     const missed = status === 'NO_SHOW' && slotId === null;
     if (missed ? slot['doctorId'] !== doctorId || slot['day'] !== day : givenId !== slotId) {
-      throw invalid('context.slot', missed ? "Expected `context.slot` to be a slot of the token's doctor and day" : "Expected `context.slot` to be the token's slot", { slotId: givenId, tokenId: id });
+      throw invalid(
+        'context.slot',
+        missed ? "Expected `context.slot` to be a slot of the token's doctor and day" : "Expected `context.slot` to be the token's slot",
+        { slotId: givenId, tokenId: id },
+      );
     }
     const start = expectInstant('context.slot.start', slot['start']);
     const end = expectInstant('context.slot.end', slot['end']);
@@ -123,7 +139,13 @@ export function toFhirAppointment(token: Token, context?: FhirAppointmentContext
     );
   }
   const reason =
-    fhirStatus !== 'cancelled' ? undefined : status === 'DROPPED' ? 'Displaced with no place left that day' : typeof cancelReason === 'string' && cancelReason !== '' ? cancelReason : undefined;
+    fhirStatus !== 'cancelled'
+      ? undefined
+      : status === 'DROPPED'
+        ? 'Displaced with no place left that day'
+        : typeof cancelReason === 'string' && cancelReason !== ''
+          ? cancelReason
+          : undefined;
 
   return {
     resourceType: 'Appointment',
@@ -246,15 +268,25 @@ function revisitOf(t: Record<string, unknown>, ctx: ReadOptions): RevisitParts {
     const visit = visitOfFollowUp(followUpId);
     if (visit !== undefined) {
       const fhirId = toFhirId(visit);
-      parts.supportingInformation.push({ ...(fhirId === undefined ? {} : { reference: `Appointment/${fhirId}` }), type: 'Appointment', identifier: { system: systemOf(ctx, 'token'), value: visit }, display: 'The visit it follows' });
+      parts.supportingInformation.push({
+        ...(fhirId === undefined ? {} : { reference: `Appointment/${fhirId}` }),
+        type: 'Appointment',
+        identifier: { system: systemOf(ctx, 'token'), value: visit },
+        display: 'The visit it follows',
+      });
     }
   }
   const seriesId = expectOptionalId('token.seriesId', t['seriesId']);
   if (seriesId !== null) {
     parts.basedOn.push({ type: 'ServiceRequest', identifier: { system: systemOf(ctx, 'series'), value: seriesId }, display: 'Series of visits' });
     const occurrence = t['occurrence'];
-    if (!Number.isSafeInteger(occurrence) || (occurrence as number) < 1) throw invalid('token.occurrence', 'Expected `token.occurrence` to be a positive integer for an occurrence of a series');
-    parts.identifier.push({ type: { text: 'Occurrence in the series' }, system: `${systemOf(ctx, 'series')}/${encodeURIComponent(seriesId)}`, value: String(occurrence) });
+    if (!Number.isSafeInteger(occurrence) || (occurrence as number) < 1)
+      throw invalid('token.occurrence', 'Expected `token.occurrence` to be a positive integer for an occurrence of a series');
+    parts.identifier.push({
+      type: { text: 'Occurrence in the series' },
+      system: `${systemOf(ctx, 'series')}/${encodeURIComponent(seriesId)}`,
+      value: String(occurrence),
+    });
   }
   return parts;
 }

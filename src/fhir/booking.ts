@@ -14,7 +14,18 @@ import { expectOptions, fhirText, type ReadOptions } from './read.js';
 import { facilityMeta, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirAppointment, FhirOptions, FhirReference } from './resources.js';
 import { outcomeOf } from './outcome.js';
-import { DEFAULT_HOLD_MINUTES, type FhirOperationOutcome, type FhirProposedAppointment, type FhirSearchBundle, type FindAppointmentsParams, type FindAppointmentsOptions, type FhirChannelReader, type HoldAppointmentOptions, type BookAppointmentOptions, type CancelAppointmentOptions } from './booking-types.js';
+import {
+  DEFAULT_HOLD_MINUTES,
+  type FhirOperationOutcome,
+  type FhirProposedAppointment,
+  type FhirSearchBundle,
+  type FindAppointmentsParams,
+  type FindAppointmentsOptions,
+  type FhirChannelReader,
+  type HoldAppointmentOptions,
+  type BookAppointmentOptions,
+  type CancelAppointmentOptions,
+} from './booking-types.js';
 
 const FIND_KEYS: ReadonlySet<string> = new Set(['start', 'end', 'specialty', 'practitioner', 'service-type', 'organization', 'patient']);
 const MAX_PROPOSALS = 1000;
@@ -67,7 +78,7 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
       departments,
       organizations,
       start: windows[0]!.start,
-    })
+    }),
   );
   const now = opd.now().toISOString();
   const answers: { window: FindWindow; proposals: FhirProposedAppointment[]; refused: Map<string, number> }[] = [];
@@ -132,12 +143,14 @@ function readWindows(start: unknown, end: unknown): FindWindow[] {
   const starts: unknown[] = Array.isArray(start) ? start : [start];
   const ends: unknown[] = Array.isArray(end) ? end : [end];
   if (starts.length === 0 || starts.length > MAX_WINDOWS) throw invalid('start', `Expected 1 to ${String(MAX_WINDOWS)} values of \`start\` (a series' dates)`);
-  if (ends.length !== starts.length) throw invalid('end', 'Expected as many values of `end` as of `start`: the n-th `end` closes the window the n-th `start` opens');
+  if (ends.length !== starts.length)
+    throw invalid('end', 'Expected as many values of `end` as of `start`: the n-th `end` closes the window the n-th `start` opens');
   const windows = starts.map((s, i) => ({ start: readInstant(`start[${String(i)}]`, s), end: readInstant(`end[${String(i)}]`, ends[i]) }));
   windows.forEach((w, i) => {
     if (w.end <= w.start) throw invalid(`end[${String(i)}]`, `Expected \`end[${String(i)}]\` after \`start[${String(i)}]\``);
     const before = windows[i - 1];
-    if (before !== undefined && w.start < before.end) throw invalid(`start[${String(i)}]`, `Expected the windows in time order, each starting at or after the end of the one before (\`start[${String(i)}]\`)`);
+    if (before !== undefined && w.start < before.end)
+      throw invalid(`start[${String(i)}]`, `Expected the windows in time order, each starting at or after the end of the one before (\`start[${String(i)}]\`)`);
   });
   return windows;
 }
@@ -176,7 +189,11 @@ function datesWithoutPlace(doctors: number, empty: readonly { window: FindWindow
  * if (held.resourceType === 'Appointment') console.log(held.status); // 'pending'
  * ```
  */
-export async function holdAppointment(opd: OpdScheduler, appointment: unknown, options?: HoldAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
+export async function holdAppointment(
+  opd: OpdScheduler,
+  appointment: unknown,
+  options?: HoldAppointmentOptions,
+): Promise<FhirAppointment | FhirOperationOutcome> {
   return outcomeOf(options, async () => {
     const o = readOperationOptions(options, ['holdMinutes', 'channel', 'readChannel', 'requestId', 'actor']);
     const request = readAppointment(appointment, o);
@@ -211,7 +228,11 @@ export async function holdAppointment(opd: OpdScheduler, appointment: unknown, o
  * @param options - `channel`, `readChannel`, `requestId` (the same id answers the same booking), `actor`
  * @returns the Appointment `booked`, or an `OperationOutcome`
  */
-export async function bookAppointment(opd: OpdScheduler, appointmentOrHold: unknown, options?: BookAppointmentOptions): Promise<FhirAppointment | FhirOperationOutcome> {
+export async function bookAppointment(
+  opd: OpdScheduler,
+  appointmentOrHold: unknown,
+  options?: BookAppointmentOptions,
+): Promise<FhirAppointment | FhirOperationOutcome> {
   return outcomeOf(options, async () => {
     const o = readOperationOptions(options, ['channel', 'readChannel', 'requestId', 'actor']);
     const resource = unwrapParameters(appointmentOrHold);
@@ -421,7 +442,8 @@ function readOperationOptions(options: unknown, keys: readonly string[]): Operat
       throw invalid(`options.${key}`, `Expected \`options.${key}\` to be a non-empty string of at most 200 characters`);
   }
   const readChannel = own['readChannel'];
-  if (readChannel !== undefined && typeof readChannel !== 'function') throw invalid('options.readChannel', 'Expected `options.readChannel` to be a function of the channel');
+  if (readChannel !== undefined && typeof readChannel !== 'function')
+    throw invalid('options.readChannel', 'Expected `options.readChannel` to be a function of the channel');
   const holdMinutes = own['holdMinutes'];
   if (holdMinutes !== undefined && (!Number.isSafeInteger(holdMinutes) || (holdMinutes as number) < 1 || (holdMinutes as number) > 1440))
     throw invalid('options.holdMinutes', 'Expected `options.holdMinutes` to be an integer from 1 to 1440');
@@ -431,7 +453,7 @@ function readOperationOptions(options: unknown, keys: readonly string[]): Operat
       ...rest,
       ...(own['patient'] === undefined ? {} : { patient: own['patient'] }),
     },
-    new Set(['identifierSystem', 'practitioner', 'patient'])
+    new Set(['identifierSystem', 'practitioner', 'patient']),
   );
   return {
     holdMinutes: holdMinutes as number | undefined,
@@ -460,7 +482,8 @@ interface AppointmentRequest {
 function categoryOf(o: OperationOptions, channel: string): string {
   if (o.readChannel === undefined) return channel;
   const category: unknown = o.readChannel(channel);
-  if (typeof category !== 'string' || category === '') throw invalid('options.readChannel', 'Expected `options.readChannel` to answer a category: a non-empty string');
+  if (typeof category !== 'string' || category === '')
+    throw invalid('options.readChannel', 'Expected `options.readChannel` to answer a category: a non-empty string');
   return category;
 }
 
@@ -488,7 +511,9 @@ async function tokenOfPatient(opd: OpdScheduler, tokenId: string, patientRef: Fh
 function unwrapParameters(resource: unknown): Record<string, unknown> {
   if (!isPlainObject(resource)) throw invalid('appointment', 'Expected an Appointment, or Parameters with `appt-resource`');
   if (resource['resourceType'] === 'Parameters') {
-    const parameter = Array.isArray(resource['parameter']) ? (resource['parameter'] as unknown[]).find((p) => isPlainObject(p) && p['name'] === 'appt-resource') : undefined;
+    const parameter = Array.isArray(resource['parameter'])
+      ? (resource['parameter'] as unknown[]).find((p) => isPlainObject(p) && p['name'] === 'appt-resource')
+      : undefined;
     const inner = isPlainObject(parameter) ? parameter['resource'] : undefined;
     if (!isPlainObject(inner)) throw invalid('appointment.parameter', 'Expected a parameter `appt-resource` holding the Appointment');
     return unwrapParameters(inner);
@@ -502,7 +527,8 @@ function readAppointment(resource: unknown, o: OperationOptions): AppointmentReq
   const appointment = unwrapParameters(resource);
   const slotId = slotIdOf(appointment, o.fhir);
   const channel = channelOf(appointment, o.fhir) ?? o.channel;
-  if (channel === undefined) throw invalid('appointment.appointmentType', 'Expected the channel: an `appointmentType` coding of the channel system, or `options.channel`');
+  if (channel === undefined)
+    throw invalid('appointment.appointmentType', 'Expected the channel: an `appointmentType` coding of the channel system, or `options.channel`');
   const patientRef = patientReferenceOf(appointment);
   if (patientRef === undefined) throw invalid('appointment.participant', 'Expected a participant whose actor is a Patient reference');
   return { slotId, channel: categoryOf(o, channel), patient: patientOf(patientRef), patientRef };
@@ -514,7 +540,8 @@ function slotIdOf(appointment: Record<string, unknown>, fhir: ReadOptions): stri
   const first = Array.isArray(slots) ? (slots as unknown[])[0] : undefined;
   if (!isPlainObject(first)) throw invalid('appointment.slot', 'Expected the Appointment to name its slot');
   const identifier = first['identifier'];
-  if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'slot') && typeof identifier['value'] === 'string' && identifier['value'] !== '') return identifier['value'];
+  if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'slot') && typeof identifier['value'] === 'string' && identifier['value'] !== '')
+    return identifier['value'];
   const reference = first['reference'];
   const id = typeof reference === 'string' && reference.startsWith('Slot/') ? fromFhirId(reference.slice(5)) : undefined;
   if (id === undefined) throw invalid('appointment.slot', 'Expected `slot[0]` to be a reference to a slot (`Slot/<id>` or its identifier)');
@@ -524,7 +551,8 @@ function slotIdOf(appointment: Record<string, unknown>, fhir: ReadOptions): stri
 function channelOf(appointment: Record<string, unknown>, fhir: ReadOptions): string | undefined {
   const type = appointment['appointmentType'];
   const codings = isPlainObject(type) && Array.isArray(type['coding']) ? (type['coding'] as unknown[]) : [];
-  for (const coding of codings) if (isPlainObject(coding) && coding['system'] === systemOf(fhir, 'channel') && typeof coding['code'] === 'string') return coding['code'];
+  for (const coding of codings)
+    if (isPlainObject(coding) && coding['system'] === systemOf(fhir, 'channel') && typeof coding['code'] === 'string') return coding['code'];
   return undefined;
 }
 
@@ -532,7 +560,8 @@ function channelOf(appointment: Record<string, unknown>, fhir: ReadOptions): str
 function tokenIdOf(appointment: Record<string, unknown>, fhir: ReadOptions): string | undefined {
   const identifiers = Array.isArray(appointment['identifier']) ? (appointment['identifier'] as unknown[]) : [];
   for (const identifier of identifiers) {
-    if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'token') && typeof identifier['value'] === 'string' && identifier['value'] !== '') return identifier['value'];
+    if (isPlainObject(identifier) && identifier['system'] === systemOf(fhir, 'token') && typeof identifier['value'] === 'string' && identifier['value'] !== '')
+      return identifier['value'];
   }
   return typeof appointment['id'] === 'string' && appointment['status'] === 'pending' ? fromFhirId(appointment['id']) : undefined;
 }
@@ -567,7 +596,12 @@ function readPatientParam(value: unknown): FhirReference {
 }
 
 function readInstant(field: string, value: unknown): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value) : Number.NaN;
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string'
+        ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)
+        : Number.NaN;
   if (!Number.isFinite(ms)) throw invalid(field, `Expected \`${field}\`, an instant or a date`);
   return ms;
 }

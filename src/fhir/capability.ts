@@ -102,8 +102,10 @@ export function capabilityStatement(options: CapabilityStatementOptions): FhirCa
   if (!isPlainObject(options)) throw invalid('options', "Expected `options` with the server's `baseUrl`");
   const { baseUrl, publisher, date, bulkPublish, patch } = options;
   if (typeof baseUrl !== 'string' || !/^https?:\/\/\S+$/.test(baseUrl)) throw invalid('options.baseUrl', 'Expected `options.baseUrl` to be an http(s) URL');
-  if (publisher !== undefined && (typeof publisher !== 'string' || publisher.trim() === '')) throw invalid('options.publisher', 'Expected `options.publisher` to be a non-empty string');
-  if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime()))) throw invalid('options.date', 'Expected `options.date` to be a valid Date');
+  if (publisher !== undefined && (typeof publisher !== 'string' || publisher.trim() === ''))
+    throw invalid('options.publisher', 'Expected `options.publisher` to be a non-empty string');
+  if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime())))
+    throw invalid('options.date', 'Expected `options.date` to be a valid Date');
   if (bulkPublish !== undefined && typeof bulkPublish !== 'boolean') throw invalid('options.bulkPublish', 'Expected `options.bulkPublish` to be a boolean');
   if (patch !== undefined && typeof patch !== 'boolean') throw invalid('options.patch', 'Expected `options.patch` to be a boolean');
   const base = baseUrl.replace(/\/+$/, '');

@@ -134,7 +134,15 @@ export function practitionerRoleOf(ctx: PublishContext, doctor: Doctor, service:
     code: [
       { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor', display: 'Doctor' }] },
       { coding: [{ system: systemOf(ctx.ids, 'system-of-medicine'), code: doctor.system, display: SYSTEMS_OF_MEDICINE[doctor.system] }] },
-      { coding: [{ system: systemOf(ctx.ids, 'opd'), code: doctor.specialist ? 'specialist' : 'general', display: doctor.specialist ? 'Specialist OPD' : 'General OPD' }] },
+      {
+        coding: [
+          {
+            system: systemOf(ctx.ids, 'opd'),
+            code: doctor.specialist ? 'specialist' : 'general',
+            display: doctor.specialist ? 'Specialist OPD' : 'General OPD',
+          },
+        ],
+      },
     ],
     ...(doctor.specialization === null || doctor.specialization === '' ? {} : { specialty: [{ text: fhirText(doctor.specialization) }] }),
     location: [locationRef(ctx)],
@@ -146,14 +154,23 @@ export function practitionerRoleOf(ctx: PublishContext, doctor: Doctor, service:
  * A doctor's Schedule: {@link toFhirSchedule}'s, with the feed's id and, as its actors, the
  * Location, the doctor's PractitionerRole and HealthcareService (what aggregators join a Slot to).
  */
-export function scheduleOf(ctx: PublishContext, doctor: Doctor, role: FhirPractitionerRole, service: FhirHealthcareService): FhirSchedule & { readonly id: string } {
+export function scheduleOf(
+  ctx: PublishContext,
+  doctor: Doctor,
+  role: FhirPractitionerRole,
+  service: FhirHealthcareService,
+): FhirSchedule & { readonly id: string } {
   const { resourceType, ...base } = toFhirSchedule(doctor, { identifierSystem: ctx.ids.identifierSystem });
   // The base has the same id when the doctor id is a valid FHIR id, and none otherwise.
   return {
     resourceType,
     id: role.id,
     ...base,
-    actor: [locationRef(ctx), refer('PractitionerRole', role.id, role.practitioner.display ?? fhirText(doctor.name)), refer('HealthcareService', service.id, service.name)],
+    actor: [
+      locationRef(ctx),
+      refer('PractitionerRole', role.id, role.practitioner.display ?? fhirText(doctor.name)),
+      refer('HealthcareService', service.id, service.name),
+    ],
   };
 }
 
@@ -167,7 +184,8 @@ function deepLink(template: string, slot: Slot): string {
 export function publishedSlotOf(ctx: PublishContext, answer: SlotAvailability): FhirPublishedSlot {
   const { slot } = answer;
   const extension: FhirSlotExtension[] = [{ url: SMART_SCHEDULING_EXTENSIONS.slotCapacity, valueInteger: answer.available ? answer.places : 0 }];
-  if (answer.available && ctx.bookingLink !== undefined) extension.push({ url: SMART_SCHEDULING_EXTENSIONS.bookingDeepLink, valueUrl: deepLink(ctx.bookingLink, slot) });
+  if (answer.available && ctx.bookingLink !== undefined)
+    extension.push({ url: SMART_SCHEDULING_EXTENSIONS.bookingDeepLink, valueUrl: deepLink(ctx.bookingLink, slot) });
   if (answer.available && ctx.bookingPhone !== undefined) extension.push({ url: SMART_SCHEDULING_EXTENSIONS.bookingPhone, valueString: ctx.bookingPhone });
   const places = `${answer.places} ${answer.places === 1 ? 'place' : 'places'}`;
   return slotResource(
@@ -175,7 +193,7 @@ export function publishedSlotOf(ctx: PublishContext, answer: SlotAvailability): 
     slot,
     answer.available ? 'free' : 'busy',
     extension,
-    answer.available ? `${places} for ${ctx.channel}${answer.elastic ? ' (elastic)' : ''}` : `No place for ${ctx.channel}: ${answer.reason ?? 'full'}`
+    answer.available ? `${places} for ${ctx.channel}${answer.elastic ? ' (elastic)' : ''}` : `No place for ${ctx.channel}: ${answer.reason ?? 'full'}`,
   );
 }
 
@@ -185,7 +203,13 @@ export function closedSlotOf(ctx: PublishContext, slot: Slot): FhirPublishedSlot
   return slotResource(ctx, slot, 'busy-unavailable', [{ url: SMART_SCHEDULING_EXTENSIONS.slotCapacity, valueInteger: 0 }], `Closed${reason}`);
 }
 
-function slotResource(ctx: PublishContext, slot: Slot, status: FhirPublishedSlot['status'], extension: FhirSlotExtension[], comment: string): FhirPublishedSlot {
+function slotResource(
+  ctx: PublishContext,
+  slot: Slot,
+  status: FhirPublishedSlot['status'],
+  extension: FhirSlotExtension[],
+  comment: string,
+): FhirPublishedSlot {
   return {
     resourceType: 'Slot',
     id: feedId(slot.id),

@@ -8,7 +8,16 @@ import type { Doctor, SlotAvailability } from '../types.js';
 import { arrayItems, isPlainObject, readObject } from '../validate.js';
 import { expectOptions, type ReadOptions } from './read.js';
 import { changesSince, type Changes } from './publish-since.js';
-import { closedSlotOf, healthcareServiceOf, locationOf, practitionerRoleOf, publishedSlotOf, scheduleOf, serviceIdOf, type PublishContext } from './publish-resources.js';
+import {
+  closedSlotOf,
+  healthcareServiceOf,
+  locationOf,
+  practitionerRoleOf,
+  publishedSlotOf,
+  scheduleOf,
+  serviceIdOf,
+  type PublishContext,
+} from './publish-resources.js';
 import type {
   BulkPublication,
   BulkPublishFile,
@@ -42,7 +51,19 @@ const FILES: readonly (readonly [BulkPublishResourceType, string])[] = [
   ['Slot', 'slots.ndjson'],
 ];
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['identifierSystem', 'baseUrl', 'channel', 'from', 'to', 'since', 'states', 'bookingLink', 'bookingPhone', 'location', 'now']);
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'identifierSystem',
+  'baseUrl',
+  'channel',
+  'from',
+  'to',
+  'since',
+  'states',
+  'bookingLink',
+  'bookingPhone',
+  'location',
+  'now',
+]);
 const LOCATION_KEYS: ReadonlySet<string> = new Set(['name', 'description', 'address', 'telecom', 'position']);
 const ADDRESS_KEYS: ReadonlySet<string> = new Set(['line', 'city', 'district', 'state', 'postalCode', 'country']);
 const CONTACT_KEYS: ReadonlySet<string> = new Set(['system', 'value', 'use']);
@@ -210,7 +231,11 @@ function publication(o: Publish, complete: boolean, resources: Record<BulkPublis
     ndjson: resources[type].map((r) => `${JSON.stringify(r)}\n`).join(''),
     count: resources[type].length,
   }));
-  const output: BulkPublishOutput[] = files.map((f) => ({ type: f.type, url: f.url, ...(o.states === undefined ? {} : { extension: { state: [...o.states] } }) }));
+  const output: BulkPublishOutput[] = files.map((f) => ({
+    type: f.type,
+    url: f.url,
+    ...(o.states === undefined ? {} : { extension: { state: [...o.states] } }),
+  }));
   return {
     manifest: { transactionTime: new Date(o.now).toISOString(), request: `${o.baseUrl}/$bulk-publish${query}`, output, error: [] },
     files,
@@ -258,7 +283,8 @@ function readOptions(options: unknown, clock: number): Publish {
   const from = r['from'] === undefined ? now - DAY_MS : instant('options.from', r['from']);
   const to = r['to'] === undefined ? now + 14 * DAY_MS : instant('options.to', r['to']);
   if (to <= from) throw invalid('options.to', 'Expected `options.to` to be later than `options.from`');
-  if (to - from > MAX_WINDOW_DAYS * DAY_MS) throw invalid('options.to', `Expected a window of at most ${MAX_WINDOW_DAYS} days from \`options.from\` to \`options.to\``);
+  if (to - from > MAX_WINDOW_DAYS * DAY_MS)
+    throw invalid('options.to', `Expected a window of at most ${MAX_WINDOW_DAYS} days from \`options.from\` to \`options.to\``);
   const since = r['since'] === undefined ? undefined : instant('options.since', r['since']);
   if (since !== undefined && since > now) throw invalid('options.since', 'Expected `options.since` to be no later than `options.now`');
   return {
@@ -297,7 +323,10 @@ function httpUrl(value: unknown): URL | undefined {
 function readBaseUrl(value: unknown): string {
   const url = httpUrl(value);
   if (url === undefined || url.search !== '' || url.hash !== '' || (value as string).includes('?') || (value as string).includes('#')) {
-    throw invalid('options.baseUrl', `Expected \`options.baseUrl\` to be an absolute http: or https: URL without a query or fragment, of at most ${MAX_URL} characters`);
+    throw invalid(
+      'options.baseUrl',
+      `Expected \`options.baseUrl\` to be an absolute http: or https: URL without a query or fragment, of at most ${MAX_URL} characters`,
+    );
   }
   return (value as string).replace(/\/+$/, '');
 }
@@ -307,9 +336,13 @@ function readTemplate(value: unknown): string {
   const field = 'options.bookingLink';
   if (typeof value !== 'string') throw invalid(field, `Expected \`${field}\` to be a URL template, got ${describe(value)}`);
   const unknown = [...value.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).find((name) => name !== 'slotId' && name !== 'doctorId' && name !== 'start');
-  if (unknown !== undefined) throw invalid(field, `Unknown field \`{${unknown.slice(0, 40)}}\` in \`${field}\`: expected \`{slotId}\`, \`{doctorId}\` or \`{start}\``);
+  if (unknown !== undefined)
+    throw invalid(field, `Unknown field \`{${unknown.slice(0, 40)}}\` in \`${field}\`: expected \`{slotId}\`, \`{doctorId}\` or \`{start}\``);
   if (httpUrl(value.replace(/\{(slotId|doctorId|start)\}/g, 'x')) === undefined) {
-    throw invalid(field, `Expected \`${field}\` to be an absolute http: or https: URL (with \`{slotId}\`, \`{doctorId}\` or \`{start}\`), of at most ${MAX_URL} characters`);
+    throw invalid(
+      field,
+      `Expected \`${field}\` to be an absolute http: or https: URL (with \`{slotId}\`, \`{doctorId}\` or \`{start}\`), of at most ${MAX_URL} characters`,
+    );
   }
   return value;
 }
@@ -373,10 +406,16 @@ function readTelecom(field: string, value: unknown): FhirContactPoint[] {
     const at = `${field}[${i}]`;
     const r = readObject(at, item, CONTACT_KEYS);
     const system = r['system'];
-    if (typeof system !== 'string' || !CONTACT_SYSTEMS.has(system)) throw invalid(`${at}.system`, `Expected \`${at}.system\` to be one of ${[...CONTACT_SYSTEMS].join(', ')}`);
+    if (typeof system !== 'string' || !CONTACT_SYSTEMS.has(system))
+      throw invalid(`${at}.system`, `Expected \`${at}.system\` to be one of ${[...CONTACT_SYSTEMS].join(', ')}`);
     const use = r['use'];
-    if (use !== undefined && (typeof use !== 'string' || !CONTACT_USES.has(use))) throw invalid(`${at}.use`, `Expected \`${at}.use\` to be one of ${[...CONTACT_USES].join(', ')}`);
-    return { system: system as FhirContactPoint['system'], value: text(`${at}.value`, r['value'], 200), ...(use === undefined ? {} : { use: use as NonNullable<FhirContactPoint['use']> }) };
+    if (use !== undefined && (typeof use !== 'string' || !CONTACT_USES.has(use)))
+      throw invalid(`${at}.use`, `Expected \`${at}.use\` to be one of ${[...CONTACT_USES].join(', ')}`);
+    return {
+      system: system as FhirContactPoint['system'],
+      value: text(`${at}.value`, r['value'], 200),
+      ...(use === undefined ? {} : { use: use as NonNullable<FhirContactPoint['use']> }),
+    };
   });
 }
 
@@ -384,7 +423,8 @@ function readPosition(field: string, value: unknown): FhirPosition {
   const r = readObject(field, value, POSITION_KEYS);
   const degrees = (key: 'latitude' | 'longitude', limit: number): number => {
     const v = r[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > limit) throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a number of degrees from -${limit} to ${limit}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > limit)
+      throw invalid(`${field}.${key}`, `Expected \`${field}.${key}\` to be a number of degrees from -${limit} to ${limit}`);
     return v;
   };
   return { latitude: degrees('latitude', 90), longitude: degrees('longitude', 180) };

@@ -9,7 +9,25 @@ import type { toFhirAppointment } from './appointment.js';
 import type { toFhirSlot } from './slot.js';
 
 /** The fields read of a token, a slot, a slot view, a doctor, a reference and an identifier. */
-export const TOKEN_FIELDS = ['id', 'facilityId', 'doctorId', 'day', 'status', 'tokenNumber', 'category', 'rank', 'requestedAt', 'estimatedStart', 'notBefore', 'slotId', 'waitingForSlotId', 'cancelReason', 'followUpId', 'seriesId', 'occurrence'];
+export const TOKEN_FIELDS = [
+  'id',
+  'facilityId',
+  'doctorId',
+  'day',
+  'status',
+  'tokenNumber',
+  'category',
+  'rank',
+  'requestedAt',
+  'estimatedStart',
+  'notBefore',
+  'slotId',
+  'waitingForSlotId',
+  'cancelReason',
+  'followUpId',
+  'seriesId',
+  'occurrence',
+];
 export const SLOT_FIELDS = ['id', 'facilityId', 'doctorId', 'day', 'start', 'end', 'capacity', 'status', 'closedReason'];
 export const VIEW_FIELDS = ['slot', 'places', 'waitlist', 'free', 'overflowUsed', 'claimed'];
 export const DOCTOR_FIELDS = ['id', 'facilityId', 'name', 'specialization', 'department', 'retiredFrom'];
@@ -49,7 +67,8 @@ export function fhirText(text: string): string {
 function expectFhirText(field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const text = expectText(field, value);
-  if (NOT_FHIR_TEXT.test(text)) throw invalid(field, `Expected \`${field}\` to be FHIR text: no control characters, and no whitespace but spaces, tabs and line breaks`);
+  if (NOT_FHIR_TEXT.test(text))
+    throw invalid(field, `Expected \`${field}\` to be FHIR text: no control characters, and no whitespace but spaces, tabs and line breaks`);
   return text;
 }
 
@@ -141,7 +160,8 @@ function readIdentifier(field: string, value: unknown): FhirIdentifier {
   const type = r['type'] === undefined ? undefined : readConcept(`${field}.type`, r['type']);
   const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
   const identifierValue = expectFhirText(`${field}.value`, r['value']);
-  if (type === undefined && system === undefined && identifierValue === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`value\` or \`type\``);
+  if (type === undefined && system === undefined && identifierValue === undefined)
+    throw invalid(field, `Expected \`${field}\` to have \`system\`, \`value\` or \`type\``);
   return {
     ...(type === undefined ? {} : { type }),
     ...(system === undefined ? {} : { system }),
@@ -169,6 +189,7 @@ function readCoding(field: string, value: unknown): FhirCoding {
   const system = r['system'] === undefined ? undefined : expectUri(`${field}.system`, r['system']);
   const code = expectCode(`${field}.code`, r['code']);
   const display = expectFhirText(`${field}.display`, r['display']);
-  if (system === undefined && code === undefined && display === undefined) throw invalid(field, `Expected \`${field}\` to have \`system\`, \`code\` or \`display\``);
+  if (system === undefined && code === undefined && display === undefined)
+    throw invalid(field, `Expected \`${field}\` to have \`system\`, \`code\` or \`display\``);
   return { ...(system === undefined ? {} : { system }), ...(code === undefined ? {} : { code }), ...(display === undefined ? {} : { display }) };
 }

@@ -53,7 +53,23 @@ export function facilityMeta(options: ReadOptions, field: string, facilityId: un
 }
 
 /** The identifier system of a kind of id, under the caller's namespace (`identifierSystem`). */
-export function systemOf(options: ReadOptions, kind: 'token' | 'slot' | 'doctor' | 'token-number' | 'offer' | 'facility' | 'department' | 'channel' | 'error' | 'follow-up' | 'series' | 'system-of-medicine' | 'opd'): string {
+export function systemOf(
+  options: ReadOptions,
+  kind:
+    | 'token'
+    | 'slot'
+    | 'doctor'
+    | 'token-number'
+    | 'offer'
+    | 'facility'
+    | 'department'
+    | 'channel'
+    | 'error'
+    | 'follow-up'
+    | 'series'
+    | 'system-of-medicine'
+    | 'opd',
+): string {
   const base = options.identifierSystem ?? DEFAULT_SYSTEM;
   return /[:/]$/.test(base) ? `${base}${kind}` : `${base}/${kind}`;
 }

@@ -1,7 +1,18 @@
 import { invalid } from '../errors.js';
 import type { Doctor, SlotView } from '../types.js';
 import { arrayItems, expectKey, readFields } from '../validate.js';
-import { DOCTOR_FIELDS, MAX_PLACES, SLOT_FIELDS, SLOT_OPTION_KEYS, VIEW_FIELDS, expectInstant, expectOptionalInstant, expectOptions, expectText, fhirText } from './read.js';
+import {
+  DOCTOR_FIELDS,
+  MAX_PLACES,
+  SLOT_FIELDS,
+  SLOT_OPTION_KEYS,
+  VIEW_FIELDS,
+  expectInstant,
+  expectOptionalInstant,
+  expectOptions,
+  expectText,
+  fhirText,
+} from './read.js';
 import { facilityMeta, practitionerOf, referenceTo, systemOf, toFhirId } from './references.js';
 import type { FhirOptions, FhirSchedule, FhirSlot, FhirSlotOptions } from './resources.js';
 

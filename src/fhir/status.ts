@@ -7,16 +7,7 @@ import type { TokenStatus } from '../types.js';
  * Token statuses map onto some of them; see {@link FHIR_APPOINTMENT_STATUS}.
  */
 export type FhirAppointmentStatus =
-  | 'proposed'
-  | 'pending'
-  | 'booked'
-  | 'arrived'
-  | 'fulfilled'
-  | 'cancelled'
-  | 'noshow'
-  | 'entered-in-error'
-  | 'checked-in'
-  | 'waitlist';
+  'proposed' | 'pending' | 'booked' | 'arrived' | 'fulfilled' | 'cancelled' | 'noshow' | 'entered-in-error' | 'checked-in' | 'waitlist';
 
 /**
  * Token status → FHIR `AppointmentStatus`. A patient in consultation is `checked-in`: FHIR's

@@ -147,7 +147,14 @@ export class CalibratedElastic implements CapacityStrategy {
   readonly #counts: ReadonlyMap<string, Counts>;
   readonly #categories: readonly string[];
 
-  private constructor(risk: number, by: readonly CalibrationKey[], minSample: number, protectedCategories: readonly string[], counts: ReadonlyMap<string, Counts>, categories: readonly string[]) {
+  private constructor(
+    risk: number,
+    by: readonly CalibrationKey[],
+    minSample: number,
+    protectedCategories: readonly string[],
+    counts: ReadonlyMap<string, Counts>,
+    categories: readonly string[],
+  ) {
     this.#risk = risk;
     this.#by = by;
     this.#minSample = minSample;
@@ -169,10 +176,13 @@ export class CalibratedElastic implements CapacityStrategy {
     if (typeof options !== 'object' || options === null) throw invalid('options', 'Expected the options of `CalibratedElastic.fromHistory` to be an object');
     const { risk, lookbackDays = 90, by = KEYS, minSample = 30, protectedCategories = ['EMERGENCY'] } = options;
     if (typeof risk !== 'number' || !(risk > 0 && risk < 1)) throw invalid('risk', `Expected \`risk\` to be a number between 0 and 1, got ${String(risk)}`);
-    if (typeof lookbackDays !== 'number' || !Number.isInteger(lookbackDays) || lookbackDays < 1) throw invalid('lookbackDays', `Expected \`lookbackDays\` to be a positive integer, got ${String(lookbackDays)}`);
+    if (typeof lookbackDays !== 'number' || !Number.isInteger(lookbackDays) || lookbackDays < 1)
+      throw invalid('lookbackDays', `Expected \`lookbackDays\` to be a positive integer, got ${String(lookbackDays)}`);
     if (!Array.isArray(by) || by.some((k) => !KEYS.includes(k))) throw invalid('by', "Expected `by` to be a list of 'doctor', 'category' and 'lead'");
-    if (typeof minSample !== 'number' || !Number.isInteger(minSample) || minSample < 1) throw invalid('minSample', `Expected \`minSample\` to be a positive integer, got ${String(minSample)}`);
-    if (!Array.isArray(protectedCategories) || protectedCategories.some((c) => typeof c !== 'string')) throw invalid('protectedCategories', 'Expected `protectedCategories` to be a list of category names');
+    if (typeof minSample !== 'number' || !Number.isInteger(minSample) || minSample < 1)
+      throw invalid('minSample', `Expected \`minSample\` to be a positive integer, got ${String(minSample)}`);
+    if (!Array.isArray(protectedCategories) || protectedCategories.some((c) => typeof c !== 'string'))
+      throw invalid('protectedCategories', 'Expected `protectedCategories` to be a list of category names');
     const h = readHistory(history);
     const starts = new Map<string, number>();
     for (const s of h.slots) starts.set(s.id, s.start.getTime());
@@ -279,7 +289,11 @@ export class CalibratedElastic implements CapacityStrategy {
       });
     }
     for (const category of this.#protected) {
-      notes.push({ category, extras: this.#extras(slot, category, leadMs), basis: { protected: true, overflowCapacity: slot.overflowCapacity, risk: this.#risk, lead } });
+      notes.push({
+        category,
+        extras: this.#extras(slot, category, leadMs),
+        basis: { protected: true, overflowCapacity: slot.overflowCapacity, risk: this.#risk, lead },
+      });
     }
     return notes;
   }

@@ -148,7 +148,16 @@ export class FigureFold {
       const category = 'category' in e ? e.category : e.type === 'token:waitlisted' && e.request != null ? e.request.category : undefined;
       if (category === undefined) return;
       const key = `${e.doctorId}~${e.day}`;
-      track = { key, category, requestedAt: at, sameDay: this.#dayOf(at) === e.day, rank: 'rank' in e ? e.rank : Number.POSITIVE_INFINITY, status: 'BOOKED', checkIn: null, consult: null };
+      track = {
+        key,
+        category,
+        requestedAt: at,
+        sameDay: this.#dayOf(at) === e.day,
+        rank: 'rank' in e ? e.rank : Number.POSITIVE_INFINITY,
+        status: 'BOOKED',
+        checkIn: null,
+        consult: null,
+      };
       this.#tokens.set(e.tokenId, track);
       const ids = this.#byDay.get(key);
       if (ids === undefined) this.#byDay.set(key, [e.tokenId]);
@@ -167,7 +176,8 @@ export class FigureFold {
       const present = this.#present.get(key);
       if (present !== undefined) {
         present.delete(track);
-        if (track.checkIn !== null) for (const other of present) if (other.checkIn !== null && other.checkIn < track.checkIn && other.rank <= track.rank) this.#skips++;
+        if (track.checkIn !== null)
+          for (const other of present) if (other.checkIn !== null && other.checkIn < track.checkIn && other.rank <= track.rank) this.#skips++;
         if (present.size === 0) this.#present.delete(key);
       }
     } else if (track.checkIn !== null && track.status !== 'CHECKED_IN') this.#present.get(key)?.delete(track); // only a checked-in patient is ever present
@@ -221,7 +231,8 @@ export class FigureFold {
     let capacity = this.#settledCapacity;
     for (const slot of slots) if (slot.status === 'OPEN') capacity += slot.capacity;
     const out: Record<string, WaitFigures> = {};
-    for (const [key, list] of [...totals.waits].sort(([a], [b]) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : a > b ? 1 : 0))) out[key] = waitFigures(list);
+    for (const [key, list] of [...totals.waits].sort(([a], [b]) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : a > b ? 1 : 0)))
+      out[key] = waitFigures(list);
     const emergency = out['EMERGENCY'] ?? waitFigures([]);
     return {
       tokens: totals.tokens,

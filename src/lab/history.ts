@@ -218,11 +218,19 @@ export class DefinedNames {
     for (const s of h.slots) this.#slots.add(s.id);
     for (const e of h.events) {
       if (!this.#doctors.has(e.doctorId)) {
-        throw invalid('history', `Event seq ${e.seq} names the doctor ${e.doctorId}, which the history does not define (no \`lab:doctor\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, doctorId: e.doctorId });
+        throw invalid(
+          'history',
+          `Event seq ${e.seq} names the doctor ${e.doctorId}, which the history does not define (no \`lab:doctor\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`,
+          { seq: e.seq, doctorId: e.doctorId },
+        );
       }
       const slotId = 'slotId' in e ? e.slotId : null;
       if (slotId != null && !this.#slots.has(slotId)) {
-        throw invalid('history', `Event seq ${e.seq} names the slot ${slotId}, which the history does not define (no \`lab:slot\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`, { seq: e.seq, slotId });
+        throw invalid(
+          'history',
+          `Event seq ${e.seq} names the slot ${slotId}, which the history does not define (no \`lab:slot\` line): export the history with its doctors and slots (exportHistory, opd-scheduler export-history)`,
+          { seq: e.seq, slotId },
+        );
       }
     }
   }
@@ -278,16 +286,32 @@ export function readLine(raw: unknown, n: number): HistoryLine | null {
       throw bad(n, `Line ${n} of the history is not JSON`);
     }
   }
-  if (typeof line !== 'object' || line === null || typeof (line as { type?: unknown }).type !== 'string') throw bad(n, `Line ${n} of the history has no \`type\``);
+  if (typeof line !== 'object' || line === null || typeof (line as { type?: unknown }).type !== 'string')
+    throw bad(n, `Line ${n} of the history has no \`type\``);
   const record = line as Record<string, unknown>;
   if (record['type'] === 'lab:doctor') {
     const doctor = record['doctor'] as Record<string, unknown> | undefined;
-    if (typeof doctor !== 'object' || doctor === null || typeof doctor['id'] !== 'string' || typeof doctor['name'] !== 'string') throw bad(n, `Line ${n} of the history is not a doctor`);
-    return { type: 'lab:doctor', doctor: { ...doctor, createdAt: date(doctor['createdAt'], n), retiredFrom: doctor['retiredFrom'] == null ? null : date(doctor['retiredFrom'], n) } as unknown as Doctor };
+    if (typeof doctor !== 'object' || doctor === null || typeof doctor['id'] !== 'string' || typeof doctor['name'] !== 'string')
+      throw bad(n, `Line ${n} of the history is not a doctor`);
+    return {
+      type: 'lab:doctor',
+      doctor: {
+        ...doctor,
+        createdAt: date(doctor['createdAt'], n),
+        retiredFrom: doctor['retiredFrom'] == null ? null : date(doctor['retiredFrom'], n),
+      } as unknown as Doctor,
+    };
   }
   if (record['type'] === 'lab:slot') {
     const slot = record['slot'] as Record<string, unknown> | undefined;
-    if (typeof slot !== 'object' || slot === null || typeof slot['id'] !== 'string' || typeof slot['doctorId'] !== 'string' || typeof slot['capacity'] !== 'number') throw bad(n, `Line ${n} of the history is not a slot`);
+    if (
+      typeof slot !== 'object' ||
+      slot === null ||
+      typeof slot['id'] !== 'string' ||
+      typeof slot['doctorId'] !== 'string' ||
+      typeof slot['capacity'] !== 'number'
+    )
+      throw bad(n, `Line ${n} of the history is not a slot`);
     return { type: 'lab:slot', slot: { ...slot, start: date(slot['start'], n), end: date(slot['end'], n) } as unknown as Slot };
   }
   if (record['type'] === 'lab:patient') {

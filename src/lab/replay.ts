@@ -65,7 +65,13 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
     ledger.noteReplayed(e);
   });
   try {
-    const read = await replayInto(history, run, ledger, (at) => (now = at), { storage, recorded: recordedFold, replayed: fold, tokens: run.tokens, finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots) });
+    const read = await replayInto(history, run, ledger, (at) => (now = at), {
+      storage,
+      recorded: recordedFold,
+      replayed: fold,
+      tokens: run.tokens,
+      finalSlots: (doctorId, day, slots) => finalDaySlots(opd, doctorId, day, slots),
+    });
     const recorded = recordedFold.figures(ledger.recordedSlots());
     const replayed = fold.figures(await finalSlots(opd, ledger.recordedSlots()));
     return {
@@ -89,7 +95,13 @@ export async function replay(history: HistoryInput | AsyncIterable<HistoryLine |
  * Reads the history (whole, or a run of lines at a time from a stream) and issues its requests,
  * moving the clock (`setNow`) to each event's time; returns the number of events read.
  */
-async function replayInto(history: HistoryInput | AsyncIterable<HistoryLine | string>, run: Run, ledger: DayLedger, setNow: (at: number) => void, ctx: ForgetContext): Promise<number> {
+async function replayInto(
+  history: HistoryInput | AsyncIterable<HistoryLine | string>,
+  run: Run,
+  ledger: DayLedger,
+  setNow: (at: number) => void,
+  ctx: ForgetContext,
+): Promise<number> {
   const segments = isAsyncIterable(history) ? segmentsOf(history) : [readHistory(history)];
   let now = Number.NaN;
   let lastSeq = Number.NEGATIVE_INFINITY;
@@ -252,15 +264,24 @@ class Run {
       await this.opd.addSlots(
         doctorId,
         // A generated id (the doctor and the start) is generated again; an id of the caller's is given.
-        slots.map((s) => ({ ...(s.id === slotIdOf(doctorId, s.start.getTime()) ? {} : { id: s.id }), start: s.start, end: s.end, capacity: capacityBefore.get(s.id) ?? s.capacity, overflowCapacity: s.overflowCapacity })),
+        slots.map((s) => ({
+          ...(s.id === slotIdOf(doctorId, s.start.getTime()) ? {} : { id: s.id }),
+          start: s.start,
+          end: s.end,
+          capacity: capacityBefore.get(s.id) ?? s.capacity,
+          overflowCapacity: s.overflowCapacity,
+        })),
       );
     }
     for (const s of h.slots) {
-      if (!(openBefore.get(s.id) ?? s.status === 'OPEN')) await this.#try(() => this.opd.closeSlot(s.id, s.closedReason !== null ? { reason: s.closedReason } : {}));
+      if (!(openBefore.get(s.id) ?? s.status === 'OPEN'))
+        await this.#try(() => this.opd.closeSlot(s.id, s.closedReason !== null ? { reason: s.closedReason } : {}));
     }
     for (const doctor of doctors) {
       if (doctor.retiredFrom !== null && !retired.has(doctor.id)) {
-        await this.#try(() => this.opd.retireDoctor(doctor.id, { from: doctor.retiredFrom!, ...(doctor.retiredReason !== null ? { reason: doctor.retiredReason } : {}) }));
+        await this.#try(() =>
+          this.opd.retireDoctor(doctor.id, { from: doctor.retiredFrom!, ...(doctor.retiredReason !== null ? { reason: doctor.retiredReason } : {}) }),
+        );
       }
     }
   }
@@ -324,7 +345,9 @@ class Run {
           ...(request.after !== null ? { after: request.after } : {}),
           ...actor,
         };
-        const result = await this.#try(() => (request.holdMinutes !== null ? this.opd.hold({ ...base, holdMinutes: request.holdMinutes }) : this.opd.book(base)));
+        const result = await this.#try(() =>
+          request.holdMinutes !== null ? this.opd.hold({ ...base, holdMinutes: request.holdMinutes }) : this.opd.book(base),
+        );
         this.tokens.set(e.tokenId, result?.token.id ?? null);
         return i;
       }
@@ -506,7 +529,13 @@ function requestOf(e: Extract<OpdEvent, { type: 'token:booked' | 'token:waitlist
   if (e.request !== undefined) return e.request;
   // A history stored before requests were recorded: a new token's first place, as it was got.
   if (e.type === 'token:waitlisted') return null;
-  return { category: e.category, slotId: e.slotId, date: null, after: null, holdMinutes: e.type === 'token:held' ? Math.max(1, Math.round((e.holdExpiresAt.getTime() - e.at.getTime()) / 60_000)) : null };
+  return {
+    category: e.category,
+    slotId: e.slotId,
+    date: null,
+    after: null,
+    holdMinutes: e.type === 'token:held' ? Math.max(1, Math.round((e.holdExpiresAt.getTime() - e.at.getTime()) / 60_000)) : null,
+  };
 }
 
 /** The doctor as it was before the history's changes (each `doctor:updated` undone, last first). */
@@ -528,7 +557,10 @@ function deltaOf(recorded: LabFigures, replayed: LabFigures): LabDelta {
   const waits: Record<string, WaitDelta> = {};
   const keys = new Set([...Object.keys(recorded.waits), ...Object.keys(replayed.waits)]);
   for (const key of [...keys].sort((a, b) => (a === ALL_PATIENTS ? 1 : b === ALL_PATIENTS ? -1 : a < b ? -1 : 1))) {
-    waits[key] = { p50: diff(recorded.waits[key]?.p50 ?? null, replayed.waits[key]?.p50 ?? null), p95: diff(recorded.waits[key]?.p95 ?? null, replayed.waits[key]?.p95 ?? null) };
+    waits[key] = {
+      p50: diff(recorded.waits[key]?.p50 ?? null, replayed.waits[key]?.p50 ?? null),
+      p95: diff(recorded.waits[key]?.p95 ?? null, replayed.waits[key]?.p95 ?? null),
+    };
   }
   const r = recorded.emergencies;
   const p = replayed.emergencies;

@@ -44,7 +44,8 @@ export async function* segmentsOf(lines: AsyncIterable<HistoryLine | string>): A
       else patients.push(line.tokenIds);
     } else events.push(line);
   }
-  if (doctors.length > 0 || slots.length > 0 || patients.length > 0 || events.length > 0) yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq), patients };
+  if (doctors.length > 0 || slots.length > 0 || patients.length > 0 || events.length > 0)
+    yield { doctors, slots, events: events.sort((a, b) => a.seq - b.seq), patients };
 }
 
 /** What {@link DayLedger.forget} works on: the replay's store and scheduler, both folds, the token map. */

@@ -86,13 +86,23 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
   const series = revisit?.seriesId === undefined ? journeyed : { ...journeyed, seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0 };
   // Only a free revisit has its entitlement, only a charged visit its mark.
   const followed = revisit?.followUp === undefined ? series : { ...series, followUpId: revisit.followUp };
-  const entitled = revisit?.entitlement === undefined ? followed : { ...followed, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
+  const entitled =
+    revisit?.entitlement === undefined
+      ? followed
+      : { ...followed, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
   return Object.freeze(revisit?.charged === true ? { ...entitled, charged: true as const } : entitled);
 }
 
 /** Public view of a token's journey. */
 function toJourney(j: JourneyRecord): TokenJourney {
-  return Object.freeze({ route: j.route ?? null, stage: j.stage ?? null, servicePointId: j.point ?? null, pooled: j.pooled === true, seen: j.seen === true, calledBy: j.calledBy ?? null });
+  return Object.freeze({
+    route: j.route ?? null,
+    stage: j.stage ?? null,
+    servicePointId: j.point ?? null,
+    pooled: j.pooled === true,
+    seen: j.seen === true,
+    calledBy: j.calledBy ?? null,
+  });
 }
 
 /**

@@ -93,30 +93,39 @@ export interface TokenPatch {
 
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
-  return withRevisit(t, withJourney(t.journey, withCarry(t, keepFacility(t, {
-    id: t.id,
-    doctorId: t.doctorId,
-    day: t.day,
-    slotId: t.slotId,
-    waitingForSlotId: t.waitingForSlotId,
-    category: t.category,
-    rank: t.rank,
-    status: t.status,
-    tokenNumber: t.tokenNumber,
-    patient: t.patient,
-    requestedAt: t.requestedAt,
-    bumpCount: t.bumpCount,
-    placedAt: t.placedAt,
-    notBefore: t.notBefore,
-    idempotencyKey: t.idempotencyKey,
-    cancelReason: t.cancelReason,
-    updatedAt: t.updatedAt,
-    holdExpiresAt: t.holdExpiresAt,
-    label: t.label,
-    callIndex: t.callIndex ?? null,
-    toldEta: t.toldEta ?? null,
-    turnNearSent: t.turnNearSent ?? false,
-  }))));
+  return withRevisit(
+    t,
+    withJourney(
+      t.journey,
+      withCarry(
+        t,
+        keepFacility(t, {
+          id: t.id,
+          doctorId: t.doctorId,
+          day: t.day,
+          slotId: t.slotId,
+          waitingForSlotId: t.waitingForSlotId,
+          category: t.category,
+          rank: t.rank,
+          status: t.status,
+          tokenNumber: t.tokenNumber,
+          patient: t.patient,
+          requestedAt: t.requestedAt,
+          bumpCount: t.bumpCount,
+          placedAt: t.placedAt,
+          notBefore: t.notBefore,
+          idempotencyKey: t.idempotencyKey,
+          cancelReason: t.cancelReason,
+          updatedAt: t.updatedAt,
+          holdExpiresAt: t.holdExpiresAt,
+          label: t.label,
+          callIndex: t.callIndex ?? null,
+          toldEta: t.toldEta ?? null,
+          turnNearSent: t.turnNearSent ?? false,
+        }),
+      ),
+    ),
+  );
 }
 
 /** `record` with the revisit of `from` when it has one: only tokens that bring a patient back have the field. */
@@ -140,32 +149,41 @@ function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
-  return withRevisit(p.revisit === undefined ? t : { ...t, revisit: p.revisit }, withJourney(p.journey !== undefined ? p.journey : t.journey, withCarry(t, keepFacility(t, {
-    id: t.id,
-    doctorId: t.doctorId,
-    day: t.day,
-    slotId: p.slotId === undefined ? t.slotId : p.slotId,
-    waitingForSlotId: p.waitingForSlotId === undefined ? t.waitingForSlotId : p.waitingForSlotId,
-    category: t.category,
-    rank: p.rank === undefined ? t.rank : p.rank,
-    status: p.status === undefined ? t.status : p.status,
-    tokenNumber: t.tokenNumber,
-    patient: t.patient,
-    requestedAt: p.requestedAt === undefined ? t.requestedAt : p.requestedAt,
-    bumpCount: p.bumpCount === undefined ? t.bumpCount : p.bumpCount,
-    // A token gets a new place whenever its slot changes.
-    placedAt: p.placedAt !== undefined ? p.placedAt : p.slotId === undefined || p.slotId === t.slotId ? t.placedAt : p.slotId === null ? null : now,
-    notBefore: p.notBefore === undefined ? t.notBefore : p.notBefore,
-    idempotencyKey: t.idempotencyKey,
-    cancelReason: p.cancelReason === undefined ? t.cancelReason : p.cancelReason,
-    updatedAt: now,
-    // A hold's deadline only exists while it is held.
-    holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
-    label: t.label,
-    callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
-    toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
-    turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
-  }))));
+  return withRevisit(
+    p.revisit === undefined ? t : { ...t, revisit: p.revisit },
+    withJourney(
+      p.journey !== undefined ? p.journey : t.journey,
+      withCarry(
+        t,
+        keepFacility(t, {
+          id: t.id,
+          doctorId: t.doctorId,
+          day: t.day,
+          slotId: p.slotId === undefined ? t.slotId : p.slotId,
+          waitingForSlotId: p.waitingForSlotId === undefined ? t.waitingForSlotId : p.waitingForSlotId,
+          category: t.category,
+          rank: p.rank === undefined ? t.rank : p.rank,
+          status: p.status === undefined ? t.status : p.status,
+          tokenNumber: t.tokenNumber,
+          patient: t.patient,
+          requestedAt: p.requestedAt === undefined ? t.requestedAt : p.requestedAt,
+          bumpCount: p.bumpCount === undefined ? t.bumpCount : p.bumpCount,
+          // A token gets a new place whenever its slot changes.
+          placedAt: p.placedAt !== undefined ? p.placedAt : p.slotId === undefined || p.slotId === t.slotId ? t.placedAt : p.slotId === null ? null : now,
+          notBefore: p.notBefore === undefined ? t.notBefore : p.notBefore,
+          idempotencyKey: t.idempotencyKey,
+          cancelReason: p.cancelReason === undefined ? t.cancelReason : p.cancelReason,
+          updatedAt: now,
+          // A hold's deadline only exists while it is held.
+          holdExpiresAt: p.holdExpiresAt !== undefined ? p.holdExpiresAt : (p.status ?? t.status) === 'HELD' ? t.holdExpiresAt : null,
+          label: t.label,
+          callIndex: p.callIndex !== undefined ? p.callIndex : (t.callIndex ?? null),
+          toldEta: p.toldEta !== undefined ? p.toldEta : (t.toldEta ?? null),
+          turnNearSent: p.turnNearSent !== undefined ? p.turnNearSent : (t.turnNearSent ?? false),
+        }),
+      ),
+    ),
+  );
 }
 
 /** Counters of a doctor-day. */
@@ -196,7 +214,10 @@ export function nextLabelNumber(r: DayRecord, series: string): { readonly record
 }
 
 /** `s` with a new status, reason or capacity. */
-export function patchSlot(s: SlotRecord, p: { readonly status?: SlotRecord['status']; readonly closedReason?: string | null; readonly capacity?: number }): SlotRecord {
+export function patchSlot(
+  s: SlotRecord,
+  p: { readonly status?: SlotRecord['status']; readonly closedReason?: string | null; readonly capacity?: number },
+): SlotRecord {
   return keepFacility(s, {
     id: s.id,
     doctorId: s.doctorId,

@@ -12,7 +12,10 @@ import type { EstimateStatus } from '../types.js';
  * start (`dayStart`). The aging of ranks counts waiting from here; fairness counts waits from the
  * later of this and the start of the place it was called in.
  */
-export function dueAt(token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day'> & { readonly dueAt?: number | null | undefined }, dayStart: (day: string) => number): number {
+export function dueAt(
+  token: Pick<TokenRecord, 'requestedAt' | 'notBefore' | 'day'> & { readonly dueAt?: number | null | undefined },
+  dayStart: (day: string) => number,
+): number {
   if (token.dueAt !== undefined && token.dueAt !== null) return token.dueAt;
   return Math.max(token.requestedAt, token.notBefore ?? Number.NEGATIVE_INFINITY, dayStart(token.day));
 }
@@ -257,7 +260,9 @@ export class DayEstimates {
 
   /** The estimate of a place no longer waiting: in consultation since it started, or completed a turn of the pace before it ended. */
   #seen(token: TokenRecord): Estimate {
-    return token.status === 'IN_CONSULTATION' ? { start: token.updatedAt, status: 'IN_CONSULTATION' } : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
+    return token.status === 'IN_CONSULTATION'
+      ? { start: token.updatedAt, status: 'IN_CONSULTATION' }
+      : { start: token.updatedAt - this.#pace, status: 'COMPLETED' };
   }
 
   /**

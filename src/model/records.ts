@@ -558,4 +558,3 @@ export function inFacility<T extends { readonly facilityId?: string | undefined 
 export function keepFacility<T extends { readonly facilityId?: string | undefined }>(previous: T, next: T): T {
   return inFacility(next, previous.facilityId);
 }
-

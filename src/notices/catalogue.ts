@@ -110,13 +110,17 @@ const TEXTS: Readonly<Record<NoticeKind, { readonly vars: readonly TemplateVar[]
  */
 export function noticeCatalogue(options: NoticeCatalogueOptions): NoticeCatalogue {
   const brand = (options as { brand?: unknown } | undefined)?.brand;
-  if (typeof brand !== 'string' || brand.trim() === '' || brand.includes('{') || brand.includes('}')) throw invalid('brand', 'Expected `brand` to be the registered name, without braces');
+  if (typeof brand !== 'string' || brand.trim() === '' || brand.includes('{') || brand.includes('}'))
+    throw invalid('brand', 'Expected `brand` to be the registered name, without braces');
   const prefix = options.keyPrefix ?? 'opd';
   const templates: NoticeTemplate[] = [];
   for (const kind of Object.keys(TEXTS) as NoticeKind[]) {
     const { vars, en, hi } = TEXTS[kind];
     // The Hindi template keeps the given brand as written: a registered brand is one string.
-    templates.push({ key: `${prefix}.${kind}.en`, kind, language: 'en', body: `${brand}: ${en}`, vars }, { key: `${prefix}.${kind}.hi`, kind, language: 'hi', body: `${brand}: ${hi}`, vars });
+    templates.push(
+      { key: `${prefix}.${kind}.en`, kind, language: 'en', body: `${brand}: ${en}`, vars },
+      { key: `${prefix}.${kind}.hi`, kind, language: 'hi', body: `${brand}: ${hi}`, vars },
+    );
   }
   return Object.freeze(templates.map((template) => Object.freeze(template)));
 }

@@ -59,7 +59,8 @@ export class LabelSpeller {
     for (const language of NOTICE_LANGUAGES) {
       const own = given[language] ?? {};
       for (const [key, words] of Object.entries(own)) {
-        if (typeof words !== 'string' || words.trim() === '') throw invalid(`prefixes.${language}.${key}`, `Expected \`prefixes.${language}.${key}\` to be words, got \`${typeof words}\``);
+        if (typeof words !== 'string' || words.trim() === '')
+          throw invalid(`prefixes.${language}.${key}`, `Expected \`prefixes.${language}.${key}\` to be words, got \`${typeof words}\``);
       }
       prefixes[language] = new Map(Object.entries({ ...LETTER_NAMES[language], ...own }));
     }

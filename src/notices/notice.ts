@@ -119,7 +119,8 @@ export function validateTemplates(catalogue: NoticeCatalogue, limits: NoticeLimi
     if (count !== template.vars.length) problems.push({ templateKey: key, problem: 'placeholders', found: count, limit: template.vars.length });
     if (template.vars.length > checked.maxVars) problems.push({ templateKey: key, problem: 'var-count', found: template.vars.length, limit: checked.maxVars });
     for (const v of template.vars) {
-      if (v.maxLength > checked.maxVarLength) problems.push({ templateKey: key, problem: 'var-length', variable: v.name, found: v.maxLength, limit: checked.maxVarLength });
+      if (v.maxLength > checked.maxVarLength)
+        problems.push({ templateKey: key, problem: 'var-length', variable: v.name, found: v.maxLength, limit: checked.maxVarLength });
     }
     if (!template.body.includes(checked.brand)) problems.push({ templateKey: key, problem: 'brand' });
     const segments = worstSegments(template);
@@ -133,7 +134,12 @@ function worstSegments(template: NoticeTemplate): number {
   const gsm = smsSize(template.body).encoding === 'GSM-7';
   // The widest character a value may bring: two septets (GSM-7 extension) or one UCS-2 unit.
   const filler = gsm ? '€' : 'क';
-  return smsSize(fill(template.body, template.vars.map((v) => filler.repeat(v.maxLength)))).segments;
+  return smsSize(
+    fill(
+      template.body,
+      template.vars.map((v) => filler.repeat(v.maxLength)),
+    ),
+  ).segments;
 }
 
 /**
@@ -201,7 +207,13 @@ export function notice(source: NoticeSource, options: NoticeOptions): Notice {
   }
   // WhatsApp fills `{{n}}` with vars[n − 1]: the same values, the same text.
   const rendered = channel === 'whatsapp' ? fillWhatsapp(whatsappBody(template.body), vars) : text;
-  return Object.freeze({ templateKey: template.key, vars: Object.freeze(vars), text: rendered, encoding: size.encoding, segments: channel === 'whatsapp' ? 1 : size.segments });
+  return Object.freeze({
+    templateKey: template.key,
+    vars: Object.freeze(vars),
+    text: rendered,
+    encoding: size.encoding,
+    segments: channel === 'whatsapp' ? 1 : size.segments,
+  });
 }
 
 function fill(body: string, values: readonly string[]): string {
@@ -280,7 +292,8 @@ function expectLimits(limits: NoticeLimits): NoticeLimits {
   if (typeof o['brand'] !== 'string' || o['brand'].trim() === '') throw invalid('limits.brand', 'Expected `limits.brand` to be the registered brand');
   for (const key of ['maxVars', 'maxVarLength', 'maxSegments'] as const) {
     const value = o[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(`limits.${key}`, `Expected \`limits.${key}\` to be a positive integer, got \`${String(value)}\``);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      throw invalid(`limits.${key}`, `Expected \`limits.${key}\` to be a positive integer, got \`${String(value)}\``);
   }
   return limits;
 }

@@ -92,7 +92,8 @@ export class AnnouncementQueue {
     if (!Array.isArray(languages) || languages.length === 0) throw invalid('languages', 'Expected `languages` to be a list of one or more languages');
     this.#languages = Object.freeze(languages.map((language, i) => expectLanguage(`languages[${i}]`, language)));
     const cooldown = options.cooldownMs ?? 0;
-    if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0) throw invalid('cooldownMs', `Expected \`cooldownMs\` to be a non-negative number, got \`${String(cooldown)}\``);
+    if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0)
+      throw invalid('cooldownMs', `Expected \`cooldownMs\` to be a non-negative number, got \`${String(cooldown)}\``);
     this.#cooldownMs = cooldown;
     this.#clock = options.clock ?? (() => new Date());
     this.#context = options.context ?? (() => ({}));
@@ -110,7 +111,12 @@ export class AnnouncementQueue {
     // A day's worth of sequence numbers is enough to drop a repeat; the oldest are let go.
     if (this.#seen.size > SEEN_KEPT) for (const seq of this.#seen) if (this.#seen.delete(seq)) break;
     const tokenId = 'tokenId' in event ? event.tokenId : null;
-    const room = event.type === 'token:called' && event.room !== null ? `room:${event.room}` : event.type === 'token:forwarded' ? `point:${event.to.servicePointId ?? ''}` : `doctor:${event.doctorId}`;
+    const room =
+      event.type === 'token:called' && event.room !== null
+        ? `room:${event.room}`
+        : event.type === 'token:forwarded'
+          ? `point:${event.to.servicePointId ?? ''}`
+          : `doctor:${event.doctorId}`;
     const queued = this.#languages.map((language) => {
       let units = announcement(event, { ...this.#context(event), language }).units;
       if (event.type === 'token:called' && tokenId !== null) {

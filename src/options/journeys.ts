@@ -22,7 +22,8 @@ export function resolveJourneys(servicePoints: unknown, routes: unknown, reentry
   if (servicePoints === undefined && routes === undefined && reentry === undefined) return undefined;
   const points = new Map<string, ServicePoint>();
   if (servicePoints !== undefined) {
-    if (!Array.isArray(servicePoints) || servicePoints.length > MAX_POINTS) throw invalid('servicePoints', `Expected \`servicePoints\` to be an array of at most ${MAX_POINTS} service points, got ${describe(servicePoints)}`);
+    if (!Array.isArray(servicePoints) || servicePoints.length > MAX_POINTS)
+      throw invalid('servicePoints', `Expected \`servicePoints\` to be an array of at most ${MAX_POINTS} service points, got ${describe(servicePoints)}`);
     const pooled = new Set<string>();
     servicePoints.forEach((raw: unknown, i) => {
       const field = `servicePoints[${i}]`;
@@ -34,12 +35,14 @@ export function resolveJourneys(servicePoints: unknown, routes: unknown, reentry
       if (kind.length > 32) throw invalid(`${field}.kind`, `Expected \`${field}.kind\` to be at most 32 characters`);
       const department = o['department'] === undefined ? undefined : expectText(`${field}.department`, o['department'], 100);
       if (kind === DOCTOR_KIND) {
-        if (department === undefined) throw invalid(`${field}.department`, `A service point of kind '${DOCTOR_KIND}' pools a department's queue: give its \`department\``);
+        if (department === undefined)
+          throw invalid(`${field}.department`, `A service point of kind '${DOCTOR_KIND}' pools a department's queue: give its \`department\``);
         if (pooled.has(department)) throw invalid(`${field}.department`, `Department \`${department}\` has two pooled doctor points`);
         pooled.add(department);
       }
       const rooms = o['rooms'];
-      if (rooms !== undefined && (!Array.isArray(rooms) || rooms.length === 0 || rooms.length > 20)) throw invalid(`${field}.rooms`, `Expected \`${field}.rooms\` to be an array of 1 to 20 rooms`);
+      if (rooms !== undefined && (!Array.isArray(rooms) || rooms.length === 0 || rooms.length > 20))
+        throw invalid(`${field}.rooms`, `Expected \`${field}.rooms\` to be an array of 1 to 20 rooms`);
       const roomList = rooms === undefined ? undefined : Object.freeze((rooms as unknown[]).map((r, k) => expectText(`${field}.rooms[${k}]`, r, 50)));
       points.set(id, Object.freeze({ id, kind, ...(department === undefined ? {} : { department }), ...(roomList === undefined ? {} : { rooms: roomList }) }));
     });
@@ -53,9 +56,11 @@ export function resolveJourneys(servicePoints: unknown, routes: unknown, reentry
     for (const [name, stages] of entries) {
       const field = `routes.${name}`;
       expectId('routes', name);
-      if (!Array.isArray(stages) || stages.length === 0 || stages.length > MAX_STAGES) throw invalid(field, `Expected \`${field}\` to be an array of 1 to ${MAX_STAGES} service-point kinds`);
+      if (!Array.isArray(stages) || stages.length === 0 || stages.length > MAX_STAGES)
+        throw invalid(field, `Expected \`${field}\` to be an array of 1 to ${MAX_STAGES} service-point kinds`);
       stages.forEach((kind: unknown, k) => {
-        if (typeof kind !== 'string' || !kinds.has(kind)) throw invalid(`${field}[${k}]`, `Expected \`${field}[${k}]\` to be '${DOCTOR_KIND}' or the kind of a service point`);
+        if (typeof kind !== 'string' || !kinds.has(kind))
+          throw invalid(`${field}[${k}]`, `Expected \`${field}[${k}]\` to be '${DOCTOR_KIND}' or the kind of a service point`);
       });
       named.set(name, Object.freeze([...(stages as string[])]));
     }
@@ -63,7 +68,8 @@ export function resolveJourneys(servicePoints: unknown, routes: unknown, reentry
   const policy = reentry ?? new ReturnAhead();
   try {
     const p = policy as Record<string, unknown>;
-    if (typeof p !== 'object' || p === null || typeof p['name'] !== 'string' || typeof p['passed'] !== 'function') throw invalid('reentry', 'Expected `reentry` to be an object with a `name` and a `passed` function');
+    if (typeof p !== 'object' || p === null || typeof p['name'] !== 'string' || typeof p['passed'] !== 'function')
+      throw invalid('reentry', 'Expected `reentry` to be an object with a `name` and a `passed` function');
   } catch (error) {
     throw isOpdError(error) ? error : invalid('reentry', 'Could not read `reentry`');
   }

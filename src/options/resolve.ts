@@ -1,5 +1,12 @@
 /** Checking and resolving the options of the hospital's own rules, each once. */
-import { type CoreConfig, type DuplicateExceptionRule, type DuplicateRules, type DuplicateScope, type FreeRevisitRules, readsPatientTokens } from '../core/config.js';
+import {
+  type CoreConfig,
+  type DuplicateExceptionRule,
+  type DuplicateRules,
+  type DuplicateScope,
+  type FreeRevisitRules,
+  readsPatientTokens,
+} from '../core/config.js';
 import { invalid } from '../errors.js';
 import { namedCategoriesOf, type PriorityPolicy } from '../policies/priority.js';
 import type { StorageAdapter } from '../storage/adapter.js';
@@ -18,7 +25,11 @@ export function resolveFollowUps(given: FollowUpsOptions | undefined, storage: S
   const o = expectObject('followUps', given, FOLLOW_UPS_KEYS, 'followUps.') as Record<string, unknown>;
   const whole = (field: string, max: number): number => {
     const v = o[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw invalid(`followUps.${field}`, `Expected \`followUps.${field}\` to be an integer from 1 to ${max}, got ${typeof v === 'number' ? `\`${String(v)}\`` : describe(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+      throw invalid(
+        `followUps.${field}`,
+        `Expected \`followUps.${field}\` to be an integer from 1 to ${max}, got ${typeof v === 'number' ? `\`${String(v)}\`` : describe(v)}`,
+      );
     return v;
   };
   const freeWithinDays = whole('freeWithinDays', 366);
@@ -28,7 +39,10 @@ export function resolveFollowUps(given: FollowUpsOptions | undefined, storage: S
   const every = o['everyCompletion'] ?? false;
   if (typeof every !== 'boolean') throw invalid('followUps.everyCompletion', 'Expected `followUps.everyCompletion` to be a boolean');
   if ((storage as { readonly patientTokens?: unknown }).patientTokens !== true) {
-    throw invalid('followUps', `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`followUps\` needs`);
+    throw invalid(
+      'followUps',
+      `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`followUps\` needs`,
+    );
   }
   return Object.freeze({ freeWithinDays, freeVisits, scope, everyCompletion: every });
 }
@@ -39,7 +53,10 @@ export function resolveRetention(given: RetentionOptions | undefined): number | 
   const o = expectObject('retention', given, RETENTION_KEYS, 'retention.') as { patientDataDays?: unknown };
   const days = o.patientDataDays;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 36_500) {
-    throw invalid('retention.patientDataDays', `Expected \`retention.patientDataDays\` to be an integer from 0 to 36500, got ${typeof days === 'number' ? `\`${String(days)}\`` : describe(days)}`);
+    throw invalid(
+      'retention.patientDataDays',
+      `Expected \`retention.patientDataDays\` to be an integer from 0 to 36500, got ${typeof days === 'number' ? `\`${String(days)}\`` : describe(days)}`,
+    );
   }
   return days;
 }
@@ -100,7 +117,10 @@ export function resolveBookingWindows(given: BookingWindows | undefined, priorit
   }
   const actors = o['exemptActors'] ?? [];
   if (!Array.isArray(actors) || actors.some((a) => typeof a !== 'string' || a.length === 0 || a.length > 200)) {
-    throw invalid('bookingWindows.exemptActors', `Expected \`bookingWindows.exemptActors\` to be an array of actor names (1 to 200 characters), got ${describe(actors)}`);
+    throw invalid(
+      'bookingWindows.exemptActors',
+      `Expected \`bookingWindows.exemptActors\` to be an array of actor names (1 to 200 characters), got ${describe(actors)}`,
+    );
   }
   return Object.freeze({ categories, exemptActors: new Set<string>(actors as readonly string[]), wallClock: wallClockFinder(timeZone) });
 }
@@ -122,11 +142,13 @@ function resolveWindow(field: string, value: unknown): CategoryWindow {
     const o = expectObject(`${field}.opensAt`, w.opensAt, OPENS_AT_KEYS, `${field}.opensAt.`) as { daysBefore?: unknown; at?: unknown };
     const daysBefore = days(`${field}.opensAt.daysBefore`, o.daysBefore);
     const match = typeof o.at === 'string' ? WALL_TIME.exec(o.at) : null;
-    if (match === null) throw invalid(`${field}.opensAt.at`, `Expected \`${field}.opensAt.at\` to be a local time 'HH:MM' (00:00 to 23:59), got ${describe(o.at)}`);
+    if (match === null)
+      throw invalid(`${field}.opensAt.at`, `Expected \`${field}.opensAt.at\` to be a local time 'HH:MM' (00:00 to 23:59), got ${describe(o.at)}`);
     opensAt = { daysBefore, minute: Number(match[1]) * 60 + Number(match[2]) };
   }
   const sameDayOnly = w.sameDayOnly ?? false;
-  if (typeof sameDayOnly !== 'boolean') throw invalid(`${field}.sameDayOnly`, `Expected \`${field}.sameDayOnly\` to be a boolean, got ${describe(sameDayOnly)}`);
+  if (typeof sameDayOnly !== 'boolean')
+    throw invalid(`${field}.sameDayOnly`, `Expected \`${field}.sameDayOnly\` to be a boolean, got ${describe(sameDayOnly)}`);
   return Object.freeze({
     minNoticeMs: minutes('minNoticeMinutes'),
     maxDaysAhead: w.maxDaysAhead === undefined ? null : days(`${field}.maxDaysAhead`, w.maxDaysAhead),
@@ -145,7 +167,12 @@ const SCOPES: readonly DuplicateScope[] = ['doctor-day', 'department-day', 'faci
  * (`false`: one live token per doctor-day; `true`: none, `null`). Both given, `true` beside
  * `duplicates`, are refused: they contradict each other.
  */
-export function resolveDuplicates(given: DuplicateRulesOptions | undefined, allow: boolean, priority: PriorityPolicy, storage: StorageAdapter): DuplicateRules | null {
+export function resolveDuplicates(
+  given: DuplicateRulesOptions | undefined,
+  allow: boolean,
+  priority: PriorityPolicy,
+  storage: StorageAdapter,
+): DuplicateRules | null {
   if (given === undefined) return allow ? null : Object.freeze({ scope: 'doctor-day', maxActivePerPatient: null, exceptions: [], onDuplicate: 'refuse' });
   if (allow) {
     throw invalid('allowDuplicateBookings', '`allowDuplicateBookings: true` allows every duplicate, and `duplicates` sets duplicate rules: give one of them');
@@ -157,17 +184,30 @@ export function resolveDuplicates(given: DuplicateRulesOptions | undefined, allo
   }
   const max = o['maxActivePerPatient'];
   if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= 1000)) {
-    throw invalid('duplicates.maxActivePerPatient', `Expected \`duplicates.maxActivePerPatient\` to be an integer from 1 to 1000, got ${typeof max === 'number' ? `\`${String(max)}\`` : describe(max)}`);
+    throw invalid(
+      'duplicates.maxActivePerPatient',
+      `Expected \`duplicates.maxActivePerPatient\` to be an integer from 1 to 1000, got ${typeof max === 'number' ? `\`${String(max)}\`` : describe(max)}`,
+    );
   }
   const onDuplicate = o['onDuplicate'] ?? 'refuse';
-  if (onDuplicate !== 'refuse' && onDuplicate !== 'move') throw invalid('duplicates.onDuplicate', `Expected \`duplicates.onDuplicate\` to be 'refuse' or 'move', got ${describe(onDuplicate)}`);
+  if (onDuplicate !== 'refuse' && onDuplicate !== 'move')
+    throw invalid('duplicates.onDuplicate', `Expected \`duplicates.onDuplicate\` to be 'refuse' or 'move', got ${describe(onDuplicate)}`);
   const list = o['exceptions'] ?? [];
-  if (!Array.isArray(list) || list.length > 100) throw invalid('duplicates.exceptions', `Expected \`duplicates.exceptions\` to be an array of at most 100 exceptions, got ${describe(list)}`);
+  if (!Array.isArray(list) || list.length > 100)
+    throw invalid('duplicates.exceptions', `Expected \`duplicates.exceptions\` to be an array of at most 100 exceptions, got ${describe(list)}`);
   const exceptions = (list as readonly unknown[]).map((value, i) => resolveException(`duplicates.exceptions[${i}]`, value, priority));
-  const rules: DuplicateRules = Object.freeze({ scope: scope as DuplicateScope, maxActivePerPatient: (max as number | undefined) ?? null, exceptions: Object.freeze(exceptions), onDuplicate });
+  const rules: DuplicateRules = Object.freeze({
+    scope: scope as DuplicateScope,
+    maxActivePerPatient: (max as number | undefined) ?? null,
+    exceptions: Object.freeze(exceptions),
+    onDuplicate,
+  });
   if (readsPatientTokens(rules) && (storage as { readonly patientTokens?: unknown }).patientTokens !== true) {
     const field = rules.scope === 'doctor-day' ? 'duplicates.maxActivePerPatient' : 'duplicates.scope';
-    throw invalid(field, `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`${field}\` needs`);
+    throw invalid(
+      field,
+      `The storage adapter \`${String(storage.name)}\` does not read a patient's tokens across doctors (\`patientTokens\`), which \`${field}\` needs`,
+    );
   }
   return rules;
 }
@@ -186,7 +226,8 @@ function resolveException(field: string, value: unknown, priority: PriorityPolic
   const categories = names('category');
   for (const category of categories ?? []) requireKnownCategory(`${field}.category`, 'The duplicates option', category, 'exception', priority);
   const after = x['afterCompletedSameDay'] ?? false;
-  if (typeof after !== 'boolean') throw invalid(`${field}.afterCompletedSameDay`, `Expected \`${field}.afterCompletedSameDay\` to be a boolean, got ${describe(after)}`);
+  if (typeof after !== 'boolean')
+    throw invalid(`${field}.afterCompletedSameDay`, `Expected \`${field}.afterCompletedSameDay\` to be a boolean, got ${describe(after)}`);
   return Object.freeze({ categories, departments: names('department'), afterCompletedSameDay: after });
 }
 

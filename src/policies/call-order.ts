@@ -156,7 +156,10 @@ export class FairCallOrder implements CallOrderPolicy {
         }
         rates[category] = rate;
       }
-      nameCategories(this, Object.keys(rates).map((category) => ({ field: `rates.${category}`, category })));
+      nameCategories(
+        this,
+        Object.keys(rates).map((category) => ({ field: `rates.${category}`, category })),
+      );
     }
     const every = o['interleaveEvery'];
     if (every !== undefined && (typeof every !== 'number' || !Number.isInteger(every) || every < 1 || every > 1000)) {
@@ -198,7 +201,11 @@ export class FairCallOrder implements CallOrderPolicy {
   }
 
   /** The index in `remaining` of the patient called at `at`, after the calls of ranks `calls`. */
-  #next(remaining: readonly { readonly c: CallCandidate; readonly index: number; readonly due: number; readonly rate: number }[], calls: readonly number[], at: number): number {
+  #next(
+    remaining: readonly { readonly c: CallCandidate; readonly index: number; readonly due: number; readonly rate: number }[],
+    calls: readonly number[],
+    at: number,
+  ): number {
     const waited = (k: number): number => Math.max(0, at - remaining[k]!.due);
     // Ties keep the queue order: the candidates came in it, and `remaining` keeps it.
     if (this.maxWaitMinutes !== null) {

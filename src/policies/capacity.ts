@@ -135,7 +135,11 @@ export class ElasticCapacity implements CapacityStrategy {
       throw invalid('limit', `Expected \`limit\` to be a non-negative integer, 'slot' or 'unlimited', got ${shown(limit)}`);
     }
     this.#categories = new Set(categories);
-    if (o['categories'] !== undefined) nameCategories(this, categories.map((category, i) => ({ field: `categories[${i}]`, category })));
+    if (o['categories'] !== undefined)
+      nameCategories(
+        this,
+        categories.map((category, i) => ({ field: `categories[${i}]`, category })),
+      );
     this.#limit = limit === 'unlimited' ? Number.POSITIVE_INFINITY : limit;
     this.name = `elastic(${limit})`;
   }
@@ -146,4 +150,3 @@ export class ElasticCapacity implements CapacityStrategy {
     return this.#limit === 'slot' ? context.slot.overflowCapacity : this.#limit;
   }
 }
-

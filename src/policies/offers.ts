@@ -179,7 +179,8 @@ export class StagedOffers implements OfferPolicy {
     const o = readObject('offers', options, OPTION_KEYS);
     this.windowMinutes = minutes('offers.windowMinutes', o['windowMinutes'], 1, 24 * 60);
     this.groupSize = o['groupSize'] === undefined ? 1 : count('offers.groupSize', o['groupSize']);
-    this.stopMinutesBeforeStart = o['stopMinutesBeforeStart'] === undefined ? 0 : minutes('offers.stopMinutesBeforeStart', o['stopMinutesBeforeStart'], 0, 7 * 24 * 60);
+    this.stopMinutesBeforeStart =
+      o['stopMinutesBeforeStart'] === undefined ? 0 : minutes('offers.stopMinutesBeforeStart', o['stopMinutesBeforeStart'], 0, 7 * 24 * 60);
     const earlier = o['earlierSlots'] ?? false;
     if (typeof earlier !== 'boolean') throw invalid('offers.earlierSlots', `Expected \`offers.earlierSlots\` to be a boolean, got \`${String(earlier)}\``);
     this.earlierSlots = earlier;
@@ -206,7 +207,12 @@ export class StagedOffers implements OfferPolicy {
       const morning = context.atLocal(date, quiet.to);
       return morning.getTime() >= stopAt ? { kind: 'promote' } : { kind: 'wait', until: morning };
     }
-    return { kind: 'offer', groupSize: this.groupSize, expiresAt: new Date(Math.min(now + this.windowMinutes * MINUTE, stopAt)), earlierSlots: this.earlierSlots };
+    return {
+      kind: 'offer',
+      groupSize: this.groupSize,
+      expiresAt: new Date(Math.min(now + this.windowMinutes * MINUTE, stopAt)),
+      earlierSlots: this.earlierSlots,
+    };
   }
 }
 

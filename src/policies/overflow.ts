@@ -377,7 +377,10 @@ export class RuleOverflow implements OverflowStrategy {
     if (victimOrder !== 'latest' && victimOrder !== 'earliest') {
       throw invalid('victimOrder', `Expected \`victimOrder\` to be 'latest' or 'earliest', got ${shown(victimOrder)}`);
     }
-    const protect = o['protect'] === undefined ? ['EMERGENCY'] : arrayItems('protect', o['protect'], MAX_LIST, () => `Expected \`protect\` to name at most ${MAX_LIST} categories`);
+    const protect =
+      o['protect'] === undefined
+        ? ['EMERGENCY']
+        : arrayItems('protect', o['protect'], MAX_LIST, () => `Expected \`protect\` to name at most ${MAX_LIST} categories`);
     if (protect === undefined || protect.some((c) => typeof c !== 'string')) {
       throw invalid('protect', 'Expected `protect` to be an array of category names');
     }

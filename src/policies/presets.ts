@@ -173,14 +173,16 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'standard' }),
       capacity: new ElasticCapacity({ limit: emergencyOverflow }),
-      overflow: ours(new RuleOverflow({
-        name: 'standard',
-        whenFull: { EMERGENCY: ['bump', 'next-slot', 'waitlist'], default: ['next-slot', 'waitlist'] },
-        whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'waitlist' }] },
-        waitlist: 'day',
-        bumpLimit,
-        victimOrder,
-      })),
+      overflow: ours(
+        new RuleOverflow({
+          name: 'standard',
+          whenFull: { EMERGENCY: ['bump', 'next-slot', 'waitlist'], default: ['next-slot', 'waitlist'] },
+          whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'waitlist' }] },
+          waitlist: 'day',
+          bumpLimit,
+          victimOrder,
+        }),
+      ),
     };
   },
 
@@ -204,15 +206,17 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'cascade', ranks: { EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 4 } }),
       capacity: new NoElasticCapacity(),
-      overflow: ours(new RuleOverflow({
-        name: 'cascade',
-        whenFull: { default: ['bump', 'reject'] },
-        whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'drop' }] },
-        waitlist: 'day',
-        bumpLimit,
-        victimOrder,
-        victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
-      })),
+      overflow: ours(
+        new RuleOverflow({
+          name: 'cascade',
+          whenFull: { default: ['bump', 'reject'] },
+          whenDisplaced: { default: [{ kind: 'cascade', chainDepth }, { kind: 'drop' }] },
+          waitlist: 'day',
+          bumpLimit,
+          victimOrder,
+          victimWithoutRoom: victimWithoutRoom === 'keep' ? 'keep' : 'displace',
+        }),
+      ),
     };
   },
 
@@ -229,17 +233,19 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'waitlist' }),
       capacity: new NoElasticCapacity(),
-      overflow: ours(new RuleOverflow({
-        name: 'waitlist',
-        whenFull: { EMERGENCY: ['bump', 'waitlist'], default: ['waitlist'] },
-        whenDisplaced: {
-          bumped: [{ kind: 'waitlist', slot: 'from' }],
-          default: [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }],
-        },
-        waitlist: 'slot',
-        bumpLimit,
-        victimOrder,
-      })),
+      overflow: ours(
+        new RuleOverflow({
+          name: 'waitlist',
+          whenFull: { EMERGENCY: ['bump', 'waitlist'], default: ['waitlist'] },
+          whenDisplaced: {
+            bumped: [{ kind: 'waitlist', slot: 'from' }],
+            default: [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }],
+          },
+          waitlist: 'slot',
+          bumpLimit,
+          victimOrder,
+        }),
+      ),
     };
   },
 
@@ -260,13 +266,15 @@ export const presets = Object.freeze({
     return {
       priority: new CategoryPriority({ name: 'elastic', ranks }),
       capacity: new ElasticCapacity({ limit: emergencyOverflow }),
-      overflow: ours(new RuleOverflow({
-        name: 'elastic',
-        whenFull: { default: ['next-slot', 'waitlist'] },
-        whenDisplaced: { default: [{ kind: 'cascade' }, { kind: 'waitlist' }] },
-        waitlist: 'day',
-        bumpLimit: 0,
-      })),
+      overflow: ours(
+        new RuleOverflow({
+          name: 'elastic',
+          whenFull: { default: ['next-slot', 'waitlist'] },
+          whenDisplaced: { default: [{ kind: 'cascade' }, { kind: 'waitlist' }] },
+          waitlist: 'day',
+          bumpLimit: 0,
+        }),
+      ),
     };
   },
 });

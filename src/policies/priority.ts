@@ -142,8 +142,13 @@ export interface PriorityPolicy {
 }
 
 /** The ranks of the standard policy: EMERGENCY 1, PAID 2, FOLLOW_UP 3, ONLINE 4, WALK_IN 5. */
-export const STANDARD_RANKS: Readonly<Record<'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN', number>> =
-  Object.freeze({ EMERGENCY: 1, PAID: 2, FOLLOW_UP: 3, ONLINE: 4, WALK_IN: 5 });
+export const STANDARD_RANKS: Readonly<Record<'EMERGENCY' | 'PAID' | 'FOLLOW_UP' | 'ONLINE' | 'WALK_IN', number>> = Object.freeze({
+  EMERGENCY: 1,
+  PAID: 2,
+  FOLLOW_UP: 3,
+  ONLINE: 4,
+  WALK_IN: 5,
+});
 
 const CATEGORY_KEYS: readonly string[] = ['ranks', 'fallbackRank', 'name'];
 const SENIOR_KEYS: readonly string[] = ['inner', 'age', 'levels', 'minRank', 'ageOf'];

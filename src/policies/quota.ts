@@ -173,7 +173,10 @@ export class ChannelQuota implements QuotaStrategy {
       if (release !== undefined) {
         if (reserve === undefined) throw invalid(`${field}.releaseMinutesBefore`, `\`${field}.releaseMinutesBefore\` needs \`${field}.reserve\``);
         if (typeof release !== 'number' || !Number.isFinite(release) || release < 0 || release > 7 * 24 * 60) {
-          throw invalid(`${field}.releaseMinutesBefore`, `Expected \`${field}.releaseMinutesBefore\` to be a number of minutes from 0 to 10080, got ${shownNumber(release)}`);
+          throw invalid(
+            `${field}.releaseMinutesBefore`,
+            `Expected \`${field}.releaseMinutesBefore\` to be a number of minutes from 0 to 10080, got ${shownNumber(release)}`,
+          );
         }
       }
       const capped = share !== undefined || count !== undefined || perDay !== undefined;
@@ -200,7 +203,10 @@ export class ChannelQuota implements QuotaStrategy {
     this.#rules = rules;
     this.#reservations = reservations;
     this.categories = Object.freeze(Object.keys(table));
-    nameCategories(this, this.categories.map((category) => ({ field: category, category })));
+    nameCategories(
+      this,
+      this.categories.map((category) => ({ field: category, category })),
+    );
     this.name = `channel-quota(${names.join('; ')})`;
   }
 

@@ -85,7 +85,8 @@ export class ReturnAhead implements ReentryPolicy {
   constructor(options: ReturnAheadOptions = {}) {
     const o = readObject('reentry', options, ALLOWED);
     const max = o['maxPassed'] ?? 0;
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100) throw invalid('reentry.maxPassed', '`maxPassed` must be an integer from 0 to 100');
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 100)
+      throw invalid('reentry.maxPassed', '`maxPassed` must be an integer from 0 to 100');
     this.maxPassed = max;
   }
 

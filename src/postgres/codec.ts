@@ -41,7 +41,24 @@ export function loadRequestJson(request: LoadRequest, known: Record<string, numb
 
 /** What `opd_load` returns. */
 type LoadOut = [
-  [string, string, string | null, number | null, number, number, string | null, (string | null)?, (number | string | null)?, (string | null)?, (string | null)?, (string | null)?, (boolean | null)?] | null,
+  (
+    | [
+        string,
+        string,
+        string | null,
+        number | null,
+        number,
+        number,
+        string | null,
+        (string | null)?,
+        (number | string | null)?,
+        (string | null)?,
+        (string | null)?,
+        (string | null)?,
+        (boolean | null)?,
+      ]
+    | null
+  ),
   DayPart[] | null,
   [string, unknown[]] | null,
   unknown[][] | null,
@@ -70,7 +87,19 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
   const doctor: DoctorRecord | undefined =
     doctorArray === null
       ? undefined
-      : DOCTOR.fromArray([...doctorArray.slice(0, 5), doctorArray[6] ?? null, doctorArray[7] ?? null, doctorArray[8] ?? null, doctorArray[9] ?? null, doctorArray[10] ?? null, doctorArray[11] ?? null, doctorArray[12] ?? null], undefined);
+      : DOCTOR.fromArray(
+          [
+            ...doctorArray.slice(0, 5),
+            doctorArray[6] ?? null,
+            doctorArray[7] ?? null,
+            doctorArray[8] ?? null,
+            doctorArray[9] ?? null,
+            doctorArray[10] ?? null,
+            doctorArray[11] ?? null,
+            doctorArray[12] ?? null,
+          ],
+          undefined,
+        );
   const rev = doctorArray === null ? undefined : Number(doctorArray[5]);
   const days = new Map<string, DaySnapshot>();
   for (const part of dayParts ?? []) {

@@ -103,7 +103,11 @@ const orUndefined = (value: unknown): unknown => value ?? undefined;
  * `'default'`, as the scheduler makes that facility's records (see `inFacility`), and where a row
  * (or an older function's answer) has none.
  */
-const FACILITY_COLUMN = { sql: 'facility_id', field: 'facilityId', decode: (value: unknown) => (typeof value === 'string' && value !== 'default' ? value : undefined) } as const;
+const FACILITY_COLUMN = {
+  sql: 'facility_id',
+  field: 'facilityId',
+  decode: (value: unknown) => (typeof value === 'string' && value !== 'default' ? value : undefined),
+} as const;
 
 /** Leaves `facilityId` out of a decoded record of the facility `'default'`. */
 function dropDefaultFacility(record: Record<string, unknown>): void {

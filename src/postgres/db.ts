@@ -179,7 +179,13 @@ function isPGlite(db: unknown): db is PGliteLike {
  */
 function isPgClient(db: unknown): boolean {
   const o = db as Record<string, unknown> | null;
-  return typeof o === 'object' && o !== null && typeof o['connectionParameters'] === 'object' && o['connectionParameters'] !== null && typeof o['release'] !== 'function';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o['connectionParameters'] === 'object' &&
+    o['connectionParameters'] !== null &&
+    typeof o['release'] !== 'function'
+  );
 }
 
 function isPool(db: unknown): db is PgPoolLike {

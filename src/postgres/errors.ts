@@ -161,7 +161,15 @@ export class PostgresErrorSummary extends Error {
 
   /** What `JSON.stringify` shows. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, code: this.code, constraint: this.constraint, table: this.table, schema: this.schema, serverMessage: this.serverMessage };
+    return {
+      name: this.name,
+      message: this.message,
+      code: this.code,
+      constraint: this.constraint,
+      table: this.table,
+      schema: this.schema,
+      serverMessage: this.serverMessage,
+    };
   }
 }
 
@@ -187,7 +195,8 @@ export function storageFailure(error: unknown, message: string, extra: OpdErrorD
   const said = summary.serverMessage === undefined ? '' : `: ${summary.serverMessage}`;
   let text = message;
   if (lost && error.connecting) text = `${message}: could not connect to PostgreSQL (${isSqlState(code) ? `SQLSTATE ${code}` : kindOf(original)})${said}`;
-  else if (lost) text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}${said}`;
+  else if (lost)
+    text = `${message}: the connection to PostgreSQL was lost${error.outcome === 'unknown' ? ' after COMMIT was sent; the outcome is unknown (retry with the same idempotency key)' : ''}${said}`;
   else if (code !== undefined) text = `${message} (SQLSTATE ${code}${constraint === undefined ? '' : `, constraint ${constraint}`})${said}`;
   return new OpdError('STORAGE_FAILURE', text, {
     details: { adapter: 'postgres', ...extra, code, constraint, outcome: lost ? error.outcome : 'not-committed' },

@@ -20,7 +20,18 @@
  */
 import { invalid, OpdError } from '../errors.js';
 import { ConnectionLost, hasSqlState, ServerChanged } from './connection.js';
-import { type Driver, driverFor, type Output, type PgClientLike, type PGliteLike, type PgPoolLike, type PostgresDb, type Statement, type Step, type UnitSession } from './db.js';
+import {
+  type Driver,
+  driverFor,
+  type Output,
+  type PgClientLike,
+  type PGliteLike,
+  type PgPoolLike,
+  type PostgresDb,
+  type Statement,
+  type Step,
+  type UnitSession,
+} from './db.js';
 import type { PoolSettings } from './pool-driver.js';
 
 /** How a list of hosts is followed. */
@@ -184,7 +195,8 @@ export class Hosts {
       ),
     );
     const kind = drivers[0]!.kind;
-    if (drivers.some((d) => d.kind !== kind)) throw invalid(field, `Expected every database of \`${field}\` to be of one kind: all node-postgres pools or all PGlite instances`);
+    if (drivers.some((d) => d.kind !== kind))
+      throw invalid(field, `Expected every database of \`${field}\` to be of one kind: all node-postgres pools or all PGlite instances`);
     this.#drivers = drivers;
     this.#dbs = dbs as readonly PostgresDb[];
     this.#probe = probeStatement(prefix);
@@ -208,7 +220,8 @@ export class Hosts {
       if (found !== undefined) return found;
       if (reads && this.#reader !== undefined) return this.#reader;
       const left = deadline - Date.now();
-      if (this.#settings.signal?.aborted === true) throw new OpdError('STORAGE_FAILURE', 'The PostgreSQL storage is closed', { details: { adapter: 'postgres', outcome: 'not-committed' } });
+      if (this.#settings.signal?.aborted === true)
+        throw new OpdError('STORAGE_FAILURE', 'The PostgreSQL storage is closed', { details: { adapter: 'postgres', outcome: 'not-committed' } });
       if (left <= 0) throw this.#noPrimary();
       await pause(Math.min(wait, left));
     }
@@ -405,7 +418,13 @@ export class Hosts {
  * @throws OpdError `VALIDATION_FAILED` naming `field` for a database that is not one, an empty
  *   list, or a list mixing pools and PGlite instances
  */
-export function openDatabase(field: string, db: unknown, prefix: string, poolSettings: PoolSettings | undefined, settings: HostSettings): { driver: Driver; db: PostgresDb } {
+export function openDatabase(
+  field: string,
+  db: unknown,
+  prefix: string,
+  poolSettings: PoolSettings | undefined,
+  settings: HostSettings,
+): { driver: Driver; db: PostgresDb } {
   if (!Array.isArray(db)) return { driver: driverFor(field, db, prefix, poolSettings), db: db as PostgresDb };
   const hosts = new Hosts(field, db as readonly unknown[], prefix, poolSettings, settings);
   return { driver: hosts.driver, db: hosts.db };

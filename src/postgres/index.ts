@@ -19,5 +19,16 @@
  */
 export { PostgresStorage, type PostgresStorageOptions, type UnitWork } from './storage.js';
 export { migrate, migrationSql, type MigrateOptions, type MigrateResult } from './migrate.js';
-export type { PostgresDb, PgPoolLike, PgClientLike, PgQueryConfigLike, PGliteLike, PGliteTransactionLike, PgResultLike, PgNotificationLike, PostgresTransactionClient, PostgresRows } from './db.js';
+export type {
+  PostgresDb,
+  PgPoolLike,
+  PgClientLike,
+  PgQueryConfigLike,
+  PGliteLike,
+  PGliteTransactionLike,
+  PgResultLike,
+  PgNotificationLike,
+  PostgresTransactionClient,
+  PostgresRows,
+} from './db.js';
 export { PostgresErrorSummary } from './errors.js';

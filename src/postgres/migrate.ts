@@ -160,8 +160,11 @@ export async function migrationSql(db: PostgresDb | readonly PostgresDb[] | null
   // The policies of row-level security, when asked for, are the plan's last step.
   const versioned = plan.steps.length - (rls ? 1 : 0);
   const summary =
-    (versioned === 0 ? 'up to date: nothing to apply' : plan.applied.length === 0 ? 'applies the functions only' : `applies migrations ${plan.applied.join(', ')}`) +
-    (rls ? '; row-level security of facilities' : '');
+    (versioned === 0
+      ? 'up to date: nothing to apply'
+      : plan.applied.length === 0
+        ? 'applies the functions only'
+        : `applies migrations ${plan.applied.join(', ')}`) + (rls ? '; row-level security of facilities' : '');
   return [
     `-- opd-scheduler: schema ${schema.sql}, version ${reached}, functions version ${FUNCTIONS_VERSION} (${summary})`,
     `${createSchemaSql(schema)};`,
@@ -204,7 +207,12 @@ function preludeSql(schema: SchemaName): string {
  */
 async function readState(client: PostgresTransactionClient, schema: SchemaName, absentOk = false): Promise<SchemaState> {
   if (absentOk) {
-    const tables = (await client.query('SELECT to_regclass($1) IS NOT NULL AS m, to_regclass($2) IS NOT NULL AS f', [`${schema.sql}.opd_migrations`, `${schema.sql}.opd_functions`])).rows[0];
+    const tables = (
+      await client.query('SELECT to_regclass($1) IS NOT NULL AS m, to_regclass($2) IS NOT NULL AS f', [
+        `${schema.sql}.opd_migrations`,
+        `${schema.sql}.opd_functions`,
+      ])
+    ).rows[0];
     if (tables?.['m'] !== true) return { applied: [], functions: 0 };
     if (tables['f'] !== true) return { applied: await readApplied(client, schema), functions: 0 };
   }
@@ -230,7 +238,10 @@ function planOf(schema: SchemaName, state: SchemaState, rls: boolean): Migration
   }
   // The functions hold no data: replaced whenever this package's are newer than the schema's.
   if (state.functions < FUNCTIONS_VERSION) {
-    steps.push(functionsSql(schema), `DELETE FROM ${schema.sql}.opd_functions;\nINSERT INTO ${schema.sql}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`);
+    steps.push(
+      functionsSql(schema),
+      `DELETE FROM ${schema.sql}.opd_functions;\nINSERT INTO ${schema.sql}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`,
+    );
   }
   if (rls) steps.push(rowLevelSecuritySql(schema));
   return { steps, applied };

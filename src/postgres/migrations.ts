@@ -307,7 +307,16 @@ ALTER TABLE ${schema.sql}.opd_tokens ADD COLUMN IF NOT EXISTS held_by text;
 `;
 
 /** The tables that hold a facility's data, each keyed by `facility_id` first since version 12. */
-export const FACILITY_TABLES = ['opd_doctors', 'opd_slot_index', 'opd_slots', 'opd_days', 'opd_tokens', 'opd_idempotency', 'opd_events', 'opd_facility_counters'] as const;
+export const FACILITY_TABLES = [
+  'opd_doctors',
+  'opd_slot_index',
+  'opd_slots',
+  'opd_days',
+  'opd_tokens',
+  'opd_idempotency',
+  'opd_events',
+  'opd_facility_counters',
+] as const;
 
 /**
  * Version 12: facilities, many hospitals in one schema. Every table of a facility's data gets

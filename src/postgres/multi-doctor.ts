@@ -41,11 +41,15 @@ export async function multiDoctorUnit<R>(
 ): Promise<MultiDoctorOutcome<R>> {
   const named = planUnit(request, undefined);
   if (named.primary === undefined && request.slotId !== undefined) {
-    throw new DecisionFailed(new OpdError('STORAGE_FAILURE', 'A unit over several doctors names its locked doctor by doctorId or tokenId', { details: { adapter: wing.name } }));
+    throw new DecisionFailed(
+      new OpdError('STORAGE_FAILURE', 'A unit over several doctors names its locked doctor by doctorId or tokenId', { details: { adapter: wing.name } }),
+    );
   }
   const patient = request.patient;
   // A patient's lock first, then the doctors' (no unit takes them the other way round).
-  const locks: Step[] = [{ statement: wing.sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout] }];
+  const locks: Step[] = [
+    { statement: wing.sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout] },
+  ];
   if (patient !== undefined) locks.unshift({ statement: wing.sql.lockPatient, values: [patient.id, wing.lockTimeout, wing.statementTimeout] });
   const lockOuts = await tx.run(locks);
   const out = lockOuts[lockOuts.length - 1];
@@ -59,7 +63,9 @@ export async function multiDoctorUnit<R>(
       const replayed = changes.events.length === 0 ? loaded.snapshot.idempotency : undefined;
       const problem = checkChangeSet(changes, locked);
       if (problem !== undefined) {
-        throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: wing.name, id: problem.id } });
+        throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, {
+          details: { adapter: wing.name, id: problem.id },
+        });
       }
       const steps: Step[] = [];
       for (const part of changeSetParts(changes)) {

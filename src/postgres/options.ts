@@ -122,7 +122,19 @@ export interface PostgresStorageOptions {
   readonly failoverTimeout?: number | undefined;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['db', 'schema', 'lockTimeout', 'statementTimeout', 'retries', 'listen', 'enforceSlotLimit', 'groupCommit', 'read', 'readFrom', 'failoverTimeout']);
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'db',
+  'schema',
+  'lockTimeout',
+  'statementTimeout',
+  'retries',
+  'listen',
+  'enforceSlotLimit',
+  'groupCommit',
+  'read',
+  'readFrom',
+  'failoverTimeout',
+]);
 
 /** The options of a {@link PostgresStorage} as read and checked, before its database is touched. */
 export interface StorageSettings {
@@ -164,7 +176,8 @@ export function readStorageOptions(options: PostgresStorageOptions): StorageSett
   if (readFrom !== 'primary' && readFrom !== 'standby') throw invalid('readFrom', `Expected \`readFrom\` to be 'primary' or 'standby', got ${shown(readFrom)}`);
   const failoverTimeout = milliseconds('failoverTimeout', o['failoverTimeout'], 30_000);
   const given = o['read'];
-  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) throw invalid('read', 'Expected `read` to list at least one database (one pool per standby)');
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0))
+    throw invalid('read', 'Expected `read` to list at least one database (one pool per standby)');
   const read: readonly unknown[] = given !== undefined ? [...(given as unknown[])] : readFrom === 'standby' && Array.isArray(db) ? [...(db as unknown[])] : [];
   return { db, schema, lockTimeout, statementTimeout, retries, listen, enforceSlotLimit, groupCommit, read, failoverTimeout };
 }
@@ -226,7 +239,8 @@ export function assertRoomForFeed(field: string, db: unknown): void {
 
 function milliseconds(field: string, value: unknown, fallback: number): number {
   const ms = value ?? fallback;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2_147_483_647) throw invalid(field, `Expected \`${field}\` to be a whole number of milliseconds, got ${shown(ms)}`);
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 2_147_483_647)
+    throw invalid(field, `Expected \`${field}\` to be a whole number of milliseconds, got ${shown(ms)}`);
   return ms;
 }
 

@@ -179,10 +179,15 @@ class PoolUnit implements UnitSession {
 export function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSettings | undefined): Driver {
   guardPool(pool);
   const lead: Step[] =
-    settings === undefined ? [] : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout), settings.facilityId ?? 'default'] }];
+    settings === undefined
+      ? []
+      : [{ statement: { name: `${prefix}_settings`, text: SETTINGS_SQL }, values: [String(settings.statementTimeout), settings.facilityId ?? 'default'] }];
   const statements: PoolStatements = {
     begin: { name: `${prefix}_begin`, text: 'BEGIN' },
-    beginRead: settings?.readCommitted === true ? { name: `${prefix}_begin_rc`, text: 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' } : { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+    beginRead:
+      settings?.readCommitted === true
+        ? { name: `${prefix}_begin_rc`, text: 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' }
+        : { name: `${prefix}_begin_ro`, text: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
     commit: { name: `${prefix}_commit`, text: 'COMMIT' },
     rollback: { name: `${prefix}_rollback`, text: 'ROLLBACK' },
     lead,
@@ -270,7 +275,9 @@ export function poolDriver(pool: PgPoolLike, prefix: string, settings: PoolSetti
   };
 
   const runAt = (at: number, step: Step, afterCommit?: Step): Promise<Output> =>
-    afterCommit === undefined ? outside('unknown', async (held) => (await implicit(held, [step]))[0], at) : unitAt(at, async (tx) => (await tx.run([step], { afterCommit }))[0]);
+    afterCommit === undefined
+      ? outside('unknown', async (held) => (await implicit(held, [step]))[0], at)
+      : unitAt(at, async (tx) => (await tx.run([step], { afterCommit }))[0]);
   const run = (step: Step, afterCommit?: Step): Promise<Output> => runAt(generation, step, afterCommit);
 
   /** The group commit of {@link Driver.together} (see `speed/group.ts`). */

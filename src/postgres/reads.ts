@@ -48,7 +48,13 @@ export async function findDueDays(wing: Wing, cutoff: number, claimsDueBy?: numb
 
 export async function* scanDays(wing: Wing, filter: DayFilter): AsyncIterable<DayDump> {
   // One statement: one consistent snapshot, whatever runs meanwhile.
-  const rows = (await wing.run(wing.sql.scanDays, [filter.doctorId ?? null, filter.day ?? null])) as [string, string, unknown[], unknown[][] | null, unknown[][] | null][];
+  const rows = (await wing.run(wing.sql.scanDays, [filter.doctorId ?? null, filter.day ?? null])) as [
+    string,
+    string,
+    unknown[],
+    unknown[][] | null,
+    unknown[][] | null,
+  ][];
   for (const [doctorId, day, record, slots, tokens] of rows) {
     yield {
       record: DAY.fromArray(record, { doctorId, day }),
@@ -63,7 +69,10 @@ export async function* scanDays(wing: Wing, filter: DayFilter): AsyncIterable<Da
  * of patient ids), or of days before a date whose patient data is not erased (one statement each).
  */
 export async function findPatientTokens(wing: Wing, query: PatientTokenQuery): Promise<TokenRecord[]> {
-  if ('patientId' in query) return decodePatientTokens(await wing.run(wing.sql.patientTokens, [query.patientId, ''])).map((p) => p.token).sort(byDoctorDayNumber);
+  if ('patientId' in query)
+    return decodePatientTokens(await wing.run(wing.sql.patientTokens, [query.patientId, '']))
+      .map((p) => p.token)
+      .sort(byDoctorDayNumber);
   const rows = (await wing.run(wing.sql.tokensToPurge, [query.dayBefore, query.limit, JSON.stringify(ERASED_PATIENT)])) as [string, string, unknown[]][];
   return rows.map(([doctorId, day, a]) => TOKEN.fromArray(a, { doctorId, day }));
 }

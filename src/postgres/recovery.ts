@@ -96,7 +96,8 @@ export class Recovery {
           return true;
         };
         if (await found()) return;
-        const alive = unit.pid === undefined ? false : ((await this.#wing.driver.run({ statement: this.#wing.sql.backendAlive, values: [unit.pid] })) as boolean);
+        const alive =
+          unit.pid === undefined ? false : ((await this.#wing.driver.run({ statement: this.#wing.sql.backendAlive, values: [unit.pid] })) as boolean);
         if (!alive) {
           // The backend is gone: the unit committed (and its events are there now) or never will.
           if (!(await found())) this.#unacknowledged.delete(tag);

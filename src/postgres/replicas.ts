@@ -133,7 +133,7 @@ export class Replicas {
     const wrote = <T>(call: Promise<T>): Promise<T> => {
       call.then(
         () => void this.#written++,
-        (error: unknown) => void (wroteNothing(error) ? undefined : this.#written++)
+        (error: unknown) => void (wroteNothing(error) ? undefined : this.#written++),
       );
       return call;
     };
@@ -176,7 +176,7 @@ export class Replicas {
         this.#asking = asking;
         void answer.then(
           () => (this.#asking === asking ? (this.#asking = undefined) : undefined),
-          () => (this.#asking === asking ? (this.#asking = undefined) : undefined)
+          () => (this.#asking === asking ? (this.#asking = undefined) : undefined),
         );
       }
       try {

@@ -109,7 +109,10 @@ export function statementsFor(schema: SchemaName): Statements {
     prefix,
     channel,
     load: named('load', `SELECT ${s}.opd_load($1::json, $2::boolean, $3::text, $4::text) AS opd_out`),
-    lockDoctors: named('lock_doctors', `SELECT ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)), $2::text, $3::text, $4::text) AS opd_out`),
+    lockDoctors: named(
+      'lock_doctors',
+      `SELECT ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)), $2::text, $3::text, $4::text) AS opd_out`,
+    ),
     lockPatient: named(
       'lock_patient',
       // The timeouts are set before the lock is asked for (a select list is computed in order).
@@ -152,7 +155,10 @@ export function statementsFor(schema: SchemaName): Statements {
     ),
     notify: command('notify', `${notify} WHERE NOT pg_try_advisory_xact_lock(${listenLockSql(schema)})`),
     notifyAlways: command('notify_all', notify),
-    listDoctors: named('doctors', `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d WHERE d.facility_id = ${F}`),
+    listDoctors: named(
+      'doctors',
+      `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.created_at, d.doctor_id), '[]') AS opd_out FROM ${s}.opd_doctors d WHERE d.facility_id = ${F}`,
+    ),
     // The default facility's from the sequence (as before facilities); another's from its row of
     // opd_facility_counters, locked for the statement only.
     nextDoctorId: named(

@@ -38,7 +38,8 @@ const WORK_MARK = 'opd.unit_work';
  * `ROLLBACK` or `ABORT`, with or without `AND CHAIN`, and the two-phase forms), after leading
  * blanks and comments; not `ROLLBACK TO [SAVEPOINT]`, which keeps the transaction.
  */
-const TRANSACTION_CONTROL = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:begin|start\s+transaction|commit|end|abort|prepare\s+transaction|rollback(?!\s+(?:work\s+|transaction\s+)?to\b))\b/i;
+const TRANSACTION_CONTROL =
+  /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:begin|start\s+transaction|commit|end|abort|prepare\s+transaction|rollback(?!\s+(?:work\s+|transaction\s+)?to\b))\b/i;
 
 /** The integrator's work of the calls run by `withTransaction`, found from inside each of their units. */
 export class Transactions {

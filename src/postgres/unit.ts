@@ -163,7 +163,9 @@ export class Units implements Road {
     // The checks every adapter makes (the database backs up the rest with its constraints).
     const problem = checkChangeSet(changes);
     if (problem !== undefined) {
-      throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, { details: { adapter: wing.name, id: problem.id } });
+      throw new OpdError('STORAGE_FAILURE', `Refused an inconsistent change (${problem.what} \`${problem.id}\`)`, {
+        details: { adapter: wing.name, id: problem.id },
+      });
     }
     const params = writeParams(changes, tag, wing.enforce);
     const notification = afterCommit(wing, changes);

@@ -95,9 +95,17 @@ export class Wing {
     // A list of hosts (a highly available cluster) is followed by `hosts.ts`: every unit on the
     // host that accepts writes, the copy dropped when the primary moves to another host.
     const opened = readInput('db', () =>
-      openDatabase('db', db, this.sql.prefix, { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined), facilityId }, { failoverTimeout: settings.failoverTimeout, signal: this.stop.signal }),
+      openDatabase(
+        'db',
+        db,
+        this.sql.prefix,
+        { statementTimeout: settings.statementTimeout, onServerChange: () => this.cache.forget(undefined), facilityId },
+        { failoverTimeout: settings.failoverTimeout, signal: this.stop.signal },
+      ),
     );
-    const standbys = settings.read.map((standby) => readInput('read', () => driverFor('read', standby, this.sql.prefix, { statementTimeout: settings.statementTimeout, facilityId, readCommitted: true })));
+    const standbys = settings.read.map((standby) =>
+      readInput('read', () => driverFor('read', standby, this.sql.prefix, { statementTimeout: settings.statementTimeout, facilityId, readCommitted: true })),
+    );
     this.primary = opened.driver;
     this.replicas = new Replicas(opened.driver, standbys, this.sql.prefix);
     this.driver = this.replicas.driver;
@@ -121,7 +129,8 @@ export class Wing {
     if (isOpdError(error)) return error;
     const code = codeOf(error);
     if (code === 'OPD01' || code === 'OPD02') return storageFailure(error, 'PostgreSQL refused an inconsistent change');
-    if (code === '42P01' || code === '42883' || code === '3F000') return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.schema.name}\` first`);
+    if (code === '42P01' || code === '42883' || code === '3F000')
+      return storageFailure(error, `PostgreSQL failed; run migrate() for schema \`${this.schema.name}\` first`);
     return storageFailure(error, 'PostgreSQL failed');
   }
 

@@ -54,7 +54,10 @@ async function load(name: string): Promise<Record<string, unknown>> {
   try {
     return (await import(name)) as Record<string, unknown>;
   } catch (error) {
-    throw new OpdError('DEPENDENCY_MISSING', `Printing a slip needs the package ${name}, which could not be loaded: npm install ${name}`, { details: { package: name }, cause: error });
+    throw new OpdError('DEPENDENCY_MISSING', `Printing a slip needs the package ${name}, which could not be loaded: npm install ${name}`, {
+      details: { package: name },
+      cause: error,
+    });
   }
 }
 
@@ -62,7 +65,8 @@ async function load(name: string): Promise<Record<string, unknown>> {
 export async function loadEncoder(): Promise<EncoderClass> {
   const module = await load(ENCODER_PACKAGE);
   const found = (module['default'] ?? module['ReceiptPrinterEncoder']) as EncoderClass | undefined;
-  if (typeof found !== 'function') throw new OpdError('DEPENDENCY_MISSING', `The package ${ENCODER_PACKAGE} has no encoder class`, { details: { package: ENCODER_PACKAGE } });
+  if (typeof found !== 'function')
+    throw new OpdError('DEPENDENCY_MISSING', `The package ${ENCODER_PACKAGE} has no encoder class`, { details: { package: ENCODER_PACKAGE } });
   return found;
 }
 
@@ -70,7 +74,8 @@ export async function loadEncoder(): Promise<EncoderClass> {
 export async function loadCanvas(): Promise<CanvasModule> {
   const module = await load(CANVAS_PACKAGE);
   const found = (typeof module['createCanvas'] === 'function' ? module : module['default']) as CanvasModule | undefined;
-  if (found === undefined || typeof found.createCanvas !== 'function') throw new OpdError('DEPENDENCY_MISSING', `The package ${CANVAS_PACKAGE} has no createCanvas`, { details: { package: CANVAS_PACKAGE } });
+  if (found === undefined || typeof found.createCanvas !== 'function')
+    throw new OpdError('DEPENDENCY_MISSING', `The package ${CANVAS_PACKAGE} has no createCanvas`, { details: { package: CANVAS_PACKAGE } });
   return found;
 }
 
@@ -100,7 +105,9 @@ export function registerFonts(canvas: CanvasModule, fonts: SlipFonts = {}): stri
     [fonts.devanagari ?? `${NOTO}NotoSansDevanagari-Regular.ttf`, 'OPD Slip Devanagari'],
   ] as const) {
     if (!existsSync(path)) {
-      throw new OpdError('DEPENDENCY_MISSING', `Printing a slip needs the font ${path}: install Debian's fonts-noto-core, or pass \`fonts\``, { details: { package: 'fonts-noto-core', field: 'fonts' } });
+      throw new OpdError('DEPENDENCY_MISSING', `Printing a slip needs the font ${path}: install Debian's fonts-noto-core, or pass \`fonts\``, {
+        details: { package: 'fonts-noto-core', field: 'fonts' },
+      });
     }
     const alias = `${family} ${path}`;
     if (!canvas.GlobalFonts.has(alias)) canvas.GlobalFonts.registerFromPath(path, alias);

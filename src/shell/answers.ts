@@ -78,7 +78,8 @@ export class CheckedAdapter {
     } catch (error) {
       throw this.failure('failed to allocate an id', error);
     }
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw this.malformed('`allocateId` resolved with something other than a non-negative integer');
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw this.malformed('`allocateId` resolved with something other than a non-negative integer');
     return n;
   }
 
@@ -116,7 +117,7 @@ export class CheckedAdapter {
       return events;
     }
     const out: OpdEvent[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.history(after, HISTORY_PAGE);
       for (const e of page) if (isEventOfDay(e, doctorId, day)) out.push(e);
       if (page.length === 0) return out;
@@ -138,7 +139,11 @@ export class CheckedAdapter {
       throw this.failure('failed to read its days', error);
     }
     const iterable = (typeof days === 'object' || typeof days === 'function') && days !== null;
-    if (!iterable || (typeof (days as Partial<AsyncIterable<DayDump>>)[Symbol.asyncIterator] !== 'function' && typeof (days as Partial<Iterable<DayDump>>)[Symbol.iterator] !== 'function')) {
+    if (
+      !iterable ||
+      (typeof (days as Partial<AsyncIterable<DayDump>>)[Symbol.asyncIterator] !== 'function' &&
+        typeof (days as Partial<Iterable<DayDump>>)[Symbol.iterator] !== 'function')
+    ) {
       catchRejection(days, () => {});
       throw this.malformed('`scanDays` did not return an async iterable');
     }

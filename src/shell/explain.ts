@@ -110,10 +110,22 @@ export class Explainer {
     const entitlement =
       used === undefined
         ? undefined
-        : { fromTokenId: used.from, visit: used.visit, visits: rules?.freeVisits ?? null, until: rules === undefined || charged === undefined ? null : addDays(charged.day, rules.freeWithinDays) };
-    const series = revisit.seriesId === undefined ? undefined : { seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0, count: parseSeriesId(revisit.seriesId)?.count ?? null };
+        : {
+            fromTokenId: used.from,
+            visit: used.visit,
+            visits: rules?.freeVisits ?? null,
+            until: rules === undefined || charged === undefined ? null : addDays(charged.day, rules.freeWithinDays),
+          };
+    const series =
+      revisit.seriesId === undefined
+        ? undefined
+        : { seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0, count: parseSeriesId(revisit.seriesId)?.count ?? null };
     if (followUp === undefined && entitlement === undefined && series === undefined) return undefined;
-    return Object.freeze({ ...(followUp === undefined ? {} : { followUp }), ...(entitlement === undefined ? {} : { entitlement }), ...(series === undefined ? {} : { series }) });
+    return Object.freeze({
+      ...(followUp === undefined ? {} : { followUp }),
+      ...(entitlement === undefined ? {} : { entitlement }),
+      ...(series === undefined ? {} : { series }),
+    });
   }
 
   /** A follow-up as its claim on its visit's day keeps it, or `undefined` when the store no longer has it (the visit erased). */

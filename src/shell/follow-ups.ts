@@ -8,7 +8,17 @@ import { OpdError, invalid } from '../errors.js';
 import { parseActor, requireCategory } from '../inputs.js';
 import { type ClaimRecord, parseTokenId } from '../model/records.js';
 import { parseDay } from '../time.js';
-import type { CancelFollowUpOptions, DueFollowUpsFilter, Effect, EntitlementQuery, EntitlementSummary, EntitlementView, FollowUp, FollowUpRequest, FollowUpResult } from '../types.js';
+import type {
+  CancelFollowUpOptions,
+  DueFollowUpsFilter,
+  Effect,
+  EntitlementQuery,
+  EntitlementSummary,
+  EntitlementView,
+  FollowUp,
+  FollowUpRequest,
+  FollowUpResult,
+} from '../types.js';
 import { entitlementsFor } from '../core/entitlements.js';
 import { doctorNotFound } from '../core/command.js';
 import { expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
@@ -52,13 +62,25 @@ export class FollowUps {
     requireCategory(this.runner.config, FOLLOW_UP_CATEGORY, 'category');
     const visitDoctor = parseTokenId(id)?.doctorId;
     if (!this.multiDoctor && (ask.department !== null || (ask.doctorId !== null && ask.doctorId !== visitDoctor))) {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${this.runner.adapter.storage.name}\` cannot lock several doctors in one unit`, { details: { adapter: this.runner.adapter.storage.name } });
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${this.runner.adapter.storage.name}\` cannot lock several doctors in one unit`, {
+        details: { adapter: this.runner.adapter.storage.name },
+      });
     }
     const patientLoad = await patientOfToken(this.runner.adapter.storage, this.runner.config, id, now);
     // A follow-up booked before is answered as it stands: its token's doctor, read before the unit, is locked from the start.
     const bookedWith = await this.#bookedWith(id, ask.key);
-    const locks = bookedWith !== undefined && bookedWith !== visitDoctor ? { doctorId: bookedWith, department: undefined } : { doctorId: ask.doctorId ?? undefined, department: ask.department ?? undefined };
-    const result = await this.runner.run('bookFollowUp', followUpCommand, { fromTokenId: id, request: ask, actor: ask.actor, patientLoad, locks }, now, false, ask.actor);
+    const locks =
+      bookedWith !== undefined && bookedWith !== visitDoctor
+        ? { doctorId: bookedWith, department: undefined }
+        : { doctorId: ask.doctorId ?? undefined, department: ask.department ?? undefined };
+    const result = await this.runner.run(
+      'bookFollowUp',
+      followUpCommand,
+      { fromTokenId: id, request: ask, actor: ask.actor, patientLoad, locks },
+      now,
+      false,
+      ask.actor,
+    );
     return result!;
   }
 
@@ -109,7 +131,8 @@ export class FollowUps {
       return { actor: who, reason: o['reason'] === undefined ? null : expectKey('opts.reason', o['reason'], 200) };
     });
     const fromTokenId = visitOfFollowUp(id);
-    if (fromTokenId === undefined) throw new OpdError('TOKEN_NOT_FOUND', `Follow-up \`${id}\` does not exist`, { details: { field: 'followUpId', followUpId: id, tokenId: id } });
+    if (fromTokenId === undefined)
+      throw new OpdError('TOKEN_NOT_FOUND', `Follow-up \`${id}\` does not exist`, { details: { field: 'followUpId', followUpId: id, tokenId: id } });
     return this.runner.run('cancelFollowUp', cancelFollowUpCommand, { followUpId: id, fromTokenId, actor, reason }, now, false, actor);
   }
 
@@ -141,10 +164,24 @@ export class FollowUps {
     const found = new Map<string, EntitlementView>();
     for (const doctor of asked) {
       for (const e of entitlementsFor(rules, tokens, doctor, at)) {
-        found.set(e.from.id, Object.freeze({ fromTokenId: e.from.id, doctorId: e.from.doctorId, department: e.department, openedOn: e.from.day, until: e.until, visits: rules.freeVisits, used: e.used, left: e.left }));
+        found.set(
+          e.from.id,
+          Object.freeze({
+            fromTokenId: e.from.id,
+            doctorId: e.from.doctorId,
+            department: e.department,
+            openedOn: e.from.day,
+            until: e.until,
+            visits: rules.freeVisits,
+            used: e.used,
+            left: e.left,
+          }),
+        );
       }
     }
-    const entitlements = [...found.values()].sort((a, b) => (a.openedOn !== b.openedOn ? (a.openedOn < b.openedOn ? -1 : 1) : a.fromTokenId < b.fromTokenId ? -1 : 1));
+    const entitlements = [...found.values()].sort((a, b) =>
+      a.openedOn !== b.openedOn ? (a.openedOn < b.openedOn ? -1 : 1) : a.fromTokenId < b.fromTokenId ? -1 : 1,
+    );
     return Object.freeze({ left: entitlements.reduce((n, e) => n + e.left, 0), entitlements: Object.freeze(entitlements) });
   }
 

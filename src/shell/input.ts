@@ -4,9 +4,39 @@
  * themselves are read in `src/inputs.ts`.
  */
 import { invalid, OpdError } from '../errors.js';
-import { checkAfter, expectId, expectInteger, expectKey, MAX_KEY, parseActor, parseBoundedInstant, parseDay, parseDryRun, parseOptions, parseReason, parseRoom } from '../inputs.js';
+import {
+  checkAfter,
+  expectId,
+  expectInteger,
+  expectKey,
+  MAX_KEY,
+  parseActor,
+  parseBoundedInstant,
+  parseDay,
+  parseDryRun,
+  parseOptions,
+  parseReason,
+  parseRoom,
+} from '../inputs.js';
 import { timeOf } from '../time.js';
-import type { ActorOptions, CompleteOptions, CallOptions, CallTarget, CancelOptions, CheckInOptions, ForwardOptions, CloseDayOptions, CloseSlotOptions, HistoryOptions, MoveOptions, MoveTarget, RotaOptions, SetCapacityOptions, StatsFilter, TailOptions } from '../types.js';
+import type {
+  ActorOptions,
+  CompleteOptions,
+  CallOptions,
+  CallTarget,
+  CancelOptions,
+  CheckInOptions,
+  ForwardOptions,
+  CloseDayOptions,
+  CloseSlotOptions,
+  HistoryOptions,
+  MoveOptions,
+  MoveTarget,
+  RotaOptions,
+  SetCapacityOptions,
+  StatsFilter,
+  TailOptions,
+} from '../types.js';
 import { expectObject, inputFailure, isPlainObject, MAX_INSTANT, MIN_INSTANT, readInput } from '../validate.js';
 
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['reason', 'actor']);
@@ -139,7 +169,8 @@ export function readClock(clock: () => Date): number {
   }
   const ms = timeOf(now) ?? Number.NaN;
   if (Number.isNaN(ms)) throw new OpdError('VALIDATION_FAILED', 'The clock did not return a valid Date', { details: { field: 'clock' } });
-  if (ms < MIN_INSTANT || ms > MAX_INSTANT) throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
+  if (ms < MIN_INSTANT || ms > MAX_INSTANT)
+    throw new OpdError('VALIDATION_FAILED', 'The clock returned a date outside the years 1970 to 9999', { details: { field: 'clock' } });
   return ms;
 }
 
@@ -151,7 +182,9 @@ export function readClock(clock: () => Date): number {
 export function readSweepNow(now: Date | undefined, clock: number): number {
   const at = now === undefined ? clock : readInput('now', () => parseBoundedInstant('now', now));
   if (at > clock) {
-    throw new OpdError('VALIDATION_FAILED', "Expected `now` not to be later than the scheduler's clock: a sweep never marks a slot that has not started", { details: { field: 'now' } });
+    throw new OpdError('VALIDATION_FAILED', "Expected `now` not to be later than the scheduler's clock: a sweep never marks a slot that has not started", {
+      details: { field: 'now' },
+    });
   }
   return at;
 }
@@ -177,7 +210,8 @@ export function readForward(opts: ForwardOptions): { to: string; reason: string 
 }
 
 /** Whom `callNext` calls for: a doctor by id, a service point, or a doctor of a pooled department. */
-export type ParsedCallTarget = { readonly doctorId: string } | { readonly servicePoint: string } | { readonly department: string; readonly doctorId: string; readonly pooled: true };
+export type ParsedCallTarget =
+  { readonly doctorId: string } | { readonly servicePoint: string } | { readonly department: string; readonly doctorId: string; readonly pooled: true };
 
 /** Reads the first argument of `callNext`: a doctor's id, `{ servicePoint }` or `{ department, doctorId }`. */
 export function readCallTarget(target: string | CallTarget): ParsedCallTarget {
@@ -186,10 +220,12 @@ export function readCallTarget(target: string | CallTarget): ParsedCallTarget {
   return readInput('target', () => {
     const t = expectObject('target', target, TARGET_KEYS, 'target.');
     if (t['servicePoint'] !== undefined) {
-      if (t['department'] !== undefined || t['doctorId'] !== undefined) throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`, not both');
+      if (t['department'] !== undefined || t['doctorId'] !== undefined)
+        throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`, not both');
       return { servicePoint: expectId('target.servicePoint', t['servicePoint']) };
     }
-    if (t['department'] === undefined || t['doctorId'] === undefined) throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`');
+    if (t['department'] === undefined || t['doctorId'] === undefined)
+      throw invalid('target', 'Expected `target` to name a `servicePoint`, or a `department` and a `doctorId`');
     return { department: expectKey('target.department', t['department'], 100), doctorId: expectId('target.doctorId', t['doctorId']), pooled: true };
   });
 }

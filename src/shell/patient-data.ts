@@ -38,7 +38,7 @@ export class PatientData {
     const ids = new Set(records.map((t) => t.id));
     const events: OpdEvent[] = [];
     if (ids.size > 0) {
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await this.adapter.history(after, HISTORY_PAGE);
         for (const event of page) if (concerns(event, ids)) events.push(event);
         if (page.length < HISTORY_PAGE) break;
@@ -98,10 +98,13 @@ export class PatientData {
   async #find(query: PatientTokenQuery): Promise<TokenRecord[]> {
     const storage: StorageAdapter = this.adapter.storage;
     if (storage.patientErasure !== true || typeof storage.findPatientTokens !== 'function') {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` does not erase patient data (no \`patientErasure\`)`, { details: { adapter: storage.name } });
+      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` does not erase patient data (no \`patientErasure\`)`, {
+        details: { adapter: storage.name },
+      });
     }
     const found: unknown = await storage.findPatientTokens(query);
-    if (!Array.isArray(found) || !found.every(isTokenRecord)) throw this.adapter.malformed('`findPatientTokens` resolved with something other than an array of tokens');
+    if (!Array.isArray(found) || !found.every(isTokenRecord))
+      throw this.adapter.malformed('`findPatientTokens` resolved with something other than an array of tokens');
     return found;
   }
 }

@@ -59,7 +59,9 @@ export class Publisher {
       // A proxy or a getter that throws: dropped below.
     }
     if (event === undefined) {
-      this.#report(this.adapter.malformed('`subscribe` delivered something other than an event of a known type, and it was dropped'), () => this.#warnDropped());
+      this.#report(this.adapter.malformed('`subscribe` delivered something other than an event of a known type, and it was dropped'), () =>
+        this.#warnDropped(),
+      );
       return;
     }
     this.publish([event]);

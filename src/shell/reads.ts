@@ -75,11 +75,15 @@ export class Reads {
       for (const day of snapshot.days.values()) this.adapter.checkRead(snapshot, day);
       const decision = probeAvailability(this.config, snapshot, command, now);
       if (decision.kind === 'commit') {
-        return decision.result.map((p) => Object.freeze({ slot: toSlot(p.slot), available: p.reason === null, places: p.places, elastic: p.elastic, reason: p.reason }));
+        return decision.result.map((p) =>
+          Object.freeze({ slot: toSlot(p.slot), available: p.reason === null, places: p.places, elastic: p.elastic, reason: p.reason }),
+        );
       }
       request = decision.request;
     }
-    throw new OpdError('STORAGE_FAILURE', `The store kept answering without the days of doctor \`${command.doctorId}\`'s slots`, { details: { doctorId: command.doctorId } });
+    throw new OpdError('STORAGE_FAILURE', `The store kept answering without the days of doctor \`${command.doctorId}\`'s slots`, {
+      details: { doctorId: command.doctorId },
+    });
   }
 
   /** @throws OpdError `DOCTOR_NOT_FOUND`, `STORAGE_FAILURE` */
@@ -161,7 +165,8 @@ export class Reads {
           const day = own?.days.get(date);
           if (own !== undefined) this.adapter.checkRead(own, day);
           const record = day?.slots.flatMap((x) => x.places).find((p) => p.id === t.id);
-          if (own === undefined || day === undefined || record === undefined) throw this.adapter.malformed(`\`read\` answered the queue of a service point with a token its doctor's day does not hold (\`${t.id}\`)`);
+          if (own === undefined || day === undefined || record === undefined)
+            throw this.adapter.malformed(`\`read\` answered the queue of a service point with a token its doctor's day does not hold (\`${t.id}\`)`);
           return tokenView(record, day, this.#consultMinutes(own), at, this.config);
         });
       }

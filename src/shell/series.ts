@@ -12,7 +12,21 @@ import { copyPatient, expectId, expectInteger, expectKey, expectObject, readInpu
 import { patientLoad } from '../core/command.js';
 import type { Runner } from './run.js';
 
-const REQUEST_KEYS: ReadonlySet<string> = new Set(['patient', 'doctorId', 'department', 'category', 'start', 'every', 'count', 'preferredTime', 'mode', 'dryRun', 'holdMinutes', 'idempotencyKey', 'actor']);
+const REQUEST_KEYS: ReadonlySet<string> = new Set([
+  'patient',
+  'doctorId',
+  'department',
+  'category',
+  'start',
+  'every',
+  'count',
+  'preferredTime',
+  'mode',
+  'dryRun',
+  'holdMinutes',
+  'idempotencyKey',
+  'actor',
+]);
 const EVERY_KEYS: ReadonlySet<string> = new Set(['days', 'weeks']);
 const CANCEL_KEYS: ReadonlySet<string> = new Set(['from', 'actor', 'reason']);
 
@@ -96,7 +110,8 @@ export class Series {
     const dates = datesOf(shape);
     const [y, mmdd] = [Number(start.slice(0, 4)), start.slice(4)];
     const yearOn = `${String(y + 1).padStart(4, '0')}${mmdd}`;
-    if (dates.at(-1)! > yearOn) throw invalid('count', `Expected the series to end within 12 months of ${start}, its last occurrence is on ${dates.at(-1)!}`, { last: dates.at(-1) });
+    if (dates.at(-1)! > yearOn)
+      throw invalid('count', `Expected the series to end within 12 months of ${start}, its last occurrence is on ${dates.at(-1)!}`, { last: dates.at(-1) });
     if (start < config.dayOf(now)) throw invalid('start', `The start ${start} is in the past`);
     const preferred = r['preferredTime'] === undefined ? null : parseTime(r['preferredTime']);
     const afters = dates.map((d) => (preferred === null ? null : (this.#wallTime(d, preferred)[0] ?? null)));
@@ -108,7 +123,21 @@ export class Series {
     const key = expectKey('idempotencyKey', r['idempotencyKey'], 200);
     const actor = parseActor('actor', r['actor']);
     const fingerprint = JSON.stringify({ patient: patient.id ?? null, doctorId, department, category, dates, afters, mode });
-    return { seriesId: seriesIdOf(shape, key), patient, doctorId, department, category, dates, afters, mode, dryRun, holdMinutes, fingerprint, actor, patientLoad: patientLoad(config, patient.id, now) };
+    return {
+      seriesId: seriesIdOf(shape, key),
+      patient,
+      doctorId,
+      department,
+      category,
+      dates,
+      afters,
+      mode,
+      dryRun,
+      holdMinutes,
+      fingerprint,
+      actor,
+      patientLoad: patientLoad(config, patient.id, now),
+    };
   }
 
   /** Books (or previews) a series; see `OpdScheduler.bookSeries`. */
@@ -133,7 +162,14 @@ export class Series {
     if (shape === undefined) throw new OpdError('VALIDATION_FAILED', `\`${id}\` is not a series id`, { details: { field: 'seriesId', seriesId: id } });
     if (shape.department !== null) this.#requireMultiDoctor();
     const dates = datesOf(shape).filter((d) => from === null || d >= from);
-    return this.runner.run('cancelSeries', cancelSeries, { seriesId: id, doctorId: shape.doctorId, department: shape.department, dates, from, reason, actor }, now, false, actor);
+    return this.runner.run(
+      'cancelSeries',
+      cancelSeries,
+      { seriesId: id, doctorId: shape.doctorId, department: shape.department, dates, from, reason, actor },
+      now,
+      false,
+      actor,
+    );
   }
 
   #requireMultiDoctor(): void {
@@ -146,6 +182,7 @@ export class Series {
 
 /** `HH:MM` as minutes after midnight. */
 function parseTime(value: unknown): number {
-  if (typeof value !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw invalid('preferredTime', 'Expected `preferredTime` to be a local time `HH:MM`');
+  if (typeof value !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(value))
+    throw invalid('preferredTime', 'Expected `preferredTime` to be a local time `HH:MM`');
   return Number(value.slice(0, 2)) * 60 + Number(value.slice(3));
 }

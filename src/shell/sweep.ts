@@ -42,7 +42,8 @@ export async function sweepDueDays(runner: Runner, followUps: FollowUps, at: num
   }
   // A day that may close and carry its patients locks its doctor's department from the start
   // (closingDepartment): the departments are read once, only when that rule applies.
-  const departments = close && closingDepartment(runner.config, 'any') !== undefined ? new Map((await runner.adapter.listDoctors()).map((d) => [d.id, d.department])) : undefined;
+  const departments =
+    close && closingDepartment(runner.config, 'any') !== undefined ? new Map((await runner.adapter.listDoctors()).map((d) => [d.id, d.department])) : undefined;
   for (const { doctorId, day } of due) {
     try {
       const department = departments === undefined ? undefined : closingDepartment(runner.config, departments.get(doctorId));

@@ -64,7 +64,10 @@ export class Tails {
       const options = { page: 500, pollMs: 1000, keepAlive: true, adapter: this.adapter.name() };
       return followHistory((from, limit) => storage.history(from, limit), this.published, after, signal, options);
     }
-    if ((typeof source !== 'object' && typeof source !== 'function') || typeof (source as Partial<AsyncIterable<OpdEvent>>)[Symbol.asyncIterator] !== 'function') {
+    if (
+      (typeof source !== 'object' && typeof source !== 'function') ||
+      typeof (source as Partial<AsyncIterable<OpdEvent>>)[Symbol.asyncIterator] !== 'function'
+    ) {
       // An `async tail` returns a promise: refused, and its rejection must not go unhandled.
       catchRejection(source, () => {});
       throw this.adapter.malformed('`tail` did not return an async iterable');

@@ -280,7 +280,6 @@ export function assignEventSeq(event: OpdEvent, seq: number): void {
   (event as { seq: number }).seq = seq;
 }
 
-
 /**
  * Whether an event belongs to a doctor-day's history as {@link StorageAdapter.dayHistory} reads
  * it: its `doctorId` and `day` are these, or it is a `token:moved` whose `fromDoctorId` and

@@ -37,7 +37,13 @@ const CHUNK_MASK = CHUNK - 1;
 /** Whether an event's `doctorId`, `tokenNumber` and `day` are those of its token id. */
 function hasDerivedFields(e: Readonly<Record<string, unknown>>): boolean {
   const { tokenId, doctorId, day, tokenNumber } = e;
-  return typeof tokenId === 'string' && typeof doctorId === 'string' && typeof day === 'string' && typeof tokenNumber === 'number' && isTokenIdOf(tokenId, doctorId, day, tokenNumber);
+  return (
+    typeof tokenId === 'string' &&
+    typeof doctorId === 'string' &&
+    typeof day === 'string' &&
+    typeof tokenNumber === 'number' &&
+    isTokenIdOf(tokenId, doctorId, day, tokenNumber)
+  );
 }
 
 /**
@@ -166,7 +172,8 @@ export class EventLog {
       this.#lastDoctor = doctorId;
       this.#lastDay = day;
     }
-    if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId)) this.#file(fromDoctorId, fromDay, seq);
+    if (typeof fromDay === 'string' && typeof fromDoctorId === 'string' && (fromDay !== day || fromDoctorId !== doctorId))
+      this.#file(fromDoctorId, fromDay, seq);
   }
 
   /** Files `seq` under a doctor-day; returns the day's list. */
@@ -288,7 +295,8 @@ export class EventLog {
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;
-      event[keys[k]!] = kind === STORED ? this.#value(v++) : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
+      event[keys[k]!] =
+        kind === STORED ? this.#value(v++) : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
     }
     return Object.freeze(event) as unknown as OpdEvent;
   }
@@ -326,7 +334,11 @@ export class EventLog {
     for (const [doctorId, days] of this.#days) {
       for (const [day, seqs] of days) {
         if (seqs[seqs.length - 1]! < oldest) days.delete(day);
-        else if (seqs[0]! < oldest) seqs.splice(0, seqs.findIndex((seq) => seq >= oldest));
+        else if (seqs[0]! < oldest)
+          seqs.splice(
+            0,
+            seqs.findIndex((seq) => seq >= oldest),
+          );
       }
       if (days.size === 0) this.#days.delete(doctorId);
     }

@@ -4,7 +4,16 @@ import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
-import { assignEventSeq, byDoctorDayNumber, type DayDump, type DayFilter, type DoctorDay, type PatientTokenQuery, type StorageAdapter, type TailSignal } from './adapter.js';
+import {
+  assignEventSeq,
+  byDoctorDayNumber,
+  type DayDump,
+  type DayFilter,
+  type DoctorDay,
+  type PatientTokenQuery,
+  type StorageAdapter,
+  type TailSignal,
+} from './adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
 import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
 import { isPlaceStatus } from '../model/status.js';
@@ -14,7 +23,23 @@ import { TokensAtPoints } from './memory/points.js';
 import { changeProblem, dayCopies, dueDays, tokensNotErased } from './memory/queries.js';
 import { historyLimitOf, type MemoryStorageOptions } from './memory/options.js';
 
-import { addDay, addTo, appended, DayMap, editOf, forgetStoredDay, insertByStart, type ListEdit, listOf, MemDay, type MemDoctor, MemSlot, replaced, setList, storedDay } from './memory/structures.js';
+import {
+  addDay,
+  addTo,
+  appended,
+  DayMap,
+  editOf,
+  forgetStoredDay,
+  insertByStart,
+  type ListEdit,
+  listOf,
+  MemDay,
+  type MemDoctor,
+  MemSlot,
+  replaced,
+  setList,
+  storedDay,
+} from './memory/structures.js';
 
 const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
 const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
@@ -190,7 +215,16 @@ export class MemoryStorage implements StorageAdapter {
       others,
       department: members,
       ...(patient === undefined ? {} : { patientTokens: this.#patientTokens(patient.id, patient.fromDay) }),
-      ...(point === undefined ? {} : { servicePoint: this.#atPoints.queue(point.id, point.day, (id) => locked!.has(id), (id) => this.#slots.get(id)?.slot) }),
+      ...(point === undefined
+        ? {}
+        : {
+            servicePoint: this.#atPoints.queue(
+              point.id,
+              point.day,
+              (id) => locked!.has(id),
+              (id) => this.#slots.get(id)?.slot,
+            ),
+          }),
     };
   }
 
@@ -257,7 +291,10 @@ export class MemoryStorage implements StorageAdapter {
   async findPatientTokens(query: PatientTokenQuery): Promise<TokenRecord[]> {
     this.#assertOpen();
     // A patient's: from the store's index of patients, the one the duplicate rules read.
-    if ('patientId' in query) return this.#patientTokens(query.patientId, '').map((p) => p.token).sort(byDoctorDayNumber);
+    if ('patientId' in query)
+      return this.#patientTokens(query.patientId, '')
+        .map((p) => p.token)
+        .sort(byDoctorDayNumber);
     return tokensNotErased(this.#doctors, query);
   }
 
@@ -283,7 +320,16 @@ export class MemoryStorage implements StorageAdapter {
     }));
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
     const patients = this.#patientIndex().dump();
-    const own = { doctors, departments, patients, servicePoints: this.#atPoints.dump(), slots: [...this.#slots.values()].map((s) => s.slot), events: this.#history.read(0, Number.MAX_SAFE_INTEGER), seq: this.#seq, ids: this.#ids };
+    const own = {
+      doctors,
+      departments,
+      patients,
+      servicePoints: this.#atPoints.dump(),
+      slots: [...this.#slots.values()].map((s) => s.slot),
+      events: this.#history.read(0, Number.MAX_SAFE_INTEGER),
+      seq: this.#seq,
+      ids: this.#ids,
+    };
     if (this.#facilities.get('default') !== this) return own;
     // The store made by `new` answers for every facility kept beside it too.
     const others = [...this.#facilities].filter(([, view]) => view !== this).map(([facilityId, view]) => ({ facilityId, ...(view.dump() as object) }));
@@ -303,7 +349,10 @@ export class MemoryStorage implements StorageAdapter {
    */
   forgetDay(doctorId: string, day: string): boolean {
     this.#assertOpen();
-    for (const [field, value] of [['doctorId', doctorId], ['day', day]] as const) {
+    for (const [field, value] of [
+      ['doctorId', doctorId],
+      ['day', day],
+    ] as const) {
       if (typeof value !== 'string') throw invalid(field, `Expected \`${field}\` to be a string`);
     }
     const doctor = this.#doctors.get(doctorId);
@@ -343,9 +392,13 @@ export class MemoryStorage implements StorageAdapter {
     const needed = after + 1;
     const oldestKept = this.#history.oldestSeq;
     if (needed < oldestKept) {
-      throw new OpdError('HISTORY_TRUNCATED', `The events from seq ${needed} to ${oldestKept - 1} were forgotten (historyLimit ${this.#historyLimit}) before this tail read them`, {
-        details: { adapter: this.name, needed, oldestKept },
-      });
+      throw new OpdError(
+        'HISTORY_TRUNCATED',
+        `The events from seq ${needed} to ${oldestKept - 1} were forgotten (historyLimit ${this.#historyLimit}) before this tail read them`,
+        {
+          details: { adapter: this.name, needed, oldestKept },
+        },
+      );
     }
     return this.#history.read(after, limit);
   }
@@ -452,7 +505,6 @@ export class MemoryStorage implements StorageAdapter {
     const problem = changeProblem(changes, doctorId, existing, this.#slots);
     if (problem !== undefined) throw this.#corrupt(problem.what, problem.id);
   }
-
 
   /** Writes one doctor's part of a change set, checked by {@link MemoryStorage.#check}. */
   #write(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined): void {

@@ -64,7 +64,11 @@ export class PatientIndex {
 
   /** What the index keeps, as plain data (for `MemoryStorage.dump`): hashes, and on a large day the ids it maps. */
   dump(): unknown {
-    return { hashes: this.#hashes.slice(), patients: this.#patients === undefined ? null : [...this.#patients].map(([id, t]) => [id, t.id]), extra: this.#extra === undefined ? null : [...this.#extra] };
+    return {
+      hashes: this.#hashes.slice(),
+      patients: this.#patients === undefined ? null : [...this.#patients].map(([id, t]) => [id, t.id]),
+      extra: this.#extra === undefined ? null : [...this.#extra],
+    };
   }
 
   #noteLarge(tokens: readonly TokenRecord[], previous: TokenRecord | undefined, next: TokenRecord): void {

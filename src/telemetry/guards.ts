@@ -102,4 +102,3 @@ class GuardedSpan implements TelemetrySpan {
 export function guardedSpan(span: TelemetrySpan | undefined): TelemetrySpan | undefined {
   return span === undefined || span === null ? undefined : new GuardedSpan(span);
 }
-

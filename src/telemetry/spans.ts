@@ -57,7 +57,9 @@ export function tracedIteration(span: TelemetrySpan, source: AsyncIterable<OpdEv
       const finish = (error?: unknown): void => {
         if (ended) return;
         ended = true;
-        record(() => (error === undefined ? span.setAttributes({ [A.outcome]: 'OK', [A.effects]: yielded }) : failed(span, undefined, error, errorCode(error))));
+        record(() =>
+          error === undefined ? span.setAttributes({ [A.outcome]: 'OK', [A.effects]: yielded }) : failed(span, undefined, error, errorCode(error)),
+        );
       };
       return {
         next: async () => {

@@ -98,42 +98,57 @@ export function claimsTests(suite: Suite, kinds: readonly ClaimKind[] = []): voi
   });
 
   for (const kind of [{ name: UNKNOWN_KIND, table: undefined }, ...kinds.map((k) => ({ name: k.name, table: k }))]) {
-    it(`a claim of kind \`${kind.name}\`${kind.table === undefined ? ' (no table names it)' : ''}: stored as it is, counted, due at its time, converted and ended once`, { timeout }, async () => {
-      const clock = new Clock();
-      const storage = await suite.open();
-      const opd = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage });
-      const [slotId] = await withSlots(opd, 'c', [9], 3);
-      const config = coreConfig(kinds);
-      const due = START + 60 * 60_000;
-      const made: ClaimRecord = { id: `c~${DAY}~probe`, kind: kind.name, slotId: slotId!, places: 2, used: 0, state: 'ACTIVE', endsAt: due, dueAt: due, actor: 'probe', detail: { note: 'kept as it is' } };
-      await unit(storage, config, clock.now().getTime(), (_ws, work) => putClaim(work, made));
-      expect(await claimsOf(storage, 'c')).toEqual([made]);
-      expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(2);
-      expect((await opd.getSlot(slotId!)).free).toBe(1);
-      // Converted: one place taken up.
-      await unit(storage, config, clock.now().getTime(), (ws, work) => convertClaim(ws, work, activeClaim(work, made.id)!));
-      expect(await claimsOf(storage, 'c')).toMatchObject([{ id: made.id, used: 1, state: 'ACTIVE' }]);
-      expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(1);
-      // Due exactly at its time, not before.
-      expect(await storage.findDueDays(due - 1, due - 1)).toEqual([]);
-      expect(await storage.findDueDays(due - 1, due)).toEqual([{ doctorId: 'c', day: DAY }]);
-      clock.advance(60 * 60_000);
-      const settled = await unit(storage, config, clock.now().getTime(), (ws, work) => settleClaims(ws, work));
-      expect(settled).toBe(true);
-      const [ended] = await claimsOf(storage, 'c');
-      expect(ended!.state).not.toBe('ACTIVE');
-      expect(ended!.dueAt).toBeNull();
-      expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(0);
-      expect(await storage.findDueDays(due + 1, due + 1)).toEqual([]);
-      // Ended once: ending it again changes nothing.
-      const before = await dayOf(storage, 'c');
-      await unit(storage, config, clock.now().getTime(), (ws, work) => {
-        const claim = work.claims.find((c) => c.id === made.id)!;
-        endClaim(ws, work, claim, 'released');
-      });
-      expect(await dayOf(storage, 'c')).toEqual(before);
-      await opd.close();
-    });
+    it(
+      `a claim of kind \`${kind.name}\`${kind.table === undefined ? ' (no table names it)' : ''}: stored as it is, counted, due at its time, converted and ended once`,
+      { timeout },
+      async () => {
+        const clock = new Clock();
+        const storage = await suite.open();
+        const opd = new OpdScheduler({ ...presets.standard(), clock: clock.now, timeZone: 'Asia/Kolkata', storage });
+        const [slotId] = await withSlots(opd, 'c', [9], 3);
+        const config = coreConfig(kinds);
+        const due = START + 60 * 60_000;
+        const made: ClaimRecord = {
+          id: `c~${DAY}~probe`,
+          kind: kind.name,
+          slotId: slotId!,
+          places: 2,
+          used: 0,
+          state: 'ACTIVE',
+          endsAt: due,
+          dueAt: due,
+          actor: 'probe',
+          detail: { note: 'kept as it is' },
+        };
+        await unit(storage, config, clock.now().getTime(), (_ws, work) => putClaim(work, made));
+        expect(await claimsOf(storage, 'c')).toEqual([made]);
+        expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(2);
+        expect((await opd.getSlot(slotId!)).free).toBe(1);
+        // Converted: one place taken up.
+        await unit(storage, config, clock.now().getTime(), (ws, work) => convertClaim(ws, work, activeClaim(work, made.id)!));
+        expect(await claimsOf(storage, 'c')).toMatchObject([{ id: made.id, used: 1, state: 'ACTIVE' }]);
+        expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(1);
+        // Due exactly at its time, not before.
+        expect(await storage.findDueDays(due - 1, due - 1)).toEqual([]);
+        expect(await storage.findDueDays(due - 1, due)).toEqual([{ doctorId: 'c', day: DAY }]);
+        clock.advance(60 * 60_000);
+        const settled = await unit(storage, config, clock.now().getTime(), (ws, work) => settleClaims(ws, work));
+        expect(settled).toBe(true);
+        const [ended] = await claimsOf(storage, 'c');
+        expect(ended!.state).not.toBe('ACTIVE');
+        expect(ended!.dueAt).toBeNull();
+        expect(await occupancy(storage, 'c', slotId!, clock.now().getTime())).toBe(0);
+        expect(await storage.findDueDays(due + 1, due + 1)).toEqual([]);
+        // Ended once: ending it again changes nothing.
+        const before = await dayOf(storage, 'c');
+        await unit(storage, config, clock.now().getTime(), (ws, work) => {
+          const claim = work.claims.find((c) => c.id === made.id)!;
+          endClaim(ws, work, claim, 'released');
+        });
+        expect(await dayOf(storage, 'c')).toEqual(before);
+        await opd.close();
+      },
+    );
   }
 }
 

@@ -84,7 +84,11 @@ export function closeDayTests(suite: Suite): void {
       // A day later, the carried tokens still rank as due from the closed day (aging continues).
       clock.set(`${NEXT}T07:00:00+05:30`);
       const schedule = await opd.getSchedule('a', NEXT);
-      runs.push({ effects: summary(effects), tokens: JSON.parse(JSON.stringify(tokens)) as unknown, schedule: JSON.parse(JSON.stringify(schedule)) as unknown });
+      runs.push({
+        effects: summary(effects),
+        tokens: JSON.parse(JSON.stringify(tokens)) as unknown,
+        schedule: JSON.parse(JSON.stringify(schedule)) as unknown,
+      });
     }
     expect(runs[0]).toEqual(runs[1]);
   });

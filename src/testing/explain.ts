@@ -29,7 +29,7 @@ export function explainTests(suite: Suite): void {
     await opd.callNext('d1', { room: 'R1' });
 
     const all: OpdEvent[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await opd.history({ after, limit: 100 });
       if (page.length === 0) break;
       all.push(...page);
@@ -44,7 +44,10 @@ export function explainTests(suite: Suite): void {
     if (storage.dayHistory !== undefined) {
       for (const [doctorId, day] of days) {
         const read = await storage.dayHistory(doctorId, day);
-        expect(read.map((e) => e.seq), `${doctorId} ${day}`).toEqual(all.filter((e) => isEventOfDay(e, doctorId, day)).map((e) => e.seq));
+        expect(
+          read.map((e) => e.seq),
+          `${doctorId} ${day}`,
+        ).toEqual(all.filter((e) => isEventOfDay(e, doctorId, day)).map((e) => e.seq));
         expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(JSON.stringify(all.filter((e) => isEventOfDay(e, doctorId, day)))));
       }
     }
@@ -59,7 +62,9 @@ export function explainTests(suite: Suite): void {
     const bumped = await opd.explain(walkIn.token.id);
     expect(bumped.steps.map((s) => s.rule)).toEqual(['free-place', 'bumped-by', 'cascaded']);
     expect(bumped.steps[1]).toMatchObject({ otherTokenId: paid.token.id, otherCategory: 'PAID', rank: 4, otherRank: 2 });
-    expect(await opd.explainText(walkIn.token.id)).toBe(`You moved to 10:00 because a patient with higher priority needed the 09:00 place; you keep token ${walkIn.token.label}.`);
+    expect(await opd.explainText(walkIn.token.id)).toBe(
+      `You moved to 10:00 because a patient with higher priority needed the 09:00 place; you keep token ${walkIn.token.label}.`,
+    );
     expect(await opd.explainText(paid.token.id, { lang: 'hi' })).toBe(`टोकन ${paid.token.label}: कृपया अभी R1 में जाएँ।`);
     expect((await opd.explain(moving.token.id)).steps.map((s) => s.rule)).toEqual(['free-place', 'moved']);
     expect(await opd.explainText(moving.token.id)).toBe(`Token ${moving.token.label} was replaced by a new token for your new appointment.`);

@@ -93,95 +93,107 @@ async function tailed(opd: OpdScheduler): Promise<OpdEvent[]> {
 export function facilitiesTests(suite: Suite): void {
   const { timeout, concurrency, facilitySchedulers } = suite;
 
-  it('two facilities with the same doctor ids over one store: interleaved calls of every kind, and nothing read of one shows the other', { timeout }, async () => {
-    const clock = new Clock();
-    const { main, seen } = await facilitySchedulers(FACILITIES, { ...presets.standard(), duplicates: { scope: 'facility-day' } }, clock);
-    const opd = (f: Facility): OpdScheduler => main[f];
-    const tokens: Record<Facility, string[]> = { north: [], south: [] };
-    // Interleaved, call by call: the same doctors, slots and idempotency keys in both.
-    for (const f of FACILITIES) await staff(opd(f), f);
-    for (let n = 1; n <= 3; n++) {
-      for (const f of FACILITIES) {
-        const r = await opd(f).book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, n), slotId: 'c1-09', idempotencyKey: `key-${n}` });
-        expect(r.token.facilityId).toBe(f);
-        expect(r.token.patient.name).toBe(`${f}-patient ${n}`);
-        tokens[f].push(r.token.id);
+  it(
+    'two facilities with the same doctor ids over one store: interleaved calls of every kind, and nothing read of one shows the other',
+    { timeout },
+    async () => {
+      const clock = new Clock();
+      const { main, seen } = await facilitySchedulers(FACILITIES, { ...presets.standard(), duplicates: { scope: 'facility-day' } }, clock);
+      const opd = (f: Facility): OpdScheduler => main[f];
+      const tokens: Record<Facility, string[]> = { north: [], south: [] };
+      // Interleaved, call by call: the same doctors, slots and idempotency keys in both.
+      for (const f of FACILITIES) await staff(opd(f), f);
+      for (let n = 1; n <= 3; n++) {
+        for (const f of FACILITIES) {
+          const r = await opd(f).book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, n), slotId: 'c1-09', idempotencyKey: `key-${n}` });
+          expect(r.token.facilityId).toBe(f);
+          expect(r.token.patient.name).toBe(`${f}-patient ${n}`);
+          tokens[f].push(r.token.id);
+        }
       }
-    }
-    for (const f of FACILITIES) {
-      // A replay of a key answers this facility's booking, never the other's.
-      const replay = await opd(f).book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, 1), slotId: 'c1-09', idempotencyKey: 'key-1' });
-      expect(replay.token.patient.name).toBe(`${f}-patient 1`);
-      const department = await opd(f).book({ department: 'cardio', category: 'WALK_IN', patient: patient(f, 4) });
-      expect(['c1', 'c2']).toContain(department.token.doctorId);
-      tokens[f].push(department.token.id);
-      const own = await opd(f).book({ doctorId: `${f}-own`, category: 'ONLINE', patient: patient(f, 5) });
-      tokens[f].push(own.token.id);
-      // The facility's day: patient 5 holds a token of this facility, not of the other.
-      await expect(opd(f).book({ doctorId: 'c2', category: 'ONLINE', patient: patient(f, 5) })).rejects.toSatisfy((e: unknown) => isOpdError(e, 'DUPLICATE_BOOKING'));
-    }
-    for (const f of FACILITIES) {
-      const [first, second, third] = tokens[f];
-      const moved = await opd(f).move(first!, { doctorId: 'c2', slotId: 'c2-10' });
-      expect(moved.token.facilityId).toBe(f);
-      tokens[f].push(moved.token.id);
-      await opd(f).cancel(second!, { reason: `${f}-reason` });
-      await opd(f).checkIn(third!);
-      await opd(f).updateDoctor('c2', { room: `${f}-room` });
-      await opd(f).closeSlots('c1', { from: `${DAY}T11:00:00+05:30`, to: `${DAY}T12:00:00+05:30`, reason: `${f}-leave` });
-      const added = await opd(f).addDoctor({ name: `${f}-generated` });
-      expect(added.facilityId).toBe(f);
-    }
-    clock.advance(3 * 3_600_000);
-    for (const f of FACILITIES) await opd(f).sweep();
+      for (const f of FACILITIES) {
+        // A replay of a key answers this facility's booking, never the other's.
+        const replay = await opd(f).book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, 1), slotId: 'c1-09', idempotencyKey: 'key-1' });
+        expect(replay.token.patient.name).toBe(`${f}-patient 1`);
+        const department = await opd(f).book({ department: 'cardio', category: 'WALK_IN', patient: patient(f, 4) });
+        expect(['c1', 'c2']).toContain(department.token.doctorId);
+        tokens[f].push(department.token.id);
+        const own = await opd(f).book({ doctorId: `${f}-own`, category: 'ONLINE', patient: patient(f, 5) });
+        tokens[f].push(own.token.id);
+        // The facility's day: patient 5 holds a token of this facility, not of the other.
+        await expect(opd(f).book({ doctorId: 'c2', category: 'ONLINE', patient: patient(f, 5) })).rejects.toSatisfy((e: unknown) =>
+          isOpdError(e, 'DUPLICATE_BOOKING'),
+        );
+      }
+      for (const f of FACILITIES) {
+        const [first, second, third] = tokens[f];
+        const moved = await opd(f).move(first!, { doctorId: 'c2', slotId: 'c2-10' });
+        expect(moved.token.facilityId).toBe(f);
+        tokens[f].push(moved.token.id);
+        await opd(f).cancel(second!, { reason: `${f}-reason` });
+        await opd(f).checkIn(third!);
+        await opd(f).updateDoctor('c2', { room: `${f}-room` });
+        await opd(f).closeSlots('c1', { from: `${DAY}T11:00:00+05:30`, to: `${DAY}T12:00:00+05:30`, reason: `${f}-leave` });
+        const added = await opd(f).addDoctor({ name: `${f}-generated` });
+        expect(added.facilityId).toBe(f);
+      }
+      clock.advance(3 * 3_600_000);
+      for (const f of FACILITIES) await opd(f).sweep();
 
-    for (const f of FACILITIES) {
-      const reads = await everyRead(opd(f), f, tokens[f]);
-      expectOwn(f, 'a read', reads);
-      expect([...facilityIdsOf(reads)], `${f}: the facility of every record and event read`).toEqual([f]);
-      const events = await opd(f).history();
-      expect(events.length).toBeGreaterThan(0);
-      expect(new Set(events.map((e) => e.facilityId))).toEqual(new Set([f]));
-      const tail = await tailed(opd(f));
-      expect(tail.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
-      expectOwn(f, 'tail()', tail);
-      // Another facility's own doctor, its slots and tokens are unknown here.
-      const foreign = other(f);
-      await expect(opd(f).getDoctor(`${foreign}-own`)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'DOCTOR_NOT_FOUND'));
-      await expect(opd(f).getSlot(`${foreign}-own-09`)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'SLOT_NOT_FOUND'));
-      const foreignToken = tokens[foreign].find((id) => id.startsWith(`${foreign}-own`))!;
-      await expect(opd(f).getToken(foreignToken)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'TOKEN_NOT_FOUND'));
-      await expect(opd(f).cancel(foreignToken)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'TOKEN_NOT_FOUND'));
-      await expect(opd(f).book({ doctorId: `${foreign}-own`, category: 'ONLINE', patient: patient(f, 9) })).rejects.toSatisfy((e: unknown) => isOpdError(e, 'DOCTOR_NOT_FOUND'));
-      expect((await opd(f).exportPatient(`${foreign}-p1`)).tokens).toEqual([]);
-    }
-    // The events another handle delivers (when the store has one) are its own facility's.
-    for (const f of FACILITIES) expectOwn(f, 'the events delivered from another handle', seen[f]);
-  });
+      for (const f of FACILITIES) {
+        const reads = await everyRead(opd(f), f, tokens[f]);
+        expectOwn(f, 'a read', reads);
+        expect([...facilityIdsOf(reads)], `${f}: the facility of every record and event read`).toEqual([f]);
+        const events = await opd(f).history();
+        expect(events.length).toBeGreaterThan(0);
+        expect(new Set(events.map((e) => e.facilityId))).toEqual(new Set([f]));
+        const tail = await tailed(opd(f));
+        expect(tail.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
+        expectOwn(f, 'tail()', tail);
+        // Another facility's own doctor, its slots and tokens are unknown here.
+        const foreign = other(f);
+        await expect(opd(f).getDoctor(`${foreign}-own`)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'DOCTOR_NOT_FOUND'));
+        await expect(opd(f).getSlot(`${foreign}-own-09`)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'SLOT_NOT_FOUND'));
+        const foreignToken = tokens[foreign].find((id) => id.startsWith(`${foreign}-own`))!;
+        await expect(opd(f).getToken(foreignToken)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'TOKEN_NOT_FOUND'));
+        await expect(opd(f).cancel(foreignToken)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'TOKEN_NOT_FOUND'));
+        await expect(opd(f).book({ doctorId: `${foreign}-own`, category: 'ONLINE', patient: patient(f, 9) })).rejects.toSatisfy((e: unknown) =>
+          isOpdError(e, 'DOCTOR_NOT_FOUND'),
+        );
+        expect((await opd(f).exportPatient(`${foreign}-p1`)).tokens).toEqual([]);
+      }
+      // The events another handle delivers (when the store has one) are its own facility's.
+      for (const f of FACILITIES) expectOwn(f, 'the events delivered from another handle', seen[f]);
+    },
+  );
 
-  it('concurrent bookings in both facilities for the same doctor and slot ids: each facility fills its own places and numbers its own tokens', { timeout }, async () => {
-    const { main, shared } = await facilitySchedulers(FACILITIES, presets.waitlist(), new Clock());
-    for (const f of FACILITIES) await withSlots(main[f], 'c1', [9], 5);
-    const n = Math.max(6, Math.min(concurrency, 40));
-    const handles = (f: Facility): OpdScheduler[] => [main[f], ...(shared === undefined ? [] : [shared[f]])];
-    const calls = Array.from({ length: 2 * n }, (_, i) => {
-      const f = FACILITIES[i % 2]!;
-      const by = handles(f)[Math.floor(i / 2) % handles(f).length]!;
-      return by.book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, i), slotId: 'c1-09' }).then((r) => ({ f, r }));
-    });
-    const results = await Promise.all(calls);
-    for (const f of FACILITIES) {
-      const mine = results.filter((x) => x.f === f).map((x) => x.r);
-      expect(mine.filter((r) => r.outcome === 'BOOKED')).toHaveLength(5);
-      expect(mine.map((r) => r.token.tokenNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-      const view = await main[f].getSlot('c1-09');
-      expect(view.places).toHaveLength(5);
-      expectOwn(f, 'the slot after concurrent bookings', view);
-      const events = await main[f].history();
-      expect(events.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted')).toHaveLength(n);
-      expectOwn(f, 'history() after concurrent bookings', events);
-    }
-  });
+  it(
+    'concurrent bookings in both facilities for the same doctor and slot ids: each facility fills its own places and numbers its own tokens',
+    { timeout },
+    async () => {
+      const { main, shared } = await facilitySchedulers(FACILITIES, presets.waitlist(), new Clock());
+      for (const f of FACILITIES) await withSlots(main[f], 'c1', [9], 5);
+      const n = Math.max(6, Math.min(concurrency, 40));
+      const handles = (f: Facility): OpdScheduler[] => [main[f], ...(shared === undefined ? [] : [shared[f]])];
+      const calls = Array.from({ length: 2 * n }, (_, i) => {
+        const f = FACILITIES[i % 2]!;
+        const by = handles(f)[Math.floor(i / 2) % handles(f).length]!;
+        return by.book({ doctorId: 'c1', category: 'ONLINE', patient: patient(f, i), slotId: 'c1-09' }).then((r) => ({ f, r }));
+      });
+      const results = await Promise.all(calls);
+      for (const f of FACILITIES) {
+        const mine = results.filter((x) => x.f === f).map((x) => x.r);
+        expect(mine.filter((r) => r.outcome === 'BOOKED')).toHaveLength(5);
+        expect(mine.map((r) => r.token.tokenNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+        const view = await main[f].getSlot('c1-09');
+        expect(view.places).toHaveLength(5);
+        expectOwn(f, 'the slot after concurrent bookings', view);
+        const events = await main[f].history();
+        expect(events.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted')).toHaveLength(n);
+        expectOwn(f, 'history() after concurrent bookings', events);
+      }
+    },
+  );
 
   it('a facility id the option refuses, and the default facility of a scheduler without one', { timeout }, async () => {
     const { main } = await facilitySchedulers(['default'], presets.standard(), new Clock());
@@ -189,7 +201,9 @@ export function facilitiesTests(suite: Suite): void {
     expect(doctor.facilityId).toBe('default');
     for (const bad of ['', ' north', 'x'.repeat(101), 'a/b', 7]) {
       const storage = await suite.open();
-      expect(() => new OpdScheduler({ storage, facilityId: bad as string })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'facilityId' }) }) as Error);
+      expect(() => new OpdScheduler({ storage, facilityId: bad as string })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'facilityId' }) }) as Error,
+      );
     }
   });
 }

@@ -84,7 +84,10 @@ export function suiteOf(factory: () => Promise<ConformanceSubject>, timeout: num
     const other = await subject.share();
     shared.push(other);
     const clock = new Clock();
-    return [subject.storage, other].map((storage) => new OpdScheduler({ ...preset, clock: clock.now, timeZone: 'Asia/Kolkata', storage })) as [OpdScheduler, OpdScheduler];
+    return [subject.storage, other].map((storage) => new OpdScheduler({ ...preset, clock: clock.now, timeZone: 'Asia/Kolkata', storage })) as [
+      OpdScheduler,
+      OpdScheduler,
+    ];
   };
   const made: OpdScheduler[] = [];
   afterEach(async () => {
@@ -183,7 +186,9 @@ export function bySeqRank(log: unknown[]): unknown[] {
   const replace = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(replace);
     if (typeof value !== 'object' || value === null) return value;
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, key === 'seq' && typeof inner === 'number' ? rank.get(inner) : replace(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, key === 'seq' && typeof inner === 'number' ? rank.get(inner) : replace(inner)]),
+    );
   };
   return log.map(replace);
 }

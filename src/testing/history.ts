@@ -15,7 +15,7 @@ export function historyTests(suite: Suite): void {
     expect(all.map((e) => e.seq)).toEqual(emitted);
     expectIncreasing(all.map((e) => e.seq));
     const paged: number[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await opd.history({ after, limit: 3 });
       if (page.length === 0) break;
       expect(page.length).toBeLessThanOrEqual(3);

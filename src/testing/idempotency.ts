@@ -38,7 +38,9 @@ export function idempotencyTests(suite: Suite): void {
     const { opd } = await scheduler();
     await withSlots(opd, 'd1', [9, 10, 11], 5);
     const calls = await Promise.allSettled(
-      ['d1-09', 'd1-10', 'd1-11', 'd1-09', 'd1-10'].map((slotId) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, slotId })),
+      ['d1-09', 'd1-10', 'd1-11', 'd1-09', 'd1-10'].map((slotId) =>
+        opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, slotId }),
+      ),
     );
     expect(calls.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
     for (const c of calls) if (c.status === 'rejected') expect(isOpdError(c.reason, 'DUPLICATE_BOOKING')).toBe(true);

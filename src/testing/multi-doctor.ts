@@ -50,17 +50,31 @@ async function departmentDay(storage: StorageAdapter): Promise<unknown> {
       out.push(isOpdError(error) ? { code: error.code, details: error.details } : String(error));
     }
   };
-  for (const [id, hours] of [['b', [9, 10]], ['a', [9, 11]]] as const) {
+  for (const [id, hours] of [
+    ['b', [9, 10]],
+    ['a', [9, 11]],
+  ] as const) {
     await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
     await opd.addSlots(
       id,
-      hours.map((h) => ({ id: `${id}-${h}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00+05:30`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00+05:30`, capacity: 3 })),
+      hours.map((h) => ({
+        id: `${id}-${h}`,
+        start: `${DAY}T${String(h).padStart(2, '0')}:00:00+05:30`,
+        end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00+05:30`,
+        capacity: 3,
+      })),
     );
   }
   const booked: string[] = [];
   for (let i = 0; i < 8; i++) {
     await step(async () => {
-      const result = await opd.book({ department: 'x', category: i === 5 ? 'EMERGENCY' : 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, date: DAY, idempotencyKey: `k${i}` });
+      const result = await opd.book({
+        department: 'x',
+        category: i === 5 ? 'EMERGENCY' : 'ONLINE',
+        patient: { id: `p${i}`, name: `P${i}` },
+        date: DAY,
+        idempotencyKey: `k${i}`,
+      });
       booked.push(result.token.id);
       return result;
     });
@@ -96,7 +110,10 @@ export function multiDoctorTests(suite: Suite): void {
     // Two doctors with ten days of eight hourly slots of one place; the first 70 of b's and
     // 66 of c's taken, past the slots a booking reads first.
     const ids = new Map<string, string[]>();
-    for (const [id, full] of [['b', 70], ['c', 66]] as const) {
+    for (const [id, full] of [
+      ['b', 70],
+      ['c', 66],
+    ] as const) {
       await opd.addDoctor({ id, name: `Dr ${id}`, department: 'x' });
       const slots = [];
       for (let d = 0; d < 10; d++) {
@@ -119,7 +136,14 @@ export function multiDoctorTests(suite: Suite): void {
   it('locks and reads several doctors in one unit and writes records of each together', { timeout }, async () => {
     const storage = await open();
     await doctors(storage);
-    const request: LoadRequest = { doctorId: 'a', days: [DAY], others: [{ doctorId: 'c', days: [DAY] }, { doctorId: 'b', days: [DAY] }] };
+    const request: LoadRequest = {
+      doctorId: 'a',
+      days: [DAY],
+      others: [
+        { doctorId: 'c', days: [DAY] },
+        { doctorId: 'b', days: [DAY] },
+      ],
+    };
     const seen = await storage.transact(request, (snapshot) => {
       const days = ['a', 'b', 'c'].map((id) => bump(dayOf(snapshot, id)));
       return { kind: 'commit', changes: changes(days), result: { doctor: snapshot.doctor?.id, others: [...(snapshot.others?.keys() ?? [])] } };
@@ -172,11 +196,21 @@ export function multiDoctorTests(suite: Suite): void {
     const storage = await open();
     await doctors(storage);
     const unit = (self: string, other: string): Promise<void> =>
-      storage.transact({ doctorId: self, days: [DAY], others: [{ doctorId: other, days: [DAY] }, { doctorId: 'c', days: [DAY] }] }, (snapshot) => ({
-        kind: 'commit',
-        changes: changes([bump(dayOf(snapshot, self)), bump(dayOf(snapshot, other))]),
-        result: undefined,
-      }));
+      storage.transact(
+        {
+          doctorId: self,
+          days: [DAY],
+          others: [
+            { doctorId: other, days: [DAY] },
+            { doctorId: 'c', days: [DAY] },
+          ],
+        },
+        (snapshot) => ({
+          kind: 'commit',
+          changes: changes([bump(dayOf(snapshot, self)), bump(dayOf(snapshot, other))]),
+          result: undefined,
+        }),
+      );
     const calls = await Promise.allSettled(Array.from({ length: concurrency }, (_, i) => (i % 2 === 0 ? unit('a', 'b') : unit('b', 'a'))));
     const failed = calls.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
     // A unit may give up with CONFLICT after its retries; none may fail otherwise, and none may be lost.

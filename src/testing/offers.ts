@@ -11,7 +11,7 @@ import { DAY, type Suite, withSlots } from './fixtures.js';
 /** Declares the tests of this part of the conformance suite. */
 export function offersTests(suite: Suite): void {
   const { timeout, scheduler, concurrency } = suite;
-  it('stores a day\'s offers: held places, answers, due days', { timeout }, async () => {
+  it("stores a day's offers: held places, answers, due days", { timeout }, async () => {
     const { opd, clock, storage } = await scheduler({ offers: new StagedOffers({ windowMinutes: 10, groupSize: 2 }) });
     await withSlots(opd, 'o', [9], 1);
     const first = await opd.book({ doctorId: 'o', category: 'ONLINE', patient: { name: 'A' } });

@@ -205,7 +205,11 @@ export function conformanceOptions(name: unknown, factory: unknown, options: unk
     } else if (CAPABILITY_PARTS.has(part) && !declared.has(part)) leftOut.set(part, `\`capabilities.${part}\` not declared`);
   }
   const kinds = o['claimKinds'];
-  if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'object' || k === null || typeof (k as ClaimKind).name !== 'string' || typeof (k as ClaimKind).due !== 'function'))) {
+  if (
+    kinds !== undefined &&
+    (!Array.isArray(kinds) ||
+      kinds.some((k) => typeof k !== 'object' || k === null || typeof (k as ClaimKind).name !== 'string' || typeof (k as ClaimKind).due !== 'function'))
+  ) {
     throw invalid('claimKinds', 'Expected `claimKinds` to be a list of claim kinds (each with a `name` and its rules)');
   }
   return { skip, concurrency, timeout, leftOut, claimKinds: (kinds as readonly ClaimKind[] | undefined) ?? [] };

@@ -73,7 +73,14 @@ export function patientDataTests(suite: Suite): void {
     clock.set(`${DAY}T02:00:00Z`);
     const [erased, ...booked] = await Promise.all([
       opd.erasePatient(asha.id),
-      ...Array.from({ length: 8 }, (_, i) => opd.book({ doctorId: i % 2 === 0 ? 'd1' : 'd2', category: 'ONLINE', patient: { id: `q${i}`, name: `Q ${i}` }, slotId: i % 2 === 0 ? 'd1-10' : 'd2-09' })),
+      ...Array.from({ length: 8 }, (_, i) =>
+        opd.book({
+          doctorId: i % 2 === 0 ? 'd1' : 'd2',
+          category: 'ONLINE',
+          patient: { id: `q${i}`, name: `Q ${i}` },
+          slotId: i % 2 === 0 ? 'd1-10' : 'd2-09',
+        }),
+      ),
     ]);
     expect(erased.tokenIds).toHaveLength(3);
     for (const b of booked) expect((await opd.getToken(b.token.id)).patient).toEqual(b.token.patient);

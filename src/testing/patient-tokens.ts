@@ -32,7 +32,11 @@ export function patientTokensTests(suite: Suite): void {
     const b = await opd.book({ doctorId: 'n1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, date: NEXT });
     await opd.book({ doctorId: 'c2', category: 'ONLINE', patient: { id: 'p2', name: 'B' } });
     const read = async (fromDay: string): Promise<DoctorSnapshot> =>
-      storage.transact({ doctorId: 'c2', days: [DAY], patient: { id: 'p1', fromDay } }, (snapshot) => ({ kind: 'commit', changes: emptyChanges(), result: snapshot }));
+      storage.transact({ doctorId: 'c2', days: [DAY], patient: { id: 'p1', fromDay } }, (snapshot) => ({
+        kind: 'commit',
+        changes: emptyChanges(),
+        result: snapshot,
+      }));
     const all = await read(DAY);
     expect(all.doctor?.id).toBe('c2');
     expect(all.patientTokens?.map((e) => [e.token.id, e.department])).toEqual([
@@ -45,7 +49,9 @@ export function patientTokensTests(suite: Suite): void {
     let round = 0;
     await expect(
       storage.transact({ doctorId: 'c2', patient: { id: 'p1', fromDay: DAY } }, () =>
-        round++ === 0 ? { kind: 'load', request: { doctorId: 'c2', patient: { id: 'p2', fromDay: DAY } } } : { kind: 'commit', changes: emptyChanges(), result: null },
+        round++ === 0
+          ? { kind: 'load', request: { doctorId: 'c2', patient: { id: 'p2', fromDay: DAY } } }
+          : { kind: 'commit', changes: emptyChanges(), result: null },
       ),
     ).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
   });
@@ -73,7 +79,9 @@ export function patientTokensTests(suite: Suite): void {
     await staff(opd, 'neuro', ['n1']);
     const n = Math.max(4, Math.min(concurrency, 24));
     const calls = await Promise.allSettled(
-      Array.from({ length: n }, (_, i) => opd.book({ doctorId: i % 2 === 0 ? 'c1' : 'n1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, date: i % 3 === 0 ? DAY : NEXT })),
+      Array.from({ length: n }, (_, i) =>
+        opd.book({ doctorId: i % 2 === 0 ? 'c1' : 'n1', category: 'ONLINE', patient: { id: 'same', name: 'S' }, date: i % 3 === 0 ? DAY : NEXT }),
+      ),
     );
     for (const c of calls) if (c.status === 'rejected') expect(isOpdError(c.reason, 'DUPLICATE_BOOKING')).toBe(true);
     expect(calls.filter((c) => c.status === 'fulfilled')).toHaveLength(1);

@@ -11,10 +11,14 @@ import { FairCallOrder } from '../index.js';
 export function readsTests(suite: Suite): void {
   it('keeps what the live queue noted of a token: its first call, the estimate told, the turn-near notice sent', { timeout: suite.timeout }, async () => {
     // One call of a more urgent patient, then a walk-in: the second call reads the first from the store.
-    const { opd, clock, storage } = await suite.scheduler({ callOrder: new FairCallOrder({ interleaveEvery: 1 }), notify: { turnNear: { positions: 1 }, etaChangedMinutes: 5 } });
+    const { opd, clock, storage } = await suite.scheduler({
+      callOrder: new FairCallOrder({ interleaveEvery: 1 }),
+      notify: { turnNear: { positions: 1 }, etaChangedMinutes: 5 },
+    });
     await withSlots(opd, 'd1', [9], 3);
     const ids: string[] = [];
-    for (const category of ['WALK_IN', 'PAID', 'PAID']) ids.push((await opd.book({ doctorId: 'd1', category, patient: { name: category }, slotId: 'd1-09' })).token.id);
+    for (const category of ['WALK_IN', 'PAID', 'PAID'])
+      ids.push((await opd.book({ doctorId: 'd1', category, patient: { name: category }, slotId: 'd1-09' })).token.id);
     clock.set('2026-01-30T03:40:00Z'); // 09:10 IST
     for (const id of ids) await opd.checkIn(id);
     expect((await opd.callNext('d1')).token?.id).toBe(ids[1]);

@@ -88,11 +88,19 @@ async function scenario(storage: StorageAdapter, preset: (typeof PRESETS)[number
   await step('capacity a10 down dry run', () => opd.setCapacity('a10', 1, { dryRun: true }));
   await step('capacity a10 down', () => opd.setCapacity('a10', 1));
   await step('capacity a10 up', () => opd.setCapacity('a10', 4));
-  await step('slots for holds and moves', () => opd.addSlots('dr-a', [slot('a12', '12:00', '13:00', 12), slot('a-next2', '10:00', '11:00', 2, 0, '2026-01-31')]));
+  await step('slots for holds and moves', () =>
+    opd.addSlots('dr-a', [slot('a12', '12:00', '13:00', 12), slot('a-next2', '10:00', '11:00', 2, 0, '2026-01-31')]),
+  );
   const held: string[] = [];
   const hold = (patient: string) =>
     step(`hold ${patient}`, async () => {
-      const result = await opd.hold({ doctorId: 'dr-a', category: 'ONLINE', patient: { id: patient, name: `Name ${patient}` }, slotId: 'a12', holdMinutes: 30 });
+      const result = await opd.hold({
+        doctorId: 'dr-a',
+        category: 'ONLINE',
+        patient: { id: patient, name: `Name ${patient}` },
+        slotId: 'a12',
+        holdMinutes: 30,
+      });
       held.push(result.token.id);
       return result;
     });

@@ -13,7 +13,9 @@ export function sharedTests(suite: Suite): void {
     const [a, b] = await sharedSchedulers(presets.waitlist());
     await withSlots(a, 'a', [9], 10);
     const results = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? a : b).book({ doctorId: 'a', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 'a-09' })),
+      Array.from({ length: 24 }, (_, i) =>
+        (i % 2 === 0 ? a : b).book({ doctorId: 'a', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 'a-09' }),
+      ),
     );
     expect(results.filter((r) => r.outcome === 'BOOKED')).toHaveLength(10);
     expect(new Set(results.map((r) => r.token.tokenNumber)).size).toBe(24);

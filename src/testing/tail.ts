@@ -31,29 +31,33 @@ export function tailTests(suite: Suite): void {
     expect(seen).toEqual((await opd.history()).map((e) => e.seq).filter((seq) => seq > stored[0]!.seq));
   });
 
-  it('tails a backlog of many pages, and what is committed between two reads, each event once and in order', { timeout: Math.max(timeout, 120_000) }, async () => {
-    const { opd, storage } = await scheduler();
-    await withSlots(opd, 'a', [9, 10, 11, 12, 13, 14, 15, 16], 150);
-    // More stored events than an adapter reads in one page (MemoryStorage and PostgresStorage read 500).
-    for (let i = 0; i < 1_100; i++) await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `P${i}` } });
-    // Every stored event (`history()` answers a page of 1,000 unless asked for more).
-    const backlog = (await opd.history({ limit: Number.MAX_SAFE_INTEGER })).length;
-    const controller = new AbortController();
-    const seen: number[] = [];
-    let booked = 0;
-    for await (const event of storage.tail!(0, controller.signal)) {
-      seen.push(event.seq);
-      // A reader that books as it reads the last stored event and each live one: every
-      // event it causes is committed while the adapter hands out the one before it.
-      if (seen.length >= backlog && booked < 10) {
-        booked++;
-        await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `Q${booked}` } });
+  it(
+    'tails a backlog of many pages, and what is committed between two reads, each event once and in order',
+    { timeout: Math.max(timeout, 120_000) },
+    async () => {
+      const { opd, storage } = await scheduler();
+      await withSlots(opd, 'a', [9, 10, 11, 12, 13, 14, 15, 16], 150);
+      // More stored events than an adapter reads in one page (MemoryStorage and PostgresStorage read 500).
+      for (let i = 0; i < 1_100; i++) await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `P${i}` } });
+      // Every stored event (`history()` answers a page of 1,000 unless asked for more).
+      const backlog = (await opd.history({ limit: Number.MAX_SAFE_INTEGER })).length;
+      const controller = new AbortController();
+      const seen: number[] = [];
+      let booked = 0;
+      for await (const event of storage.tail!(0, controller.signal)) {
+        seen.push(event.seq);
+        // A reader that books as it reads the last stored event and each live one: every
+        // event it causes is committed while the adapter hands out the one before it.
+        if (seen.length >= backlog && booked < 10) {
+          booked++;
+          await opd.book({ doctorId: 'a', category: 'ONLINE', patient: { name: `Q${booked}` } });
+        }
+        if (seen.length === backlog + 10) break;
       }
-      if (seen.length === backlog + 10) break;
-    }
-    controller.abort();
-    expect(seen).toEqual((await opd.history({ limit: Number.MAX_SAFE_INTEGER })).map((e) => e.seq));
-  });
+      controller.abort();
+      expect(seen).toEqual((await opd.history({ limit: Number.MAX_SAFE_INTEGER })).map((e) => e.seq));
+    },
+  );
 
   it('ends a tail waiting for events when its signal aborts, and when the adapter closes', { timeout }, async () => {
     for (const end of ['abort', 'close'] as const) {

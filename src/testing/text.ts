@@ -22,8 +22,10 @@ export function textTests(suite: Suite): void {
         return isOpdError(error, 'VALIDATION_FAILED') ? error.details.field : error;
       }
     };
-    const book = (patient: Record<string, unknown>, extra: Record<string, unknown> = {}) => () =>
-      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient as never, slotId: 'd1-09', ...extra });
+    const book =
+      (patient: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      () =>
+        opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient as never, slotId: 'd1-09', ...extra });
     for (const text of odd) {
       expect(await field(book({ name: text }))).toBe('patient.name');
       expect(await field(book({ id: text, name: 'A' }))).toBe('patient.id');

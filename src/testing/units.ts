@@ -15,16 +15,52 @@ export function unitsTests(suite: Suite): void {
     const { opd, storage } = await scheduler();
     await withSlots(opd, 'd1', [9], 2);
     const before = await opd.history();
-    await expect(storage.transact({ doctorId: 'd1' }, () => { throw new Error('decision failed'); })).rejects.toThrow('decision failed');
+    await expect(
+      storage.transact({ doctorId: 'd1' }, () => {
+        throw new Error('decision failed');
+      }),
+    ).rejects.toThrow('decision failed');
     const ghost: TokenRecord = {
-      id: 'd1~2026-01-30~99', doctorId: 'd1', day: DAY, slotId: null, waitingForSlotId: null, category: 'ONLINE', rank: 4,
-      status: 'CANCELLED', tokenNumber: 99, patient: { name: 'X' }, requestedAt: START, bumpCount: 0, placedAt: null,
-      notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: START, holdExpiresAt: null, label: '99',
+      id: 'd1~2026-01-30~99',
+      doctorId: 'd1',
+      day: DAY,
+      slotId: null,
+      waitingForSlotId: null,
+      category: 'ONLINE',
+      rank: 4,
+      status: 'CANCELLED',
+      tokenNumber: 99,
+      patient: { name: 'X' },
+      requestedAt: START,
+      bumpCount: 0,
+      placedAt: null,
+      notBefore: null,
+      idempotencyKey: null,
+      cancelReason: null,
+      updatedAt: START,
+      holdExpiresAt: null,
+      label: '99',
     };
-    const event = { type: 'slot:closed', seq: 0, facilityId: 'default', at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
+    const event = {
+      type: 'slot:closed',
+      seq: 0,
+      facilityId: 'default',
+      at: new Date(START),
+      doctorId: 'd1',
+      actor: null,
+      slotId: 'd1-09',
+      day: DAY,
+      reason: null,
+    } as const;
     const changes: ChangeSet = {
-      doctor: undefined, newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [ghost], days: [],
-      idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never }, events: [event],
+      doctor: undefined,
+      newSlots: [],
+      updatedSlots: [],
+      newTokens: [],
+      updatedTokens: [ghost],
+      days: [],
+      idempotency: { doctorId: 'd1', key: 'ghost', fingerprint: '', result: undefined as never },
+      events: [event],
     };
     const wrote = storage.transact({ doctorId: 'd1' }, () => ({ kind: 'commit', changes, result: 1 }));
     await expect(wrote).rejects.toSatisfy((e: unknown) => isOpdError(e));
@@ -48,8 +84,24 @@ export function unitsTests(suite: Suite): void {
     // written before the adapter finds the fault shows.
     const slot = held.slots[0]!.slot;
     const fresh: SlotRecord = { ...slot, id: 'd1-15', start: slot.start + 6 * 3_600_000, end: slot.end + 6 * 3_600_000 };
-    const event = { type: 'slot:closed', seq: 0, facilityId: 'default', at: new Date(START), doctorId: 'd1', actor: null, slotId: 'd1-09', day: DAY, reason: null } as const;
-    const numbered = (n: number, patient = `P${n}`): TokenRecord => ({ ...first, id: `d1~${DAY}~${n}`, tokenNumber: n, label: String(n), patient: { name: patient } });
+    const event = {
+      type: 'slot:closed',
+      seq: 0,
+      facilityId: 'default',
+      at: new Date(START),
+      doctorId: 'd1',
+      actor: null,
+      slotId: 'd1-09',
+      day: DAY,
+      reason: null,
+    } as const;
+    const numbered = (n: number, patient = `P${n}`): TokenRecord => ({
+      ...first,
+      id: `d1~${DAY}~${n}`,
+      tokenNumber: n,
+      label: String(n),
+      patient: { name: patient },
+    });
     const ghost: TokenRecord = { ...numbered(7), status: 'CANCELLED', slotId: null, cancelReason: 'x' };
     const faults: Record<string, Partial<ChangeSet>> = {
       'a number ahead of the day': { newTokens: [numbered(5)] },
@@ -65,7 +117,10 @@ export function unitsTests(suite: Suite): void {
       expect(after.slots.has('d1-15'), fault).toBe(false);
       const day = after.days.get(DAY)!;
       expect(day.record.lastTokenNumber, fault).toBe(1);
-      expect(day.slots.flatMap((s) => s.places.map((t) => [t.tokenNumber, t.patient.name])), fault).toEqual([[1, 'A']]);
+      expect(
+        day.slots.flatMap((s) => s.places.map((t) => [t.tokenNumber, t.patient.name])),
+        fault,
+      ).toEqual([[1, 'A']]);
     }
     const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
     expect(booked.token.tokenNumber).toBe(2);
@@ -82,6 +137,9 @@ export function unitsTests(suite: Suite): void {
     });
     expect(result).toEqual(['d1-09', 'd1-10']);
     expect(seen).toHaveLength(2);
-    expect(seen[1]!.schedule?.map((e) => [e.slot.id, e.occupancy])).toEqual([['d1-09', 0], ['d1-10', 0]]);
+    expect(seen[1]!.schedule?.map((e) => [e.slot.id, e.occupancy])).toEqual([
+      ['d1-09', 0],
+      ['d1-10', 0],
+    ]);
   });
 }

@@ -6,7 +6,6 @@ import type { TokenStatus, Doctor, Slot, Token } from '../types.js';
 /** One consequence of a call: the same object that is emitted as an event. */
 export type Effect = OpdEvent;
 
-
 /**
  * One slot as a booking by one channel would find it now (see `OpdScheduler.availability`):
  * decided by the booking rule itself, so `available` is `true` exactly when `book` naming this

@@ -75,31 +75,42 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
   afterAll(() => store.drop());
 
   it('migrates, and then finds nothing to do; --print-sql with the store prints only the prelude', { timeout: 60_000 }, async () => {
-    expect(await run(['migrate'])).toEqual({ code: 0, stdout: 'Schema ' + (store.name === 'PGlite' ? 'public' : store.args[3]) + `: version ${LATEST} (already up to date)\n`, stderr: '' });
+    expect(await run(['migrate'])).toEqual({
+      code: 0,
+      stdout: 'Schema ' + (store.name === 'PGlite' ? 'public' : store.args[3]) + `: version ${LATEST} (already up to date)\n`,
+      stderr: '',
+    });
     const printed = await run(['migrate', '--print-sql']);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain('up to date: nothing to apply');
     expect(printed.stdout).not.toContain('INSERT INTO');
   });
 
-  it('status: the doctors, places taken of the capacity, the waiting and the emergencies without a place, as a table and as JSON', { timeout: 60_000 }, async () => {
-    const table = await run(['status']);
-    expect(table.code).toBe(0);
-    expect(table.stdout.split('\n').slice(0, 4)).toEqual([
-      DAY,
-      'DOCTOR  NAME     SLOTS     PLACES  WAITING  EMERGENCIES WAITING',
-      'd1      Dr. One  2/2 open  2/3     1        1',
-      'd2      Dr. Two  0/0 open  0/0     0        0',
-    ]);
-    expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})\nFollow-ups due without a place: 0\n`);
-    const json = await run(['status', '--json', '--date', DAY]);
-    const status = JSON.parse(json.stdout) as { date: string; doctors: { doctorId: string; taken: number; capacity: number; waiting: number; unplacedEmergencies: { tokenId: string }[] }[] };
-    expect(status.date).toBe(DAY);
-    expect(status.doctors[0]).toMatchObject({ doctorId: 'd1', taken: 2, capacity: 3, waiting: 1, unplacedEmergencies: [{ tokenId: ids['emergency'] }] });
-    expect(JSON.parse(json.stdout)).toMatchObject({ followUpsDue: { count: 0, byDoctor: [] } });
-    expect(json.stdout + table.stdout).not.toContain(PATIENT);
-    expect(JSON.parse((await run(['status', '--json', '--date', '2026-03-03'])).stdout).doctors[0]).toMatchObject({ taken: 0, waiting: 0 });
-  });
+  it(
+    'status: the doctors, places taken of the capacity, the waiting and the emergencies without a place, as a table and as JSON',
+    { timeout: 60_000 },
+    async () => {
+      const table = await run(['status']);
+      expect(table.code).toBe(0);
+      expect(table.stdout.split('\n').slice(0, 4)).toEqual([
+        DAY,
+        'DOCTOR  NAME     SLOTS     PLACES  WAITING  EMERGENCIES WAITING',
+        'd1      Dr. One  2/2 open  2/3     1        1',
+        'd2      Dr. Two  0/0 open  0/0     0        0',
+      ]);
+      expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})\nFollow-ups due without a place: 0\n`);
+      const json = await run(['status', '--json', '--date', DAY]);
+      const status = JSON.parse(json.stdout) as {
+        date: string;
+        doctors: { doctorId: string; taken: number; capacity: number; waiting: number; unplacedEmergencies: { tokenId: string }[] }[];
+      };
+      expect(status.date).toBe(DAY);
+      expect(status.doctors[0]).toMatchObject({ doctorId: 'd1', taken: 2, capacity: 3, waiting: 1, unplacedEmergencies: [{ tokenId: ids['emergency'] }] });
+      expect(JSON.parse(json.stdout)).toMatchObject({ followUpsDue: { count: 0, byDoctor: [] } });
+      expect(json.stdout + table.stdout).not.toContain(PATIENT);
+      expect(JSON.parse((await run(['status', '--json', '--date', '2026-03-03'])).stdout).doctors[0]).toMatchObject({ taken: 0, waiting: 0 });
+    },
+  );
 
   it('export-fhir: a valid FHIR R4 Bundle of the day, naming no patient', { timeout: 60_000 }, async () => {
     const out = await run(['export-fhir', '--doctor', 'd1', '--date', DAY]);
@@ -107,7 +118,12 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     const bundle = JSON.parse(out.stdout) as { resourceType: string; entry: { resource: { resourceType: string; status?: string } }[] };
     expect(validateResource(bundle), JSON.stringify(validateResource.errors?.slice(0, 5))).toBe(true);
     expect(bundle.entry.map((e) => e.resource.resourceType)).toEqual(['Schedule', 'Slot', 'Slot', 'Appointment', 'Appointment', 'Appointment']);
-    expect(bundle.entry.filter((e) => e.resource.resourceType === 'Appointment').map((e) => e.resource.status).sort()).toEqual(['booked', 'checked-in', 'waitlist']);
+    expect(
+      bundle.entry
+        .filter((e) => e.resource.resourceType === 'Appointment')
+        .map((e) => e.resource.status)
+        .sort(),
+    ).toEqual(['booked', 'checked-in', 'waitlist']);
     expect(out.stdout).not.toContain(PATIENT);
     expect(out.stdout).not.toContain('p1');
     const missing = await run(['export-fhir', '--doctor', 'nobody', '--date', DAY]);
@@ -153,22 +169,36 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(every.stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('export-history: the doctors, the slots, then every event as a JSON line in seq order; --after resumes; no patient data', { timeout: 60_000 }, async () => {
-    const all = await run(['export-history']);
-    expect(all.code).toBe(0);
-    const events = eventLines(all.stdout);
-    expect(events.map((e) => e.type)).toEqual(['token:booked', 'token:booked', 'token:checked-in', 'token:waitlisted', 'emergency:unplaced', 'token:no-show']);
-    expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
-    expect(events.at(-1)).toMatchObject({ tokenId: ids['late'], actor: 'sweep-job' });
-    expect(all.stdout).not.toContain(PATIENT);
-    const rest = await run(['export-history', '--after', String(events[2]!.seq)]);
-    expect(eventLines(rest.stdout).map((e) => e.seq)).toEqual(events.slice(3).map((e) => e.seq));
-    expect(await run(['export-history', '--after', '-1'])).toMatchObject({ code: 2 });
-  });
+  it(
+    'export-history: the doctors, the slots, then every event as a JSON line in seq order; --after resumes; no patient data',
+    { timeout: 60_000 },
+    async () => {
+      const all = await run(['export-history']);
+      expect(all.code).toBe(0);
+      const events = eventLines(all.stdout);
+      expect(events.map((e) => e.type)).toEqual([
+        'token:booked',
+        'token:booked',
+        'token:checked-in',
+        'token:waitlisted',
+        'emergency:unplaced',
+        'token:no-show',
+      ]);
+      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+      expect(events.at(-1)).toMatchObject({ tokenId: ids['late'], actor: 'sweep-job' });
+      expect(all.stdout).not.toContain(PATIENT);
+      const rest = await run(['export-history', '--after', String(events[2]!.seq)]);
+      expect(eventLines(rest.stdout).map((e) => e.seq)).toEqual(events.slice(3).map((e) => e.seq));
+      expect(await run(['export-history', '--after', '-1'])).toMatchObject({ code: 2 });
+    },
+  );
 
   it('import-rota: a dry run prints the slots and writes nothing; --apply writes them; again adds nothing', { timeout: 60_000 }, async () => {
     const file = join(dir, 'rota.csv');
-    writeFileSync(file, 'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\nd2,Mon,09:00,10:00,30,3,,2026-03-09,2026-03-15\nd2,3,14:00,15:00,60,5,0,2026-03-09,2026-03-15\n');
+    writeFileSync(
+      file,
+      'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\nd2,Mon,09:00,10:00,30,3,,2026-03-09,2026-03-15\nd2,3,14:00,15:00,60,5,0,2026-03-09,2026-03-15\n',
+    );
     const dry = await run(['import-rota', file]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('d2 2026-03-09 to 2026-03-15 (lines 2, 3): would add 3 slots');
@@ -193,13 +223,20 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
       stderr: 'opd-scheduler: BAD_ROTA: line 3: `weekday`: expected 1 (Monday) to 7 (Sunday), or Mon to Sun, got `8`\n',
     });
     // Refused by the scheduler, for the second doctor: the first doctor's rota is not written either.
-    const overlap = await bad('overlap.csv', 'd1,1,09:00,10:00,30,3,,2026-04-06,2026-04-12\nd2,2,09:00,11:00,30,3,,2026-04-06,2026-04-12\nd2,2,10:00,12:00,30,3,,2026-04-06,2026-04-12\n');
+    const overlap = await bad(
+      'overlap.csv',
+      'd1,1,09:00,10:00,30,3,,2026-04-06,2026-04-12\nd2,2,09:00,11:00,30,3,,2026-04-06,2026-04-12\nd2,2,10:00,12:00,30,3,,2026-04-06,2026-04-12\n',
+    );
     expect(overlap.code).toBe(1);
     expect(overlap.stderr).toMatch(/^opd-scheduler: BAD_ROTA: line 4 \(doctor d2\): SLOT_OVERLAP: /);
     const unknown = await bad('doctor.csv', 'd9,1,09:00,10:00,30,3,,2026-04-06,2026-04-12\n');
     expect(unknown.stderr).toMatch(/^opd-scheduler: BAD_ROTA: line 2 \(doctor d9\): DOCTOR_NOT_FOUND: /);
     // A refusal of a rota of many lines names the first few.
-    const many = Array.from({ length: 30 }, (_, i) => `d9,${(i % 7) + 1},${String(6 + Math.floor(i / 7)).padStart(2, '0')}:00,${String(7 + Math.floor(i / 7)).padStart(2, '0')}:00,30,3,,2026-04-06,2026-04-12\n`);
+    const many = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `d9,${(i % 7) + 1},${String(6 + Math.floor(i / 7)).padStart(2, '0')}:00,${String(7 + Math.floor(i / 7)).padStart(2, '0')}:00,30,3,,2026-04-06,2026-04-12\n`,
+    );
     const wide = await bad('many.csv', many.join(''));
     expect(wide.stderr).toMatch(/^opd-scheduler: BAD_ROTA: lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, and 20 more \(doctor d9\): DOCTOR_NOT_FOUND: /);
     expect(JSON.parse((await run(['status', '--json', '--date', '2026-04-06'])).stdout).doctors[0]).toMatchObject({ doctorId: 'd1', slots: 0 });
@@ -246,7 +283,9 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     // The default facility's history and schedule are as they were.
     expect((await run(['export-history'])).stdout).toBe(before);
     // North's d1: one slot (the default facility's d1 has two), every resource tagged with north.
-    const fhir = JSON.parse((await run(['export-fhir', '--doctor', 'd1', '--date', DAY, '--facility', 'north'])).stdout) as { entry: { resource: { resourceType: string; meta?: unknown } }[] };
+    const fhir = JSON.parse((await run(['export-fhir', '--doctor', 'd1', '--date', DAY, '--facility', 'north'])).stdout) as {
+      entry: { resource: { resourceType: string; meta?: unknown } }[];
+    };
     expect(fhir.entry.map((e) => e.resource.resourceType)).toEqual(['Schedule', 'Slot']);
     expect(fhir.entry.filter((e) => !JSON.stringify(e.resource.meta).includes('"north"'))).toEqual([]);
     const bad = await run(['status', '--facility', 'a/b']);
@@ -276,7 +315,10 @@ describe('the command line, without a store', () => {
     expect(await cli(['status', 'extra', '--data-dir', '/tmp/x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('takes no arguments') });
     expect(await cli(['import-rota'])).toMatchObject({ code: 2, stderr: expect.stringContaining('<file.csv>') });
     expect(await cli(['status'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Expected a store') });
-    expect(await cli(['status', '--data-dir', '/tmp/x', '--database-url', 'postgres://h/db'])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
+    expect(await cli(['status', '--data-dir', '/tmp/x', '--database-url', 'postgres://h/db'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('not both'),
+    });
     expect(await cli(['status', '--data-dir', '/tmp/x', '--preset', 'fastest'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--preset') });
     expect(await cli(['status', '--data-dir', '/tmp/x', '--date', '2026-02-30'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--date') });
   });
@@ -288,7 +330,9 @@ describe('the command line, without a store', () => {
     let closed = false;
     async function* endless(): AsyncGenerator<Uint8Array> {
       try {
-        const chunk = new TextEncoder().encode(`${'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\n'}${row.repeat(CHUNK / row.length)}`.slice(0, CHUNK));
+        const chunk = new TextEncoder().encode(
+          `${'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\n'}${row.repeat(CHUNK / row.length)}`.slice(0, CHUNK),
+        );
         for (;;) {
           given += chunk.byteLength;
           yield chunk;
@@ -299,13 +343,20 @@ describe('the command line, without a store', () => {
     }
     const out = await cli(['import-rota', 'endless.csv', '--data-dir', '/nonexistent/opd'], { readFile: () => endless() });
     expect(out).toMatchObject({ code: 1, stdout: '' });
-    expect(out.stderr).toBe(`opd-scheduler: BAD_ROTA: \`endless.csv\` is larger than the 8 MiB (${MAX_ROTA_BYTES} bytes) a rota file may be: split it into smaller files\n`);
+    expect(out.stderr).toBe(
+      `opd-scheduler: BAD_ROTA: \`endless.csv\` is larger than the 8 MiB (${MAX_ROTA_BYTES} bytes) a rota file may be: split it into smaller files\n`,
+    );
     expect(given).toBeGreaterThan(MAX_ROTA_BYTES);
     expect(given).toBeLessThanOrEqual(MAX_ROTA_BYTES + CHUNK);
     expect(closed).toBe(true);
     // The program's own reader on an endless file; and a reader that gives the whole text at once.
-    expect(await cli(['import-rota', '/dev/zero', '--data-dir', '/nonexistent/opd'])).toMatchObject({ code: 1, stderr: expect.stringContaining('is larger than the 8 MiB') });
-    const whole = await cli(['import-rota', 'big.csv', '--data-dir', '/nonexistent/opd'], { readFile: async () => row.repeat(Math.ceil((MAX_ROTA_BYTES + 1) / row.length)) });
+    expect(await cli(['import-rota', '/dev/zero', '--data-dir', '/nonexistent/opd'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is larger than the 8 MiB'),
+    });
+    const whole = await cli(['import-rota', 'big.csv', '--data-dir', '/nonexistent/opd'], {
+      readFile: async () => row.repeat(Math.ceil((MAX_ROTA_BYTES + 1) / row.length)),
+    });
     expect(whole.stderr).toContain('is larger than the 8 MiB');
     expect((await cli(['import-rota', '--help'])).stdout).toContain(`A file is at most 8 MiB (${MAX_ROTA_BYTES} bytes)`);
   });

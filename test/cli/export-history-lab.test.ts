@@ -64,7 +64,10 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).not.toContain(PATIENT);
     expect(out.stdout).not.toContain('"p1"');
-    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     const kinds = lines.map((l) => (l.type === 'lab:doctor' || l.type === 'lab:slot' ? l.type : 'event'));
     expect(kinds.slice(0, 5)).toEqual(['lab:doctor', 'lab:doctor', 'lab:slot', 'lab:slot', 'lab:slot']);
     expect(kinds.slice(5).every((k) => k === 'event')).toBe(true);
@@ -135,7 +138,10 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     };
     const out = await cli(['export-history', ...store.args], { now: `${DAY}T12:00:00Z`, signal: stop.signal, stdout });
     expect(out.code).toBe(1);
-    const written = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as OpdEvent);
+    const written = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as OpdEvent);
     expect(written).toHaveLength(8);
     expect(out.stderr).toContain(`opd-scheduler: INTERRUPTED: Interrupted: events up to seq ${written.at(-1)!.seq} were written`);
   });

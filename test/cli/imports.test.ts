@@ -14,7 +14,8 @@ describe('src/cli', () => {
     for (const file of files) {
       const text = readFileSync(join(cli, file), 'utf8');
       for (const [, from] of text.matchAll(/(?:from |import\()'([^']+)'/g)) {
-        const allowed = from!.startsWith('node:') || /^opd-scheduler(\/postgres|\/lab|\/reports)?$/.test(from!) || from === 'pg' || from === '@electric-sql/pglite';
+        const allowed =
+          from!.startsWith('node:') || /^opd-scheduler(\/postgres|\/lab|\/reports)?$/.test(from!) || from === 'pg' || from === '@electric-sql/pglite';
         const own = from!.startsWith('.') && !relative(cli, join(cli, file, '..', from!)).startsWith('..');
         if (!allowed && !own) outside.push(`${file}: ${from}`);
       }

@@ -43,7 +43,16 @@ describe('the rota file', () => {
         },
         lines: [2, 6],
       },
-      { doctorId: 'd,2', rota: { weekly: [{ weekday: 3, start: '14:00', end: '17:00', slotMinutes: 30, capacity: 6 }], from: '2026-03-02', to: '2026-03-29', except: ['2026-03-04', '2026-03-11'] }, lines: [5] },
+      {
+        doctorId: 'd,2',
+        rota: {
+          weekly: [{ weekday: 3, start: '14:00', end: '17:00', slotMinutes: 30, capacity: 6 }],
+          from: '2026-03-02',
+          to: '2026-03-29',
+          except: ['2026-03-04', '2026-03-11'],
+        },
+        lines: [5],
+      },
     ]);
   });
 
@@ -78,7 +87,9 @@ describe('the refusals of a rota file stay short, whatever the file', () => {
     const message = refusal(`${HEADER}\nd0,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29\n${rows.join('\n')}\n`);
     const lines = message.split('\n');
     expect(lines[0]).toBe(`50000 bad rows (the first ${MAX_REPORTED_ROWS} shown):`);
-    expect(lines.slice(1, -1)).toEqual(Array.from({ length: MAX_REPORTED_ROWS }, (_, i) => `  line ${i + 3}: \`weekday\`: expected 1 (Monday) to 7 (Sunday), or Mon to Sun, got \`8\``));
+    expect(lines.slice(1, -1)).toEqual(
+      Array.from({ length: MAX_REPORTED_ROWS }, (_, i) => `  line ${i + 3}: \`weekday\`: expected 1 (Monday) to 7 (Sunday), or Mon to Sun, got \`8\``),
+    );
     expect(lines.at(-1)).toBe(`  and ${50_000 - MAX_REPORTED_ROWS} more rows`);
     expect(message.length).toBeLessThan(2000);
     // A few bad rows: every one named, nothing counted.

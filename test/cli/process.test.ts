@@ -15,7 +15,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts `opd-scheduler ...argv` from the sources. */
 function start(argv: readonly string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), ...argv], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,7 +35,12 @@ describe('the opd-scheduler program', () => {
     expect(await migrate.exited, migrate.err()).toBe(0);
     const sweep = start(['sweep', '--every', '1s', ...store]);
     // Two sweeps logged, so it runs on a timer.
-    while (sweep.out().split('\n').filter((l) => l !== '').length < 2) {
+    while (
+      sweep
+        .out()
+        .split('\n')
+        .filter((l) => l !== '').length < 2
+    ) {
       expect(sweep.child.exitCode, sweep.err()).toBeNull();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

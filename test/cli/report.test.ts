@@ -12,7 +12,8 @@ const PATIENT = 'Asha Patient-Secret';
 describe('opd-scheduler report', () => {
   let store: CliStore;
   let expected: OpdReport;
-  const run = (argv: readonly string[], readFile?: (path: string) => Promise<string>) => cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z`, ...(readFile === undefined ? {} : { readFile }) });
+  const run = (argv: readonly string[], readFile?: (path: string) => Promise<string>) =>
+    cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z`, ...(readFile === undefined ? {} : { readFile }) });
 
   beforeAll(async () => {
     store = pgliteStore();
@@ -64,7 +65,8 @@ describe('opd-scheduler report', () => {
     const { code, stdout } = await run(['report', '--from', DAY, '--to', DAY, '--format', 'html']);
     expect(code).toBe(0);
     expect(stdout.startsWith('<!doctype html>')).toBe(true);
-    for (const id of ['attendance-by-hour', 'attendance-by-department', 'waits-by-category', 'no-shows-by-channel', 'utilisation-by-doctor']) expect(stdout).toContain(`data-chart="${id}"`);
+    for (const id of ['attendance-by-hour', 'attendance-by-department', 'waits-by-category', 'no-shows-by-channel', 'utilisation-by-doctor'])
+      expect(stdout).toContain(`data-chart="${id}"`);
     expect(stdout).not.toMatch(/<script|<link|src="http|href="http/);
     expect(stdout).not.toContain(PATIENT);
   });

@@ -21,7 +21,10 @@ if (url !== undefined && url !== '') stores.push(['PostgreSQL', () => serverStor
 
 interface Status {
   date: string;
-  followUpsDue: { count: number; byDoctor: { doctorId: string; followUps: { followUpId: string; dueDate: string; from: string; to: string; department: string | null }[] }[] };
+  followUpsDue: {
+    count: number;
+    byDoctor: { doctorId: string; followUps: { followUpId: string; dueDate: string; from: string; to: string; department: string | null }[] }[];
+  };
 }
 
 describe.each(stores)('status and the follow-ups due, against %s', (_name, makeStore) => {

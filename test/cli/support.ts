@@ -26,7 +26,10 @@ export function collector(): CliOutput & { text: string } {
 }
 
 /** Runs `opd-scheduler ...argv` in-process, with the clock at `now`. */
-export async function cli(argv: readonly string[], options: { now?: string; env?: Record<string, string>; signal?: AbortSignal; stdout?: CliOutput & { text: string }; readFile?: CliIo['readFile'] } = {}): Promise<RunResult> {
+export async function cli(
+  argv: readonly string[],
+  options: { now?: string; env?: Record<string, string>; signal?: AbortSignal; stdout?: CliOutput & { text: string }; readFile?: CliIo['readFile'] } = {},
+): Promise<RunResult> {
   const stdout = options.stdout ?? collector();
   const stderr = collector();
   const code = await main(argv, {

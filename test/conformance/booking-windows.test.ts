@@ -23,7 +23,13 @@ for (const [name, open] of Object.entries(STORES)) {
       const store = await open!();
       try {
         const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
-        const opd = new OpdScheduler({ ...presets.waitlist(), storage: store.storage(), timeZone: 'Asia/Kolkata', bookingWindows: WINDOWS, clock: () => new Date(clock.now) });
+        const opd = new OpdScheduler({
+          ...presets.waitlist(),
+          storage: store.storage(),
+          timeZone: 'Asia/Kolkata',
+          bookingWindows: WINDOWS,
+          clock: () => new Date(clock.now),
+        });
         await opd.addDoctor({ id: 'd1', name: 'Dr One' });
         // 10:00 and 11:00 in Kolkata on the 23rd, and 10:00 a week later.
         await opd.addSlots('d1', [
@@ -39,7 +45,9 @@ for (const [name, open] of Object.entries(STORES)) {
         expect(early.details).toMatchObject({ opensAt: '2026-03-23T02:30:00.000Z', closesAt: null, slotId: 'week-10' });
         await rejectsWith(opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('b'), date: '2026-03-30' }), 'OUTSIDE_BOOKING_WINDOW');
         expect(await allHistory(opd)).toEqual(before);
-        expect((await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('b'), date: '2026-03-30', actor: 'front-desk' })).token.slotId).toBe('week-10');
+        expect((await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('b'), date: '2026-03-30', actor: 'front-desk' })).token.slotId).toBe(
+          'week-10',
+        );
         expect((await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('c'), slotId: 'week-10' })).outcome).toBe('BOOKED');
 
         clock.now = Date.parse('2026-03-23T02:30:00Z');
@@ -55,7 +63,13 @@ for (const [name, open] of Object.entries(STORES)) {
         expect((await opd.cancel(soon.token.id, { actor: 'front-desk' })).token.status).toBe('CANCELLED');
 
         // A fresh scheduler over the same store answers the same.
-        const again = new OpdScheduler({ ...presets.waitlist(), storage: store.storage(), timeZone: 'Asia/Kolkata', bookingWindows: WINDOWS, clock: () => new Date(clock.now) });
+        const again = new OpdScheduler({
+          ...presets.waitlist(),
+          storage: store.storage(),
+          timeZone: 'Asia/Kolkata',
+          bookingWindows: WINDOWS,
+          clock: () => new Date(clock.now),
+        });
         await rejectsWith(again.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('e'), slotId: 'week-10' }), 'OUTSIDE_BOOKING_WINDOW');
       } finally {
         await store.cleanup();

@@ -19,13 +19,23 @@ const strip = (effects: readonly Effect[]): unknown[] => effects.map(({ seq: _se
 async function leaveWorld(storage: StorageAdapter): Promise<OpdScheduler> {
   const opd = new OpdScheduler({ ...presets.standard(), storage, clock: () => new Date('2026-01-30T07:00:00Z') });
   await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-  await opd.addSlots('d1', DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity: 3, overflowCapacity: 1 }))));
+  await opd.addSlots(
+    'd1',
+    DAYS.flatMap((day) =>
+      HOURS.map((h) => ({ id: `${day}-${pad(h)}`, start: `${day}T${pad(h)}:00:00Z`, end: `${day}T${pad(h + 1)}:00:00Z`, capacity: 3, overflowCapacity: 1 })),
+    ),
+  );
   let p = 0;
   for (const day of DAYS) {
     for (const h of HOURS) {
       for (let k = 0; k < 2; k++) {
         p++;
-        await opd.book({ doctorId: 'd1', category: p % 8 === 0 ? 'EMERGENCY' : p % 3 === 0 ? 'PAID' : 'ONLINE', patient: { id: `p${p}`, name: `P${p}` }, slotId: `${day}-${pad(h)}` });
+        await opd.book({
+          doctorId: 'd1',
+          category: p % 8 === 0 ? 'EMERGENCY' : p % 3 === 0 ? 'PAID' : 'ONLINE',
+          patient: { id: `p${p}`, name: `P${p}` },
+          slotId: `${day}-${pad(h)}`,
+        });
       }
     }
   }
@@ -119,8 +129,14 @@ for (const [name, open] of Object.entries(STORES)) {
         }
         for (const d of ['2026-01-31', '2026-02-01']) {
           const schedule = await reader.getSchedule('d1', d);
-          expect(schedule.slots.map((v) => v.places.length), `${d} full`).toEqual([3, 3, 3, 3]);
-          expect(schedule.slots.flatMap((v) => v.places.map((t) => t.tokenNumber)).sort((a, b) => a - b), `${d}: token numbers 1..12`).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+          expect(
+            schedule.slots.map((v) => v.places.length),
+            `${d} full`,
+          ).toEqual([3, 3, 3, 3]);
+          expect(
+            schedule.slots.flatMap((v) => v.places.map((t) => t.tokenNumber)).sort((a, b) => a - b),
+            `${d}: token numbers 1..12`,
+          ).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
         }
       } finally {
         await store.cleanup();
@@ -155,33 +171,37 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
-    it('under a department-day duplicate rule, reads the department in the unit and skips a later day the patient holds a token in it', { timeout: 120_000 }, async () => {
-      const store = await open!();
-      try {
-        const clock = () => new Date('2026-01-30T07:00:00Z');
-        const opd = new OpdScheduler({ ...presets.standard(), duplicates: { scope: 'department-day' }, storage: store.storage(), clock });
-        for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
-        await opd.addSlots('d1', [
-          { id: 'd1-30', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 },
-          { id: 'd1-31', start: '2026-01-31T08:00:00Z', end: '2026-01-31T09:00:00Z', capacity: 1 },
-          { id: 'd1-01', start: '2026-02-01T08:00:00Z', end: '2026-02-01T09:00:00Z', capacity: 1 },
-        ]);
-        await opd.addSlots('d2', [{ id: 'd2-31', start: '2026-01-31T10:00:00Z', end: '2026-01-31T11:00:00Z', capacity: 1 }]);
-        await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd2-31' });
-        const a = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-30' });
-        const leave = { from: '2026-01-30T08:00:00Z', to: '2026-01-30T12:00:00Z' } as const;
-        const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
-        const effects = await opd.closeSlots('d1', leave);
-        expect(strip(effects)).toEqual(strip(preview));
-        expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
-        const reader = new OpdScheduler({ storage: store.storage(), clock });
-        expect(await reader.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
-        expect((await reader.getSlot('d1-31')).places).toEqual([]);
-        expect((await reader.getSlot('d1-01')).places.map((t) => t.patient.id)).toEqual(['p1']);
-      } finally {
-        await store.cleanup();
-      }
-    });
+    it(
+      'under a department-day duplicate rule, reads the department in the unit and skips a later day the patient holds a token in it',
+      { timeout: 120_000 },
+      async () => {
+        const store = await open!();
+        try {
+          const clock = () => new Date('2026-01-30T07:00:00Z');
+          const opd = new OpdScheduler({ ...presets.standard(), duplicates: { scope: 'department-day' }, storage: store.storage(), clock });
+          for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+          await opd.addSlots('d1', [
+            { id: 'd1-30', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 },
+            { id: 'd1-31', start: '2026-01-31T08:00:00Z', end: '2026-01-31T09:00:00Z', capacity: 1 },
+            { id: 'd1-01', start: '2026-02-01T08:00:00Z', end: '2026-02-01T09:00:00Z', capacity: 1 },
+          ]);
+          await opd.addSlots('d2', [{ id: 'd2-31', start: '2026-01-31T10:00:00Z', end: '2026-01-31T11:00:00Z', capacity: 1 }]);
+          await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd2-31' });
+          const a = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-30' });
+          const leave = { from: '2026-01-30T08:00:00Z', to: '2026-01-30T12:00:00Z' } as const;
+          const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+          const effects = await opd.closeSlots('d1', leave);
+          expect(strip(effects)).toEqual(strip(preview));
+          expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
+          const reader = new OpdScheduler({ storage: store.storage(), clock });
+          expect(await reader.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+          expect((await reader.getSlot('d1-31')).places).toEqual([]);
+          expect((await reader.getSlot('d1-01')).places.map((t) => t.patient.id)).toEqual(['p1']);
+        } finally {
+          await store.cleanup();
+        }
+      },
+    );
 
     it('refuses a leave over a checked-in patient, closing nothing', { timeout: 120_000 }, async () => {
       const store = await open!();

@@ -24,7 +24,11 @@ describe('the parts of the conformance suite', () => {
   it('declares every part left out in a skipped block, in order, with its reason', ({ task }) => {
     const suite = task.suite!.tasks.find((t) => t.name === 'storage conformance: left out') as RunnerTestSuite;
     const parts = suite.tasks as RunnerTestSuite[];
-    expect(parts.map((p) => p.name.split(':')[0])).toEqual(CONFORMANCE_PARTS.map((p) => (['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe', 'patientData', 'facilities'].includes(p) ? 'capability' : p)));
+    expect(parts.map((p) => p.name.split(':')[0])).toEqual(
+      CONFORMANCE_PARTS.map((p) =>
+        ['multiDoctor', 'patientTokens', 'tail', 'shared', 'subscribe', 'patientData', 'facilities'].includes(p) ? 'capability' : p,
+      ),
+    );
     for (const [i, part] of parts.entries()) {
       const name = CONFORMANCE_PARTS[i]!;
       const reason = name === 'tail' || name === 'shared' ? `\`capabilities.${name}\` not declared` : `no ${name} here`;

@@ -25,5 +25,8 @@ describeStorageConformance(
   },
   pool === undefined
     ? { skip: 'DATABASE_URL is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test) to run against a server' }
-    : { capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true }, claimKinds: [SERIES_KIND] },
+    : {
+        capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true },
+        claimKinds: [SERIES_KIND],
+      },
 );

@@ -22,7 +22,8 @@ export interface Store {
  * must answer exactly as on the primary.
  */
 export function caughtUpStandby(db: PGlite): PGlite {
-  const rewrite = (text: string): string => text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_last_wal_replay_lsn()', "'FFFFFFFF/FFFFFFFF'::pg_lsn");
+  const rewrite = (text: string): string =>
+    text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_last_wal_replay_lsn()', "'FFFFFFFF/FFFFFFFF'::pg_lsn");
   type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
   const passOn = <T extends object>(target: T, own: Record<string, unknown>): T =>
     new Proxy(target, {
@@ -34,7 +35,8 @@ export function caughtUpStandby(db: PGlite): PGlite {
     });
   return passOn(db, {
     query: (text: string, params?: unknown[]) => db.query(rewrite(text), params),
-    transaction: <T>(work: (tx: Tx) => Promise<T>) => db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) =>
+      db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
   });
 }
 
@@ -70,7 +72,10 @@ export function conformanceStores(prefix: string): Record<string, (() => Promise
       const schema = `${prefix}_${++n}`;
       const db = await liteDb();
       await migrate(db, { schema });
-      return { storage: () => new PostgresStorage({ db, schema, read: [caughtUpStandby(db)] }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+      return {
+        storage: () => new PostgresStorage({ db, schema, read: [caughtUpStandby(db)] }),
+        cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
+      };
     },
     'a PostgreSQL server':
       pool === undefined

@@ -28,16 +28,40 @@ const ENUMS = new Set(['action', 'type', 'state', 'status', 'termsState', 'curre
  * difference not listed fails the test; a listed one that no longer occurs fails it too.
  */
 const DIFFERENCES: readonly (readonly [file: string, path: string, why: string])[] = [
-  ['*', 'extra context.country', 'The answer\'s context echoes the call\'s: a call that carries country, city, core_version or consumer_uri gets them back (the v2.0 answers leave them out)'],
+  [
+    '*',
+    'extra context.country',
+    "The answer's context echoes the call's: a call that carries country, city, core_version or consumer_uri gets them back (the v2.0 answers leave them out)",
+  ],
   ['*', 'extra context.city', 'as context.country'],
   ['*', 'extra context.core_version', 'as context.country'],
   ['*', 'extra context.consumer_uri', 'as context.country'],
   ['2022 search', 'value context.domain', 'The 2022 hackathon search sends domain "Health"; the answer echoes the call\'s domain'],
-  ['*', 'extra message.catalog.providers[].items[].descriptor.code', 'The item\'s code CONSULTATION is sent as in the first on_search and on_init; the second on_search leaves it out'],
-  ['*', 'extra message.order.fulfillment.agent.tags.@abdm/gov.in/languages', 'Configured per doctor; the on_status and on_update samples show fewer agent tags than on_search'],
-  ['*', 'extra message.order.fulfillment.tags.@abdm/gov.in/cancel_reason', 'The reason code goes in the @abdm/gov.in/cancel_reason tag, as NHA\'s portal pages name it (the onboarding sample carries no code at all)'],
-  ['*', 'missing message.order.provider.categories[].parent_category_id', 'The system of medicine (Allopathy) has no parent: the key is left out, as in on_search (on_confirm sends "")'],
-  ['*', 'missing message.order.billing.address.door', 'The billing is echoed from the confirm call, whose sample carries fewer address fields than the on_confirm sample'],
+  [
+    '*',
+    'extra message.catalog.providers[].items[].descriptor.code',
+    "The item's code CONSULTATION is sent as in the first on_search and on_init; the second on_search leaves it out",
+  ],
+  [
+    '*',
+    'extra message.order.fulfillment.agent.tags.@abdm/gov.in/languages',
+    'Configured per doctor; the on_status and on_update samples show fewer agent tags than on_search',
+  ],
+  [
+    '*',
+    'extra message.order.fulfillment.tags.@abdm/gov.in/cancel_reason',
+    "The reason code goes in the @abdm/gov.in/cancel_reason tag, as NHA's portal pages name it (the onboarding sample carries no code at all)",
+  ],
+  [
+    '*',
+    'missing message.order.provider.categories[].parent_category_id',
+    'The system of medicine (Allopathy) has no parent: the key is left out, as in on_search (on_confirm sends "")',
+  ],
+  [
+    '*',
+    'missing message.order.billing.address.door',
+    'The billing is echoed from the confirm call, whose sample carries fewer address fields than the on_confirm sample',
+  ],
   ['*', 'missing message.order.billing.address.name', 'as billing.address.door'],
   ['*', 'missing message.order.billing.address.city', 'as billing.address.door'],
   ['*', 'value message.order.billing.address.state', 'as billing.address.door (a place name, not an order state)'],
@@ -48,7 +72,11 @@ const DIFFERENCES: readonly (readonly [file: string, path: string, why: string])
   ['*', 'missing message.catalog.descriptor.long_desc', 'as images'],
   ['*', 'missing message.catalog.providers[].descriptor.short_desc', 'as images'],
   ['*', 'missing message.catalog.providers[].descriptor.long_desc', 'as images'],
-  ['*', 'missing message.catalog.providers[].location', 'The location is sent when the facility configures one (this replay configures none, to show it optional)'],
+  [
+    '*',
+    'missing message.catalog.providers[].location',
+    'The location is sent when the facility configures one (this replay configures none, to show it optional)',
+  ],
   ['*', 'missing message.order.provider.location', 'as message.catalog.providers[].location'],
   ['*', 'missing message.order.provider.descriptor.short_desc', 'as images'],
   ['*', 'missing message.order.provider.descriptor.long_desc', 'as images'],
@@ -58,7 +86,11 @@ const DIFFERENCES: readonly (readonly [file: string, path: string, why: string])
   ['*', 'missing message.order.terms[].descriptor.flag', 'as flag'],
   ['*', 'missing message.order.fulfillment.tracking', 'A 2022-schema leftover in the on_confirm sample only; a physical consultation has no tracking'],
   ['*', 'missing message.order.fulfillment.agent.image', 'No photograph of the doctor is kept'],
-  ['*', 'extra message.catalog.providers[].items[].category_id', 'The v2.0 second on_search links each item to its speciality; the first one does not: we always do'],
+  [
+    '*',
+    'extra message.catalog.providers[].items[].category_id',
+    'The v2.0 second on_search links each item to its speciality; the first one does not: we always do',
+  ],
   ['*', 'extra message.order.item.category_id', 'as items[].category_id'],
   ['*', 'extra message.order.item.price', 'The item carries its price in every answer, as in on_init and on_confirm'],
   ['*', 'extra message.order.item.fulfillment_id', 'as item.price'],
@@ -72,7 +104,7 @@ const DIFFERENCES: readonly (readonly [file: string, path: string, why: string])
   ['*', 'extra message.order.fulfillment.agent.tags', 'The agent carries its registry tags in every answer'],
   ['*', 'extra message.order.fulfillment.agent.gender', 'as agent.tags'],
   ['*', 'missing message.order.fulfillment.agent.tags.@abdm/gov.in/experience', 'Configured per doctor; this replay leaves it out to show it optional'],
-  ['*', 'extra message.order.fulfillment.agent.tags.@abdm/gov.in/hfr_id', 'The facility\'s registry ids go on every agent, as the second on_search shows them'],
+  ['*', 'extra message.order.fulfillment.agent.tags.@abdm/gov.in/hfr_id', "The facility's registry ids go on every agent, as the second on_search shows them"],
   ['*', 'extra message.order.fulfillment.agent.tags.@abdm/gov.in/hip_id', 'as hfr_id'],
   ['*', 'extra message.catalog.providers[].fulfillments[].agent.tags.@abdm/gov.in/hfr_id', 'as hfr_id'],
   ['*', 'extra message.catalog.providers[].fulfillments[].agent.tags.@abdm/gov.in/hip_id', 'as hfr_id'],
@@ -91,7 +123,14 @@ async function hospital() {
     { id: 'slot-0416-1000', start: new Date('2026-04-16T04:30:00Z'), end: new Date('2026-04-16T04:50:00Z'), capacity: 2 },
     { id: 'slot-0618-1600', start: new Date('2026-06-18T10:30:00Z'), end: new Date('2026-06-18T11:00:00Z'), capacity: 2 },
   ]);
-  const uhi = new UhiProvider(opd, { providerId: 'hspa-nha', providerUri: 'https://hspasbx.abdm.gov.in/api/v1/hspa', pinSecret: 'a-secret-of-the-hospital', fees: { 'd-cardio': 500 }, doctors: { 'd-cardio': DOCTOR }, facility: { id: '1', name: 'Test Hospital', hfrId: 'IN0410000183', hipId: 'IN2910000074' } });
+  const uhi = new UhiProvider(opd, {
+    providerId: 'hspa-nha',
+    providerUri: 'https://hspasbx.abdm.gov.in/api/v1/hspa',
+    pinSecret: 'a-secret-of-the-hospital',
+    fees: { 'd-cardio': 500 },
+    doctors: { 'd-cardio': DOCTOR },
+    facility: { id: '1', name: 'Test Hospital', hfrId: 'IN0410000183', hipId: 'IN2910000074' },
+  });
   return { opd, uhi, clock };
 }
 
@@ -117,7 +156,12 @@ function differences(published: unknown, ours: unknown, path = ''): string[] {
     if (typeof ours !== 'object' || ours === null || Array.isArray(ours)) return [`shape ${path}`];
     const p = published as Record<string, unknown>;
     const o = ours as Record<string, unknown>;
-    return [...Object.keys(p).flatMap((k) => (k in o ? differences(p[k], o[k], at(k)) : [`missing ${at(k)}`])), ...Object.keys(o).filter((k) => !(k in p)).map((k) => `extra ${at(k)}`)];
+    return [
+      ...Object.keys(p).flatMap((k) => (k in o ? differences(p[k], o[k], at(k)) : [`missing ${at(k)}`])),
+      ...Object.keys(o)
+        .filter((k) => !(k in p))
+        .map((k) => `extra ${at(k)}`),
+    ];
   }
   if (published === null || ours === null) return [];
   if (typeof published !== typeof ours) return [`shape ${path}`];
@@ -151,7 +195,9 @@ describe('UHI as NHA publishes it: every published request replayed, every answe
   it('answers NHA v2.0 first search (Consultation is the service, not a speciality) like §7.1.2', async () => {
     const { uhi, clock } = await hospital();
     const answer = await uhi.search(replay(v2('01'), {}, clock));
-    expect(answer.message.catalog.providers[0]?.fulfillments.map((f) => [f.id, f.type, f.agent.id, f.start.time.timestamp])).toEqual([['slot-0618-1600', 'Physical', '<HPR_ADDRESS>@hpr.ndhm', '2026-06-18T16:00:00']]);
+    expect(answer.message.catalog.providers[0]?.fulfillments.map((f) => [f.id, f.type, f.agent.id, f.start.time.timestamp])).toEqual([
+      ['slot-0618-1600', 'Physical', '<HPR_ADDRESS>@hpr.ndhm', '2026-06-18T16:00:00'],
+    ]);
     expectContract('02-on_search-first', v2('02'), answer);
   });
 
@@ -162,7 +208,10 @@ describe('UHI as NHA publishes it: every published request replayed, every answe
     expect(init.message.order.terms?.map((t) => [t.type, t.termsState])).toEqual(UHI_TERM_TYPES.map((t) => [t, 'INITIATED']));
     expect(init.message.order.fulfillment?.tags).toEqual({ '@abdm/gov.in/slot_id': init.message.order.fulfillment?.id });
     expectContract('06-on_init', v2('06'), init);
-    expect(confirm.message.order).toMatchObject({ state: 'CONFIRMED', authorization: { type: 'PIN', status: 'GENERATED', valid_from: '2026-04-16T00:00:00', valid_to: '2026-04-16T23:59:00' } });
+    expect(confirm.message.order).toMatchObject({
+      state: 'CONFIRMED',
+      authorization: { type: 'PIN', status: 'GENERATED', valid_from: '2026-04-16T00:00:00', valid_to: '2026-04-16T23:59:00' },
+    });
     expectContract('08-on_confirm', v2('08'), confirm);
     const status = await uhi.status(replay({ ...v2('09'), context: { ...(v2('09')['context'] as object), timestamp: '2026-04-15T09:20:00Z' } }, ids, clock));
     expect(status.message.order.authorization?.token).toBe(uhi.pinOf(await opd.getToken(orderId)));
@@ -186,7 +235,7 @@ describe('UHI as NHA publishes it: every published request replayed, every answe
     expectContract('14-on_cancel', v2('14'), answer);
   });
 
-  it('reads the patient app\'s DOCTOR_NO_SHOW (§7.3.3), the one state a consumer may set', async () => {
+  it("reads the patient app's DOCTOR_NO_SHOW (§7.3.3), the one state a consumer may set", async () => {
     const { uhi, opd, clock, ids, orderId } = await ordered();
     const answer = await uhi.onUpdate(replay({ ...v2('11'), context: { ...(v2('11')['context'] as object), timestamp: '2026-04-15T10:00:00Z' } }, ids, clock));
     expect(answer.order.state).toBe('DOCTOR_NO_SHOW');
@@ -199,16 +248,38 @@ describe('UHI as NHA publishes it: every published request replayed, every answe
     const online = await uhi.search(replay(read('nha-uhi-repo-postman-2023-search.json'), {}, clock));
     expect(online.message.catalog.providers).toEqual([]);
     clock.set('2026-04-15T09:00:00Z');
-    const old = read('nha-uhi-repo-DEPRECATED-hackathon-2022-First_Gateway_Search-search.json') as { context: object; message: { intent: { fulfillment: object } } };
-    const physical = await uhi.search({ ...old, context: { ...old.context, timestamp: '2026-04-15T09:00:00Z' }, message: { intent: { fulfillment: { ...old.message.intent.fulfillment, start: { time: { timestamp: '2026-04-16T00:00:00' } }, end: { time: { timestamp: '2026-04-16T23:59:59' } } } } } });
+    const old = read('nha-uhi-repo-DEPRECATED-hackathon-2022-First_Gateway_Search-search.json') as {
+      context: object;
+      message: { intent: { fulfillment: object } };
+    };
+    const physical = await uhi.search({
+      ...old,
+      context: { ...old.context, timestamp: '2026-04-15T09:00:00Z' },
+      message: {
+        intent: {
+          fulfillment: {
+            ...old.message.intent.fulfillment,
+            start: { time: { timestamp: '2026-04-16T00:00:00' } },
+            end: { time: { timestamp: '2026-04-16T23:59:59' } },
+          },
+        },
+      },
+    });
     // The agent named "ganesh", a `PhysicalConsultation` (2022's name for Physical).
     expect(physical.message.catalog.providers[0]?.fulfillments.map((f) => f.id)).toEqual(['slot-0416-1000']);
     expectContract('2022 search', v2('04'), physical);
     expect((await uhi.search(replay(read('nha-uhi-repo-DEPRECATED-hackathon-2022-HSPA_Search-search.json'), {}))).message.catalog.providers).toEqual([]);
-    const init = await uhi.init(replay(read('nha-uhi-repo-DEPRECATED-hackathon-2022-HSPA_Init-init.json'), { 'e61a1aa1-c66d-4fcf-9467-85389c0f49b1': 'slot-0416-1000' }));
+    const init = await uhi.init(
+      replay(read('nha-uhi-repo-DEPRECATED-hackathon-2022-HSPA_Init-init.json'), { 'e61a1aa1-c66d-4fcf-9467-85389c0f49b1': 'slot-0416-1000' }),
+    );
     expect(init.message.order.id).toBeTruthy();
     expectContract('06-on_init', v2('06'), init);
-    const confirmed = await uhi.confirm(replay(read('nha-uhi-repo-DEPRECATED-hackathon-2022-HSPA_Confirm-confirm.json'), { 'd5c3cce0-fbc9-11ec-8065-1b33c5dfb7fd': init.message.order.id!, 'c3f44469-28c2-4dfa-b231-524c8e42362d': 'slot-0416-1000' }));
+    const confirmed = await uhi.confirm(
+      replay(read('nha-uhi-repo-DEPRECATED-hackathon-2022-HSPA_Confirm-confirm.json'), {
+        'd5c3cce0-fbc9-11ec-8065-1b33c5dfb7fd': init.message.order.id!,
+        'c3f44469-28c2-4dfa-b231-524c8e42362d': 'slot-0416-1000',
+      }),
+    );
     expect(confirmed.message.order.state).toBe('CONFIRMED');
   });
 

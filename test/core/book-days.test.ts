@@ -58,7 +58,10 @@ describe('book without a date: the day it takes', () => {
     const nine = slotOf('d1', DAY, 9, 1, first);
     const ten = slotOf('d1', DAY, 10, 1);
     const tomorrow = slotOf('d1', NEXT, 9, 1);
-    const tokens = [hold(ten, 1, at(7)), ...(waiting ? [tokenIn(ten, 2, 'FOLLOW_UP', { slotId: null, status: 'WAITLISTED', placedAt: null, notBefore: ten.start })] : [])];
+    const tokens = [
+      hold(ten, 1, at(7)),
+      ...(waiting ? [tokenIn(ten, 2, 'FOLLOW_UP', { slotId: null, status: 'WAITLISTED', placedAt: null, notBefore: ten.start })] : []),
+    ];
     return { records: { doctors: [doctor()], slots: [nine, ten, tomorrow], tokens }, ten, tomorrow };
   }
 

@@ -56,7 +56,11 @@ describe('book: refusals, word for word', () => {
       message: 'Slot `d1-09` starts before the requested `after`',
       details: { field: 'after', slotId: 'd1-09' },
     });
-    expect(slotNotFound('d1-77')).toMatchObject({ code: 'SLOT_NOT_FOUND', message: 'Slot `d1-77` does not exist', details: { field: 'slotId', slotId: 'd1-77' } });
+    expect(slotNotFound('d1-77')).toMatchObject({
+      code: 'SLOT_NOT_FOUND',
+      message: 'Slot `d1-77` does not exist',
+      details: { field: 'slotId', slotId: 'd1-77' },
+    });
     const ended = refusal(() => book.decide(standard, s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), at(10)));
     expect(ended).toEqual(
       expect.objectContaining({
@@ -177,14 +181,23 @@ describe('book: following the overflow strategy', () => {
   });
 
   it("places in the next free slot as an ordinary place, and waitlists as 'full'", () => {
-    const next = committed(book.decide(config({ ...presets.standard(), overflow: strategy(['next-slot']) }), full(), bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }), NOW));
+    const next = committed(
+      book.decide(
+        config({ ...presets.standard(), overflow: strategy(['next-slot']) }),
+        full(),
+        bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }),
+        NOW,
+      ),
+    );
     expect(next.result).toMatchObject({
       outcome: 'BOOKED',
       overflow: false,
       token: { slotId: 'd1-10' },
     });
     const both = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09'), token(2, 'WALK_IN', 'd1-10')], { slotId: 'd1-09' });
-    const waiting = committed(book.decide(config({ ...presets.standard(), overflow: strategy(['waitlist']) }), both, bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }), NOW));
+    const waiting = committed(
+      book.decide(config({ ...presets.standard(), overflow: strategy(['waitlist']) }), both, bookRequest('ONLINE', { slotId: 'd1-09', date: undefined }), NOW),
+    );
     expect(waiting.result.outcome).toBe('WAITLISTED');
     expect(waiting.changes.events[0]).toMatchObject({
       type: 'token:waitlisted',
@@ -197,7 +210,9 @@ describe('book: options past the first', () => {
   it("a strategy that answers only 'waitlist' waitlists, though a later slot has a free place; a bump that finds no victim goes on to the next option", () => {
     const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'EMERGENCY', 'd1-09')], { slotId: 'd1-09' });
     for (const options of [['waitlist'], ['bump', 'waitlist']] as const) {
-      const { changes } = committed(book.decide(config({ ...presets.standard(), overflow: strategy(options) }), s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), NOW));
+      const { changes } = committed(
+        book.decide(config({ ...presets.standard(), overflow: strategy(options) }), s, bookRequest('WALK_IN', { slotId: 'd1-09', date: undefined }), NOW),
+      );
       // Waitlisted for the day, then promoted into the free place by the same call.
       expect(fates(changes), options.join()).toEqual(['token:waitlisted#2', 'token:promoted#2']);
     }

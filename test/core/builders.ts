@@ -193,7 +193,13 @@ export function rota(doctorId: string, days: number, full: number, extra: Partia
 
 /** The snapshot an adapter would read for `request` from `records` (one doctor, its `others` and department). */
 export function read(records: Records, request: LoadRequest): DoctorSnapshot {
-  const members = request.department === undefined ? undefined : records.doctors.filter((d) => d.department === request.department!.name).map((d) => d.id).sort();
+  const members =
+    request.department === undefined
+      ? undefined
+      : records.doctors
+          .filter((d) => d.department === request.department!.name)
+          .map((d) => d.id)
+          .sort();
   const plan = planUnit(request, members);
   const own = readOne(records, plan.primaryRequest);
   if (members === undefined && plan.further.size === 0) return own;

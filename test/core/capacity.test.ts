@@ -35,8 +35,16 @@ describe('elasticPlaces', () => {
         const full = slot(9, 2, { overflowCapacity });
         for (const category of CATEGORIES) {
           for (const occupancy of [2, 4]) {
-            const context: ElasticContext = { slot: Object.freeze({ ...full, facilityId: 'default', start: new Date(full.start), end: new Date(full.end) }), category, rank: 3, occupancy, now: new Date(at(8)) };
-            expect(elasticPlaces(ws, full, { category, rank: 3 }, occupancy), `${strategy.name} ${category} over ${overflowCapacity}`).toBe(strategy.elasticPlaces(context));
+            const context: ElasticContext = {
+              slot: Object.freeze({ ...full, facilityId: 'default', start: new Date(full.start), end: new Date(full.end) }),
+              category,
+              rank: 3,
+              occupancy,
+              now: new Date(at(8)),
+            };
+            expect(elasticPlaces(ws, full, { category, rank: 3 }, occupancy), `${strategy.name} ${category} over ${overflowCapacity}`).toBe(
+              strategy.elasticPlaces(context),
+            );
           }
         }
       }

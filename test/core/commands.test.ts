@@ -20,7 +20,12 @@ const standard = config();
 describe('book', () => {
   it('loads the doctor-day it asks for, and the schedule when it must choose the day', () => {
     expect(book.load(bookRequest('ONLINE'), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, days: [DAY] });
-    expect(book.load(bookRequest('ONLINE', { date: undefined }), at(7))).toEqual({ doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS }, days: undefined });
+    expect(book.load(bookRequest('ONLINE', { date: undefined }), at(7))).toEqual({
+      doctorId: 'd1',
+      idempotencyKey: undefined,
+      schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS },
+      days: undefined,
+    });
   });
 
   it('takes the first free place of the earliest usable slot, numbering the token after the day’s last', () => {
@@ -36,7 +41,10 @@ describe('book', () => {
   it('asks for the day once it has chosen it from the schedule', () => {
     const s = { ...snapshot([slot(9, 1)], []), days: new Map() };
     const decision = book.decide(standard, s, bookRequest('ONLINE', { date: undefined }), at(7));
-    expect(decision).toEqual({ kind: 'load', request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS }, days: [DAY] } });
+    expect(decision).toEqual({
+      kind: 'load',
+      request: { doctorId: 'd1', idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS }, days: [DAY] },
+    });
   });
 
   it('an emergency in a full slot bumps the worst place, which cascades to the next free place', () => {
@@ -122,7 +130,10 @@ describe('transitions', () => {
   it('a token whose doctor is not in the snapshot is not found', () => {
     const booked = token(1, 'ONLINE', 'd1-09');
     const s = { ...snapshot([slot(9, 1)], [booked], { tokenId: booked.id }), doctor: undefined };
-    expect(refusal(() => cancel.decide(standard, s, { tokenId: booked.id, reason: null }, at(7)))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: booked.id } });
+    expect(refusal(() => cancel.decide(standard, s, { tokenId: booked.id, reason: null }, at(7)))).toMatchObject({
+      code: 'TOKEN_NOT_FOUND',
+      details: { tokenId: booked.id },
+    });
   });
 });
 
@@ -159,7 +170,10 @@ describe('sweepDay', () => {
   });
 
   it('promotes only into slots that have not ended by the clock', () => {
-    const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10', { status: 'CHECKED_IN' }), token(3, 'WALK_IN', null)]);
+    const s = snapshot(
+      [slot(9, 1), slot(10, 1)],
+      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10', { status: 'CHECKED_IN' }), token(3, 'WALK_IN', null)],
+    );
     // At 10:30 the 09:00 slot has ended: its no-show frees a place nobody may be promoted into.
     const { changes } = committed(sweepDay.decide(standard, s, { doctorId: 'd1', day: DAY, cutoff: at(9, 15) }, at(10, 30)));
     expect(fates(changes)).toEqual(['token:no-show#1']);
@@ -174,7 +188,9 @@ describe('sweepDay', () => {
 
 describe('slot commands', () => {
   it('setCapacity lowering displaces the worst places, then moves them on best first; those with nowhere to go wait', () => {
-    const s = snapshot([slot(9, 4)], [token(1, 'PAID', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'ONLINE', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], { slotId: 'd1-09' });
+    const s = snapshot([slot(9, 4)], [token(1, 'PAID', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'ONLINE', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], {
+      slotId: 'd1-09',
+    });
     const { changes, result } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2', 'token:waitlisted#4']);
     expect(result).toBe(changes.events);
@@ -182,9 +198,14 @@ describe('slot commands', () => {
   });
 
   it('setCapacity to the same capacity changes nothing; below the places that cannot move it refuses', () => {
-    const s = snapshot([slot(9, 2)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION' })], { slotId: 'd1-09' });
+    const s = snapshot([slot(9, 2)], [token(1, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION' })], {
+      slotId: 'd1-09',
+    });
     expect(committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7))).changes.events).toEqual([]);
-    expect(refusal(() => setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)))).toMatchObject({ code: 'VALIDATION_FAILED', details: { minimum: 2 } });
+    expect(refusal(() => setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 1 }, at(7)))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { minimum: 2 },
+    });
   });
 
   it('closeSlot refuses while a patient is checked in, and otherwise moves every booked place on', () => {
@@ -213,7 +234,10 @@ describe('reopenSlot', () => {
     const s = snapshot([slot(9, 1, { status: 'CLOSED' }), slot(10, 1)], [], { slotId: 'd1-09' });
     expect(refusal(() => reopenSlot.decide(standard, s, { slotId: 'd1-09' }, at(10)))).toMatchObject({ code: 'SLOT_ENDED', details: { slotId: 'd1-09' } });
     const open = snapshot([slot(9, 1, { status: 'CLOSED' }), slot(10, 1)], [], { slotId: 'd1-10' });
-    expect(refusal(() => reopenSlot.decide(standard, open, { slotId: 'd1-10' }, at(7)))).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'slotId', status: 'OPEN' } });
+    expect(refusal(() => reopenSlot.decide(standard, open, { slotId: 'd1-10' }, at(7)))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'slotId', status: 'OPEN' },
+    });
     expect(refusal(() => reopenSlot.decide(standard, s, { slotId: 'nope' }, at(7))).code).toBe('SLOT_NOT_FOUND');
   });
 });
@@ -258,11 +282,9 @@ describe('doctors and slots', () => {
 
 describe('what the mutation run asked for', () => {
   it('lowering a capacity never moves a checked-in patient, whoever ranks worst', () => {
-    const s = snapshot(
-      [slot(9, 3)],
-      [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([slot(9, 3)], [token(1, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(2, 'ONLINE', 'd1-09'), token(3, 'PAID', 'd1-09')], {
+      slotId: 'd1-09',
+    });
     const { changes } = committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity: 2 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
     expect(changes.events[1]).toMatchObject({ reason: 'capacity-lowered', fromSlotId: 'd1-09' });
@@ -273,13 +295,13 @@ describe('what the mutation run asked for', () => {
   it('lowering takes places without elastic rights first, then the worst of those left, but not an emergency the slot still grants an elastic place; they move on best first', () => {
     // Emergencies may hold the slot's one elastic place; walk-ins may not.
     const nine = slot(9, 4, { overflowCapacity: 1 });
-    const s = snapshot(
-      [nine],
-      [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([nine], [token(1, 'EMERGENCY', 'd1-09'), token(2, 'WALK_IN', 'd1-09'), token(3, 'EMERGENCY', 'd1-09'), token(4, 'WALK_IN', 'd1-09')], {
+      slotId: 'd1-09',
+    });
     const moved = (capacity: number): number[] =>
-      committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity }, at(7))).changes.events.filter((e) => e.type === 'token:waitlisted').map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
+      committed(setCapacity.decide(standard, s, { slotId: 'd1-09', capacity }, at(7)))
+        .changes.events.filter((e) => e.type === 'token:waitlisted')
+        .map((e) => ('tokenNumber' in e ? e.tokenNumber : 0));
     // To one: the walk-ins leave (#4 first, having no elastic rights beyond it, then #2, the worst
     // left); emergency #3 stays in the elastic place, as it would take it booking now.
     expect(moved(1)).toEqual([2, 4]);
@@ -296,7 +318,12 @@ describe('what the mutation run asked for', () => {
     });
     const s = snapshot(
       [slot(9, 4, { overflowCapacity: 0 })],
-      [token(1, 'PAID', 'd1-09', { rank: 1 }), token(2, 'PAID', 'd1-09', { rank: 1 }), token(3, 'PAID', 'd1-09', { rank: 1 }), token(4, 'EMERGENCY', 'd1-09', { rank: 5 })],
+      [
+        token(1, 'PAID', 'd1-09', { rank: 1 }),
+        token(2, 'PAID', 'd1-09', { rank: 1 }),
+        token(3, 'PAID', 'd1-09', { rank: 1 }),
+        token(4, 'EMERGENCY', 'd1-09', { rank: 5 }),
+      ],
       { slotId: 'd1-09' },
     );
     const { changes } = committed(setCapacity.decide(perCategory, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
@@ -318,11 +345,9 @@ describe('what the mutation run asked for', () => {
   it('lowering keeps an elastic place in use, even for a patient ranked worse than those who move', () => {
     // Walk-ins (the worst channel here) may hold the slot's elastic place; online patients may not.
     const walkInsElastic = config({ ...presets.standard(), capacity: new ElasticCapacity({ categories: ['WALK_IN'], limit: 'slot' }) });
-    const s = snapshot(
-      [slot(9, 2, { overflowCapacity: 1 })],
-      [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')],
-      { slotId: 'd1-09' },
-    );
+    const s = snapshot([slot(9, 2, { overflowCapacity: 1 })], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'WALK_IN', 'd1-09')], {
+      slotId: 'd1-09',
+    });
     const { changes } = committed(setCapacity.decide(walkInsElastic, s, { slotId: 'd1-09', capacity: 1 }, at(7)));
     expect(fates(changes)).toEqual(['slot:capacity-changed', 'token:waitlisted#2']);
   });
@@ -335,7 +360,12 @@ describe('what the mutation run asked for', () => {
     // A running slot: one consultation done, two holds (the better listed last), one booked place.
     const s = snapshot(
       [slot(9, 4), slot(10, 2)],
-      [token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(2, 'WALK_IN', 'd1-09', { status: 'HELD' }), token(3, 'PAID', 'd1-09', { status: 'HELD' }), token(4, 'ONLINE', 'd1-09')],
+      [
+        token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' }),
+        token(2, 'WALK_IN', 'd1-09', { status: 'HELD' }),
+        token(3, 'PAID', 'd1-09', { status: 'HELD' }),
+        token(4, 'ONLINE', 'd1-09'),
+      ],
       { slotId: 'd1-09' },
     );
     const { changes } = committed(closeSlot.decide(standard, s, { slotId: 'd1-09', reason: 'doctor left' }, at(9, 20)));
@@ -348,7 +378,12 @@ describe('what the mutation run asked for', () => {
     // Every slot full (the patient waiting for 09:00 is at rest), 09:00 by a patient who has completed.
     const s = snapshot(
       [slot(9, 1), slot(10, 1), slot(11, 1)],
-      [token(4, 'ONLINE', 'd1-09', { status: 'COMPLETED' }), token(1, 'ONLINE', 'd1-10'), token(2, 'ONLINE', 'd1-11'), token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' })],
+      [
+        token(4, 'ONLINE', 'd1-09', { status: 'COMPLETED' }),
+        token(1, 'ONLINE', 'd1-10'),
+        token(2, 'ONLINE', 'd1-11'),
+        token(3, 'WALK_IN', null, { waitingForSlotId: 'd1-09' }),
+      ],
       { slotId: 'd1-09' },
     );
     const { changes } = committed(closeSlot.decide(perSlot, s, { slotId: 'd1-09', reason: null }, at(7)));
@@ -359,7 +394,10 @@ describe('what the mutation run asked for', () => {
   it('transitions name their action and carry the slot in their events', () => {
     const done = token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED' });
     const s = snapshot([slot(9, 2)], [done, token(2, 'ONLINE', 'd1-09')], { tokenId: done.id });
-    expect(refusal(() => cancel.decide(standard, s, { tokenId: done.id, reason: null }, at(7))).details).toMatchObject({ action: 'cancel', status: 'COMPLETED' });
+    expect(refusal(() => cancel.decide(standard, s, { tokenId: done.id, reason: null }, at(7))).details).toMatchObject({
+      action: 'cancel',
+      status: 'COMPLETED',
+    });
     expect(refusal(() => markNoShow.decide(standard, s, { tokenId: done.id, reason: null }, at(9, 30))).details).toMatchObject({ action: 'no-show' });
     const booked = token(2, 'ONLINE', 'd1-09');
     const b = snapshot([slot(9, 2)], [booked], { tokenId: booked.id });
@@ -368,7 +406,10 @@ describe('what the mutation run asked for', () => {
       slotId: 'd1-09',
       reason: 'manual',
     });
-    expect(committed(checkIn.decide(standard, b, { tokenId: booked.id, reason: null }, at(8))).changes.events[0]).toMatchObject({ type: 'token:checked-in', slotId: 'd1-09' });
+    expect(committed(checkIn.decide(standard, b, { tokenId: booked.id, reason: null }, at(8))).changes.events[0]).toMatchObject({
+      type: 'token:checked-in',
+      slotId: 'd1-09',
+    });
     // A token found without its doctor (an inconsistent read) is not found.
     expect(refusal(() => cancel.decide(standard, { ...b, doctor: undefined }, { tokenId: booked.id, reason: null }, at(8))).code).toBe('TOKEN_NOT_FOUND');
   });

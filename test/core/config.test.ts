@@ -45,9 +45,21 @@ describe('a plug-in that throws', () => {
 
   it('anything else it throws is VALIDATION_FAILED naming it, the thrown value reduced to its class', () => {
     const error = pluginFailure('priority policy', 'triage', new TypeError('Asha Verma has no age'));
-    expect(seen(error)).toEqual({ code: 'VALIDATION_FAILED', message: 'The priority policy `triage` threw', details: { field: 'priority policy', strategy: 'triage' } });
+    expect(seen(error)).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'The priority policy `triage` threw',
+      details: { field: 'priority policy', strategy: 'triage' },
+    });
     expect(String(error.cause)).not.toContain('Asha');
-    expect(seen(catching(() => callPlugin('priority policy', 'triage', () => { throw new Error('x'); })))).toMatchObject({ code: 'VALIDATION_FAILED', details: { strategy: 'triage' } });
+    expect(
+      seen(
+        catching(() =>
+          callPlugin('priority policy', 'triage', () => {
+            throw new Error('x');
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: 'VALIDATION_FAILED', details: { strategy: 'triage' } });
     expect(callPlugin('priority policy', 'triage', () => 3)).toBe(3);
   });
 });
@@ -63,13 +75,21 @@ describe("a plug-in's answer", () => {
     const callable = Object.assign(() => 1, { then: (_ok: unknown, no: (e: unknown) => void) => no(new Error('down')) });
     expect(seen(catching(() => pluginAnswer('overflow strategy', 'later', callable)))).toEqual(refusal);
     // A thenable whose `then` throws when called: refused all the same.
-    const broken = { then: () => { throw new Error('broken'); } };
+    const broken = {
+      then: () => {
+        throw new Error('broken');
+      },
+    };
     expect(seen(catching(() => pluginAnswer('overflow strategy', 'later', broken)))).toEqual(refusal);
     await new Promise((resolve) => setTimeout(resolve, 0));
   });
 
   it('a `then` that cannot be read is the plug-in failing; anything without a callable `then` is the answer', () => {
-    const unreadable = Object.defineProperty({}, 'then', { get: () => { throw new Error('trap'); } });
+    const unreadable = Object.defineProperty({}, 'then', {
+      get: () => {
+        throw new Error('trap');
+      },
+    });
     expect(seen(catching(() => pluginAnswer('capacity strategy', 'c', unreadable)))).toEqual({
       code: 'VALIDATION_FAILED',
       message: 'The capacity strategy `c` threw',

@@ -66,7 +66,9 @@ describe('bookDepartment: what it reads', () => {
       department: { name: 'cardio', each: { idempotencyKey: undefined, schedule: { from: at(7), limit: FIRST_SCHEDULE_SLOTS } } },
     });
     // From `after` when it is later, as a booking with one doctor reads.
-    expect(bookDepartment.load(command({ after: at(12) }), at(7))).toMatchObject({ department: { each: { schedule: { from: at(12), limit: FIRST_SCHEDULE_SLOTS } } } });
+    expect(bookDepartment.load(command({ after: at(12) }), at(7))).toMatchObject({
+      department: { each: { schedule: { from: at(12), limit: FIRST_SCHEDULE_SLOTS } } },
+    });
   });
 
   it('asks for the chosen day of each doctor in one more read, keeping the department and what each doctor read', () => {
@@ -123,7 +125,18 @@ describe('bookDepartment: which doctor it keeps', () => {
 
   it('compares the start of the place each token gets, not of the first slot of its day', () => {
     // d1 is full at 09:00 and would place the token at 11:00; d2 places it at 10:00.
-    expect(chosen(unit(['d1', 'd2'], doctorAt('d1', [[9, 1, 1], [11, 1, 0]]), doctorAt('d2', [[10, 1, 0]])))).toBe('d2 d2-10');
+    expect(
+      chosen(
+        unit(
+          ['d1', 'd2'],
+          doctorAt('d1', [
+            [9, 1, 1],
+            [11, 1, 0],
+          ]),
+          doctorAt('d2', [[10, 1, 0]]),
+        ),
+      ),
+    ).toBe('d2 d2-10');
   });
 
   it('books a colleague with room when a doctor refuses for another reason than a duplicate', () => {
@@ -152,7 +165,11 @@ describe('bookDepartment: how much of each schedule it reads', () => {
   const S = FIRST_SCHEDULE_SLOTS;
   /** The department every doctor of these rotas belongs to. */
   const CARDIO = { department: 'cardio' };
-  const join = (...parts: Records[]): Records => ({ doctors: parts.flatMap((p) => p.doctors), slots: parts.flatMap((p) => p.slots), tokens: parts.flatMap((p) => p.tokens) });
+  const join = (...parts: Records[]): Records => ({
+    doctors: parts.flatMap((p) => p.doctors),
+    slots: parts.flatMap((p) => p.slots),
+    tokens: parts.flatMap((p) => p.tokens),
+  });
   /** Each read's schedule limit per doctor, as an adapter merges the unit's request (`all`: no limit). */
   const limits = (requests: readonly LoadRequest[], members: readonly string[]): Record<string, (number | 'all')[]> => {
     const out: Record<string, (number | 'all')[]> = {};
@@ -175,7 +192,10 @@ describe('bookDepartment: how much of each schedule it reads', () => {
     expect(daysRead(anonymous.requests)).toEqual({ d1: ['2026-02-01'], d2: ['2026-01-31'] });
     expect(anonymous.decision.result.token.doctorId).toBe('d2');
     // d2's first free place (its 13th slot) is the soonest.
-    expect(decision.result.token).toMatchObject({ doctorId: 'd2', slotId: records.slots.find((s) => s.doctorId === 'd2' && s.day === '2026-01-31' && s.start === Date.UTC(2026, 0, 31, 13))!.id });
+    expect(decision.result.token).toMatchObject({
+      doctorId: 'd2',
+      slotId: records.slots.find((s) => s.doctorId === 'd2' && s.day === '2026-01-31' && s.start === Date.UTC(2026, 0, 31, 13))!.id,
+    });
   });
 
   it('more of a doctor whose first slots are full, never going back while another reads more in turn', () => {

@@ -26,7 +26,9 @@ describe('fixedDate', () => {
         // Every setter at each run: a property of few runs still tries them all.
         for (const setter of SETTERS) {
           const set = (date as unknown as Record<string, (...values: number[]) => number>)[setter]!;
-          expect(() => set.apply(date, args), setter).toThrow(new TypeError(`Dates returned by opd-scheduler cannot be changed (${setter}); copy one with new Date(date)`));
+          expect(() => set.apply(date, args), setter).toThrow(
+            new TypeError(`Dates returned by opd-scheduler cannot be changed (${setter}); copy one with new Date(date)`),
+          );
         }
         expect(date.getTime()).toBe(ms);
         expect(date).toBeInstanceOf(FixedDate);

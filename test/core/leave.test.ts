@@ -25,7 +25,10 @@ function leave({ horizonDays = 7, ...extra }: Partial<CloseSlotsInput> & { horiz
 
 /** Each token a change set writes into a place, as `number@slot`, sorted. */
 function places(changes: ChangeSet): string[] {
-  return [...written(changes).values()].filter((t) => t.slotId !== null).map((t) => `${t.tokenNumber}@${t.slotId}`).sort();
+  return [...written(changes).values()]
+    .filter((t) => t.slotId !== null)
+    .map((t) => `${t.tokenNumber}@${t.slotId}`)
+    .sort();
 }
 
 describe('closeSlots: what it reads', () => {
@@ -73,7 +76,11 @@ describe('closeSlots: what it reads', () => {
 
   it('with a department, the same days of every colleague, never of the doctor twice', () => {
     const own = slotOf('d1', DAY, 9, 1);
-    const records: Records = { doctors: [cardio('d1'), cardio('d2'), cardio('d3')], slots: [own, slotOf('d2', DAY, 9, 1)], tokens: [tokenIn(own, 1, 'ONLINE')] };
+    const records: Records = {
+      doctors: [cardio('d1'), cardio('d2'), cardio('d3')],
+      slots: [own, slotOf('d2', DAY, 9, 1)],
+      tokens: [tokenIn(own, 1, 'ONLINE')],
+    };
     const { requests } = decideOver(closeSlots, standard, records, leave({ department: 'cardio', horizonDays: 1 }), at(7));
     const schedule = { from: at(8), to: at(10) + DAY_MS };
     expect(requests[1]).toStrictEqual({
@@ -223,7 +230,11 @@ describe('closeSlots: what it closes', () => {
 
   it('refuses, closing nothing, while a patient of a closing slot is checked in or in consultation, naming the slot and the tokens', () => {
     const nine = slotOf('d1', DAY, 9, 3);
-    const tokens = [tokenIn(nine, 1, 'ONLINE', { status: 'CHECKED_IN' }), tokenIn(nine, 2, 'ONLINE'), tokenIn(nine, 3, 'ONLINE', { status: 'IN_CONSULTATION' })];
+    const tokens = [
+      tokenIn(nine, 1, 'ONLINE', { status: 'CHECKED_IN' }),
+      tokenIn(nine, 2, 'ONLINE'),
+      tokenIn(nine, 3, 'ONLINE', { status: 'IN_CONSULTATION' }),
+    ];
     const records: Records = { doctors: [doctor()], slots: [slotOf('d1', DAY, 8, 1), nine], tokens };
     const error = refusal(() => decideOver(closeSlots, standard, records, leave(), at(7)));
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'leave', slotId: nine.id, tokenIds: [tokens[0]!.id, tokens[2]!.id] } });
@@ -249,7 +260,14 @@ describe('closeSlots: who moves, in what order', () => {
     const records: Records = { doctors: [doctor()], slots: [nine, ten], tokens };
     // The schedule read up to the horizon holds the 10:00 slot: it starts as the leave ends, and stays open.
     const { decision } = decideOver(closeSlots, standard, records, leave(), at(7));
-    expect(fates(decision.changes)).toEqual(['slot:closed', 'token:released#5', 'token:released#2', 'token:cascaded#4', 'token:cascaded#3', 'token:waitlisted#1']);
+    expect(fates(decision.changes)).toEqual([
+      'slot:closed',
+      'token:released#5',
+      'token:released#2',
+      'token:cascaded#4',
+      'token:cascaded#3',
+      'token:waitlisted#1',
+    ]);
     expect(decision.changes.events[1]).toMatchObject({ slotId: nine.id, reason: 'slot-closed' });
     expect(written(decision.changes).get(tokens[1]!.id)).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'hold-released' });
     expect(places(decision.changes)).toEqual([`3@${ten.id}`, `4@${ten.id}`]);
@@ -390,7 +408,11 @@ describe('closeSlots: the later days it reads', () => {
       ],
       'EMERGENCY',
     );
-    const twoSlots: Records = { ...full, slots: [...full.slots, slotOf('d1', NEXT, 11, 1)], tokens: [...full.tokens, tokenIn(slotOf('d1', NEXT, 11, 1), 2, 'ONLINE')] };
+    const twoSlots: Records = {
+      ...full,
+      slots: [...full.slots, slotOf('d1', NEXT, 11, 1)],
+      tokens: [...full.tokens, tokenIn(slotOf('d1', NEXT, 11, 1), 2, 'ONLINE')],
+    };
     expect(decideOver(closeSlots, standard, twoSlots, leave(), at(7)).requests[2]!.days).toEqual([DAY, NEXT, THIRD]);
   });
 
@@ -408,7 +430,12 @@ describe('closeSlots: the later days it reads', () => {
     const dueNext = Date.UTC(2026, 0, 31);
     const options = config({
       ...presets.standard(),
-      priority: { name: 'due-date', categories: ['ONLINE'], accepts: (category) => category === 'ONLINE', rank: ({ dueAt }) => (dueAt.getTime() >= dueNext ? 1 : 9) },
+      priority: {
+        name: 'due-date',
+        categories: ['ONLINE'],
+        accepts: (category) => category === 'ONLINE',
+        rank: ({ dueAt }) => (dueAt.getTime() >= dueNext ? 1 : 9),
+      },
       quota: { name: 'urgent-only', admits: (c) => c.rank < 5 },
     });
     const records = ahead(1, [[NEXT, 1, 0]]);
@@ -475,9 +502,17 @@ describe('closeSlots: the later days it reads', () => {
 
 describe('closeSlots: reassignment within the department', () => {
   /** d1 on leave 08:00–10:00 with one online patient at 09:00, its own free place at `ownHour` (if any); colleagues' slots `[doctor, day, hour, capacity, taken]`. */
-  function team(ownHour: number | null, theirs: readonly (readonly [id: string, day: string, hour: number, capacity: number, taken: number])[], category = 'ONLINE'): Records {
+  function team(
+    ownHour: number | null,
+    theirs: readonly (readonly [id: string, day: string, hour: number, capacity: number, taken: number])[],
+    category = 'ONLINE',
+  ): Records {
     const nine = slotOf('d1', DAY, 9, 1);
-    const slots = [nine, ...(ownHour === null ? [] : [slotOf('d1', DAY, ownHour, 1)]), ...theirs.map(([id, day, hour, capacity]) => slotOf(id, day, hour, capacity))];
+    const slots = [
+      nine,
+      ...(ownHour === null ? [] : [slotOf('d1', DAY, ownHour, 1)]),
+      ...theirs.map(([id, day, hour, capacity]) => slotOf(id, day, hour, capacity)),
+    ];
     const numbers = new Map<string, number>();
     const tokens = [
       tokenIn(nine, 1, category),
@@ -514,24 +549,71 @@ describe('closeSlots: reassignment within the department', () => {
 
   it('at a colleague’s, never earlier than the slot it leaves, and at its start at the earliest', () => {
     expect(fate(team(11, [['d2', DAY, 8, 1, 0]]))).toBe(`d1-${DAY}-11`);
-    expect(fate(team(11, [['d2', DAY, 9, 1, 0], ['d2', DAY, 10, 1, 0]]))).toBe(`d2-${DAY}-09`);
+    expect(
+      fate(
+        team(11, [
+          ['d2', DAY, 9, 1, 0],
+          ['d2', DAY, 10, 1, 0],
+        ]),
+      ),
+    ).toBe(`d2-${DAY}-09`);
   });
 
   it('between colleagues: the soonest place, then the fewest places taken that day, then the lower id', () => {
-    expect(fate(team(null, [['d2', DAY, 11, 1, 0], ['d3', DAY, 10, 1, 0]]))).toBe(`d3-${DAY}-10`);
-    expect(fate(team(null, [['d2', DAY, 10, 3, 2], ['d3', DAY, 10, 3, 1]]))).toBe(`d3-${DAY}-10`);
-    expect(fate(team(null, [['d2', DAY, 10, 3, 1], ['d3', DAY, 10, 3, 2]]))).toBe(`d2-${DAY}-10`);
-    expect(fate(team(null, [['d2', DAY, 10, 3, 1], ['d3', DAY, 10, 3, 1]]))).toBe(`d2-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 11, 1, 0],
+          ['d3', DAY, 10, 1, 0],
+        ]),
+      ),
+    ).toBe(`d3-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 10, 3, 2],
+          ['d3', DAY, 10, 3, 1],
+        ]),
+      ),
+    ).toBe(`d3-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 10, 3, 1],
+          ['d3', DAY, 10, 3, 2],
+        ]),
+      ),
+    ).toBe(`d2-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 10, 3, 1],
+          ['d3', DAY, 10, 3, 1],
+        ]),
+      ),
+    ).toBe(`d2-${DAY}-10`);
     // Places taken count over the whole day, not only the slot.
-    expect(fate(team(null, [['d2', DAY, 10, 3, 0], ['d2', DAY, 12, 3, 2], ['d3', DAY, 10, 3, 1]]))).toBe(`d3-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 10, 3, 0],
+          ['d2', DAY, 12, 3, 2],
+          ['d3', DAY, 10, 3, 1],
+        ]),
+      ),
+    ).toBe(`d3-${DAY}-10`);
   });
 
   it('a place time opened at a colleague’s, or on a later day, goes to who waits there first', () => {
     // The colleague's 10:00 place (and the doctor's own on the next day) was reserved until 09:30;
     // at 09:40 a patient waiting there is promoted into it before the leave places anyone.
     const opened = new Set([Date.UTC(2026, 0, 30, 10), Date.UTC(2026, 0, 31, 10)]);
-    const reserved = config({ ...presets.waitlist(), quota: { name: 'until-0930', admits: (c) => !opened.has(c.slot.start.getTime()) || c.now.getTime() >= at(9, 30) } });
-    const waiting = (doctorId: string, day: string): TokenRecord => token(1, 'FOLLOW_UP', null, { id: `${doctorId}~${day}~1`, doctorId, day, requestedAt: at(7) });
+    const reserved = config({
+      ...presets.waitlist(),
+      quota: { name: 'until-0930', admits: (c) => !opened.has(c.slot.start.getTime()) || c.now.getTime() >= at(9, 30) },
+    });
+    const waiting = (doctorId: string, day: string): TokenRecord =>
+      token(1, 'FOLLOW_UP', null, { id: `${doctorId}~${day}~1`, doctorId, day, requestedAt: at(7) });
     // The events of the doctor's own days in the order they happen; a colleague's after them.
     for (const [doctorId, day, input, order] of [
       ['d2', DAY, reassign, ['slot:closed', 'token:waitlisted#1', 'token:promoted#1']],
@@ -575,7 +657,10 @@ describe('closeSlots: reassignment within the department', () => {
   });
 
   it('skips every colleague that day when the patient already holds a live token with one of them (the department’s duplicate rule), unless duplicates are allowed', () => {
-    const records = team(null, [['d2', DAY, 10, 2, 0], ['d3', DAY, 11, 1, 0]]);
+    const records = team(null, [
+      ['d2', DAY, 10, 2, 0],
+      ['d3', DAY, 11, 1, 0],
+    ]);
     const patient = records.tokens[0]!.patient;
     const twin = tokenIn(slotOf('d2', DAY, 10, 2), 1, 'WALK_IN', { patient });
     const withTwin = { ...records, tokens: [...records.tokens, twin] };
@@ -610,8 +695,30 @@ describe('closeSlots: reassignment within the department', () => {
     });
     expect(fate(team(11, [['d2', DAY, 12, 1, 0]]), reassign, quota)).toBe(`d2-${DAY}-12`);
     expect(fate(team(11, [['d2', DAY, 12, 1, 0]]))).toBe(`d1-${DAY}-11`);
-    expect(fate(team(null, [['d2', DAY, 10, 1, 0], ['d3', DAY, 11, 1, 0]]), reassign, quota)).toBe(`d3-${DAY}-11`);
-    expect(fate(team(null, [['d2', DAY, 10, 1, 0], ['d3', DAY, 11, 1, 0]], 'WALK_IN'), reassign, quota)).toBe(`d2-${DAY}-10`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', DAY, 10, 1, 0],
+          ['d3', DAY, 11, 1, 0],
+        ]),
+        reassign,
+        quota,
+      ),
+    ).toBe(`d3-${DAY}-11`);
+    expect(
+      fate(
+        team(
+          null,
+          [
+            ['d2', DAY, 10, 1, 0],
+            ['d3', DAY, 11, 1, 0],
+          ],
+          'WALK_IN',
+        ),
+        reassign,
+        quota,
+      ),
+    ).toBe(`d2-${DAY}-10`);
   });
 
   it('reads no later day of the doctor’s own once the patient has a place on its day after the leave', () => {
@@ -622,9 +729,30 @@ describe('closeSlots: reassignment within the department', () => {
   });
 
   it('between colleagues’ later days too: the soonest place, then the fewest places taken that day', () => {
-    expect(fate(team(null, [['d2', NEXT, 9, 3, 2], ['d3', NEXT, 9, 3, 1]]))).toBe(`d3-${NEXT}-09`);
-    expect(fate(team(null, [['d2', NEXT, 9, 3, 1], ['d3', NEXT, 9, 3, 2]]))).toBe(`d2-${NEXT}-09`);
-    expect(fate(team(null, [['d2', NEXT, 11, 3, 0], ['d3', NEXT, 9, 3, 2]]))).toBe(`d3-${NEXT}-09`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', NEXT, 9, 3, 2],
+          ['d3', NEXT, 9, 3, 1],
+        ]),
+      ),
+    ).toBe(`d3-${NEXT}-09`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', NEXT, 9, 3, 1],
+          ['d3', NEXT, 9, 3, 2],
+        ]),
+      ),
+    ).toBe(`d2-${NEXT}-09`);
+    expect(
+      fate(
+        team(null, [
+          ['d2', NEXT, 11, 3, 0],
+          ['d3', NEXT, 9, 3, 2],
+        ]),
+      ),
+    ).toBe(`d3-${NEXT}-09`);
   });
 
   it('reads no later day of a colleague whose only room is in a slot that has ended by the clock', () => {

@@ -17,7 +17,9 @@ const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.op
 /** A token in slot `d1-09` (or waitlisted), held or not, placed at 07:30. */
 const tokenArb: fc.Arbitrary<TokenRecord> = fc
   .record({ waitlisted: fc.boolean(), status: fc.constantFrom(...TOKEN_STATUSES), hold: fc.option(fc.constant(at(7, 45)), { nil: null }) })
-  .map(({ waitlisted, status, hold }) => token(1, 'WALK_IN', waitlisted ? null : 'd1-09', { status, holdExpiresAt: hold, placedAt: waitlisted ? null : at(7, 30) }));
+  .map(({ waitlisted, status, hold }) =>
+    token(1, 'WALK_IN', waitlisted ? null : 'd1-09', { status, holdExpiresAt: hold, placedAt: waitlisted ? null : at(7, 30) }),
+  );
 
 /** A patch of any of the fields, the slot among: none, the token's own, another one, or no slot. */
 const patchArb = (t: TokenRecord): fc.Arbitrary<TokenPatch> =>

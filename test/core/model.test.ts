@@ -43,10 +43,15 @@ function coreGraph(): Map<string, string[]> {
     const targets = [...text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)].map((m) => {
       const parts = `${dir}/${m[1]!}.ts`.split('/');
       const out: string[] = [];
-      for (const part of parts) if (part === '..') out.pop(); else if (part !== '.') out.push(part);
+      for (const part of parts)
+        if (part === '..') out.pop();
+        else if (part !== '.') out.push(part);
       return out.join('/');
     });
-    graph.set(file, targets.filter((t) => known.has(t)));
+    graph.set(
+      file,
+      targets.filter((t) => known.has(t)),
+    );
   }
   return graph;
 }
@@ -91,7 +96,16 @@ describe('the model', () => {
     expect(graph.size).toBeGreaterThan(30);
     expect(circles(graph).filter((c) => c.length > 2)).toEqual([]);
     // The circle finder finds circles: a made-up one of three files is one.
-    expect(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      circles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 
   it('the core and the model import no adapter code', () => {
@@ -197,7 +211,10 @@ describe('the model', () => {
   it("counts every place of the slots before as a turn on a day with no consultation yet, and finds a place by its token's id", () => {
     const nine = [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-09'), token(3, 'ONLINE', 'd1-09')];
     const ten = [token(4, 'ONLINE', 'd1-10'), token(5, 'ONLINE', 'd1-10')];
-    const day = dayQueueOf([{ slot: slot(9, 3), places: nine }, { slot: slot(10, 2), places: ten }]);
+    const day = dayQueueOf([
+      { slot: slot(9, 3), places: nine },
+      { slot: slot(10, 2), places: ten },
+    ]);
     // Three turns of 25 minutes from 09:00 overrun the 10:00 slot by a quarter of an hour.
     const expected = { position: 2, estimate: { start: at(10, 40), status: 'ON_TIME' } };
     expect(new DayEstimates(day, at(7), 25).of(1, ten[1]!)).toEqual(expected);
@@ -208,38 +225,53 @@ describe('the model', () => {
 
   it("gives a place the position and estimate of the slot's queue, whether the queue was built first or not, and the day's count of consultations known or not", () => {
     const STATUSES = ['BOOKED', 'CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'] as const;
-    const placeArb = fc.record({ slot: fc.nat(3), category: fc.constantFrom('EMERGENCY', 'PAID', 'ONLINE', 'WALK_IN'), status: fc.constantFrom(...STATUSES), minute: fc.nat(240), requested: fc.nat(120) });
+    const placeArb = fc.record({
+      slot: fc.nat(3),
+      category: fc.constantFrom('EMERGENCY', 'PAID', 'ONLINE', 'WALK_IN'),
+      status: fc.constantFrom(...STATUSES),
+      minute: fc.nat(240),
+      requested: fc.nat(120),
+    });
     fc.assert(
-      fc.property(fc.array(placeArb, { maxLength: 24 }), fc.boolean(), fc.nat(300), fc.integer({ min: 1, max: 30 }), (specs, begun, nowMinute, consultMinutes) => {
-        const slots = [9, 10, 11, 12].map((hour) => ({ slot: slot(hour, 8), places: [] as TokenRecord[] }));
-        specs.forEach((spec, k) => {
-          const slotId = slots[spec.slot]!.slot.id;
-          // Half the days before any consultation has begun (every place waiting).
-          const status = begun || spec.status === 'BOOKED' || spec.status === 'CHECKED_IN' ? spec.status : 'BOOKED';
-          slots[spec.slot]!.places.push(token(k + 1, spec.category, slotId, { status, requestedAt: at(7) + spec.requested * 60_000, updatedAt: at(8) + spec.minute * 60_000 }));
-        });
-        const day = dayQueueOf(slots);
-        const now = at(8) + nowMinute * 60_000;
-        for (let i = 0; i < slots.length; i++) {
-          const queue = new DayEstimates(day, now, consultMinutes).queue(i);
-          for (const place of slots[i]!.places) {
-            const expected = queue.find((q) => q.token.id === place.id)!;
-            // Asked first on a fresh day (the queue not built), and asked after the queue was built.
-            const fresh = new DayEstimates(day, now, consultMinutes);
-            expect(fresh.of(i, { ...place })).toEqual({ position: expected.position, estimate: expected.estimate });
-            fresh.queue(i);
-            expect(fresh.of(i, place)).toEqual({ position: expected.position, estimate: expected.estimate });
+      fc.property(
+        fc.array(placeArb, { maxLength: 24 }),
+        fc.boolean(),
+        fc.nat(300),
+        fc.integer({ min: 1, max: 30 }),
+        (specs, begun, nowMinute, consultMinutes) => {
+          const slots = [9, 10, 11, 12].map((hour) => ({ slot: slot(hour, 8), places: [] as TokenRecord[] }));
+          specs.forEach((spec, k) => {
+            const slotId = slots[spec.slot]!.slot.id;
+            // Half the days before any consultation has begun (every place waiting).
+            const status = begun || spec.status === 'BOOKED' || spec.status === 'CHECKED_IN' ? spec.status : 'BOOKED';
+            slots[spec.slot]!.places.push(
+              token(k + 1, spec.category, slotId, { status, requestedAt: at(7) + spec.requested * 60_000, updatedAt: at(8) + spec.minute * 60_000 }),
+            );
+          });
+          const day = dayQueueOf(slots);
+          const now = at(8) + nowMinute * 60_000;
+          for (let i = 0; i < slots.length; i++) {
+            const queue = new DayEstimates(day, now, consultMinutes).queue(i);
+            for (const place of slots[i]!.places) {
+              const expected = queue.find((q) => q.token.id === place.id)!;
+              // Asked first on a fresh day (the queue not built), and asked after the queue was built.
+              const fresh = new DayEstimates(day, now, consultMinutes);
+              expect(fresh.of(i, { ...place })).toEqual({ position: expected.position, estimate: expected.estimate });
+              fresh.queue(i);
+              expect(fresh.of(i, place)).toEqual({ position: expected.position, estimate: expected.estimate });
+            }
+            expect(new DayEstimates(day, now, consultMinutes).of(i, token(99, 'ONLINE', slots[i]!.slot.id))).toBeUndefined();
           }
-          expect(new DayEstimates(day, now, consultMinutes).of(i, token(99, 'ONLINE', slots[i]!.slot.id))).toBeUndefined();
-        }
-        // A day that says how many of its places have begun their consultation gets the same answers.
-        const consultations = slots.flatMap((s) => s.places).filter((t) => t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED').length;
-        const told = { ...day, consultations };
-        for (let i = slots.length - 1; i >= 0; i--) {
-          expect(new DayEstimates(told, now, consultMinutes).queue(i)).toEqual(new DayEstimates(day, now, consultMinutes).queue(i));
-          for (const place of slots[i]!.places) expect(new DayEstimates(told, now, consultMinutes).of(i, place)).toEqual(new DayEstimates(day, now, consultMinutes).of(i, place));
-        }
-      }),
+          // A day that says how many of its places have begun their consultation gets the same answers.
+          const consultations = slots.flatMap((s) => s.places).filter((t) => t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED').length;
+          const told = { ...day, consultations };
+          for (let i = slots.length - 1; i >= 0; i--) {
+            expect(new DayEstimates(told, now, consultMinutes).queue(i)).toEqual(new DayEstimates(day, now, consultMinutes).queue(i));
+            for (const place of slots[i]!.places)
+              expect(new DayEstimates(told, now, consultMinutes).of(i, place)).toEqual(new DayEstimates(day, now, consultMinutes).of(i, place));
+          }
+        },
+      ),
       fcOptions(200),
     );
   });

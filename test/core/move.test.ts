@@ -26,7 +26,11 @@ describe('move: what it reads', () => {
   it('without a slot, reads the day asked for, else the day of `after`, else the token’s own day', () => {
     expect(move.load(command({ date: NEXT }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [NEXT] });
     expect(move.load(command({ after: Date.UTC(2026, 0, 31, 9) }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [NEXT] });
-    expect(move.load(command({ date: DAY, after: Date.UTC(2026, 0, 31, 9) }), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [DAY] });
+    expect(move.load(command({ date: DAY, after: Date.UTC(2026, 0, 31, 9) }), at(7))).toStrictEqual({
+      tokenId: command().tokenId,
+      slotId: undefined,
+      days: [DAY],
+    });
     expect(move.load(command(), at(7))).toStrictEqual({ tokenId: command().tokenId, slotId: undefined, days: [DAY] });
   });
 
@@ -97,7 +101,14 @@ describe('move: what it writes', () => {
     const waiting = token(2, 'ONLINE', null, { waitingForSlotId: 'd1-09' });
     const s = snapshot([slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), waiting], { tokenId: waiting.id, slotId: 'd1-10' });
     const { changes, result } = committed(move.decide(standard, s, command({ tokenId: waiting.id, slotId: 'd1-10' }), at(8)));
-    expect(written(changes).get(waiting.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10', waitingForSlotId: null, notBefore: at(10), tokenNumber: 2, updatedAt: at(8) });
+    expect(written(changes).get(waiting.id)).toMatchObject({
+      status: 'BOOKED',
+      slotId: 'd1-10',
+      waitingForSlotId: null,
+      notBefore: at(10),
+      tokenNumber: 2,
+      updatedAt: at(8),
+    });
     expect(changes.newTokens).toEqual([]);
     expect(fates(changes)).toEqual(['token:moved#2']);
     expect(result.token).toMatchObject({ id: waiting.id, status: 'BOOKED', slotId: 'd1-10' });
@@ -110,9 +121,14 @@ describe('move: what it refuses', () => {
   it('a slot of another doctor than the one asked for is not found; one starting before `after` is refused, one starting at it is not', () => {
     const theirs = slot(10, 2, { id: 'd2-10', doctorId: 'd2' });
     const s = snapshot([slot(9, 2), theirs], [booked], { tokenId: booked.id, slotId: 'd2-10' });
-    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd2-10' }), at(8)))).toMatchObject({ code: 'SLOT_NOT_FOUND', details: { field: 'to.slotId', doctorId: 'd1' } });
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd2-10' }), at(8)))).toMatchObject({
+      code: 'SLOT_NOT_FOUND',
+      details: { field: 'to.slotId', doctorId: 'd1' },
+    });
     const mine = snapshot([slot(9, 2), slot(10, 2)], [booked], { tokenId: booked.id, slotId: 'd1-10' });
-    expect(refusal(() => move.decide(standard, mine, command({ slotId: 'd1-10', after: at(10) + 1 }), at(8)))).toMatchObject({ details: { field: 'to.after' } });
+    expect(refusal(() => move.decide(standard, mine, command({ slotId: 'd1-10', after: at(10) + 1 }), at(8)))).toMatchObject({
+      details: { field: 'to.after' },
+    });
     expect(committed(move.decide(standard, mine, command({ slotId: 'd1-10', after: at(10) }), at(8))).result.token.slotId).toBe('d1-10');
   });
 
@@ -134,7 +150,13 @@ describe('move: what it refuses', () => {
     const elsewhere = token(2, 'ONLINE', 'd1-09-next', { day: NEXT, patient: booked.patient, id: tokenIdOf('d1', NEXT, 1), tokenNumber: 1 });
     const base = withNextDay(snapshot([slot(9, 2)], [booked], { tokenId: booked.id }));
     const next = base.days.get(NEXT)!;
-    const s: DoctorSnapshot = { ...base, days: new Map([...base.days, [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [elsewhere] }] }]]) };
+    const s: DoctorSnapshot = {
+      ...base,
+      days: new Map([
+        ...base.days,
+        [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [elsewhere] }] }],
+      ]),
+    };
     const duplicate = refusal(() => move.decide(standard, s, command({ date: NEXT }), at(8)));
     expect(duplicate).toMatchObject({ code: 'DUPLICATE_BOOKING', details: { field: 'patient.id', tokenId: elsewhere.id, doctorId: 'd1', day: NEXT } });
     expect((duplicate as unknown as Error).message).toContain(elsewhere.id);
@@ -169,8 +191,14 @@ describe('move: where it looks and what its refusals say', () => {
     const missing = refusal(() => move.decide(standard, s, command({ slotId: 'd1-12' }), at(8)));
     expect(missing).toMatchObject({ code: 'SLOT_NOT_FOUND', details: { field: 'to.slotId', slotId: 'd1-12' } });
     expect((missing as unknown as Error).message).toContain('`d1-12`');
-    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', date: NEXT }), at(8))).details).toMatchObject({ field: 'to.date', slotId: 'd1-11' });
-    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', after: at(12) }), at(8))).details).toMatchObject({ field: 'to.after', slotId: 'd1-11' });
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', date: NEXT }), at(8))).details).toMatchObject({
+      field: 'to.date',
+      slotId: 'd1-11',
+    });
+    expect(refusal(() => move.decide(standard, s, command({ slotId: 'd1-11', after: at(12) }), at(8))).details).toMatchObject({
+      field: 'to.after',
+      slotId: 'd1-11',
+    });
     const past = refusal(() => move.decide(standard, s, command({ date: '2026-01-29' }), at(8)));
     expect((past as unknown as Error).message).toContain('2026-01-29');
   });
@@ -180,7 +208,13 @@ describe('move: where it looks and what its refusals say', () => {
     const other = token(2, 'ONLINE', 'd1-09-next', { day: NEXT, patient: Object.freeze({ name: 'Someone' }), id: tokenIdOf('d1', NEXT, 1), tokenNumber: 1 });
     const base = withNextDay(snapshot([slot(9, 2)], [anonymous], { tokenId: anonymous.id }));
     const next = base.days.get(NEXT)!;
-    const s: DoctorSnapshot = { ...base, days: new Map([...base.days, [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [other] }] }]]) };
+    const s: DoctorSnapshot = {
+      ...base,
+      days: new Map([
+        ...base.days,
+        [NEXT, { ...next, record: { ...next.record, lastTokenNumber: 1 }, slots: [{ slot: next.slots[0]!.slot, places: [other] }] }],
+      ]),
+    };
     expect(committed(move.decide(standard, s, command({ tokenId: anonymous.id, date: NEXT }), at(8))).result.token.tokenNumber).toBe(2);
   });
 });

@@ -38,7 +38,18 @@ describe('offers (core)', () => {
     expect(result.effects.map((e) => e.type)).toEqual(['token:offered', 'token:offered']);
     const offers = offersOf(changes.days[0]!);
     expect(offers.dueAt).toBe(at(7, 15));
-    expect(offers.places).toMatchObject([{ id: `d1~${DAY}~o1`, slotId: 'd1-09', status: 'OPEN', round: 1, candidates: [{ offerId: `d1~${DAY}~o1.1`, tokenId: w2.id, state: 'OPEN' }, { offerId: `d1~${DAY}~o1.2`, tokenId: w3.id }] }]);
+    expect(offers.places).toMatchObject([
+      {
+        id: `d1~${DAY}~o1`,
+        slotId: 'd1-09',
+        status: 'OPEN',
+        round: 1,
+        candidates: [
+          { offerId: `d1~${DAY}~o1.1`, tokenId: w2.id, state: 'OPEN' },
+          { offerId: `d1~${DAY}~o1.2`, tokenId: w3.id },
+        ],
+      },
+    ]);
     // No token but the cancelled one changed: the waiting stay waiting.
     expect([...written(changes).keys()]).toEqual([booked.id]);
   });
@@ -64,7 +75,10 @@ describe('offers (core)', () => {
     expect(accepted.result.token).toMatchObject({ id: w3.id, status: 'BOOKED', slotId: 'd1-09' });
     expect(offersOf(accepted.changes.days[0]!)).toMatchObject({ dueAt: null, places: [{ status: 'ACCEPTED' }] });
     const taken = withDay(snapshot([slot(9, 1)], [w2, { ...w3, status: 'BOOKED', slotId: 'd1-09' }, w4]), accepted.changes.days[0]!);
-    expect(refusal(() => acceptOffer.decide(offering, taken, { offerId: `d1~${DAY}~o1.1` }, at(7, 6)))).toMatchObject({ code: 'OFFER_TAKEN', details: { offerId: `d1~${DAY}~o1.1`, state: 'LAPSED' } });
+    expect(refusal(() => acceptOffer.decide(offering, taken, { offerId: `d1~${DAY}~o1.1` }, at(7, 6)))).toMatchObject({
+      code: 'OFFER_TAKEN',
+      details: { offerId: `d1~${DAY}~o1.1`, state: 'LAPSED' },
+    });
     expect(committed(acceptOffer.decide(offering, taken, { offerId: `d1~${DAY}~o1.2` }, at(7, 6))).result).toMatchObject({ replayed: true, effects: [] });
     expect(refusal(() => acceptOffer.decide(offering, after, { offerId: `d1~${DAY}~o1.1` }, at(7, 15)))).toMatchObject({ code: 'OFFER_EXPIRED' });
     expect(refusal(() => acceptOffer.decide(offering, after, { offerId: `d1~${DAY}~o7.1` }, at(7, 5)))).toMatchObject({ code: 'OFFER_NOT_FOUND' });

@@ -151,7 +151,11 @@ describe('victimCanMove', () => {
 
   it('judges the victim as bumped: a policy that ranks bumped patients better lets it chain past an equal rank', () => {
     // With a rank one better for its bump, the online patient at 09:00 may bump the online one at 10:00.
-    const aging = { ...presets.standard(), priority: new AgingPriority({ perBump: true }), overflow: keeping([{ kind: 'cascade', chainDepth: 1 }], 'displace') };
+    const aging = {
+      ...presets.standard(),
+      priority: new AgingPriority({ perBump: true }),
+      overflow: keeping([{ kind: 'cascade', chainDepth: 1 }], 'displace'),
+    };
     const { ws, work } = day(aging, [slot(9, 1), slot(10, 1)], [token(1, 'ONLINE', 'd1-09'), token(2, 'ONLINE', 'd1-10')]);
     expect(victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).toBe(true);
   });
@@ -185,7 +189,9 @@ describe('victimCanMove', () => {
     };
     const { ws, work } = day({ ...presets.standard(), overflow: throwing }, [slot(9, 1), slot(10, 1)], [token(1, 'WALK_IN', 'd1-09')]);
     expect(refusal(() => victimCanMove(ws, work, work.places(0)[0]!, 0, 0)).message).toContain('overflow strategy `broken-displaced`');
-    expect(refusal(() => displace(ws, work, { token: work.places(0)[0]!, from: 0, reason: 'bumped', by: 'd1~2026-01-30~9', depth: 0 })).message).toContain('overflow strategy `broken-displaced`');
+    expect(refusal(() => displace(ws, work, { token: work.places(0)[0]!, from: 0, reason: 'bumped', by: 'd1~2026-01-30~9', depth: 0 })).message).toContain(
+      'overflow strategy `broken-displaced`',
+    );
   });
 });
 

@@ -12,7 +12,10 @@ const standard = config();
 describe('callNext', () => {
   it('reads the doctor-day asked for, and calls an emergency checked in first, from any slot; else the best checked-in place of the earliest slot that has one', () => {
     expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: null, room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: [DAY] });
-    expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: '2026-01-29', room: null }, at(8))).toStrictEqual({ doctorId: 'd1', days: ['2026-01-29', DAY] });
+    expect(callNext.load({ doctorId: 'd1', day: DAY, dayBefore: '2026-01-29', room: null }, at(8))).toStrictEqual({
+      doctorId: 'd1',
+      days: ['2026-01-29', DAY],
+    });
     const s = snapshot(
       [slot(9, 3), slot(10, 3)],
       [
@@ -27,7 +30,15 @@ describe('callNext', () => {
     expect(fates(changes)).toEqual(['token:called#4']);
     expect(changes.events[0]).toMatchObject({ slotId: 'd1-10', room: 'R1', recall: false });
     expect(changes.updatedTokens).toEqual([]);
-    const withoutEmergency = snapshot([slot(9, 3), slot(10, 3)], [token(1, 'ONLINE', 'd1-09'), token(2, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }), token(3, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }), token(4, 'PAID', 'd1-10', { status: 'CHECKED_IN' })]);
+    const withoutEmergency = snapshot(
+      [slot(9, 3), slot(10, 3)],
+      [
+        token(1, 'ONLINE', 'd1-09'),
+        token(2, 'WALK_IN', 'd1-09', { status: 'CHECKED_IN' }),
+        token(3, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }),
+        token(4, 'PAID', 'd1-10', { status: 'CHECKED_IN' }),
+      ],
+    );
     const next = committed(callNext.decide(standard, withoutEmergency, { doctorId: 'd1', day: DAY, dayBefore: null, room: 'R1' }, at(9)));
     expect(next.result.token?.tokenNumber).toBe(3);
     expect(next.changes.events[0]).toMatchObject({ slotId: 'd1-09' });
@@ -48,7 +59,14 @@ describe('reinstate', () => {
 
   it('comes back as a request made now: no start, no place, no hold, no reason left of before', () => {
     // The day is full: the token waits (standard preset), so nothing of its old place is kept.
-    const gone = token(1, 'ONLINE', null, { status: 'CANCELLED', cancelReason: 'by mistake', notBefore: at(9), placedAt: at(7), holdExpiresAt: at(7, 10), waitingForSlotId: 'd1-09' });
+    const gone = token(1, 'ONLINE', null, {
+      status: 'CANCELLED',
+      cancelReason: 'by mistake',
+      notBefore: at(9),
+      placedAt: at(7),
+      holdExpiresAt: at(7, 10),
+      waitingForSlotId: 'd1-09',
+    });
     const s = snapshot([slot(9, 1)], [gone, token(2, 'ONLINE', 'd1-09')], { tokenId: gone.id });
     const { changes } = committed(reinstate.decide(standard, s, { tokenId: gone.id, lateArrival: 'rebook' }, today));
     expect(written(changes).get(gone.id)).toMatchObject({
@@ -72,7 +90,9 @@ describe('reinstate', () => {
     const { changes, result } = committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, today));
     expect(result.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
     // A free place, not an elastic one.
-    expect(changes.events.filter((e) => e.type === 'token:booked')).toEqual([expect.objectContaining({ tokenId: noShow.id, slotId: 'd1-09', overflow: false })]);
+    expect(changes.events.filter((e) => e.type === 'token:booked')).toEqual([
+      expect.objectContaining({ tokenId: noShow.id, slotId: 'd1-09', overflow: false }),
+    ]);
   });
 
   it('an emergency brought back into a full day gets a place by the emergency rule, bumping the worst place there', () => {
@@ -167,10 +187,16 @@ describe('the live queue: what the mutation run of queue.ts left unchecked', () 
     const missing = snapshot([slot(9, 3)], [checkedIn, noShow]);
     const noDoctor = (id: string): ReturnType<typeof snapshot> => ({ ...snapshot([slot(9, 3)], [checkedIn, noShow], { tokenId: id }), doctor: undefined });
     for (const s of [missing, noDoctor(checkedIn.id)]) {
-      expect(refusal(() => recall.decide(standard, s, { tokenId: checkedIn.id, room: null }, at(9)))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: checkedIn.id } });
+      expect(refusal(() => recall.decide(standard, s, { tokenId: checkedIn.id, room: null }, at(9)))).toMatchObject({
+        code: 'TOKEN_NOT_FOUND',
+        details: { tokenId: checkedIn.id },
+      });
     }
     for (const s of [missing, noDoctor(noShow.id)]) {
-      expect(refusal(() => reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today))).toMatchObject({ code: 'TOKEN_NOT_FOUND', details: { tokenId: noShow.id } });
+      expect(refusal(() => reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'rebook' }, today))).toMatchObject({
+        code: 'TOKEN_NOT_FOUND',
+        details: { tokenId: noShow.id },
+      });
     }
   });
 
@@ -181,8 +207,12 @@ describe('the live queue: what the mutation run of queue.ts left unchecked', () 
     };
     const id = token(1, 'ONLINE', null).id;
     expect(message(token(1, 'ONLINE', 'd1-09'))).toBe(`Cannot reinstate token \`${id}\`: it is BOOKED`);
-    expect(message(token(1, 'ONLINE', null, { status: 'CANCELLED', cancelReason: 'hold-released' }))).toBe(`Cannot reinstate token \`${id}\`: it was a hold that ended`);
-    expect(message(token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW', day: '2026-01-29' }))).toBe(`Cannot reinstate token \`${id}\`: it is for 2026-01-29, not today (${DAY})`);
+    expect(message(token(1, 'ONLINE', null, { status: 'CANCELLED', cancelReason: 'hold-released' }))).toBe(
+      `Cannot reinstate token \`${id}\`: it was a hold that ended`,
+    );
+    expect(message(token(1, 'ONLINE', 'd1-09', { status: 'NO_SHOW', day: '2026-01-29' }))).toBe(
+      `Cannot reinstate token \`${id}\`: it is for 2026-01-29, not today (${DAY})`,
+    );
   });
 
   it('a patient without an id is never taken for another patient without one', () => {
@@ -195,7 +225,10 @@ describe('the live queue: what the mutation run of queue.ts left unchecked', () 
   it("'queue-end' after every slot of the day has ended waits: it never takes a place in an ended slot", () => {
     const noShow = token(1, 'ONLINE', 'd1-08', { status: 'NO_SHOW' });
     const s = snapshot([slot(8, 3), slot(9, 3)], [noShow], { tokenId: noShow.id });
-    expect(committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, at(10, 30))).result.token).toMatchObject({ status: 'WAITLISTED', slotId: null });
+    expect(committed(reinstate.decide(standard, s, { tokenId: noShow.id, lateArrival: 'queue-end' }, at(10, 30))).result.token).toMatchObject({
+      status: 'WAITLISTED',
+      slotId: null,
+    });
   });
 
   /**

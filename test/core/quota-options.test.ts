@@ -27,7 +27,9 @@ describe('ChannelQuota options', () => {
       PAID: { reserve: 0 },
       EMERGENCY: { reserve: 1 },
     });
-    expect(quota.name).toBe('channel-quota(ONLINE: share 0.6; FOLLOW_UP: count 2, perDay 10; WALK_IN: reserve 2 until -30min; PAID: reserve 0; EMERGENCY: reserve 1)');
+    expect(quota.name).toBe(
+      'channel-quota(ONLINE: share 0.6; FOLLOW_UP: count 2, perDay 10; WALK_IN: reserve 2 until -30min; PAID: reserve 0; EMERGENCY: reserve 1)',
+    );
   });
 
   it('accepts every field at both ends of its range', () => {
@@ -68,7 +70,18 @@ describe('ChannelQuota options', () => {
   it('a rule that only caps a channel holds no place back from the other channels', () => {
     const quota = new ChannelQuota({ ONLINE: { share: 0.5 }, FOLLOW_UP: { count: 1 }, PAID: { perDay: 1 } });
     const context: QuotaContext = {
-      slot: { id: 's', facilityId: 'default', doctorId: 'd1', day: '2026-01-30', start: new Date(at(9)), end: new Date(at(10)), capacity: 4, overflowCapacity: 0, status: 'OPEN', closedReason: null },
+      slot: {
+        id: 's',
+        facilityId: 'default',
+        doctorId: 'd1',
+        day: '2026-01-30',
+        start: new Date(at(9)),
+        end: new Date(at(10)),
+        capacity: 4,
+        overflowCapacity: 0,
+        status: 'OPEN',
+        closedReason: null,
+      },
       category: 'WALK_IN',
       rank: 4,
       occupancy: 3,
@@ -82,7 +95,18 @@ describe('ChannelQuota options', () => {
   it('a reservation taken in full holds nothing back, even in a full slot: room is for the capacity strategy to judge', () => {
     const quota = new ChannelQuota({ WALK_IN: { reserve: 1 } });
     const full = (walkIns: number): QuotaContext => ({
-      slot: { id: 's', facilityId: 'default', doctorId: 'd1', day: '2026-01-30', start: new Date(at(9)), end: new Date(at(10)), capacity: 2, overflowCapacity: 1, status: 'OPEN', closedReason: null },
+      slot: {
+        id: 's',
+        facilityId: 'default',
+        doctorId: 'd1',
+        day: '2026-01-30',
+        start: new Date(at(9)),
+        end: new Date(at(10)),
+        capacity: 2,
+        overflowCapacity: 1,
+        status: 'OPEN',
+        closedReason: null,
+      },
       category: 'ONLINE',
       rank: 4,
       occupancy: 2,

@@ -66,7 +66,9 @@ describe('quotaAdmits', () => {
         for (const category of categories) {
           for (const without of [undefined, tokens[0]]) {
             const asked = { category, rank: 3 };
-            expect(quotaAdmits(direct, direct.day(DAY), 0, asked, without), `${category} over ${fill} at ${now}`).toBe(quotaAdmits(viaContext, viaContext.day(DAY), 0, asked, without));
+            expect(quotaAdmits(direct, direct.day(DAY), 0, asked, without), `${category} over ${fill} at ${now}`).toBe(
+              quotaAdmits(viaContext, viaContext.day(DAY), 0, asked, without),
+            );
           }
         }
       }

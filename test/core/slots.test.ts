@@ -31,7 +31,15 @@ describe('reopenSlot: what it reads and says', () => {
 
 describe('addRecurringSlots: what it reads and says', () => {
   const id = (hour: number): string => `d1@${new Date(at(hour)).toISOString().replace('.000Z', 'Z')}`;
-  const draft = (hour: number, entry = 0, end = hour + 1) => ({ id: undefined, entry, start: at(hour), end: at(end), capacity: 1, overflowCapacity: 0, day: DAY });
+  const draft = (hour: number, entry = 0, end = hour + 1) => ({
+    id: undefined,
+    entry,
+    start: at(hour),
+    end: at(end),
+    capacity: 1,
+    overflowCapacity: 0,
+    day: DAY,
+  });
 
   it('reads the ids the rota gives its slots, their days and the window they span', () => {
     expect(addRecurringSlots.load({ doctorId: 'd1', drafts: [draft(9), draft(11)] }, at(7))).toStrictEqual({

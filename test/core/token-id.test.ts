@@ -12,7 +12,9 @@ const ID_CHARS = 'abcXYZ019_.:-'.split('');
 const doctorIdArb = fc
   .tuple(fc.constantFrom('a', 'Z', '0', '9'), fc.array(fc.constantFrom(...ID_CHARS), { maxLength: 12 }))
   .map(([head, tail]) => head + tail.join(''));
-const dayArb = fc.date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const dayArb = fc
+  .date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
 const numberArb = fc.oneof(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 2 ** 31 }), fc.constant(Number.MAX_SAFE_INTEGER));
 
 /** An edit of a string: a character replaced, inserted or removed at a position. */
@@ -42,13 +44,22 @@ describe('token ids', () => {
 
   it('isTokenIdOf is true exactly for the id tokenIdOf builds, whatever the string', () => {
     fc.assert(
-      fc.property(doctorIdArb, dayArb, numberArb, fc.array(editArb, { maxLength: 3 }), doctorIdArb, dayArb, numberArb, (doctorId, day, n, edits, otherDoctor, otherDay, otherN) => {
-        const id = tokenIdOf(doctorId, day, n);
-        const s = edits.reduce(applyEdit, id);
-        expect(isTokenIdOf(s, doctorId, day, n)).toBe(s === id);
-        // Against other parts, the same string is recognised only when they build it.
-        expect(isTokenIdOf(s, otherDoctor, otherDay, otherN)).toBe(s === tokenIdOf(otherDoctor, otherDay, otherN));
-      }),
+      fc.property(
+        doctorIdArb,
+        dayArb,
+        numberArb,
+        fc.array(editArb, { maxLength: 3 }),
+        doctorIdArb,
+        dayArb,
+        numberArb,
+        (doctorId, day, n, edits, otherDoctor, otherDay, otherN) => {
+          const id = tokenIdOf(doctorId, day, n);
+          const s = edits.reduce(applyEdit, id);
+          expect(isTokenIdOf(s, doctorId, day, n)).toBe(s === id);
+          // Against other parts, the same string is recognised only when they build it.
+          expect(isTokenIdOf(s, otherDoctor, otherDay, otherN)).toBe(s === tokenIdOf(otherDoctor, otherDay, otherN));
+        },
+      ),
       fcOptions(2000),
     );
   });

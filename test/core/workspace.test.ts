@@ -422,7 +422,9 @@ describe('Workspace: ranks from the priority policy', () => {
   });
 
   it("keeps the code and field of an OpdError the policy throws (the host's own refusal), under a message of ours", () => {
-    const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays for Asha Verma', { details: { field: 'category', patient: 'Asha Verma' } });
+    const own = new OpdError('VALIDATION_FAILED', 'Walk-ins are not ranked on Sundays for Asha Verma', {
+      details: { field: 'category', patient: 'Asha Verma' },
+    });
     const ws = rankingBy(() => {
       throw own;
     });

@@ -76,7 +76,14 @@ describe.runIf(LONG)('the docs site search', { timeout: 240_000 }, () => {
   });
 });
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.md': 'text/plain' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.md': 'text/plain',
+};
 
 /** Serves a folder over HTTP on loopback, as a static host would. */
 async function serve(folder: string): Promise<{ server: Server; base: string }> {
@@ -125,7 +132,10 @@ describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromi
     const page = await open('index.html');
     const nav = (await page.locator('#tsd-nav-container a').allTextContents()).map((text) => text.trim());
     const guides = GUIDES.map((guide) => nav.indexOf(guide));
-    expect(guides.every((at) => at >= 0), `navigation: ${nav.join(' | ')}`).toBe(true);
+    expect(
+      guides.every((at) => at >= 0),
+      `navigation: ${nav.join(' | ')}`,
+    ).toBe(true);
     expect(guides).toEqual([...guides].sort((a, b) => a - b));
     expect(importPaths.length).toBeGreaterThanOrEqual(3);
     for (const path of importPaths) expect(nav.indexOf(path), path).toBeGreaterThan(Math.max(...guides));
@@ -155,7 +165,10 @@ describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromi
     await expect.poll(() => page.locator('.tsd-panel a[href*="classes/opd-scheduler.OpdScheduler.html"]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'docs-getting-started.png'), fullPage: false });
     await page.close();
-    for (const [path, name] of [['modules/opd-scheduler.html', 'docs-module.png'], ['documents/Allocation_rules.html', 'docs-rules.png']] as const) {
+    for (const [path, name] of [
+      ['modules/opd-scheduler.html', 'docs-module.png'],
+      ['documents/Allocation_rules.html', 'docs-rules.png'],
+    ] as const) {
       const other = await open(path);
       await other.screenshot({ path: join(SCREENSHOTS, name), fullPage: false });
       await other.close();
@@ -179,7 +192,10 @@ describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromi
 describe('the link check', () => {
   it('finds a missing page and a missing anchor', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'opd-links-'));
-    writeFileSync(join(folder, 'index.html'), '<a href="a.html#here">ok</a> <a href="a.html#gone">anchor</a> <a href="b.html">page</a> <a href="https://example.org/">out</a>');
+    writeFileSync(
+      join(folder, 'index.html'),
+      '<a href="a.html#here">ok</a> <a href="a.html#gone">anchor</a> <a href="b.html">page</a> <a href="https://example.org/">out</a>',
+    );
     writeFileSync(join(folder, 'a.html'), '<h2 id="here">Here</h2><a href="index.html">back</a>');
     const local = await serve(folder);
     try {

@@ -34,7 +34,9 @@ describe('the snippets of the docs', () => {
     expect(documents()).toEqual(expect.arrayContaining(['README.md', 'docs/getting-started.md', 'docs/storage.md', 'docs/policies.md']));
     expect(docs.length).toBeGreaterThanOrEqual(20);
     // The class example of OpdScheduler, which books for tomorrow and runs.
-    const classExample = examples.find((program) => program.name.startsWith('src/scheduler.ts:') && program.text.includes('new OpdScheduler({ ...presets.standard()'));
+    const classExample = examples.find(
+      (program) => program.name.startsWith('src/scheduler.ts:') && program.text.includes('new OpdScheduler({ ...presets.standard()'),
+    );
     expect(classExample?.run).toBe(true);
     expect(classExample?.text).toContain('const tomorrow = opd.dayOf(');
     expect(examples.length).toBeGreaterThanOrEqual(30);
@@ -102,7 +104,7 @@ describe('the snippets of the docs', () => {
     expect(chain!.text).toBe('const a = 1;\nconsole.log(a);\n');
     expect(chain!.run).toBe(true);
     expect(compilePrograms([chain!])).toEqual([]);
-    expect(compilePrograms(programsOf(snippetsOf('```ts\nconsole.log(a);\n```\n', 'x.md')))).toEqual(['x.md:2: TS2304 Cannot find name \'a\'.']);
+    expect(compilePrograms(programsOf(snippetsOf('```ts\nconsole.log(a);\n```\n', 'x.md')))).toEqual(["x.md:2: TS2304 Cannot find name 'a'."]);
     expect(() => programsOf(snippetsOf('```ts continues\nconst a = 1;\n```\n', 'x.md'))).toThrow(/continues no snippet/);
     expect(() => snippetsOf('```ts runs\nconst a = 1;\n```\n', 'x.md')).toThrow(/unknown info string word/);
   });

@@ -47,7 +47,10 @@ const FLAGS = new Set(['continues', 'run', 'postgres']);
 export function snippetsOf(markdown: string, source: string): Snippet[] {
   const found: Snippet[] = [];
   for (const match of markdown.matchAll(/^```(?:ts|typescript)([ \t][^\n]*)?\n([\s\S]*?)^```/gm)) {
-    const words = (match[1] ?? '').trim().split(/\s+/).filter((word) => word !== '');
+    const words = (match[1] ?? '')
+      .trim()
+      .split(/\s+/)
+      .filter((word) => word !== '');
     const requires = words.filter((word) => word.startsWith('requires=')).flatMap((word) => word.slice('requires='.length).split(','));
     const unknown = words.filter((word) => !FLAGS.has(word) && !word.startsWith('requires='));
     if (unknown.length > 0) throw new Error(`${source}: unknown info string word(s) ${unknown.join(', ')}`);
@@ -71,7 +74,9 @@ export function examplesOf(code: string, source: string): Snippet[] {
 
 /** The README and the guides (docs/*.md). */
 export function documents(): string[] {
-  const guides = readdirSync(join(rootDir, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+  const guides = readdirSync(join(rootDir, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`);
   return ['README.md', ...guides.sort()];
 }
 

@@ -34,7 +34,9 @@ export async function primaryIndex(): Promise<number> {
       client.on('error', () => undefined);
       try {
         await client.connect();
-        const { rows } = await client.query<{ primary: boolean }>("SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' AS primary");
+        const { rows } = await client.query<{ primary: boolean }>(
+          "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' AS primary",
+        );
         return rows[0]!.primary;
       } catch {
         return false;
@@ -73,5 +75,8 @@ export function killNode(index: number): void {
 
 /** Starts host `index`'s node again: it rejoins the cluster (as the standby, after a failover). */
 export function restartNode(index: number): void {
-  execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'restart-node', String(index + 1)], { env: { ...process.env, OPD_HA_DIR: clusterDir }, stdio: 'ignore' });
+  execFileSync('bash', [join(ROOT, 'scripts/pg-cluster.sh'), 'restart-node', String(index + 1)], {
+    env: { ...process.env, OPD_HA_DIR: clusterDir },
+    stdio: 'ignore',
+  });
 }

@@ -77,10 +77,14 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     const stop = join(dir, 'stop');
     const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `w${w}.jsonl`));
     const workers = journals.map((journal, w) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/failover-worker.ts', urls.join(','), schema, String(w), journal, String(9000 + w), stop], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/postgres/failover-worker.ts', urls.join(','), schema, String(w), journal, String(9000 + w), stop],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       children.add(child);
       return child;
     });
@@ -90,7 +94,8 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     try {
       // The storm under way first: every worker has had a booking acknowledged.
       const booked = (journal: string): boolean => existsSync(journal) && readFileSync(journal, 'utf8').includes('"t":"book"');
-      for (const started = Date.now(); !journals.every(booked); await sleep(250)) expect(Date.now() - started, 'the workers did not start booking').toBeLessThan(90_000);
+      for (const started = Date.now(); !journals.every(booked); await sleep(250))
+        expect(Date.now() - started, 'the workers did not start booking').toBeLessThan(90_000);
       for (let round = 0; round < KILLS; round++) {
         await sleep(6000); // the storm on a settled cluster
         const victim = await primaryIndex();
@@ -150,7 +155,9 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
       const seen = emitted['seqs'] as number[];
       expect(new Set(seen).size).toBe(seen.length);
       const set = new Set(seen);
-      for (const e of list) if (e['t'] === 'book') expect({ token: e['tokenId'], emitted: set.has(created.get(e['tokenId'] as string)!) }).toEqual({ token: e['tokenId'], emitted: true });
+      for (const e of list)
+        if (e['t'] === 'book')
+          expect({ token: e['tokenId'], emitted: set.has(created.get(e['tokenId'] as string)!) }).toEqual({ token: e['tokenId'], emitted: true });
     }
 
     // The tail saw every stored event, once each, in order.
@@ -161,7 +168,9 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
     const unseen = seqs.filter((seq) => !seen.has(seq));
     if (unstored.length > 0 || unseen.length > 0) {
       // What the cluster did around it, for the reader of a failed run.
-      console.error(`tail: delivered but not stored ${JSON.stringify(unstored)}; stored but not delivered ${JSON.stringify(unseen)}; kills ${JSON.stringify(kills)}\n${cluster('events', '80')}`);
+      console.error(
+        `tail: delivered but not stored ${JSON.stringify(unstored)}; stored but not delivered ${JSON.stringify(unseen)}; kills ${JSON.stringify(kills)}\n${cluster('events', '80')}`,
+      );
     }
     expect(tailed.map((e) => e.seq)).toEqual(seqs);
     await opd.close();
@@ -177,12 +186,15 @@ describe.skipIf(!ready)('PostgreSQL high availability: the primary killed mid-st
       expect(Number.isFinite(back), `no booking accepted after kill ${i + 1} (${JSON.stringify({ kills, dir })})`).toBe(true);
       const meanwhile = failures.filter((f) => f.at >= kill.at && f.at <= back);
       const byCode = new Map<string, number>();
-      for (const f of meanwhile) byCode.set(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`, (byCode.get(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`) ?? 0) + 1);
+      for (const f of meanwhile)
+        byCode.set(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`, (byCode.get(`${f.code}${f.outcome === null ? '' : ` (${f.outcome})`}`) ?? 0) + 1);
       report.push(
         `kill ${i + 1} (host ${kill.host + 1}): standby promoted after ${kill.promotedAfter} ms, first booking accepted ${back - kill.at} ms after the kill; ` +
           `failed meanwhile: ${byCode.size === 0 ? 'none' : [...byCode].map(([code, count]) => `${count} × ${code}`).join(', ')}`,
       );
     }
-    console.log(`failover: ${acks.size} bookings acknowledged, ${seqs.length} events, ${failures.length} calls failed in all (each retried or skipped)\n${report.join('\n')}`);
+    console.log(
+      `failover: ${acks.size} bookings acknowledged, ${seqs.length} events, ${failures.length} calls failed in all (each retried or skipped)\n${report.join('\n')}`,
+    );
   });
 });

@@ -39,7 +39,11 @@ describe.skipIf(top === undefined)('a fresh clone of the repository', () => {
       execFileSync('git', ['clone', '--quiet', '--no-hardlinks', top!, clone], { stdio: ['ignore', 'ignore', 'inherit'] });
       expect(existsSync(join(clone, 'dist')), 'a clone has no build of its own').toBe(false);
       symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-      const out = execFileSync(process.execPath, [join(clone, 'scripts', 'smoke-pack.mjs')], { cwd: clone, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync(process.execPath, [join(clone, 'scripts', 'smoke-pack.mjs')], {
+        cwd: clone,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       expect(out).toContain('import:  ok');
       expect(out).toContain('require: ok');
       expect(out).toContain('import subpaths:  ok subpaths');

@@ -39,9 +39,9 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       pools.map((p) =>
         p.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r').then(
           (r) => r.rows[0]!.r,
-          () => true
-        )
-      )
+          () => true,
+        ),
+      ),
     );
     return roles.filter((r) => !r).length === 1 ? roles.indexOf(false) : -1;
   };
@@ -89,7 +89,7 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
             expect(routed).toEqual(later);
           }
         }),
-        { numRuns: 8 }
+        { numRuns: 8 },
       );
       expect(counts.standby).toBeGreaterThan(0);
 
@@ -98,7 +98,8 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       const doctorId = `R${String(++doctors)}`;
       await opd.addDoctor({ id: doctorId, name: 'Dr R' });
       await opd.addSlots(doctorId, [{ id: `${doctorId}-1`, start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z`, capacity: 30 }]);
-      for (let i = 0; i < 10; i++) polled.push((await opd.book({ doctorId, slotId: `${doctorId}-1`, category: 'ONLINE', patient: { id: `q${String(i)}`, name: 'n' } })).token.id);
+      for (let i = 0; i < 10; i++)
+        polled.push((await opd.book({ doctorId, slotId: `${doctorId}-1`, category: 'ONLINE', patient: { id: `q${String(i)}`, name: 'n' } })).token.id);
       /** Polls for `ms`; `gap`: the longest time in which no read completed, `slow`: the reads over 250 ms (when they began, how long they took). */
       const poll = async (ms: number): Promise<{ reads: number; failed: unknown[]; slowest: number; gap: number; slow: [number, number][] }> => {
         const failed: unknown[] = [];
@@ -126,7 +127,7 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
               slowest = Math.max(slowest, Date.now() - t0);
               await sleep(20);
             }
-          })
+          }),
         );
         return { reads, failed, slowest, gap, slow };
       };
@@ -157,8 +158,8 @@ describe.skipIf(!ready)('PostgreSQL reads on the standby of a cluster, with read
       expect(afterPrimary.failed).toEqual([]);
       console.log(
         `replicas: standby killed: ${String(afterStandby.reads)} reads, slowest ${String(afterStandby.slowest)} ms; primary killed: ${String(afterPrimary.reads)} reads, slowest ${String(
-          afterPrimary.slowest
-        )} ms (${String(Date.now() - killedAt)} ms after the kill), longest time without a read ${String(afterPrimary.gap)} ms; reads over 250 ms (began, took): ${JSON.stringify(afterPrimary.slow.slice(0, 20))}`
+          afterPrimary.slowest,
+        )} ms (${String(Date.now() - killedAt)} ms after the kill), longest time without a read ${String(afterPrimary.gap)} ms; reads over 250 ms (began, took): ${JSON.stringify(afterPrimary.slow.slice(0, 20))}`,
       );
       expect(counts.standby).toBeGreaterThan(standbyBefore);
       // The old primary back, as a standby: it serves reads again.

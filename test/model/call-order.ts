@@ -47,7 +47,11 @@ export function nextToCall(model: Model): MToken | null {
       .sort((a, b) => a.callIndex! - b.callIndex!);
     const lastLeast = calls.map((t) => t.rank >= least).lastIndexOf(true);
     const run = calls.length - 1 - lastLeast;
-    if (top.rank < least && run >= order.interleaveEvery) return most(waiting.filter((w) => w.t.rank === least), priority);
+    if (top.rank < least && run >= order.interleaveEvery)
+      return most(
+        waiting.filter((w) => w.t.rank === least),
+        priority,
+      );
   }
   return top;
 }

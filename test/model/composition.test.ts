@@ -47,7 +47,8 @@ class Step implements fc.AsyncCommand<Model, Composed> {
     for (const f of FACILITIES) {
       const mine = world.sides[FACILITIES.indexOf(f)]!;
       // Every token a facility reads is one its calls answered with or its own events named.
-      for (const id of await shown(world, f)) expect(model.tokens[f].has(id) || mine.known.has(id), `facility ${f} reads token ${id} it was never told of`).toBe(true);
+      for (const id of await shown(world, f))
+        expect(model.tokens[f].has(id) || mine.known.has(id), `facility ${f} reads token ${id} it was never told of`).toBe(true);
       // Every token a facility was answered with is one of its own events.
       for (const id of model.tokens[f]) expect(mine.known.has(id), `facility ${f} was answered with ${id}, which none of its events names`).toBe(true);
     }
@@ -62,28 +63,32 @@ const STORES = conformanceStores('opd_t_compose_model');
 describe('every option at once (model)', () => {
   for (const [name, open] of Object.entries(STORES)) {
     const runs = name === 'memory' ? 60 : 10;
-    it.skipIf(open === undefined)(`two facilities on ${name}: each told only of its own, every invariant after every command`, { timeout: timeoutFor(runs, name === 'memory' ? 2000 : 12_000) }, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom(...Object.keys(PRESETS)),
-          offersArb,
-          fc.commands([opArb.map((op): fc.AsyncCommand<Model, Composed> => new Step(op))], { maxCommands: 60 }),
-          async (presetName, offers, commands) => {
-            const store = await open!();
-            const shared = store.storage();
-            const world = await compose(() => shared, presetName, offers);
-            try {
-              const model: Model = { tokens: { A: new Set(), B: new Set() } };
-              await fc.asyncModelRun(() => ({ model, real: world }), commands);
-              await world.finish();
-            } finally {
-              await world.close();
-              await store.cleanup();
-            }
-          },
-        ),
-        fcOptions(runs),
-      );
-    });
+    it.skipIf(open === undefined)(
+      `two facilities on ${name}: each told only of its own, every invariant after every command`,
+      { timeout: timeoutFor(runs, name === 'memory' ? 2000 : 12_000) },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom(...Object.keys(PRESETS)),
+            offersArb,
+            fc.commands([opArb.map((op): fc.AsyncCommand<Model, Composed> => new Step(op))], { maxCommands: 60 }),
+            async (presetName, offers, commands) => {
+              const store = await open!();
+              const shared = store.storage();
+              const world = await compose(() => shared, presetName, offers);
+              try {
+                const model: Model = { tokens: { A: new Set(), B: new Set() } };
+                await fc.asyncModelRun(() => ({ model, real: world }), commands);
+                await world.finish();
+              } finally {
+                await world.close();
+                await store.cleanup();
+              }
+            },
+          ),
+          fcOptions(runs),
+        );
+      },
+    );
   }
 });

@@ -56,7 +56,18 @@ function eventsOf(real: Real, effects: readonly Effect[]): Record<string, unknow
     // A doctor's event names no day.
     expect([e.doctorId, 'day' in e ? e.day : DAY], `${e.type} names the doctor and day`).toEqual(['d1', DAY]);
     // `request` and `leave` record calls for a replay (opd-scheduler/lab), which proves them in test/property/lab-fidelity.test.ts.
-    const { seq, at, doctorId, day, actor, facilityId, label, request: _request, leave: _leave, ...rest } = withoutWhy(e) as Effect & {
+    const {
+      seq,
+      at,
+      doctorId,
+      day,
+      actor,
+      facilityId,
+      label,
+      request: _request,
+      leave: _leave,
+      ...rest
+    } = withoutWhy(e) as Effect & {
       day: string;
       tokenId?: string;
       byTokenId?: string;
@@ -116,7 +127,10 @@ function listed(model: Model, slotId: string): { number: number; checkedIn: bool
 function asListed(places: readonly { tokenNumber: number; status: string }[], callOrder: boolean): number[] {
   const numbers = places.map((t) => t.tokenNumber);
   if (!callOrder) return numbers;
-  const checkedIn = places.filter((t) => t.status === 'CHECKED_IN').map((t) => t.tokenNumber).sort((a, b) => a - b);
+  const checkedIn = places
+    .filter((t) => t.status === 'CHECKED_IN')
+    .map((t) => t.tokenNumber)
+    .sort((a, b) => a - b);
   return places.map((t, i) => (t.status === 'CHECKED_IN' ? checkedIn.shift()! : numbers[i]!));
 }
 
@@ -140,11 +154,34 @@ async function agree(model: Model, real: Real): Promise<void> {
     }
     if (token.estimatedStart !== null) estimates.set(t.number, token.estimatedStart.getTime());
     expect(
-      { number: token.tokenNumber, label: token.label, status: token.status, slotId: token.slotId, waitingFor: token.waitingForSlotId, position: token.position, bumpCount: token.bumpCount, rank: token.rank, holdExpiresAt: token.holdExpiresAt?.getTime() ?? null },
+      {
+        number: token.tokenNumber,
+        label: token.label,
+        status: token.status,
+        slotId: token.slotId,
+        waitingFor: token.waitingForSlotId,
+        position: token.position,
+        bumpCount: token.bumpCount,
+        rank: token.rank,
+        holdExpiresAt: token.holdExpiresAt?.getTime() ?? null,
+      },
       `token ${t.number}`,
-    ).toEqual({ number: t.number, label: t.label, status: t.status, slotId: t.slotId, waitingFor: t.waitingFor, position, bumpCount: t.bumpCount, rank: t.rank, holdExpiresAt: t.holdExpiresAt });
+    ).toEqual({
+      number: t.number,
+      label: t.label,
+      status: t.status,
+      slotId: t.slotId,
+      waitingFor: t.waitingFor,
+      position,
+      bumpCount: t.bumpCount,
+      rank: t.rank,
+      holdExpiresAt: t.holdExpiresAt,
+    });
   }
-  expect((await real.opd.getWaitlist('d1', DAY)).map((t) => t.tokenNumber), 'waitlist').toEqual(model.waitlist().map((t) => t.number));
+  expect(
+    (await real.opd.getWaitlist('d1', DAY)).map((t) => t.tokenNumber),
+    'waitlist',
+  ).toEqual(model.waitlist().map((t) => t.number));
   const schedule = await real.opd.getSchedule('d1', DAY);
   expect(
     schedule.slots.map((v) => ({ id: v.slot.id, status: v.slot.status, capacity: v.slot.capacity, places: asListed(v.places, byCall) })),
@@ -178,7 +215,13 @@ class AddSlot implements Cmd {
       () => model.addSlot({ id, start, end, capacity: this.capacity, overflowCapacity: overflow, status: 'OPEN' }),
       () =>
         real.opd.addSlots('d1', [
-          { id, start: new Date(start), end: new Date(end), capacity: this.capacity, ...(this.overflowCapacity === null ? {} : { overflowCapacity: this.overflowCapacity }) },
+          {
+            id,
+            start: new Date(start),
+            end: new Date(end),
+            capacity: this.capacity,
+            ...(this.overflowCapacity === null ? {} : { overflowCapacity: this.overflowCapacity }),
+          },
         ]),
       this.toString(),
     );
@@ -224,7 +267,11 @@ class Book implements Cmd {
       expect(r.token.tokenNumber, 'token number').toBe(m.token.number);
       expect(r.outcome, 'outcome').toBe(m.outcome);
       if (!m.replayed) expect(r.overflow, 'overflow').toBe(m.overflow);
-      if (m.replayed) expect(r.effects.map((e) => e.type), 'effects').toEqual(m.effects.map((e) => e.type));
+      if (m.replayed)
+        expect(
+          r.effects.map((e) => e.type),
+          'effects',
+        ).toEqual(m.effects.map((e) => e.type));
       else expect(eventsOf(real, r.effects), 'effects').toEqual(modelEvents(model, m.effects));
     }
     await agree(model, real);
@@ -278,9 +325,10 @@ class CallNext implements Cmd {
     expect(r.effects, 'calling changes no place').toEqual([]);
     // One stored event, `token:called`, when someone is called; nothing at all otherwise.
     const stored = (await allHistory(real.opd)).slice(before);
-    expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'room' in e ? e.room : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
-      expected === null ? [] : [['token:called', expected.number, this.room, false]],
-    );
+    expect(
+      stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'room' in e ? e.room : null, 'recall' in e ? e.recall : null]),
+      'stored events',
+    ).toEqual(expected === null ? [] : [['token:called', expected.number, this.room, false]]);
     await agree(model, real);
   }
   toString = (): string => `callNext(${String(this.room)})`;
@@ -332,11 +380,16 @@ class Recall implements Cmd {
     const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
     const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
     const before = (await allHistory(real.opd)).length;
-    const result = await both(() => model.recall(modelId), () => real.opd.recall(id, { room: 'Room 2' }), this.toString());
-    const stored = (await allHistory(real.opd)).slice(before);
-    expect(stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'recall' in e ? e.recall : null]), 'stored events').toEqual(
-      result === undefined ? [] : [['token:called', result.m.number, true]],
+    const result = await both(
+      () => model.recall(modelId),
+      () => real.opd.recall(id, { room: 'Room 2' }),
+      this.toString(),
     );
+    const stored = (await allHistory(real.opd)).slice(before);
+    expect(
+      stored.map((e) => [e.type, 'tokenNumber' in e ? e.tokenNumber : null, 'recall' in e ? e.recall : null]),
+      'stored events',
+    ).toEqual(result === undefined ? [] : [['token:called', result.m.number, true]]);
     if (result !== undefined) {
       expect([result.r.token.tokenNumber, result.r.token.status], 'the patient called again').toEqual([result.m.number, 'CHECKED_IN']);
       expect(result.r.effects, 'calling changes no place').toEqual([]);
@@ -353,7 +406,11 @@ class Reinstate implements Cmd {
     const number = tokenRef(model, this.token);
     const id = real.ids[number - 1] ?? `d1~${DAY}~${number}`;
     const modelId = model.state.tokens.find((t) => t.number === number)?.id ?? 'missing';
-    const result = await both(() => model.reinstate(modelId), () => real.opd.reinstate(id), this.toString());
+    const result = await both(
+      () => model.reinstate(modelId),
+      () => real.opd.reinstate(id),
+      this.toString(),
+    );
     if (result !== undefined) {
       expect(result.r.token.id, 'a reinstated token keeps its id').toBe(id);
       expect([result.r.token.status, result.r.token.slotId]).toEqual([result.m.token.status, result.m.token.slotId]);
@@ -405,7 +462,8 @@ class Move implements Cmd {
     const after = this.afterHour === null ? null : Date.parse(`${DAY}T${String(this.afterHour).padStart(2, '0')}:00:00Z`);
     const result = await both(
       () => model.move(modelId, slotId, after, 'asked'),
-      () => real.opd.move(id, { ...(slotId === null ? {} : { slotId }), ...(after === null ? { date: DAY } : { after: new Date(after) }) }, { reason: 'asked' }),
+      () =>
+        real.opd.move(id, { ...(slotId === null ? {} : { slotId }), ...(after === null ? { date: DAY } : { after: new Date(after) }) }, { reason: 'asked' }),
       this.toString(),
     );
     if (result !== undefined) {
@@ -421,7 +479,11 @@ class Move implements Cmd {
 class Sweep implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
-    const result = await both(() => model.sweep(), () => real.opd.sweep(), 'sweep()');
+    const result = await both(
+      () => model.sweep(),
+      () => real.opd.sweep(),
+      'sweep()',
+    );
     if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
@@ -431,7 +493,11 @@ class Sweep implements Cmd {
 class CloseDay implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
-    const result = await both(() => model.closeDay(), () => real.opd.closeDay('d1', DAY), 'closeDay()');
+    const result = await both(
+      () => model.closeDay(),
+      () => real.opd.closeDay('d1', DAY),
+      'closeDay()',
+    );
     if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
@@ -466,7 +532,11 @@ class CloseSlot implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const id = slotRef(model, this.slot);
-    const result = await both(() => model.closeSlot(id, 'doctor left'), () => real.opd.closeSlot(id, { reason: 'doctor left' }), this.toString());
+    const result = await both(
+      () => model.closeSlot(id, 'doctor left'),
+      () => real.opd.closeSlot(id, { reason: 'doctor left' }),
+      this.toString(),
+    );
     if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
@@ -514,7 +584,11 @@ class ReopenSlot implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const id = slotRef(model, this.slot);
-    const result = await both(() => model.reopenSlot(id), () => real.opd.reopenSlot(id), this.toString());
+    const result = await both(
+      () => model.reopenSlot(id),
+      () => real.opd.reopenSlot(id),
+      this.toString(),
+    );
     if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
@@ -529,7 +603,11 @@ class SetCapacity implements Cmd {
   check = (): boolean => true;
   async run(model: Model, real: Real): Promise<void> {
     const id = slotRef(model, this.slot);
-    const result = await both(() => model.setCapacity(id, this.capacity), () => real.opd.setCapacity(id, this.capacity), this.toString());
+    const result = await both(
+      () => model.setCapacity(id, this.capacity),
+      () => real.opd.setCapacity(id, this.capacity),
+      this.toString(),
+    );
     if (result !== undefined) expect(eventsOf(real, result.r), 'effects').toEqual(modelEvents(model, result.m));
     await agree(model, real);
   }
@@ -539,7 +617,13 @@ class SetCapacity implements Cmd {
 /** The commands, weighted by repetition; holds are asked for in `holdCats`. */
 const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc
-    .tuple(fc.integer({ min: 8, max: 13 }), fc.boolean(), fc.constantFrom(30, 60), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }))
+    .tuple(
+      fc.integer({ min: 8, max: 13 }),
+      fc.boolean(),
+      fc.constantFrom(30, 60),
+      fc.integer({ min: 0, max: 3 }),
+      fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
+    )
     .map(([h, half, m, c, o]) => new AddSlot(h, half, m, c, o)),
   fc
     .tuple(
@@ -548,12 +632,14 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
       fc.option(fc.nat(7), { freq: 4, nil: null }),
       fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 8, max: 13 }) }),
       fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(2) }),
-      fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant<'today'>('today') }, { weight: 1, arbitrary: fc.constant<'past'>('past') }),
+      fc.oneof(
+        { weight: 6, arbitrary: fc.constant(null) },
+        { weight: 2, arbitrary: fc.constant<'today'>('today') },
+        { weight: 1, arbitrary: fc.constant<'past'>('past') },
+      ),
     )
     .map(([c, s, p, a, k, d]) => new Book(c, s, p, a, k, d)),
-  fc
-    .tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null }))
-    .map(([c, s]) => new Book(c, s, null, null, null)),
+  fc.tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null })).map(([c, s]) => new Book(c, s, null, null, null)),
   fc.tuple(fc.constantFrom<Action>('cancel', 'checkIn', 'startConsultation', 'complete', 'markNoShow'), fc.nat(30)).map(([a, t]) => new Transition(a, t)),
   fc
     .tuple(fc.constantFrom(...holdCats), fc.option(fc.nat(15), { nil: null }), fc.option(fc.nat(7), { freq: 3, nil: null }), fc.constantFrom(1, 10, 30, 90))
@@ -563,7 +649,9 @@ const commandArbsFor = (holdCats: readonly Cat[]): fc.Arbitrary<Cmd>[] => [
   fc.nat(30).map((t) => new Recall(t)),
   fc.nat(30).map((t) => new Reinstate(t)),
   fc.nat(30).map((t) => new Reinstate(t)),
-  fc.tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null })).map(([t, s, a]) => new Move(t, s, a)),
+  fc
+    .tuple(fc.nat(30), fc.option(fc.nat(15), { freq: 2, nil: null }), fc.option(fc.integer({ min: 8, max: 13 }), { freq: 2, nil: null }))
+    .map(([t, s, a]) => new Move(t, s, a)),
   fc.constant(new Sweep()),
   fc.constant(new CloseDay()),
   fc.integer({ min: 1, max: 40 }).map((m) => new Advance(m)),
@@ -606,8 +694,21 @@ const MOVE_EXAMPLES: Cmd[][] = [
     new Advance(40),
     new Sweep(),
   ],
-  [new AddSlot(8, false, 30, 1, null), new AddSlot(9, false, 30, 1, null), new Book('EMERGENCY', null, null, null, null), new Hold('EMERGENCY', null, null, 1), new AdvanceToHoldEnd(), new Move(0, null, null)],
-  [new AddSlot(8, false, 30, 1, null), new Hold('EMERGENCY', null, null, 1), new Book('EMERGENCY', null, null, null, null), new AdvanceToHoldEnd(), new Move(3, 0, null)],
+  [
+    new AddSlot(8, false, 30, 1, null),
+    new AddSlot(9, false, 30, 1, null),
+    new Book('EMERGENCY', null, null, null, null),
+    new Hold('EMERGENCY', null, null, 1),
+    new AdvanceToHoldEnd(),
+    new Move(0, null, null),
+  ],
+  [
+    new AddSlot(8, false, 30, 1, null),
+    new Hold('EMERGENCY', null, null, 1),
+    new Book('EMERGENCY', null, null, null, null),
+    new AdvanceToHoldEnd(),
+    new Move(3, 0, null),
+  ],
 ];
 
 describe('the scheduler agrees with a reference model after every command', () => {
@@ -710,7 +811,12 @@ describe('with late arrivals rebooked, the scheduler agrees with the reference m
 });
 
 describe('with booking windows, the scheduler agrees with the reference model after every command', () => {
-  for (const [name, lateArrival] of [['standard', 'queue-end'], ['cascade-chain', 'rebook'], ['waitlist', 'queue-end'], ['elastic', 'rebook']] as const) {
+  for (const [name, lateArrival] of [
+    ['standard', 'queue-end'],
+    ['cascade-chain', 'rebook'],
+    ['waitlist', 'queue-end'],
+    ['elastic', 'rebook'],
+  ] as const) {
     it(
       `${name}, late arrivals ${lateArrival}`,
       async () => {
@@ -746,7 +852,9 @@ describe('with booking windows, the scheduler agrees with the reference model af
 const queueDayArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.integer({ min: 8, max: 11 }), fc.boolean(), fc.integer({ min: 2, max: 4 })).map(([h, half, c]) => new AddSlot(h, half, 60, c, 1)),
   fc.tuple(fc.constantFrom(...CATS), fc.option(fc.nat(15), { nil: null })).map(([c, s]) => new Book(c, s, null, null, null)),
-  fc.tuple(fc.constantFrom<Cat>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.option(fc.nat(15), { nil: null })).map(([c, s]) => new Book(c, s, null, null, null)),
+  fc
+    .tuple(fc.constantFrom<Cat>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.option(fc.nat(15), { nil: null }))
+    .map(([c, s]) => new Book(c, s, null, null, null)),
   fc.nat(20).map((r) => new Arrive(r)),
   fc.nat(20).map((r) => new Arrive(r)),
   fc.option(fc.constant('Room 4'), { nil: null }).map((room) => new CallNext(room)),
@@ -754,10 +862,7 @@ const queueDayArbs: fc.Arbitrary<Cmd>[] = [
   fc.integer({ min: 1, max: 15 }).map((m) => new SeeNext(m)),
   fc.integer({ min: 1, max: 30 }).map((m) => new Advance(m)),
 ];
-const callOrderCommandsArb = fc.commands(
-  [...commandArbsFor(CATS), ...queueDayArbs, ...queueDayArbs, ...queueDayArbs],
-  { maxCommands: 80, size: 'max' },
-);
+const callOrderCommandsArb = fc.commands([...commandArbsFor(CATS), ...queueDayArbs, ...queueDayArbs, ...queueDayArbs], { maxCommands: 80, size: 'max' });
 
 /** Random call orders, with short longest waits more often than the property suite's, so that they bind within a run. */
 const modelCallOrderArb = fc

@@ -58,8 +58,24 @@ type Op =
   | { readonly kind: 'accept' | 'decline'; readonly offer: number; readonly open: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('book' as const), category: fc.constantFrom(...CATS), slot: fc.option(fc.nat(7), { nil: null }), patient: fc.nat(40) }), weight: 5 },
-  { arbitrary: fc.record({ kind: fc.constant('hold' as const), category: fc.constantFrom(...CATS), slot: fc.option(fc.nat(7), { nil: null }), minutes: fc.integer({ min: 1, max: 30 }) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('book' as const),
+      category: fc.constantFrom(...CATS),
+      slot: fc.option(fc.nat(7), { nil: null }),
+      patient: fc.nat(40),
+    }),
+    weight: 5,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('hold' as const),
+      category: fc.constantFrom(...CATS),
+      slot: fc.option(fc.nat(7), { nil: null }),
+      minutes: fc.integer({ min: 1, max: 30 }),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant('cancel' as const), token: fc.nat(40) }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constantFrom('noShow' as const, 'release' as const), token: fc.nat(40) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('move' as const), token: fc.nat(40), slot: fc.option(fc.nat(7), { nil: null }) }), weight: 1 },
@@ -72,7 +88,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Bookings that fill the day first (patients of their own), so that freed places have candidates. */
-const fillArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('book' as const), category: fc.constantFrom(...CATS), slot: fc.option(fc.nat(3), { nil: null }), patient: fc.integer({ min: 100, max: 199 }) });
+const fillArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('book' as const),
+  category: fc.constantFrom(...CATS),
+  slot: fc.option(fc.nat(3), { nil: null }),
+  patient: fc.integer({ min: 100, max: 199 }),
+});
 
 const minuteOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 const hhmm = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
@@ -127,7 +148,12 @@ async function agree(model: OfferModel, real: Real, label: string): Promise<void
     const token = await real.opd.getToken(real.ids[t.number - 1]!);
     const offer = model.openOffer(t.id);
     expect(
-      { number: token.tokenNumber, status: token.status, slotId: token.slotId, offer: token.offer === null || token.offer === undefined ? null : { ...token.offer, expiresAt: token.offer.expiresAt.getTime() } },
+      {
+        number: token.tokenNumber,
+        status: token.status,
+        slotId: token.slotId,
+        offer: token.offer === null || token.offer === undefined ? null : { ...token.offer, expiresAt: token.offer.expiresAt.getTime() },
+      },
       `${label}: token ${t.number}`,
     ).toEqual({ number: t.number, status: t.status, slotId: t.slotId, offer });
   }
@@ -137,7 +163,14 @@ async function agree(model: OfferModel, real: Real, label: string): Promise<void
     `${label}: free places (offered places are taken)`,
   ).toEqual(
     // As of now: a hold whose end has passed holds no place in the views, swept or not.
-    model.slots().map((s) => [s.id, s.status, s.capacity, Math.max(0, s.capacity - model.occupancy(s.id) + model.places(s.id).filter((t) => t.status === 'HELD' && t.holdExpiresAt! <= model.now).length)]),
+    model
+      .slots()
+      .map((s) => [
+        s.id,
+        s.status,
+        s.capacity,
+        Math.max(0, s.capacity - model.occupancy(s.id) + model.places(s.id).filter((t) => t.status === 'HELD' && t.holdExpiresAt! <= model.now).length),
+      ]),
   );
 }
 
@@ -151,7 +184,13 @@ async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
       const slotId = op.slot === null ? null : slotOf(op.slot);
       const r = await both(
         () => model.book({ category: op.category, slotId, patientId: `p${op.patient}`, after: null, key: null, date: null }),
-        () => real.opd.book({ doctorId: 'd1', category: op.category, patient: { id: `p${op.patient}`, name: 'Patient' }, ...(slotId === null ? { date: DAY } : { slotId }) }),
+        () =>
+          real.opd.book({
+            doctorId: 'd1',
+            category: op.category,
+            patient: { id: `p${op.patient}`, name: 'Patient' },
+            ...(slotId === null ? { date: DAY } : { slotId }),
+          }),
         label,
       );
       if (r !== undefined) {
@@ -164,7 +203,14 @@ async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
       const slotId = op.slot === null ? null : slotOf(op.slot);
       const r = await both(
         () => model.hold({ category: op.category, slotId, patientId: null, after: null, key: null, date: null }, op.minutes),
-        () => real.opd.hold({ doctorId: 'd1', category: op.category, patient: { name: 'Patient' }, ...(slotId === null ? { date: DAY } : { slotId }), holdMinutes: op.minutes }),
+        () =>
+          real.opd.hold({
+            doctorId: 'd1',
+            category: op.category,
+            patient: { name: 'Patient' },
+            ...(slotId === null ? { date: DAY } : { slotId }),
+            holdMinutes: op.minutes,
+          }),
         label,
       );
       if (r !== undefined) {
@@ -178,19 +224,31 @@ async function step(model: OfferModel, real: Real, op: Op): Promise<void> {
     case 'release': {
       const t = tokenOf(model, op.token);
       const action = op.kind === 'noShow' ? 'markNoShow' : op.kind;
-      const r = await both(() => model.transition(t, action), () => (op.kind === 'cancel' ? real.opd.cancel(id(t)) : op.kind === 'noShow' ? real.opd.markNoShow(id(t)) : real.opd.release(id(t))), label);
+      const r = await both(
+        () => model.transition(t, action),
+        () => (op.kind === 'cancel' ? real.opd.cancel(id(t)) : op.kind === 'noShow' ? real.opd.markNoShow(id(t)) : real.opd.release(id(t))),
+        label,
+      );
       if (r !== undefined) expected = model.events;
       break;
     }
     case 'move': {
       const t = tokenOf(model, op.token);
       const slotId = op.slot === null ? null : slotOf(op.slot);
-      const r = await both(() => model.move(t, slotId, null, null), () => real.opd.move(id(t), slotId === null ? { date: DAY } : { slotId }), label);
+      const r = await both(
+        () => model.move(t, slotId, null, null),
+        () => real.opd.move(id(t), slotId === null ? { date: DAY } : { slotId }),
+        label,
+      );
       if (r !== undefined) expected = model.events;
       break;
     }
     case 'capacity': {
-      const r = await both(() => model.setCapacity(slotOf(op.slot), op.capacity), () => real.opd.setCapacity(slotOf(op.slot), op.capacity), label);
+      const r = await both(
+        () => model.setCapacity(slotOf(op.slot), op.capacity),
+        () => real.opd.setCapacity(slotOf(op.slot), op.capacity),
+        label,
+      );
       if (r !== undefined) expected = model.events;
       break;
     }
@@ -256,8 +314,14 @@ async function run(name: string, spec: OffersSpec, quota: QuotaSpec | null, ops:
     ...(quota === null ? {} : { quota: new ChannelQuota(quota) }),
   });
   await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-  await opd.addSlots('d1', SLOTS.map((s) => ({ ...s, start: new Date(s.start), end: new Date(s.end) })));
-  const options: MOffers = { ...spec, quietHours: spec.quietHours === null ? null : { from: minuteOf(spec.quietHours.from), to: minuteOf(spec.quietHours.to) } };
+  await opd.addSlots(
+    'd1',
+    SLOTS.map((s) => ({ ...s, start: new Date(s.start), end: new Date(s.end) })),
+  );
+  const options: MOffers = {
+    ...spec,
+    quietHours: spec.quietHours === null ? null : { from: minuteOf(spec.quietHours.from), to: minuteOf(spec.quietHours.to) },
+  };
   const model = new OfferModel(options, POLICIES[name]!, START, quota as MQuota | null);
   for (const s of SLOTS) model.addSlot({ ...s, status: 'OPEN' });
   const real: Real = { opd, clock, ids: [], seq: (await allHistory(opd)).at(-1)?.seq ?? 0 };
@@ -309,7 +373,9 @@ describe('with offers and a channel quota (offered places count as taken), the s
       name,
       async () => {
         await fc.assert(
-          fc.asyncProperty(offersArb, quotaSpecArb, fillsArb, opsArb, (spec: OffersSpec, quota: QuotaSpec, fill: Op[], ops: Op[]) => run(name, spec, quota, [...fill, ...ops])),
+          fc.asyncProperty(offersArb, quotaSpecArb, fillsArb, opsArb, (spec: OffersSpec, quota: QuotaSpec, fill: Op[], ops: Op[]) =>
+            run(name, spec, quota, [...fill, ...ops]),
+          ),
           { ...fcOptions<[OffersSpec, QuotaSpec, Op[], Op[]]>(RUNS / 2), examples: QUOTA_EXAMPLES },
         );
       },

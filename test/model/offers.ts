@@ -133,7 +133,14 @@ export class OfferModel extends Model {
     if (n === undefined) return false;
     if (n <= 1) this.#freed.delete(slot.id);
     else this.#freed.set(slot.id, n - 1);
-    const place: MOfferPlace = { id: `d1~${this.where.day}~o${this.offerBook.places.length + 1}`, slotId: slot.id, status: 'WAITING', round: 0, dueAt: this.now, candidates: [] };
+    const place: MOfferPlace = {
+      id: `d1~${this.where.day}~o${this.offerBook.places.length + 1}`,
+      slotId: slot.id,
+      status: 'WAITING',
+      round: 0,
+      dueAt: this.now,
+      candidates: [],
+    };
     this.#round(place, 1);
     if (place.status === 'RETURNED') return false;
     this.offerBook.places.push(place);
@@ -176,7 +183,10 @@ export class OfferModel extends Model {
     };
     const token = (id: string): MToken => this.state.tokens.find((t) => t.id === id)!;
     // Several patients displaced from the slot: in queue order (rank, request time, number).
-    const displaced = Object.entries(this.offerBook.displaced).filter(([, from]) => from === slot.id).map(([id]) => token(id)).sort(queueOrder);
+    const displaced = Object.entries(this.offerBook.displaced)
+      .filter(([, from]) => from === slot.id)
+      .map(([id]) => token(id))
+      .sort(queueOrder);
     for (const t of displaced) if (take(t)) return group;
     for (const t of this.waitlist()) if (take(t)) return group;
     if (!this.offers.earlierSlots) return group;
@@ -248,7 +258,12 @@ export class OfferModel extends Model {
       const mine = place.candidates.find((c) => c.state === 'OPEN' && c.tokenId === token.id);
       if (mine === undefined) continue;
       if (this.canTake(token, this.slot(place.slotId)!)) break;
-      this.#end(place, 'LAPSED', (c) => this.#lapsed(c, place, 'moved-on'), (c) => c === mine);
+      this.#end(
+        place,
+        'LAPSED',
+        (c) => this.#lapsed(c, place, 'moved-on'),
+        (c) => c === mine,
+      );
       mine.movedOn = true;
       if (!place.candidates.some((c) => c.state === 'OPEN')) this.#round(place, place.round + 1);
       break;
@@ -328,7 +343,13 @@ export class OfferModel extends Model {
       const slot = this.slot(place.slotId)!;
       // Never at rest: an offer lapses when its token moves on (`changed`).
       if (!this.canTake(token, slot)) throw new ModelError('OFFER_EXPIRED');
-      this.events.push({ type: 'token:offer-accepted', tokenId: token.id, slotId: slot.id, offerId, fromSlotId: token.status === 'BOOKED' ? token.slotId : null });
+      this.events.push({
+        type: 'token:offer-accepted',
+        tokenId: token.id,
+        slotId: slot.id,
+        offerId,
+        fromSlotId: token.status === 'BOOKED' ? token.slotId : null,
+      });
       candidate.state = 'ACCEPTED';
       this.#end(place, 'LAPSED', (c) => this.#lapsed(c, place, 'taken'));
       place.status = 'ACCEPTED';

@@ -52,7 +52,10 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     ranks: STANDARD,
     elastic: (c, o) => (c === 'EMERGENCY' ? o : 0),
     whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'next-slot', 'waitlist'] : ['next-slot', 'waitlist']),
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    whenDisplaced: () => [
+      { kind: 'cascade', chainDepth: 0 },
+      { kind: 'waitlist', slot: 'next' },
+    ],
     waitlist: 'day',
     bumpLimit: 1,
     victimOrder: 'latest',
@@ -63,7 +66,10 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     ranks: STANDARD,
     elastic: (c) => (c === 'EMERGENCY' ? 1 : 0),
     whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'next-slot', 'waitlist'] : ['next-slot', 'waitlist']),
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 1 }, { kind: 'waitlist', slot: 'next' }],
+    whenDisplaced: () => [
+      { kind: 'cascade', chainDepth: 1 },
+      { kind: 'waitlist', slot: 'next' },
+    ],
     waitlist: 'day',
     bumpLimit: 2,
     victimOrder: 'earliest',
@@ -78,7 +84,13 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     ranks: STANDARD,
     elastic: () => 0,
     whenFull: (c) => (c === 'EMERGENCY' ? ['bump', 'waitlist'] : ['waitlist']),
-    whenDisplaced: (r) => (r === 'bumped' ? [{ kind: 'waitlist', slot: 'from' }] : [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }]),
+    whenDisplaced: (r) =>
+      r === 'bumped'
+        ? [{ kind: 'waitlist', slot: 'from' }]
+        : [
+            { kind: 'cascade', chainDepth: 0 },
+            { kind: 'waitlist', slot: 'next' },
+          ],
     waitlist: 'slot',
     bumpLimit: Number.POSITIVE_INFINITY,
     victimOrder: 'latest',
@@ -89,7 +101,10 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     ranks: STANDARD,
     elastic: (c) => (c === 'EMERGENCY' ? 2 : 0),
     whenFull: () => ['next-slot', 'waitlist'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    whenDisplaced: () => [
+      { kind: 'cascade', chainDepth: 0 },
+      { kind: 'waitlist', slot: 'next' },
+    ],
     waitlist: 'day',
     bumpLimit: 0,
     victimOrder: 'latest',
@@ -100,7 +115,10 @@ export const POLICIES: Readonly<Record<string, Policy>> = {
     ranks: { ...STANDARD, WALK_IN: 4, ONLINE: 5 },
     elastic: (c) => (c === 'EMERGENCY' ? Number.POSITIVE_INFINITY : 0),
     whenFull: () => ['next-slot', 'waitlist'],
-    whenDisplaced: () => [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'next' }],
+    whenDisplaced: () => [
+      { kind: 'cascade', chainDepth: 0 },
+      { kind: 'waitlist', slot: 'next' },
+    ],
     waitlist: 'day',
     bumpLimit: 0,
     victimOrder: 'latest',
@@ -435,13 +453,21 @@ export class Model {
     return this.#call(() => {
       const { target, token } = this.#request(input);
       const own = this.events.length;
-      if (target === undefined || this.occupancy(target.id) >= target.capacity || !this.admits(token.category, token.id, target)) throw new ModelError('SLOT_FULL');
+      if (target === undefined || this.occupancy(target.id) >= target.capacity || !this.admits(token.category, token.id, target))
+        throw new ModelError('SLOT_FULL');
       token.status = 'HELD';
       token.slotId = target.id;
       token.placedAt = this.now;
       // A hold never outlives its slot.
       token.holdExpiresAt = Math.min(this.now + minutes * 60_000, target.end);
-      this.events.push({ type: 'token:held', tokenId: token.id, slotId: target.id, category: token.category, rank: token.rank, holdExpiresAt: token.holdExpiresAt });
+      this.events.push({
+        type: 'token:held',
+        tokenId: token.id,
+        slotId: target.id,
+        category: token.category,
+        rank: token.rank,
+        holdExpiresAt: token.holdExpiresAt,
+      });
       this.#settle();
       return { token, effects: this.#effects(own) };
     });
@@ -542,7 +568,9 @@ export class Model {
         return false;
       }
       if (option === 'next-slot' && target !== undefined) {
-        const next = this.slots().find((s) => s.start > target.start && this.usable(s) && this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s));
+        const next = this.slots().find(
+          (s) => s.start > target.start && this.usable(s) && this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s),
+        );
         if (next !== undefined) {
           this.#place(token, next, this.#booked(token, false));
           return false;
@@ -640,7 +668,13 @@ export class Model {
   #victim(slot: MSlot, newcomer: MToken, spared: ReadonlySet<string> = new Set()): MToken | undefined {
     const places = this.places(slot.id).filter((t) => t.id !== newcomer.id);
     // A hold is a bumpable place of its category's rank, like a booked one, while it has not ended (DESIGN §12).
-    let candidates = places.filter((t) => (t.status === 'BOOKED' || (t.status === 'HELD' && !this.#holdHasEnded(t))) && t.bumpCount < this.policy.bumpLimit && t.rank > newcomer.rank && !spared.has(t.id));
+    let candidates = places.filter(
+      (t) =>
+        (t.status === 'BOOKED' || (t.status === 'HELD' && !this.#holdHasEnded(t))) &&
+        t.bumpCount < this.policy.bumpLimit &&
+        t.rank > newcomer.rank &&
+        !spared.has(t.id),
+    );
     const inelastic = places.filter((t) => !this.#mayHoldElastic(t, slot)).length;
     if (places.length > slot.capacity && !this.#mayHoldElastic(newcomer, slot) && inelastic >= slot.capacity) {
       candidates = candidates.filter((t) => !this.#mayHoldElastic(t, slot));
@@ -652,7 +686,13 @@ export class Model {
     if (token.status === 'HELD') {
       // A hold a bump falls on is released, not moved: its place is the bumper's (DESIGN §12).
       t_release(token);
-      this.events.push({ type: 'token:released', tokenId: token.id, slotId: from.id, reason: by?.category === 'EMERGENCY' ? 'emergency' : 'bumped', byTokenId: by!.id });
+      this.events.push({
+        type: 'token:released',
+        tokenId: token.id,
+        slotId: from.id,
+        reason: by?.category === 'EMERGENCY' ? 'emergency' : 'bumped',
+        byTokenId: by!.id,
+      });
       return;
     }
     if (reason === 'bumped') {
@@ -680,7 +720,9 @@ export class Model {
     const later = this.slots().filter((s) => s.start > from.start && this.usable(s));
     for (const option of [...this.policy.whenDisplaced(reason), { kind: 'waitlist', slot: 'next' } as const]) {
       if (option.kind === 'cascade') {
-        const free = later.find((s) => this.places(s.id).filter((t) => t.id !== token.id).length + this.reserved(s.id) < s.capacity && this.admits(token.category, token.id, s));
+        const free = later.find(
+          (s) => this.places(s.id).filter((t) => t.id !== token.id).length + this.reserved(s.id) < s.capacity && this.admits(token.category, token.id, s),
+        );
         if (free !== undefined) {
           this.#place(token, free, { type: 'token:cascaded', fromSlotId: from.id, toSlotId: free.id, reason });
           return;
@@ -770,7 +812,11 @@ export class Model {
     }
   }
 
-  transition(tokenId: string, action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow' | 'confirm' | 'release', reason: string | null = null): { token: MToken; effects: MEvent[] } {
+  transition(
+    tokenId: string,
+    action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow' | 'confirm' | 'release',
+    reason: string | null = null,
+  ): { token: MToken; effects: MEvent[] } {
     return this.#call(() => {
       const token = this.state.tokens.find((t) => t.id === tokenId);
       if (token === undefined) throw new ModelError('TOKEN_NOT_FOUND');
@@ -786,7 +832,13 @@ export class Model {
       if (!from[action].includes(token.status)) throw new ModelError('INVALID_TRANSITION');
       // The cancel cut-off: a token with a place, not an emergency, whose slot starts too soon.
       const cutoff = this.windows?.[token.category]?.cancelCutoffMinutes;
-      if (action === 'cancel' && cutoff !== undefined && token.slotId !== null && token.category !== 'EMERGENCY' && this.now > this.slot(token.slotId)!.start - cutoff * 60_000) {
+      if (
+        action === 'cancel' &&
+        cutoff !== undefined &&
+        token.slotId !== null &&
+        token.category !== 'EMERGENCY' &&
+        this.now > this.slot(token.slotId)!.start - cutoff * 60_000
+      ) {
         throw new ModelError('CANCEL_CUTOFF');
       }
       // A hold whose slot has ended is refused as a booking there is; one whose end has passed
@@ -925,7 +977,8 @@ export class Model {
       // A token its day's closing ended is not brought back.
       if (token.cancelReason === 'day-closed' || token.cancelReason === 'carried') throw new ModelError('INVALID_TRANSITION');
       this.#expireEnded();
-      if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status))) throw new ModelError('DUPLICATE_BOOKING');
+      if (token.patientId !== null && this.state.tokens.some((t) => t.patientId === token.patientId && LIVE.includes(t.status)))
+        throw new ModelError('DUPLICATE_BOOKING');
       this.#promoteFirst();
       const own = this.events.length;
       this.events.push({ type: 'token:reinstated', tokenId: token.id, fromStatus: token.status, lateArrival: this.lateArrival });
@@ -939,7 +992,10 @@ export class Model {
       token.callIndex = null;
       const usable = this.slots().filter((s) => this.usable(s) && this.inWindow(token.category, s));
       if (usable.length === 0 && this.slots().some((s) => this.usable(s))) throw new ModelError('OUTSIDE_BOOKING_WINDOW');
-      const target = this.lateArrival === 'queue-end' ? usable[0] : (usable.find((s) => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
+      const target =
+        this.lateArrival === 'queue-end'
+          ? usable[0]
+          : (usable.find((s) => this.occupancy(s.id) < s.capacity && this.admits(token.category, token.id, s)) ?? usable[0]);
       if (token.category === 'EMERGENCY') this.#allocateEmergency(token);
       else this.#allocate(token, target);
       this.#settle();
@@ -1134,7 +1190,11 @@ export class Model {
   ): void {
     for (const slot of closing) this.#releaseHolds(slot);
     this.#expireEnded();
-    const booked = closing.flatMap((s) => this.places(s.id).filter((t) => t.status === 'BOOKED').map((t) => ({ t, s })));
+    const booked = closing.flatMap((s) =>
+      this.places(s.id)
+        .filter((t) => t.status === 'BOOKED')
+        .map((t) => ({ t, s })),
+    );
     const urgent = (t: MToken): number => (t.category === 'EMERGENCY' ? 0 : 1);
     booked.sort((a, b) => urgent(a.t) - urgent(b.t) || queueOrder(a.t, b.t));
     for (const { t, s } of booked) {

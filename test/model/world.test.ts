@@ -52,7 +52,10 @@ const slotIdOf = (doctorId: string, day: number, minutes: number): string =>
 function tokenRef(world: World, ref: number, movable = false): WRef {
   const status = (r: WRef): string => world.token(r)!.status;
   const waiting = (r: WRef): boolean => world.model(r.doctorId, r.day).waitlist().length > 0;
-  const candidates = !movable || ref % 4 === 3 ? [] : world.refs.filter((r) => (ref % 4 === 0 ? status(r) === 'BOOKED' && waiting(r) : ['BOOKED', 'WAITLISTED'].includes(status(r))));
+  const candidates =
+    !movable || ref % 4 === 3
+      ? []
+      : world.refs.filter((r) => (ref % 4 === 0 ? status(r) === 'BOOKED' && waiting(r) : ['BOOKED', 'WAITLISTED'].includes(status(r))));
   const refs = candidates.length > 0 ? candidates : world.refs;
   return ref % 8 === 7 || refs.length === 0 ? { doctorId: 'd1', day: DAYS[0], number: 999 } : refs[ref % refs.length]!;
 }
@@ -115,7 +118,10 @@ async function agree(world: World, real: Real): Promise<void> {
         requestedAt: t.requestedAt,
       });
     }
-    expect((await real.opd.getWaitlist(doctorId, day)).map((t) => t.tokenNumber), `waitlist ${doctorId} ${day}`).toEqual(m.waitlist().map((t) => t.number));
+    expect(
+      (await real.opd.getWaitlist(doctorId, day)).map((t) => t.tokenNumber),
+      `waitlist ${doctorId} ${day}`,
+    ).toEqual(m.waitlist().map((t) => t.number));
     const schedule = await real.opd.getSchedule(doctorId, day);
     expect(
       schedule.slots.map((v) => ({ id: v.slot.id, status: v.slot.status, capacity: v.slot.capacity, places: v.places.map((t) => t.tokenNumber) })),
@@ -173,7 +179,13 @@ class Book implements Cmd {
     const who = typeof this.by === 'number' ? { doctorId: DOCTORS[this.by]!.id } : { department: this.by };
     const result = await both(
       () => ('doctorId' in who ? world.book(who.doctorId, day, this.category, patientId) : world.bookDepartment(who.department, day, this.category, patientId)),
-      () => real.opd.book({ ...who, ...(day === null ? {} : { date: day }), category: this.category, patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' } }),
+      () =>
+        real.opd.book({
+          ...who,
+          ...(day === null ? {} : { date: day }),
+          category: this.category,
+          patient: { ...(patientId === null ? {} : { id: patientId }), name: 'A patient' },
+        }),
       this.toString(),
     );
     if (result !== undefined) {
@@ -239,7 +251,11 @@ class Move implements Cmd {
     const result = await both(
       () => world.move(ref, target, 'asked', this.dryRun),
       () =>
-        real.opd.move(tokenIdOf(ref), { ...target, after: target.after === undefined ? undefined : new Date(target.after) }, { reason: 'asked', ...(this.dryRun ? { dryRun: true } : {}) }),
+        real.opd.move(
+          tokenIdOf(ref),
+          { ...target, after: target.after === undefined ? undefined : new Date(target.after) },
+          { reason: 'asked', ...(this.dryRun ? { dryRun: true } : {}) },
+        ),
       this.toString(),
     );
     if (result !== undefined) {
@@ -324,9 +340,16 @@ const layoutArb: fc.Arbitrary<SlotSpec[]> = fc
     fc.tuple(
       ...perDay.flatMap((hours, i) =>
         hours.map((h) =>
-          fc.record({ capacity: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) }).map(
-            ({ capacity, overflow }): SlotSpec => ({ doctor: Math.floor(i / DAYS.length), day: i % DAYS.length, minutes: h * 60, length: 60, capacity, overflow }),
-          ),
+          fc
+            .record({ capacity: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) })
+            .map(({ capacity, overflow }): SlotSpec => ({
+              doctor: Math.floor(i / DAYS.length),
+              day: i % DAYS.length,
+              minutes: h * 60,
+              length: 60,
+              capacity,
+              overflow,
+            })),
         ),
       ),
     ),
@@ -339,7 +362,13 @@ const moveArb: fc.Arbitrary<Cmd> = fc
       fc.nat(40).map((slot): To => ({ kind: 'slot', slot })),
       fc.oneof({ weight: 9, arbitrary: doctorArb }, { weight: 1, arbitrary: fc.constant(DOCTORS.length) }).map((doctor): To => ({ kind: 'doctor', doctor })),
       fc.tuple(dayArb, fc.option(doctorArb, { nil: null })).map(([day, doctor]): To => ({ kind: 'date', day, doctor })),
-      fc.tuple(dayArb, fc.integer({ min: 16, max: 26 }).map((h) => h * 30), fc.option(doctorArb, { nil: null })).map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
+      fc
+        .tuple(
+          dayArb,
+          fc.integer({ min: 16, max: 26 }).map((h) => h * 30),
+          fc.option(doctorArb, { nil: null }),
+        )
+        .map(([day, minutes, doctor]): To => ({ kind: 'after', day, minutes, doctor })),
     ),
     fc.boolean(),
   )
@@ -360,7 +389,14 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   moveArb,
   moveArb,
   fc
-    .tuple(doctorArb, dayArb, fc.integer({ min: 0, max: 7 * 60 }), fc.oneof(fc.integer({ min: 1, max: 3 * 60 }), fc.integer({ min: 6 * 60, max: 2 * 24 * 60 })), fc.boolean(), fc.boolean())
+    .tuple(
+      doctorArb,
+      dayArb,
+      fc.integer({ min: 0, max: 7 * 60 }),
+      fc.oneof(fc.integer({ min: 1, max: 3 * 60 }), fc.integer({ min: 6 * 60, max: 2 * 24 * 60 })),
+      fc.boolean(),
+      fc.boolean(),
+    )
     .map(([d, day, f, m, r, dry]) => new CloseSlots(d, day, f, m, r, dry)),
   fc
     .tuple(doctorArb, dayArb, fc.integer({ min: 0, max: 7 * 60 }), fc.integer({ min: 1, max: 24 * 60 }), fc.boolean(), fc.constantFrom(0, 1))
@@ -387,7 +423,12 @@ const single = (doctor: number, day: number, minutes: number): SlotSpec => ({ do
 const leaveCoveredDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   null,
   // Each doctor's slot on each day, in minutes after midnight.
-  [[660, 660, 600], [600, 600, 660], [480, 480, 660], [660, 660, 660]].flatMap((days, doctor) => days.map((minutes, day) => single(doctor, day, minutes))),
+  [
+    [660, 660, 600],
+    [600, 600, 660],
+    [480, 480, 660],
+    [660, 660, 660],
+  ].flatMap((days, doctor) => days.map((minutes, day) => single(doctor, day, minutes))),
   [new Book(0, 0, 'EMERGENCY', null), new CloseSlots(0, 0, 40, 1431, true, false, 0)],
 ];
 
@@ -426,10 +467,28 @@ const movedOnceExample: [MQuota | null, SlotSpec[], Cmd[]] = [
 const settledTakenExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   { FOLLOW_UP: { count: 0 }, WALK_IN: { reserve: 1 } } as MQuota,
   [
-    [[0, 540], [0, 600], [1, 540], [1, 600], [2, 600]],
-    [[0, 600], [1, 600], [2, 600]],
-    [[0, 660], [1, 600], [2, 540]],
-    [[0, 660], [1, 660], [2, 480]],
+    [
+      [0, 540],
+      [0, 600],
+      [1, 540],
+      [1, 600],
+      [2, 600],
+    ],
+    [
+      [0, 600],
+      [1, 600],
+      [2, 600],
+    ],
+    [
+      [0, 660],
+      [1, 600],
+      [2, 540],
+    ],
+    [
+      [0, 660],
+      [1, 660],
+      [2, 480],
+    ],
   ].flatMap((slots, doctor) => slots.map(([day, minutes]) => single(doctor, day!, minutes!))),
   [new Advance(121), new Book('cardiology', 1, 'PAID', null), new Advance(686), new Advance(723), new Book('cardiology', null, 'FOLLOW_UP', null)],
 ];
@@ -445,10 +504,34 @@ const settledTakenExample: [MQuota | null, SlotSpec[], Cmd[]] = [
 const promotedByLeaveExample: [MQuota | null, SlotSpec[], Cmd[]] = [
   { EMERGENCY: { reserve: 1 } } as MQuota,
   [
-    [[0, 480], [0, 600], [1, 660], [2, 540], [2, 660]],
-    [[0, 660], [1, 480], [2, 540], [2, 660]],
-    [[0, 480], [0, 660], [1, 540], [2, 480], [2, 660, 2]],
-    [[0, 480], [0, 540], [1, 480], [1, 540], [1, 660], [2, 540]],
+    [
+      [0, 480],
+      [0, 600],
+      [1, 660],
+      [2, 540],
+      [2, 660],
+    ],
+    [
+      [0, 660],
+      [1, 480],
+      [2, 540],
+      [2, 660],
+    ],
+    [
+      [0, 480],
+      [0, 660],
+      [1, 540],
+      [2, 480],
+      [2, 660, 2],
+    ],
+    [
+      [0, 480],
+      [0, 540],
+      [1, 480],
+      [1, 540],
+      [1, 660],
+      [2, 540],
+    ],
   ].flatMap((slots, doctor) => slots.map(([day, minutes, capacity]) => ({ ...single(doctor, day!, minutes!), capacity: capacity ?? 1 }))),
   [new Advance(70), new Advance(883), new Book(0, null, 'ONLINE', null), new Advance(697), new CloseSlots(0, 0, 0, 1651, true, false)],
 ];
@@ -490,10 +573,22 @@ const departmentDayExample: [MQuota | null, SlotSpec[], Cmd[]] = [
 ];
 
 /** One random sequence against a scheduler of `name`'s preset (with a channel quota or not). */
-async function sequence(name: string, quota: MQuota | null, layout: readonly SlotSpec[], commands: Iterable<Cmd>, duplicates: WDuplicates | null = null): Promise<void> {
+async function sequence(
+  name: string,
+  quota: MQuota | null,
+  layout: readonly SlotSpec[],
+  commands: Iterable<Cmd>,
+  duplicates: WDuplicates | null = null,
+): Promise<void> {
   const clock = { now: START };
-  const rules = duplicates === null ? {} : { duplicates: { scope: duplicates.scope, ...(duplicates.max === null ? {} : { maxActivePerPatient: duplicates.max }) } };
-  const opd = new OpdScheduler({ ...PRESETS[name]!(), ...(quota === null ? {} : { quota: new ChannelQuota(quota) }), ...rules, clock: () => new Date(clock.now) });
+  const rules =
+    duplicates === null ? {} : { duplicates: { scope: duplicates.scope, ...(duplicates.max === null ? {} : { maxActivePerPatient: duplicates.max }) } };
+  const opd = new OpdScheduler({
+    ...PRESETS[name]!(),
+    ...(quota === null ? {} : { quota: new ChannelQuota(quota) }),
+    ...rules,
+    clock: () => new Date(clock.now),
+  });
   for (const d of DOCTORS) await opd.addDoctor({ id: d.id, name: `Dr ${d.id}`, ...(d.department === null ? {} : { department: d.department }) });
   const world = new World(POLICIES[name]!, START, DOCTORS, DAYS, quota, duplicates);
   const real = { opd, clock };

@@ -91,7 +91,9 @@ export class World {
     if (rules === null || patientId === null) return;
     const department = this.doctors.find((d) => d.id === doctorId)?.department ?? null;
     const reaches = (other: string): boolean =>
-      rules.scope === 'facility-day' || other === doctorId || (rules.scope === 'department-day' && department !== null && this.doctors.find((d) => d.id === other)?.department === department);
+      rules.scope === 'facility-day' ||
+      other === doctorId ||
+      (rules.scope === 'department-day' && department !== null && this.doctors.find((d) => d.id === other)?.department === department);
     let sameDay = false;
     let active = 0;
     for (const d of this.doctors) {
@@ -161,7 +163,13 @@ export class World {
 
   /** A model's events as the scheduler reports them (events built here pass as they are); the model's list is emptied. */
   #collect(m: Model, into: WEvent[]): void {
-    const real = (id: unknown): string => tokenIdOf(this.#ref(m, m.state.tokens.find((t) => t.id === id)!));
+    const real = (id: unknown): string =>
+      tokenIdOf(
+        this.#ref(
+          m,
+          m.state.tokens.find((t) => t.id === id)!,
+        ),
+      );
     for (const e of m.events as readonly (MEvent | WEvent)[]) {
       if ('doctorId' in e) {
         into.push(e);
@@ -199,7 +207,16 @@ export class World {
   dayFor(doctorId: string, category: Cat, settle = false): string {
     const usable = this.days.flatMap((day) => {
       const m = this.model(doctorId, day);
-      return m.slots().filter((s) => m.usable(s)).map((s) => ({ day, m, slotId: s.id, free: m.places(s.id).length < s.capacity, elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity) }));
+      return m
+        .slots()
+        .filter((s) => m.usable(s))
+        .map((s) => ({
+          day,
+          m,
+          slotId: s.id,
+          free: m.places(s.id).length < s.capacity,
+          elastic: m.places(s.id).length < s.capacity + m.policy.elastic(category, s.overflowCapacity),
+        }));
     });
     if (usable.length === 0) return this.today();
     if (category !== 'EMERGENCY') {
@@ -227,7 +244,12 @@ export class World {
   }
 
   /** `book({ doctorId, date?, category, patient })`; without a date, on the day {@link dayFor} chooses. */
-  book(doctorId: string, date: string | null, category: Cat, patientId: string | null): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; own: number }; events: WEvent[] } {
+  book(
+    doctorId: string,
+    date: string | null,
+    category: Cat,
+    patientId: string | null,
+  ): { result: { ref: WRef; outcome: 'BOOKED' | 'WAITLISTED'; overflow: boolean; own: number }; events: WEvent[] } {
     return this.#call(false, (events) => {
       if (date !== null && date < this.today()) throw new ModelError('VALIDATION_FAILED');
       const m = this.model(doctorId, date ?? this.dayFor(doctorId, category, true));
@@ -283,7 +305,10 @@ export class World {
         const cost = r.effects.some((e) => e.type === 'token:bumped' && e['byTokenId'] === r.token.id) ? 2 : r.overflow ? 1 : 0;
         days.add(day);
         // Waiting: with a doctor whose day has a usable slot, from which it can be promoted.
-        const better = best === undefined || start < best.start || (start === best.start && (cost !== best.cost ? cost < best.cost : usable !== best.usable ? usable : taken < best.taken));
+        const better =
+          best === undefined ||
+          start < best.start ||
+          (start === best.start && (cost !== best.cost ? cost < best.cost : usable !== best.usable ? usable : taken < best.taken));
         if (better) best = { doctorId: d.id, day, start, cost, usable, taken };
       } catch (error) {
         if (error instanceof ModelError && error.code === 'DUPLICATE_BOOKING') throw error;
@@ -296,7 +321,13 @@ export class World {
     // Whichever doctor would be chosen: a live token with any of them on a day one of them would book.
     for (const day of this.duplicates === null || this.duplicates.scope === 'doctor-day' ? days : []) {
       for (const d of members) {
-        if (patientId !== null && this.#models.get(key(d.id, day))?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status) && !(t.status === 'HELD' && t.holdExpiresAt! <= this.now)) === true) throw new ModelError('DUPLICATE_BOOKING');
+        if (
+          patientId !== null &&
+          this.#models
+            .get(key(d.id, day))
+            ?.state.tokens.some((t) => t.patientId === patientId && LIVE.includes(t.status) && !(t.status === 'HELD' && t.holdExpiresAt! <= this.now)) === true
+        )
+          throw new ModelError('DUPLICATE_BOOKING');
       }
     }
     if (best === undefined) throw firstError;
@@ -415,7 +446,9 @@ export class World {
       const doctor = this.doctors.find((d) => d.id === doctorId);
       if (doctor === undefined) throw new ModelError('DOCTOR_NOT_FOUND');
       if (leave.reassign && doctor.department === null) throw new ModelError('VALIDATION_FAILED');
-      const plan = this.days.map((day) => ({ m: this.model(doctorId, day), closing: this.model(doctorId, day).leaveSlots(leave.from, leave.to) })).filter((p) => p.closing.length > 0);
+      const plan = this.days
+        .map((day) => ({ m: this.model(doctorId, day), closing: this.model(doctorId, day).leaveSlots(leave.from, leave.to) }))
+        .filter((p) => p.closing.length > 0);
       if (plan.length === 0) return null;
       for (const { m, closing } of plan) m.refuseLeave(closing);
       // Each day first as after a sweep (its ended holds released, the waitlist promoted).
@@ -431,7 +464,8 @@ export class World {
       // The doctor-days the duplicate rule looks at on a later day: with reassign, or under a
       // scope wider than the doctor-day, the department's (a facility-day rule reads no further).
       const wide = this.duplicates !== null && this.duplicates.scope !== 'doctor-day';
-      const department = leave.reassign || (wide && doctor.department !== null) ? this.doctors.filter((d) => d.department === doctor.department).map((d) => d.id) : [doctorId];
+      const department =
+        leave.reassign || (wide && doctor.department !== null) ? this.doctors.filter((d) => d.department === doctor.department).map((d) => d.id) : [doctorId];
       this.#landing = { settled: new Set(), theirs: new Map(team.map((id) => [id, []])), department };
       try {
         for (const { m, closing } of plan) {
@@ -454,7 +488,9 @@ export class World {
   /** Where a displaced patient could go in `m` without a bump: a free place (for an emergency also an elastic place) in a usable slot `accept`ed. */
   #placeIn(m: Model, t: MToken, accept: (s: MSlot) => boolean): MSlot | undefined {
     const elastic = (s: MSlot): number => (t.category === 'EMERGENCY' ? m.policy.elastic(t.category, s.overflowCapacity) : 0);
-    return m.slots().find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
+    return m
+      .slots()
+      .find((s) => m.usable(s) && accept(s) && m.places(s.id).filter((x) => x.id !== t.id).length < s.capacity + elastic(s) && m.admits(t.category, t.id, s));
   }
 
   /**
@@ -517,13 +553,22 @@ export class World {
    * an emergency; never a bump); days where the patient holds a live token with the doctor — with
    * `reassign`, with any doctor of the department — are skipped.
    */
-  #laterSpot(source: Model, doctorId: string, t: MToken, notBefore: number, leave: WLeave, bound = Number.POSITIVE_INFINITY): { m: Model; slot: MSlot } | undefined {
+  #laterSpot(
+    source: Model,
+    doctorId: string,
+    t: MToken,
+    notBefore: number,
+    leave: WLeave,
+    bound = Number.POSITIVE_INFINITY,
+  ): { m: Model; slot: MSlot } | undefined {
     const horizon = leave.to + leave.horizonDays * 24 * 60 * 60_000;
     for (const later of this.days) {
       if (later <= source.where.day) continue;
       const theirs = this.model(doctorId, later);
       if (this.#landing!.department.some((id) => this.model(id, later).holdsLive(t.patientId))) continue;
-      const slot = this.#landOn(source, theirs, () => this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon && s.start <= bound));
+      const slot = this.#landOn(source, theirs, () =>
+        this.#placeIn(theirs, { ...t, id: '' }, (s) => s.start >= notBefore && s.start < horizon && s.start <= bound),
+      );
       if (slot !== undefined) return { m: theirs, slot };
     }
     return undefined;

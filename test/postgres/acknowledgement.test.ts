@@ -124,7 +124,11 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', { timeout
     const ids = [warm.token.id, (settled[0] as PromiseFulfilledResult<{ token: { id: string } }>).value.token.id, ...retries.map((r) => r.token.id)];
     for (let waited = 0; booked(emitted).length < 5 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
-    expect(booked(emitted).map((e) => (e as { tokenId: string }).tokenId).sort()).toEqual(ids.sort());
+    expect(
+      booked(emitted)
+        .map((e) => (e as { tokenId: string }).tokenId)
+        .sort(),
+    ).toEqual(ids.sort());
     expect(emitted.map((e) => e.seq).sort((a, b) => a - b)).toEqual((await opd.history()).map((e) => e.seq));
     await done();
   });

@@ -68,7 +68,16 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
       expect(field(() => new PostgresStorage(Object.defineProperty({ db }, key, { get: boom, enumerable: true })))).toBe(key);
     }
     expect(field(() => new PostgresStorage({ db: bare() as never }))).toBe('db');
-    expect(field(() => new PostgresStorage({ get db(): never { return boom(); } }))).toBe('db');
+    expect(
+      field(
+        () =>
+          new PostgresStorage({
+            get db(): never {
+              return boom();
+            },
+          }),
+      ),
+    ).toBe('db');
     // A db whose fields cannot be read (a proxy whose traps throw).
     expect(field(() => new PostgresStorage({ db: new Proxy({}, { get: boom }) as never }))).toBe('db');
     expect(field(() => new PostgresStorage(null as never))).toBe('options');
@@ -84,7 +93,17 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     expect(on).not.toHaveBeenCalled();
     // Each option is read once: what was checked is what is used.
     let reads = 0;
-    expect(field(() => new PostgresStorage({ db, get retries(): number { return reads++ === 0 ? 3 : Number.NaN; } }))).toBe('accepted');
+    expect(
+      field(
+        () =>
+          new PostgresStorage({
+            db,
+            get retries(): number {
+              return reads++ === 0 ? 3 : Number.NaN;
+            },
+          }),
+      ),
+    ).toBe('accepted');
     expect(reads).toBe(1);
   });
 
@@ -103,12 +122,28 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     };
     expect(await field(() => migrate(db, null as never))).toBe('options');
     expect(await field(() => migrate(db, 'opd' as never))).toBe('options');
-    expect(await field(() => migrate(db, { get schema(): string { return boom(); } }))).toBe('schema');
+    expect(
+      await field(() =>
+        migrate(db, {
+          get schema(): string {
+            return boom();
+          },
+        }),
+      ),
+    ).toBe('schema');
     expect(await field(() => migrate(db, { schema: Object.create(null) as never }))).toBe('schema');
     // A typo of `schema` would migrate `public` instead of the schema meant.
     expect(await field(() => migrate(db, { schemas: 'opd' } as never))).toBe('schemas');
     expect(await field(() => migrate(new Proxy({}, { get: boom }) as never))).toBe('db');
-    expect(await field(() => migrate({ get query(): never { return boom(); } } as never))).toBe('db');
+    expect(
+      await field(() =>
+        migrate({
+          get query(): never {
+            return boom();
+          },
+        } as never),
+      ),
+    ).toBe('db');
     // Nothing was created, in `public` or in `opd`.
     const tables = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'opd_%'");
     expect(tables.rows[0]?.n).toBe(0);
@@ -121,9 +156,20 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     };
     const revoked = Proxy.revocable({}, {});
     revoked.revoke();
-    const thrown = [new Proxy({}, { get: boom }), { get code(): never { return boom(); } }, Object.create(null), revoked.proxy];
+    const thrown = [
+      new Proxy({}, { get: boom }),
+      {
+        get code(): never {
+          return boom();
+        },
+      },
+      Object.create(null),
+      revoked.proxy,
+    ];
     for (const error of thrown) expect(new PostgresErrorSummary(error).message).toMatch(/^connection or driver failure \((error|Object)\)$/);
-    const refused = new PostgresErrorSummary(Object.defineProperty(Object.assign(new Error('the row (p1, Asha)'), { code: '23505', constraint: 'opd_tokens_pkey' }), 'table', { get: boom }));
+    const refused = new PostgresErrorSummary(
+      Object.defineProperty(Object.assign(new Error('the row (p1, Asha)'), { code: '23505', constraint: 'opd_tokens_pkey' }), 'table', { get: boom }),
+    );
     expect([refused.message, refused.code, refused.table]).toEqual(['PostgreSQL error (SQLSTATE 23505, constraint opd_tokens_pkey)', '23505', undefined]);
   });
 
@@ -143,10 +189,16 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     // machine so loaded that the refusal comes late, which would otherwise read as a timeout).
     const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 30_000 });
     await expect(migrate(pool)).rejects.toSatisfy(
-      (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL (ECONNREFUSED)') && e.details.code === 'ECONNREFUSED' && e.details.outcome === 'not-committed',
+      (e: unknown) =>
+        isOpdError(e, 'STORAGE_FAILURE') &&
+        e.message.includes('could not connect to PostgreSQL (ECONNREFUSED)') &&
+        e.details.code === 'ECONNREFUSED' &&
+        e.details.outcome === 'not-committed',
     );
     const opd = new OpdScheduler({ storage: new PostgresStorage({ db: pool }) });
-    await expect(opd.listDoctors()).rejects.toSatisfy((e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL'));
+    await expect(opd.listDoctors()).rejects.toSatisfy(
+      (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('could not connect to PostgreSQL'),
+    );
     await opd.close();
     await pool.end();
   });
@@ -169,7 +221,8 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     const recording: PGliteLike = {
       query: (text, params) => db.query(text, params),
       exec: async (text) => (executed.push(text), db.exec(text)),
-      transaction: (work) => db.transaction((tx) => work({ query: (text, params) => tx.query(text, params), exec: async (text) => (executed.push(text), tx.exec(text)) })),
+      transaction: (work) =>
+        db.transaction((tx) => work({ query: (text, params) => tx.query(text, params), exec: async (text) => (executed.push(text), tx.exec(text)) })),
     };
     const fresh = await migrationSql(null, { schema: 'opd_t_script' });
     expect(await migrationSql(db, { schema: 'opd_t_script' })).toBe(fresh);
@@ -198,7 +251,9 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
     await other.exec(functionsOnly);
     expect(await migrationSql(other, { schema: 'opd_t_script' })).toBe(upToDate);
 
-    await expect(migrationSql(null, { schema: '1bad' })).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details['field'] === 'schema');
+    await expect(migrationSql(null, { schema: '1bad' })).rejects.toSatisfy(
+      (e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details['field'] === 'schema',
+    );
     await expect(migrationSql(null, { schemas: 'x' } as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED'));
     await db.close();
     await other.close();
@@ -272,12 +327,32 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     await doctorWithSlot(opd, 'd1');
     const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, slotId: 'd1-09' });
     const row = (changes: Record<string, unknown>): Record<string, unknown> => ({
-      doctor_id: 'd1', day: '2026-01-30', token_number: 2, token_id: 'd1~2026-01-30~2', slot_id: 'd1-09', waiting_for_slot_id: null,
-      category: 'ONLINE', rank: 1, status: 'BOOKED', patient: { id: 'ABHA-SECRET', name: 'Secret Name' }, patient_id: 'ABHA-SECRET',
-      patient_guard: null, requested_at: 1, bump_count: 0, placed_at: 1, not_before: null, idempotency_key: null, cancel_reason: null,
-      updated_at: 1, hold_expires_at: null, label: '2', ...changes,
+      doctor_id: 'd1',
+      day: '2026-01-30',
+      token_number: 2,
+      token_id: 'd1~2026-01-30~2',
+      slot_id: 'd1-09',
+      waiting_for_slot_id: null,
+      category: 'ONLINE',
+      rank: 1,
+      status: 'BOOKED',
+      patient: { id: 'ABHA-SECRET', name: 'Secret Name' },
+      patient_id: 'ABHA-SECRET',
+      patient_guard: null,
+      requested_at: 1,
+      bump_count: 0,
+      placed_at: 1,
+      not_before: null,
+      idempotency_key: null,
+      cancel_reason: null,
+      updated_at: 1,
+      hold_expires_at: null,
+      label: '2',
+      ...changes,
     });
-    const day = JSON.stringify([{ doctor_id: 'd1', day: '2026-01-30', last_token_number: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} }]);
+    const day = JSON.stringify([
+      { doctor_id: 'd1', day: '2026-01-30', last_token_number: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} },
+    ]);
     const write = (token: Record<string, unknown>, update: boolean) =>
       db.query(`SELECT opd_t_rows.opd_write('d1', NULL, NULL, NULL, $1::json, $2::json, $3::json, NULL, NULL, 'test', false)`, [
         update ? null : day,
@@ -336,12 +411,31 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     await opd.cancel(first.token.id);
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: secret, name: 'Secret Name' }, slotId: 'd1-09' });
     const row = (n: number, changes: Record<string, unknown> = {}): Record<string, unknown> => ({
-      doctor_id: 'd1', day: '2026-01-30', token_number: n, token_id: `d1~2026-01-30~${n}`, slot_id: 'd1-09', waiting_for_slot_id: null,
-      category: 'ONLINE', rank: 1, status: 'BOOKED', patient: { id: secret, name: 'Secret Name' }, patient_id: secret,
-      patient_guard: secret, requested_at: 1, bump_count: 0, placed_at: 1, not_before: null, idempotency_key: null, cancel_reason: null,
-      updated_at: 1, hold_expires_at: null, label: String(n), ...changes,
+      doctor_id: 'd1',
+      day: '2026-01-30',
+      token_number: n,
+      token_id: `d1~2026-01-30~${n}`,
+      slot_id: 'd1-09',
+      waiting_for_slot_id: null,
+      category: 'ONLINE',
+      rank: 1,
+      status: 'BOOKED',
+      patient: { id: secret, name: 'Secret Name' },
+      patient_id: secret,
+      patient_guard: secret,
+      requested_at: 1,
+      bump_count: 0,
+      placed_at: 1,
+      not_before: null,
+      idempotency_key: null,
+      cancel_reason: null,
+      updated_at: 1,
+      hold_expires_at: null,
+      label: String(n),
+      ...changes,
     });
-    const day = (last: number) => JSON.stringify([{ doctor_id: 'd1', day: '2026-01-30', last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} }]);
+    const day = (last: number) =>
+      JSON.stringify([{ doctor_id: 'd1', day: '2026-01-30', last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} }]);
     const write = (fresh: Record<string, unknown>[], updated: Record<string, unknown>[], last?: number) =>
       db
         .query(`SELECT opd_t_guard.opd_write('d1', NULL, NULL, NULL, $1::json, $2::json, $3::json, NULL, NULL, 'test', false)`, [
@@ -358,7 +452,11 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
             const text = `${message} ${detail} ${where}`;
             expect(text).not.toContain('SECRET');
             expect(text).not.toContain(digest);
-            return [(e as { code?: string }).code, (e as { constraint?: string }).constraint ?? null, /\(a second live token of one patient in a doctor-day\)$/.test(String(message))];
+            return [
+              (e as { code?: string }).code,
+              (e as { constraint?: string }).constraint ?? null,
+              /\(a second live token of one patient in a doctor-day\)$/.test(String(message)),
+            ];
           },
         );
     // Named as the index's violation was, by its constraint (a driver error's only name kept).
@@ -383,9 +481,15 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     // What the guard allows: a token of the patient written without it, and a token brought back
     // once the patient holds no other live one.
     expect(await write([row(3, { patient_guard: null })], [], 3)).toBe('written');
-    expect(await write([], [row(3, { patient_guard: null, status: 'CANCELLED', slot_id: null, cancel_reason: 'x' }), row(2, { status: 'CANCELLED', slot_id: null, cancel_reason: 'x' })])).toBe(
-      'written',
-    );
+    expect(
+      await write(
+        [],
+        [
+          row(3, { patient_guard: null, status: 'CANCELLED', slot_id: null, cancel_reason: 'x' }),
+          row(2, { status: 'CANCELLED', slot_id: null, cancel_reason: 'x' }),
+        ],
+      ),
+    ).toBe('written');
     expect(await write([], [row(1)])).toBe('written');
     expect(await stored()).toEqual([
       { token_number: 1, status: 'BOOKED' },
@@ -408,14 +512,21 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
     await doctorWithSlot(opd, 'd1');
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, slotId: 'd1-09' });
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, slotId: 'd1-09' });
-    const day = (date: string, last: number) => ({ doctor_id: 'd1', day: date, last_token_number: last, bumps: 0, cascades: 0, promotions: 0, drops: 0, label_counters: {} });
+    const day = (date: string, last: number) => ({
+      doctor_id: 'd1',
+      day: date,
+      last_token_number: last,
+      bumps: 0,
+      cascades: 0,
+      promotions: 0,
+      drops: 0,
+      label_counters: {},
+    });
     const write = (days: unknown[]) =>
-      db
-        .query(`SELECT opd_t_days.opd_write('d1', NULL, NULL, NULL, $1::json, NULL, NULL, NULL, NULL, 'test', false)`, [JSON.stringify(days)])
-        .then(
-          () => 'written',
-          (e: unknown) => [(e as { code?: string }).code, /\(token counter\)/.test(String((e as Error).message))],
-        );
+      db.query(`SELECT opd_t_days.opd_write('d1', NULL, NULL, NULL, $1::json, NULL, NULL, NULL, NULL, 'test', false)`, [JSON.stringify(days)]).then(
+        () => 'written',
+        (e: unknown) => [(e as { code?: string }).code, /\(token counter\)/.test(String((e as Error).message))],
+      );
     const stored = async () =>
       (await db.query<{ day: string; last: number }>(`SELECT day, last_token_number AS last FROM opd_t_days.opd_days ORDER BY day`)).rows;
     const rev = async () => (await db.query<{ rev: number }>(`SELECT rev::int AS rev FROM opd_t_days.opd_doctors`)).rows[0]!.rev;
@@ -451,7 +562,12 @@ describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () =
     const db = await freshPglite();
     await migrate(db, { schema: 'due' });
     let now = Date.parse('2026-01-30T07:00:00Z');
-    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'due' }), clock: () => new Date(now), timeZone: 'Pacific/Kiritimati' });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      storage: new PostgresStorage({ db, schema: 'due' }),
+      clock: () => new Date(now),
+      timeZone: 'Pacific/Kiritimati',
+    });
     await opd.addDoctor({ id: 'k', name: 'Dr K' });
     // 08:00 and 10:00 on 31 January in Kiritimati: 18:00 and 20:00 on the 30th in UTC.
     await opd.addSlots('k', [

@@ -26,14 +26,23 @@ describe('DayCache', () => {
   it('orders a day read out of order, merges what changed since its rev, and leaves snapshots handed out as they were', () => {
     const cache = new DayCache(16);
     const first = cache.merge('d1', 5, part(-1, 3, [slot('s2', 2000), slot('s1', 1000)], [token(3, 's2'), token(1, 's1'), token(2, 's1')]))!;
-    expect(shape(first)).toEqual([['s1', [1, 2]], ['s2', [3]]]);
+    expect(shape(first)).toEqual([
+      ['s1', [1, 2]],
+      ['s2', [3]],
+    ]);
     expect(cache.known('d1', [DAY], 4)).toEqual({ [DAY]: 5 });
 
     // Rev 7: token 2 cancelled, token 4 booked into s1.
     const second = cache.merge('d1', 7, part(5, 4, null, [token(2, 's1', 'CANCELLED'), token(4, 's1')]))!;
-    expect(shape(second)).toEqual([['s1', [1, 4]], ['s2', [3]]]);
+    expect(shape(second)).toEqual([
+      ['s1', [1, 4]],
+      ['s2', [3]],
+    ]);
     expect(second.record.lastTokenNumber).toBe(4);
-    expect(shape(first)).toEqual([['s1', [1, 2]], ['s2', [3]]]);
+    expect(shape(first)).toEqual([
+      ['s1', [1, 2]],
+      ['s2', [3]],
+    ]);
     expect(first.record.lastTokenNumber).toBe(3);
 
     // A unit that read rev 7 commits as rev 8: the day moves on without another read.
@@ -42,8 +51,14 @@ describe('DayCache', () => {
     cache.commit('d1', 7, 8, changes as unknown as ChangeSet, 1);
     expect(cache.known('d1', [DAY], 4)).toEqual({ [DAY]: 8 });
     const third = cache.merge('d1', 8, part(8, 5, null, null))!;
-    expect(shape(third)).toEqual([['s1', [1, 4]], ['s2', [3, 5]]]);
-    expect(shape(second)).toEqual([['s1', [1, 4]], ['s2', [3]]]);
+    expect(shape(third)).toEqual([
+      ['s1', [1, 4]],
+      ['s2', [3, 5]],
+    ]);
+    expect(shape(second)).toEqual([
+      ['s1', [1, 4]],
+      ['s2', [3]],
+    ]);
   });
 
   it('drops a day whose answer is relative to a rev it does not hold, and one a later unit moved past', () => {
@@ -56,7 +71,20 @@ describe('DayCache', () => {
     // A commit for rev 4 (read before another unit wrote rev 5): the day is no longer known.
     cache.commit('d1', 4, 5, { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, 1);
     expect(cache.known('d1', [DAY], 4)).toEqual({ [DAY]: 5 });
-    cache.commit('d1', 4, 5, { days: [{ doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0 }], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, 1);
+    cache.commit(
+      'd1',
+      4,
+      5,
+      {
+        days: [{ doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0 }],
+        newSlots: [],
+        updatedSlots: [],
+        newTokens: [],
+        updatedTokens: [],
+        events: [],
+      } as unknown as ChangeSet,
+      1,
+    );
     expect(cache.known('d1', [DAY], 4)).toBeUndefined();
   });
 
@@ -89,7 +117,13 @@ describe('DayCache', () => {
     // lock, as it would without a try spent to find out.
     let reads = 0;
     while (cache.contended('hot')) {
-      cache.commit('hot', rev, rev + 1, { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet, ++unit);
+      cache.commit(
+        'hot',
+        rev,
+        rev + 1,
+        { days: [], newSlots: [], updatedSlots: [], newTokens: [], updatedTokens: [], events: [] } as unknown as ChangeSet,
+        ++unit,
+      );
       cache.saw(doctor('hot'), ++rev, ++unit);
       reads++;
     }
@@ -110,15 +144,41 @@ describe('DayCache snapshots, kept in step with what changed', () => {
   const SLOTS = [slot('s1', 1000), slot('s2', 3000), slot('s3', 2000)];
   const PATIENTS = ['p1', 'p2', 'p3', undefined] as const;
   /** A token row as `opd_load` sends it: number, slot, status and patient drawn, the rest fixed. */
-  const row = (n: number, slotId: string | null, status: TokenStatus, patient: string | undefined): unknown[] =>
-    [n, slotId, null, 'ONLINE', n, status, patient === undefined ? { name: 'P' } : { id: patient, name: 'P' }, 1, 0, 1, null, null, null, 1, null, String(n)];
-  const tokenArb = fc.tuple(fc.integer({ min: 1, max: 8 }), fc.constantFrom('s1', 's2', 's3', null), fc.constantFrom(...ALL_STATUSES), fc.constantFrom(...PATIENTS));
+  const row = (n: number, slotId: string | null, status: TokenStatus, patient: string | undefined): unknown[] => [
+    n,
+    slotId,
+    null,
+    'ONLINE',
+    n,
+    status,
+    patient === undefined ? { name: 'P' } : { id: patient, name: 'P' },
+    1,
+    0,
+    1,
+    null,
+    null,
+    null,
+    1,
+    null,
+    String(n),
+  ];
+  const tokenArb = fc.tuple(
+    fc.integer({ min: 1, max: 8 }),
+    fc.constantFrom('s1', 's2', 's3', null),
+    fc.constantFrom(...ALL_STATUSES),
+    fc.constantFrom(...PATIENTS),
+  );
   const opArb = fc.record({ kind: fc.constantFrom('merge', 'commit'), tokens: fc.array(tokenArb, { maxLength: 4 }), slotChange: fc.boolean() });
 
   /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, holds, who holds a live token. */
   const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; holds: number; live: Set<string> } => {
     const tokens = [...rows.values()].filter((t) => isActiveStatus(t.status)).sort((a, b) => a.tokenNumber - b.tokenNumber);
-    const day = assembleDay('test', { doctorId: 'd1', day: DAY, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} } as DayRecord, SLOTS.map((a) => SLOT.fromArray(a, undefined)), tokens);
+    const day = assembleDay(
+      'test',
+      { doctorId: 'd1', day: DAY, lastTokenNumber: 0, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} } as DayRecord,
+      SLOTS.map((a) => SLOT.fromArray(a, undefined)),
+      tokens,
+    );
     return {
       shape: fullShape(day),
       waitlist: day.waitlist.map((t) => t.tokenNumber),
@@ -150,7 +210,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
         const cache = new DayCache(16);
         const rows = new Map<number, TokenRecord>();
         const toRecord = (a: unknown[]): TokenRecord => TOKEN.fromArray(a, { doctorId: 'd1', day: DAY });
-        const first = initial.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : s ?? 's1', st, p));
+        const first = initial.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : (s ?? 's1'), st, p));
         for (const a of first) rows.set(a[0] as number, toRecord(a));
         let rev = 1;
         /** The rev the cache holds the day as of: a commit that writes nothing of the day leaves it. */
@@ -160,7 +220,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
         handedOut.push([day, expected(rows)]);
         check(day, expected(rows));
         for (const op of ops) {
-          const changed = op.tokens.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : s ?? 's1', st, p));
+          const changed = op.tokens.map(([n, s, st, p]) => row(n, st === 'WAITLISTED' ? null : (s ?? 's1'), st, p));
           // A unit commits on the day as of the doctor's rev it read (as the adapter's units do).
           if (op.kind === 'merge' || dayRev !== rev) {
             const slots = op.slotChange ? [slot('s2', 3000)] : null;
@@ -173,7 +233,14 @@ describe('DayCache snapshots, kept in step with what changed', () => {
             handedOut.push([next, want]);
           } else {
             const records = changed.map(toRecord);
-            const changes = { days: [], newSlots: [], updatedSlots: op.slotChange ? [SLOT.fromArray(SLOTS[0]!, undefined)] : [], newTokens: records, updatedTokens: [], events: [] };
+            const changes = {
+              days: [],
+              newSlots: [],
+              updatedSlots: op.slotChange ? [SLOT.fromArray(SLOTS[0]!, undefined)] : [],
+              newTokens: records,
+              updatedTokens: [],
+              events: [],
+            };
             cache.commit('d1', rev, rev + 1, changes as unknown as ChangeSet, rev);
             rev++;
             if (records.length > 0 || op.slotChange) dayRev = rev;

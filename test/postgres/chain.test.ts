@@ -28,7 +28,13 @@ import type { ChangeSet } from '../../src/model/snapshot.js';
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
 const clock = () => new Date('2026-01-30T07:00:00Z');
-const SLOTS = ['09', '10', '11', '12'].map((h) => ({ id: `d1-${h}`, start: `2026-01-30T${h}:00:00Z`, end: `2026-01-30T${h}:30:00Z`, capacity: 5, overflowCapacity: 0 }));
+const SLOTS = ['09', '10', '11', '12'].map((h) => ({
+  id: `d1-${h}`,
+  start: `2026-01-30T${h}:00:00Z`,
+  end: `2026-01-30T${h}:30:00Z`,
+  capacity: 5,
+  overflowCapacity: 0,
+}));
 
 if (!hasServer) console.warn('PostgreSQL chain tests skipped: DATABASE_URL is not set');
 
@@ -90,7 +96,8 @@ describe.skipIf(!hasServer)('PostgresStorage: units of one doctor queued in a pr
     await serial.addSlots('d1', SLOTS);
     for (const { r, call } of order) expect(outcome(await serial.book(call))).toEqual(outcome(r));
     // Stored as answered, and every event emitted once, in order, with no gap.
-    for (const slot of SLOTS) expect((await opd.getSlot(slot.id)).places.map((t) => t.tokenNumber)).toEqual((await serial.getSlot(slot.id)).places.map((t) => t.tokenNumber));
+    for (const slot of SLOTS)
+      expect((await opd.getSlot(slot.id)).places.map((t) => t.tokenNumber)).toEqual((await serial.getSlot(slot.id)).places.map((t) => t.tokenNumber));
     const history = await opd.history({ after: 0 });
     expect(emitted.map((e) => e.seq)).toEqual(history.filter((e) => e.seq >= emitted[0]!.seq).map((e) => e.seq));
     const seqs = history.map((e) => e.seq);
@@ -234,7 +241,9 @@ describe.skipIf(!hasServer)('PostgresStorage: units of one doctor queued in a pr
     const other = new PostgresStorage({ db: otherPool, schema });
     const rival = new OpdScheduler({ ...presets.standard(), storage: other, clock });
     const results = await Promise.all(
-      Array.from({ length: 48 }, (_, i) => (i % 2 === 0 ? opd : rival).book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: SLOTS[i % SLOTS.length]!.id })),
+      Array.from({ length: 48 }, (_, i) =>
+        (i % 2 === 0 ? opd : rival).book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: SLOTS[i % SLOTS.length]!.id }),
+      ),
     );
     expect(results.map((r) => r.token.tokenNumber).sort((a, b) => a - b)).toEqual(results.map((_, i) => i + 1));
     // Each call went to its slot while it had a place, else to the next one; 20 places in all.

@@ -42,7 +42,8 @@ async function execOn(db: PostgresDb, text: string): Promise<void> {
 }
 
 function queryOf(db: PostgresDb): Query {
-  return async (text, values = []) => (await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows;
+  return async (text, values = []) =>
+    (await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows;
 }
 
 /** What the scheduler answered, as JSON carries it (dates as ISO strings). */
@@ -59,7 +60,10 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, name: stri
     const schema = schemaName('schema', name);
     await query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
     await query(`CREATE SCHEMA ${name}`);
-    await execOn(db, `${bootstrapSql(schema)}\nCREATE TABLE ${name}.opd_functions (version integer NOT NULL);\nINSERT INTO ${name}.opd_functions (version) VALUES (0);`);
+    await execOn(
+      db,
+      `${bootstrapSql(schema)}\nCREATE TABLE ${name}.opd_functions (version integer NOT NULL);\nINSERT INTO ${name}.opd_functions (version) VALUES (0);`,
+    );
     for (const m of MIGRATIONS.filter((x) => x.version <= FIXTURE.version)) {
       await execOn(db, `${m.sql(schema)}\nINSERT INTO ${name}.opd_migrations (version, name) VALUES (${m.version}, 'v${m.version}');`);
     }
@@ -72,13 +76,21 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, name: stri
     expect(await query(`SELECT offers IS NOT NULL AS offers, leases IS NOT NULL AS leases FROM ${name}.opd_days`)).toEqual([{ offers: true, leases: true }]);
 
     expect((await migrate(db, { schema: name })).applied).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v > FIXTURE.version));
-    const columns = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [name, 'opd_days'])).map((r) => String(r['column_name']));
+    const columns = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [name, 'opd_days'])).map(
+      (r) => String(r['column_name']),
+    );
     expect(columns).toContain('claims');
     expect(columns.filter((c) => ['offers', 'offer_due_at', 'leases', 'lease_due_at'].includes(c))).toEqual([]);
 
     const clock = { now: Date.parse(`${DAY}T07:00:00Z`) };
     const storage = new PostgresStorage({ db, schema: name });
-    const opd = new OpdScheduler({ ...presets.standard(), offers: new StagedOffers({ windowMinutes: 30, groupSize: 1 }), clock: () => new Date(clock.now), timeZone: 'Asia/Kolkata', storage });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      offers: new StagedOffers({ windowMinutes: 30, groupSize: 1 }),
+      clock: () => new Date(clock.now),
+      timeZone: 'Asia/Kolkata',
+      storage,
+    });
     // Each claim, one record: two holds (the actor kept), the offered place, the lease's place.
     const day = (await storage.read({ doctorId: 'd1', days: [DAY] })).days.get(DAY)!.record;
     expect((day.claims ?? []).map((c) => [c.kind, c.slotId, c.places, c.state, c.actor]).sort()).toEqual(

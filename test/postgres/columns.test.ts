@@ -25,7 +25,27 @@ const FIELDS = {
   doctor: ['id', 'name', 'specialization', 'consultMinutes', 'createdAt', 'department'],
   slot: ['doctorId', 'id', 'day', 'start', 'end', 'capacity', 'overflowCapacity', 'status', 'closedReason'],
   day: ['doctorId', 'day', 'lastTokenNumber', 'bumps', 'cascades', 'promotions', 'drops', 'labels'],
-  token: ['doctorId', 'day', 'id', 'tokenNumber', 'slotId', 'waitingForSlotId', 'category', 'rank', 'status', 'patient', 'requestedAt', 'bumpCount', 'placedAt', 'notBefore', 'idempotencyKey', 'cancelReason', 'updatedAt', 'holdExpiresAt', 'label'],
+  token: [
+    'doctorId',
+    'day',
+    'id',
+    'tokenNumber',
+    'slotId',
+    'waitingForSlotId',
+    'category',
+    'rank',
+    'status',
+    'patient',
+    'requestedAt',
+    'bumpCount',
+    'placedAt',
+    'notBefore',
+    'idempotencyKey',
+    'cancelReason',
+    'updatedAt',
+    'holdExpiresAt',
+    'label',
+  ],
 } as const;
 const recordOf = (fields: readonly string[]): fc.Arbitrary<Record<string, unknown>> => fc.record(Object.fromEntries(fields.map((f) => [f, value])));
 

@@ -92,7 +92,10 @@ describe('which messages a summary keeps', () => {
     expect(new PostgresErrorSummary(driverError('line one\nline two\u2028three', { code: '08006' })).serverMessage).toBe('line one line two three');
     expect(new PostgresErrorSummary(driverError('x'.repeat(1000), { code: '08006' })).serverMessage).toHaveLength(300);
     // Node.js's AggregateError (a name with several addresses) has an empty message of its own.
-    const aggregate = Object.assign(new AggregateError([driverError('connect ECONNREFUSED ::1:5432', {}), driverError('connect ECONNREFUSED 127.0.0.1:5432', {})], ''), { code: 'ECONNREFUSED' });
+    const aggregate = Object.assign(
+      new AggregateError([driverError('connect ECONNREFUSED ::1:5432', {}), driverError('connect ECONNREFUSED 127.0.0.1:5432', {})], ''),
+      { code: 'ECONNREFUSED' },
+    );
     expect(new PostgresErrorSummary(aggregate).serverMessage).toBe('connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
     // Connecting, no statement was sent: the driver's own message is kept whatever it is.
     expect(new PostgresErrorSummary(new Error('timeout exceeded when trying to connect'), true).serverMessage).toBe('timeout exceeded when trying to connect');
@@ -100,7 +103,11 @@ describe('which messages a summary keeps', () => {
 
   it('never keeps the message or the detail of a refused statement, which may quote a patient', () => {
     const refusals = [
-      driverError('duplicate key value violates unique constraint "opd_tokens_patient"', { code: '23505', detail: 'Key (patient_id)=(ABHA-1) already exists.', constraint: 'opd_tokens_patient' }),
+      driverError('duplicate key value violates unique constraint "opd_tokens_patient"', {
+        code: '23505',
+        detail: 'Key (patient_id)=(ABHA-1) already exists.',
+        constraint: 'opd_tokens_patient',
+      }),
       driverError('invalid input syntax for type integer: "Asha"', { code: '22P02' }),
       driverError('value "Asha" is refused', { code: 'OPD01' }),
       driverError('Asha', {}),

@@ -34,7 +34,11 @@ describe('the desk log in PGlite', { timeout: 120_000 }, () => {
   async function deskProcess(dir: string, lease: Lease, logStore?: (db: PGlite) => DeskLogStore): Promise<{ desk: OfflineDesk; stop: () => Promise<void> }> {
     const db = new PGlite(dir);
     await migrate(db, { schema: 'desk' });
-    const desk = await OfflineDesk.open(lease, { storage: new PostgresStorage({ db, schema: 'desk' }), logStore: logStore?.(db) ?? new PostgresDeskLog({ db, schema: 'desk' }), clock });
+    const desk = await OfflineDesk.open(lease, {
+      storage: new PostgresStorage({ db, schema: 'desk' }),
+      logStore: logStore?.(db) ?? new PostgresDeskLog({ db, schema: 'desk' }),
+      clock,
+    });
     return {
       desk,
       stop: async () => {
@@ -92,7 +96,8 @@ describe('the desk log in PGlite', { timeout: 120_000 }, () => {
         name: 'failing',
         load: (leaseId) => real.load(leaseId),
         append: async (leaseId, command: DeskCommand) => {
-          if (command.idempotencyKey === 'west-2' || command.kind === 'cancel') throw new OpdError('STORAGE_FAILURE', 'The log could not be written', { details: { adapter: 'failing' } });
+          if (command.idempotencyKey === 'west-2' || command.kind === 'cancel')
+            throw new OpdError('STORAGE_FAILURE', 'The log could not be written', { details: { adapter: 'failing' } });
           await real.append(leaseId, command);
         },
       };
@@ -130,7 +135,9 @@ describe('the desk log in PGlite', { timeout: 120_000 }, () => {
   });
 
   it('refuses a log on a schema that is not an identifier, and a missing database', () => {
-    expect(() => new PostgresDeskLog({ db: { query: async () => ({ rows: [] }) }, schema: 'desk; DROP' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => new PostgresDeskLog({ db: { query: async () => ({ rows: [] }) }, schema: 'desk; DROP' })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
     expect(() => new PostgresDeskLog({} as never)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

@@ -177,7 +177,10 @@ async function centralDay(central: Central): Promise<{ opd: OpdScheduler; desk: 
   ]);
   const deskDb = await freshPglite();
   await migrate(deskDb, { schema: 'desk' });
-  const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)) as typeof lease, { storage: new PostgresStorage({ db: deskDb, schema: 'desk' }), clock });
+  const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)) as typeof lease, {
+    storage: new PostgresStorage({ db: deskDb, schema: 'desk' }),
+    clock,
+  });
   return { opd, desk, deskDb };
 }
 
@@ -203,9 +206,13 @@ interface TokenRow {
 
 /** How many commands of the desk's log the central store holds now: bookings under their key, cancels and check-ins done. */
 async function enteredCentrally(central: Central, desk: OfflineDesk): Promise<number> {
-  const rows = await central.query<{ idempotency_key: string; status: string }>(`SELECT idempotency_key, status FROM ${central.schema}.opd_tokens WHERE idempotency_key IS NOT NULL`);
+  const rows = await central.query<{ idempotency_key: string; status: string }>(
+    `SELECT idempotency_key, status FROM ${central.schema}.opd_tokens WHERE idempotency_key IS NOT NULL`,
+  );
   const status = new Map(rows.map((r) => [r.idempotency_key, r.status]));
-  return desk.log().filter((c) => (c.kind === 'book' ? status.has(c.idempotencyKey) : status.get(c.booking) === (c.kind === 'cancel' ? 'CANCELLED' : 'CHECKED_IN'))).length;
+  return desk
+    .log()
+    .filter((c) => (c.kind === 'book' ? status.has(c.idempotencyKey) : status.get(c.booking) === (c.kind === 'cancel' ? 'CANCELLED' : 'CHECKED_IN'))).length;
 }
 
 /**
@@ -221,7 +228,7 @@ async function reconcileThroughCuts(
   opd: OpdScheduler,
   desk: OfflineDesk,
   cut: Cut,
-  cuts: readonly number[]
+  cuts: readonly number[],
 ): Promise<{ report: ReconcileReport; failed: number; enteredBefore: number }> {
   let failed = 0;
   const commands = desk.log().length;
@@ -252,7 +259,9 @@ async function reconcileThroughCuts(
 async function checkMerged(central: Central, opd: OpdScheduler, desk: OfflineDesk, report: ReconcileReport): Promise<void> {
   const s = central.schema;
   const log = desk.log();
-  const tokens = await central.query<TokenRow>(`SELECT token_id, token_number, label, status, slot_id, idempotency_key FROM ${s}.opd_tokens ORDER BY token_number`);
+  const tokens = await central.query<TokenRow>(
+    `SELECT token_id, token_number, label, status, slot_id, idempotency_key FROM ${s}.opd_tokens ORDER BY token_number`,
+  );
   // Every desk booking once, under its key and the desk's label, in the slot the desk gave it;
   // cancelled or checked in as the desk did, never revoked.
   const deskTokens = await desk.tokens();
@@ -273,10 +282,13 @@ async function checkMerged(central: Central, opd: OpdScheduler, desk: OfflineDes
   expect(new Set(tokens.map((t) => t.token_number)).size).toBe(tokens.length);
   expect(new Set(tokens.map((t) => t.label)).size).toBe(tokens.length);
   // Each event of the desk's commands once in the history: nothing applied twice.
-  const events = await central.query<{ type: string; token_id: string | null }>(`SELECT event->>'type' AS type, event->>'tokenId' AS token_id FROM ${s}.opd_events ORDER BY seq`);
+  const events = await central.query<{ type: string; token_id: string | null }>(
+    `SELECT event->>'type' AS type, event->>'tokenId' AS token_id FROM ${s}.opd_events ORDER BY seq`,
+  );
   for (const row of tokens) {
     const of = events.filter((e) => e.token_id === row.token_id).map((e) => e.type);
-    const expected = row.status === 'CANCELLED' ? ['token:booked', 'token:cancelled'] : row.status === 'CHECKED_IN' ? ['token:booked', 'token:checked-in'] : ['token:booked'];
+    const expected =
+      row.status === 'CANCELLED' ? ['token:booked', 'token:cancelled'] : row.status === 'CHECKED_IN' ? ['token:booked', 'token:checked-in'] : ['token:booked'];
     expect(of, row.label).toEqual(expected);
   }
   expect(events.filter((e) => e.type === 'lease:returned')).toHaveLength(1);
@@ -368,21 +380,25 @@ describe('an offline desk on PGlite reconciled into PGlite through lost answers'
 
 if (!hasServer) console.warn('Desk reconcile over a server with a cut connection skipped: DATABASE_URL is not set (the PGlite cases run)');
 
-describe.skipIf(!hasServer)('an offline desk on PGlite reconciled into a PostgreSQL server through a proxy that closes the connection', { timeout: 60_000 }, () => {
-  beforeAll(async () => {
-    server.admin = new pg.Pool({ connectionString: url, max: 2, application_name: `opd-desk-admin-${run}` });
-    const target = new URL(url!);
-    const started = await CutProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    server.proxy = started.proxy;
-    target.hostname = '127.0.0.1';
-    target.port = String(started.port);
-    server.pool = new pg.Pool({ connectionString: target.toString(), max: 4, application_name: `opd-desk-${run}` });
-    server.pool.on('error', () => undefined);
-  });
-  afterAll(async () => {
-    await server.pool?.end();
-    await server.proxy?.close();
-    await server.admin?.end();
-  });
-  cases(serverCentral);
-});
+describe.skipIf(!hasServer)(
+  'an offline desk on PGlite reconciled into a PostgreSQL server through a proxy that closes the connection',
+  { timeout: 60_000 },
+  () => {
+    beforeAll(async () => {
+      server.admin = new pg.Pool({ connectionString: url, max: 2, application_name: `opd-desk-admin-${run}` });
+      const target = new URL(url!);
+      const started = await CutProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+      server.proxy = started.proxy;
+      target.hostname = '127.0.0.1';
+      target.port = String(started.port);
+      server.pool = new pg.Pool({ connectionString: target.toString(), max: 4, application_name: `opd-desk-${run}` });
+      server.pool.on('error', () => undefined);
+    });
+    afterAll(async () => {
+      await server.pool?.end();
+      await server.proxy?.close();
+      await server.admin?.end();
+    });
+    cases(serverCentral);
+  },
+);

@@ -33,11 +33,17 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one patient booked
     await migrate(pool, { schema });
     await seed(pool, schema);
     // The same doctors' slots on the two days after.
-    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(`${DUPLICATE_DAYS[0]}T07:00:00Z`) });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      storage: new PostgresStorage({ db: pool, schema }),
+      clock: () => new Date(`${DUPLICATE_DAYS[0]}T07:00:00Z`),
+    });
     for (const id of DOCTORS) {
       await opd.addSlots(
         id,
-        DUPLICATE_DAYS.slice(1).flatMap((day) => [9, 10].map((h) => ({ start: `${day}T${String(h).padStart(2, '0')}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 4 }))),
+        DUPLICATE_DAYS.slice(1).flatMap((day) =>
+          [9, 10].map((h) => ({ start: `${day}T${String(h).padStart(2, '0')}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 4 })),
+        ),
       );
     }
     await opd.close();
@@ -52,7 +58,10 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one patient booked
     const outputs: string[][] = [];
     let ready = 0;
     const children = Array.from({ length: WORKERS }, (_, w) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/duplicates-worker.ts', url!, schema, String(w), String(ATTEMPTS)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/duplicates-worker.ts', url!, schema, String(w), String(ATTEMPTS)], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const lines: string[] = [];
       outputs.push(lines);
       child.stdout!.setEncoding('utf8');

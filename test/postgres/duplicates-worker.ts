@@ -16,7 +16,12 @@ import { DUPLICATE_DAYS, DUPLICATE_RULES } from './duplicates-shared.js';
 const [url, schema, workerArg, attemptsArg] = process.argv.slice(2);
 const worker = Number(workerArg);
 const pool = new pg.Pool({ connectionString: url, max: 3 });
-const opd = new OpdScheduler({ ...presets.standard(), duplicates: DUPLICATE_RULES, storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date(NOW) });
+const opd = new OpdScheduler({
+  ...presets.standard(),
+  duplicates: DUPLICATE_RULES,
+  storage: new PostgresStorage({ db: pool, schema: schema! }),
+  clock: () => new Date(NOW),
+});
 
 const patient = { id: 'the-patient', name: 'One patient' };
 let failed = false;

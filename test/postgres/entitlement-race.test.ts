@@ -33,9 +33,17 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one entitlement to
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await migrate(pool, { schema });
     await seed(pool, schema);
-    const opd = new OpdScheduler({ ...presets.standard(), followUps: FREE_REVISITS, storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(`${DAY}T09:05:00Z`) });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      followUps: FREE_REVISITS,
+      storage: new PostgresStorage({ db: pool, schema }),
+      clock: () => new Date(`${DAY}T09:05:00Z`),
+    });
     for (const id of DOCTORS) {
-      await opd.addSlots(id, REVISIT_DAYS.map((day) => ({ start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z`, capacity: 40 })));
+      await opd.addSlots(
+        id,
+        REVISIT_DAYS.map((day) => ({ start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z`, capacity: 40 })),
+      );
     }
     // The charged visit that opens the entitlement, with the first doctor, today.
     const { token } = await opd.book({ doctorId: DOCTORS[0], category: 'ONLINE', patient: { id: 'the-patient', name: 'One patient' }, date: DAY });
@@ -55,7 +63,10 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one entitlement to
     const outputs: string[][] = [];
     let ready = 0;
     const children = Array.from({ length: WORKERS }, (_, w) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/entitlement-worker.ts', url!, schema, String(w), String(ATTEMPTS)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/entitlement-worker.ts', url!, schema, String(w), String(ATTEMPTS)], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const lines: string[] = [];
       outputs.push(lines);
       child.stdout!.setEncoding('utf8');
@@ -74,8 +85,14 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one entitlement to
     const acknowledged = outputs.flat().map((line) => line.split(' ') as [string, string]);
     expect(acknowledged).toHaveLength(WORKERS * 3 * ATTEMPTS);
     // Exactly the two free revisits were given, numbered 1 and 2; the store says the same.
-    expect(acknowledged.filter(([, v]) => v !== '-').map(([, v]) => v).sort()).toEqual(['1', '2']);
-    const rows = (await pool.query(`SELECT token_id, revisit FROM ${schema}.opd_tokens WHERE revisit->'entitlement'->>'from' = $1 ORDER BY token_id`, [visit])).rows as { token_id: string; revisit: { entitlement: { visit: number } } }[];
+    expect(
+      acknowledged
+        .filter(([, v]) => v !== '-')
+        .map(([, v]) => v)
+        .sort(),
+    ).toEqual(['1', '2']);
+    const rows = (await pool.query(`SELECT token_id, revisit FROM ${schema}.opd_tokens WHERE revisit->'entitlement'->>'from' = $1 ORDER BY token_id`, [visit]))
+      .rows as { token_id: string; revisit: { entitlement: { visit: number } } }[];
     expect(rows.map((r) => r.revisit.entitlement.visit).sort()).toEqual([1, 2]);
   });
 });

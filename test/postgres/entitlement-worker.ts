@@ -17,7 +17,13 @@ import { FREE_REVISITS, REVISIT_DAYS } from './entitlement-shared.js';
 const [url, schema, workerArg, attemptsArg] = process.argv.slice(2);
 const worker = Number(workerArg);
 const pool = new pg.Pool({ connectionString: url, max: 3 });
-const opd = new OpdScheduler({ ...presets.standard(), followUps: FREE_REVISITS, allowDuplicateBookings: true, storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date(NOW) });
+const opd = new OpdScheduler({
+  ...presets.standard(),
+  followUps: FREE_REVISITS,
+  allowDuplicateBookings: true,
+  storage: new PostgresStorage({ db: pool, schema: schema! }),
+  clock: () => new Date(NOW),
+});
 
 const patient = { id: 'the-patient', name: 'One patient' };
 let failed = false;

@@ -14,7 +14,11 @@ const [url, schema] = process.argv.slice(2);
 process.stdout.write('started\n');
 const pool = new pg.Pool({ connectionString: url, query_timeout: 20_000 });
 await migrate(pool, { schema: schema! });
-const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date('2026-01-30T07:00:00Z') });
+const opd = new OpdScheduler({
+  ...presets.standard(),
+  storage: new PostgresStorage({ db: pool, schema: schema! }),
+  clock: () => new Date('2026-01-30T07:00:00Z'),
+});
 await opd.addDoctor({ id: 'd1', name: 'Dr Exit' });
 await opd.addSlots('d1', [{ id: 's9', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 2 }]);
 const booked = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-1', name: 'A' } });

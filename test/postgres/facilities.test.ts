@@ -28,7 +28,8 @@ async function execOn(db: PostgresDb, text: string): Promise<void> {
 }
 
 function queryOf(db: PostgresDb): Query {
-  return async (text, values = []) => ((await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows);
+  return async (text, values = []) =>
+    (await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows;
 }
 
 function scheduler(storage: PostgresStorage, facilityId?: string): OpdScheduler {
@@ -44,7 +45,13 @@ async function populate(opd: OpdScheduler, doctorId: string, mark: string): Prom
   ]);
   const ids: string[] = [];
   for (let n = 1; n <= 3; n++) {
-    const r = await opd.book({ doctorId, category: 'ONLINE', patient: { id: `${mark}-p${n}`, name: `${mark} patient ${n}` }, slotId: `${doctorId}-09`, idempotencyKey: `k${n}` });
+    const r = await opd.book({
+      doctorId,
+      category: 'ONLINE',
+      patient: { id: `${mark}-p${n}`, name: `${mark} patient ${n}` },
+      slotId: `${doctorId}-09`,
+      idempotencyKey: `k${n}`,
+    });
     ids.push(r.token.id);
   }
   await opd.cancel(ids[1]!, { reason: 'changed plans' });
@@ -73,12 +80,16 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
       await execOn(db, `${m.sql(name)}\nINSERT INTO ${old}.opd_migrations (version, name) VALUES (${m.version}, 'v${m.version}');`);
     }
     for (const table of FACILITY_TABLES.filter((t) => t !== 'opd_facility_counters')) {
-      const columns = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', [old, table])).map((r) => String(r['column_name']));
+      const columns = (
+        await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', [old, table])
+      ).map((r) => String(r['column_name']));
       expect(columns.length).toBeGreaterThan(0);
       expect(columns).not.toContain('facility_id');
       // A column later versions dropped (the offers and leases of a day, a hold's actor) stays empty:
       // the rows carry no such claims.
-      const kept = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [source, table])).map((r) => String(r['column_name']));
+      const kept = (await query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [source, table])).map((r) =>
+        String(r['column_name']),
+      );
       const list = columns.filter((c) => kept.includes(c)).join(', ');
       await query(`INSERT INTO ${old}.${table} (${list}) SELECT ${list} FROM ${source}.${table}`);
     }
@@ -95,7 +106,13 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     expect(history).toEqual(await before.history());
     expect(new Set(history.map((e) => e.facilityId))).toEqual(new Set(['default']));
     // A replay of a stored key answers the stored booking; the day's numbers go on.
-    const replay = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'old-p1', name: 'old patient 1' }, slotId: 'd1-09', idempotencyKey: 'k1' });
+    const replay = await opd.book({
+      doctorId: 'd1',
+      category: 'ONLINE',
+      patient: { id: 'old-p1', name: 'old patient 1' },
+      slotId: 'd1-09',
+      idempotencyKey: 'k1',
+    });
     expect(replay.token.id).toBe(ids[0]);
     const next = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'new-p', name: 'new patient' }, slotId: 'd1-10' });
     expect(next.token.tokenNumber).toBe(4);
@@ -185,7 +202,9 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     expect(storage.forFacility('north')).toBe(north);
     expect(north.forFacility('default')).toBe(storage);
     expect(north.forFacility('south')).toBe(storage.forFacility('south'));
-    expect(() => storage.forFacility('a/b')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'facilityId' }) }) as Error);
+    expect(() => storage.forFacility('a/b')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'facilityId' }) }) as Error,
+    );
     const southView = storage.forFacility('south');
     const south = scheduler(southView, 'south');
     await south.addDoctor({ id: 'd1', name: 'Dr d1' });
@@ -216,7 +235,9 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
     const script = await migrationSql(null, { schema: 'opd_rls', rowLevelSecurity: true });
     for (const table of FACILITY_TABLES) {
       expect(script).toContain(`ALTER TABLE "opd_rls".${table} ENABLE ROW LEVEL SECURITY;`);
-      expect(script).toContain(`CREATE POLICY opd_facility ON "opd_rls".${table} USING (facility_id = current_setting('opd.facility_id', true)) WITH CHECK (facility_id = current_setting('opd.facility_id', true));`);
+      expect(script).toContain(
+        `CREATE POLICY opd_facility ON "opd_rls".${table} USING (facility_id = current_setting('opd.facility_id', true)) WITH CHECK (facility_id = current_setting('opd.facility_id', true));`,
+      );
     }
     expect(await migrationSql(null, { schema: 'opd_rls' })).not.toContain('ROW LEVEL SECURITY');
   });
@@ -227,7 +248,13 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
  * the other from any table, and schedulers connected as that role book in their own facility.
  * `connectAs` gives a database whose sessions run as the role.
  */
-async function rlsCase(db: PostgresDb, query: Query, s: string, role: string, connectAs: () => Promise<{ db: PostgresDb; session: Query; done: () => Promise<void> }>): Promise<void> {
+async function rlsCase(
+  db: PostgresDb,
+  query: Query,
+  s: string,
+  role: string,
+  connectAs: () => Promise<{ db: PostgresDb; session: Query; done: () => Promise<void> }>,
+): Promise<void> {
   await migrate(db, { schema: s, rowLevelSecurity: true });
   // Idempotent: a second run makes the policies again.
   expect((await migrate(db, { schema: s, rowLevelSecurity: true })).applied).toEqual([]);
@@ -268,7 +295,10 @@ async function rlsCase(db: PostgresDb, query: Query, s: string, role: string, co
   }
   // As the tables' owner, both facilities are there, each table holding rows of both.
   for (const table of FACILITY_TABLES) {
-    expect((await query(`SELECT DISTINCT facility_id FROM ${s}.${table} ORDER BY 1`)).map((r) => r['facility_id']), table).toEqual(['north', 'south']);
+    expect(
+      (await query(`SELECT DISTINCT facility_id FROM ${s}.${table} ORDER BY 1`)).map((r) => r['facility_id']),
+      table,
+    ).toEqual(['north', 'south']);
   }
 }
 
@@ -308,7 +338,9 @@ describe.skipIf(!hasServer)('facilities on a PostgreSQL server', { timeout: 120_
     const s = `opd_t_rls_${process.pid}`;
     const query = queryOf(pool!);
     await query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await query(`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN EXECUTE 'DROP OWNED BY ${role}'; EXECUTE 'DROP ROLE ${role}'; END IF; END $$`);
+    await query(
+      `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN EXECUTE 'DROP OWNED BY ${role}'; EXECUTE 'DROP ROLE ${role}'; END IF; END $$`,
+    );
     await query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`);
     try {
       await rlsCase(pool!, query, s, role, async () => {

@@ -15,7 +15,10 @@ const url = process.env['DATABASE_URL'];
 const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
 afterAll(async () => pool?.end());
 
-const dbs: Record<string, (() => Promise<{ db: PostgresDb; query: (text: string) => Promise<Record<string, unknown>[]>; done: () => Promise<void> }>) | undefined> = {
+const dbs: Record<
+  string,
+  (() => Promise<{ db: PostgresDb; query: (text: string) => Promise<Record<string, unknown>[]>; done: () => Promise<void> }>) | undefined
+> = {
   PGlite: async () => {
     const lite = await freshPglite();
     return { db: lite, query: async (text) => (await lite.query<Record<string, unknown>>(text)).rows, done: () => lite.close() };
@@ -50,7 +53,12 @@ for (const [name, open] of Object.entries(dbs)) {
         expect(ran).toBe(1);
         expect(await query(`SELECT token_id FROM ${schema}.bills`)).toEqual([{ token_id: booking.token.id }]);
         // A work that throws rolls the booking back with it.
-        await expect(storage.withTransaction(() => opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p2', name: 'Ravi' }, slotId: 's1' }), async () => Promise.reject(new Error('bill refused')))).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
+        await expect(
+          storage.withTransaction(
+            () => opd.book({ doctorId: 'd1', category: 'PAID', patient: { id: 'p2', name: 'Ravi' }, slotId: 's1' }),
+            async () => Promise.reject(new Error('bill refused')),
+          ),
+        ).rejects.toMatchObject({ code: 'STORAGE_FAILURE' });
         expect((await opd.getSlot('s1')).places.map((t) => t.patient.id)).toEqual(['p1']);
       } finally {
         await opd.close();
@@ -101,7 +109,13 @@ describe('closing one facility closes it alone, and the facility gets a new sche
   for (const [name, open] of Object.entries(stores)) {
     it(`on ${name}: the default facility's scheduler closed, A works; A's closed, a new scheduler of A finds its records`, { timeout: 60_000 }, async () => {
       const { storage, done } = await open();
-      const make = (facilityId?: string) => new OpdScheduler({ ...presets.standard(), storage: storage(), clock: () => new Date(`${DAY}T03:00:00Z`), ...(facilityId === undefined ? {} : { facilityId }) });
+      const make = (facilityId?: string) =>
+        new OpdScheduler({
+          ...presets.standard(),
+          storage: storage(),
+          clock: () => new Date(`${DAY}T03:00:00Z`),
+          ...(facilityId === undefined ? {} : { facilityId }),
+        });
       const home = make();
       const a = make('A');
       await a.addDoctor({ id: 'd1', name: 'Dr One' });

@@ -101,7 +101,13 @@ write({ t: 'ready', at: Date.now() });
 await Promise.all([caller(), caller()]);
 // Give the feed and the background checks of lost acknowledgements time to deliver.
 await sleep(3000);
-write({ t: 'emitted', seqs: emitted.map((e) => e.seq), created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted' || e.type === 'token:held').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]) });
+write({
+  t: 'emitted',
+  seqs: emitted.map((e) => e.seq),
+  created: emitted
+    .filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted' || e.type === 'token:held')
+    .map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]),
+});
 await opd.close();
 await Promise.all(pools.map((pool) => pool.end()));
 write({ t: 'done' });

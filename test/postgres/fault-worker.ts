@@ -64,58 +64,63 @@ const deadline = Date.now() + Number(secondsArg) * 1000;
 let n = 0;
 /** One of the worker's two concurrent callers: units of one doctor also queue and run as chains. */
 async function caller(): Promise<void> {
-while (Date.now() < deadline) {
-  const roll = random();
-  try {
-    if (roll < 0.6 || mine.length === 0) {
-      const key = `k-w${worker}-${++n}`;
-      const doctorId = pick(DOCTORS);
-      const request: BookingRequest = {
-        doctorId,
-        category: pick(CATEGORIES_MIX),
-        patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
-        idempotencyKey: key,
-        ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
-      };
-      // Retried with the same key until the outcome is known: exactly once, whatever was lost.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const result = await opd.book(request);
-          write({ t: 'book', key, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, attempts: attempt + 1 });
-          mine.push(result.token.id);
-          break;
-        } catch (error) {
-          if (isOpdError(error) && ALLOWED.has(error.code)) break;
-          if (!(isOpdError(error) && TRANSIENT.has(error.code)) || attempt > 200) throw error;
-          if (error.details['outcome'] === 'unknown') lostOutcomes++;
-          await sleep(10 + random() * 40);
+  while (Date.now() < deadline) {
+    const roll = random();
+    try {
+      if (roll < 0.6 || mine.length === 0) {
+        const key = `k-w${worker}-${++n}`;
+        const doctorId = pick(DOCTORS);
+        const request: BookingRequest = {
+          doctorId,
+          category: pick(CATEGORIES_MIX),
+          patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
+          idempotencyKey: key,
+          ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
+        };
+        // Retried with the same key until the outcome is known: exactly once, whatever was lost.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const result = await opd.book(request);
+            write({ t: 'book', key, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, attempts: attempt + 1 });
+            mine.push(result.token.id);
+            break;
+          } catch (error) {
+            if (isOpdError(error) && ALLOWED.has(error.code)) break;
+            if (!(isOpdError(error) && TRANSIENT.has(error.code)) || attempt > 200) throw error;
+            if (error.details['outcome'] === 'unknown') lostOutcomes++;
+            await sleep(10 + random() * 40);
+          }
         }
+      } else if (roll < 0.72) {
+        await opd.cancel(pick(mine), { reason: 'fault' });
+      } else if (roll < 0.82) {
+        await opd.checkIn(pick(mine));
+      } else if (roll < 0.86) {
+        const tokenId = pick(mine);
+        await opd.startConsultation(tokenId);
+        await opd.complete(tokenId);
+      } else if (roll < 0.93) {
+        await opd.getSchedule(pick(DOCTORS), DAY);
+      } else {
+        await opd.history({ after: Math.max(0, Math.floor(random() * 50)), limit: 20 });
       }
-    } else if (roll < 0.72) {
-      await opd.cancel(pick(mine), { reason: 'fault' });
-    } else if (roll < 0.82) {
-      await opd.checkIn(pick(mine));
-    } else if (roll < 0.86) {
-      const tokenId = pick(mine);
-      await opd.startConsultation(tokenId);
-      await opd.complete(tokenId);
-    } else if (roll < 0.93) {
-      await opd.getSchedule(pick(DOCTORS), DAY);
-    } else {
-      await opd.history({ after: Math.max(0, Math.floor(random() * 50)), limit: 20 });
-    }
-  } catch (error) {
-    if (!(isOpdError(error) && (ALLOWED.has(error.code) || TRANSIENT.has(error.code)))) {
-      console.error(`fault worker ${worker}:`, error);
-      process.exit(2);
+    } catch (error) {
+      if (!(isOpdError(error) && (ALLOWED.has(error.code) || TRANSIENT.has(error.code)))) {
+        console.error(`fault worker ${worker}:`, error);
+        process.exit(2);
+      }
     }
   }
-}
 }
 await Promise.all([caller(), caller()]);
 // Give the feed and the background checks of lost acknowledgements time to deliver.
 await sleep(2500);
-write({ t: 'emitted', seqs: emitted.map((e) => e.seq), created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]), lostOutcomes });
+write({
+  t: 'emitted',
+  seqs: emitted.map((e) => e.seq),
+  created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]),
+  lostOutcomes,
+});
 await opd.close();
 await pool.end();
 write({ t: 'done' });

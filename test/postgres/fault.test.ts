@@ -58,10 +58,14 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: backends terminate
 
     const journals = Array.from({ length: WORKERS }, (_, w) => join(dir, `w${w}.jsonl`));
     const workers = journals.map((journal, w) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/fault-worker.ts', url!, schema, String(w), String(SECONDS), journal, String(7000 + w), app], {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/postgres/fault-worker.ts', url!, schema, String(w), String(SECONDS), journal, String(7000 + w), app],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       children.add(child);
       return child;
     });
@@ -110,7 +114,9 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: backends terminate
       expect(new Set(seen).size).toBe(seen.length);
       lost += emitted['lostOutcomes'] as number;
       const set = new Set(seen);
-      for (const e of list) if (e['t'] === 'book') expect({ token: e['tokenId'], emitted: set.has(created.get(e['tokenId'] as string)!) }).toEqual({ token: e['tokenId'], emitted: true });
+      for (const e of list)
+        if (e['t'] === 'book')
+          expect({ token: e['tokenId'], emitted: set.has(created.get(e['tokenId'] as string)!) }).toEqual({ token: e['tokenId'], emitted: true });
     }
     console.log(`fault injection: ${kills} backends terminated, ${acks.size} bookings acknowledged, ${lost} calls with an unknown outcome retried`);
 

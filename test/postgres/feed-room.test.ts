@@ -14,7 +14,13 @@ const clock = () => new Date('2026-01-30T07:00:00Z');
 
 /** Settles within `ms`, or says it did not. */
 function within<T>(promise: Promise<T>, ms: number): Promise<'settled' | 'rejected' | 'pending'> {
-  return Promise.race([promise.then(() => 'settled' as const, () => 'rejected' as const), new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+  return Promise.race([
+    promise.then(
+      () => 'settled' as const,
+      () => 'rejected' as const,
+    ),
+    new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms)),
+  ]);
 }
 
 describe('PostgresStorage: room for the listening connection', { timeout: 30_000 }, () => {
@@ -59,7 +65,8 @@ describe('PostgresStorage: room for the listening connection', { timeout: 30_000
     let released: unknown = 'not released';
     const client = {
       // The LISTEN is answered; nothing after it ever is (a connection gone silent).
-      query: (text: unknown) => (typeof text === 'string' && text.includes('LISTEN') && !text.includes('UNLISTEN') ? Promise.resolve({ rows: [] }) : new Promise(() => undefined)),
+      query: (text: unknown) =>
+        typeof text === 'string' && text.includes('LISTEN') && !text.includes('UNLISTEN') ? Promise.resolve({ rows: [] }) : new Promise(() => undefined),
       release: (error?: unknown) => void (released = error),
       on: () => undefined,
       removeListener: () => undefined,

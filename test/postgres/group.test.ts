@@ -80,10 +80,14 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
     }
     let n = 0;
     const round = async (): Promise<string[]> => {
-      const booked = await Promise.all(ids.map((id) => opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}-p${++n}`, name: `P ${n}` }, slotId: `${id}-09` })));
+      const booked = await Promise.all(
+        ids.map((id) => opd.book({ doctorId: id, category: 'ONLINE', patient: { id: `${id}-p${++n}`, name: `P ${n}` }, slotId: `${id}-09` })),
+      );
       expect(booked.map((r) => r.outcome)).toEqual(ids.map(() => 'BOOKED'));
       const tokens = booked.map((r) => r.token.id);
-      return (await run(`SELECT DISTINCT xmin::text AS tx FROM ${SCHEMA}.opd_tokens WHERE token_id IN ('${tokens.join("','")}')`)).rows.map((r) => String(r['tx']));
+      return (await run(`SELECT DISTINCT xmin::text AS tx FROM ${SCHEMA}.opd_tokens WHERE token_id IN ('${tokens.join("','")}')`)).rows.map((r) =>
+        String(r['tx']),
+      );
     };
     return { opd, storage, round };
   }
@@ -117,7 +121,9 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
     await round();
     expect(await round()).toHaveLength(ids.length);
     await opd.close();
-    expect(() => new PostgresStorage({ db: pool!, schema: SCHEMA, groupCommit: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => new PostgresStorage({ db: pool!, schema: SCHEMA, groupCommit: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
   });
 
   // The held unit is released only once the other doctor's booking is back: were that booking

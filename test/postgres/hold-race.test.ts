@@ -42,11 +42,15 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: $hold of the last 
     await opd.addSlots('h1', [{ id: 'h1-11', start: `${DAY}T11:00:00Z`, end: `${DAY}T12:00:00Z`, capacity: 2, overflowCapacity: 0 }]);
     await opd.book({ doctorId: 'h1', category: 'ONLINE', patient: { id: 'p0', name: 'P0' }, slotId: 'h1-11' });
     const find = async (): Promise<FhirProposedAppointment[]> =>
-      ((await findAppointments(opd, { start: `${DAY}T00:00:00Z`, end: `${DAY}T23:59:00Z` }, { channel: 'ONLINE' })).entry ?? []).filter((e) => e.search.mode === 'match').map((e) => e.resource as FhirProposedAppointment);
+      ((await findAppointments(opd, { start: `${DAY}T00:00:00Z`, end: `${DAY}T23:59:00Z` }, { channel: 'ONLINE' })).entry ?? [])
+        .filter((e) => e.search.mode === 'match')
+        .map((e) => e.resource as FhirProposedAppointment);
     const [proposal] = await find();
     expect(proposal?.slot[0]?.identifier?.value).toBe('h1-11');
     // Every process connected first, then all told to go at once.
-    const workers = Array.from({ length: WORKERS }, (_, w) => startAtOnce<Answer>('test/postgres/hold-worker.ts', [url!, schema, JSON.stringify(proposal), `p${w + 1}`]));
+    const workers = Array.from({ length: WORKERS }, (_, w) =>
+      startAtOnce<Answer>('test/postgres/hold-worker.ts', [url!, schema, JSON.stringify(proposal), `p${w + 1}`]),
+    );
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
     const answers = await Promise.all(workers.map(async (w) => (await w.answers)[0]!));

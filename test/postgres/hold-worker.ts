@@ -15,7 +15,13 @@ const [url, schema, proposalJson, patientId] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 2 });
 const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date(NOW) });
 const proposal = JSON.parse(proposalJson!) as FhirProposedAppointment;
-const mine = { ...proposal, participant: [{ actor: { reference: `Patient/${patientId!}` }, required: 'required', status: 'needs-action' }, ...proposal.participant.filter((p) => !String(p.actor.reference ?? '').startsWith('Patient/'))] };
+const mine = {
+  ...proposal,
+  participant: [
+    { actor: { reference: `Patient/${patientId!}` }, required: 'required', status: 'needs-action' },
+    ...proposal.participant.filter((p) => !String(p.actor.reference ?? '').startsWith('Patient/')),
+  ],
+};
 
 // A warm connection first, so that the holds of every process meet at the database at once.
 await pool.query('SELECT 1');

@@ -49,7 +49,8 @@ function onTimeline(db: PGlite, timeline: number): PGlite {
   type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
   return passOn(db, {
     query: (text: string, params?: unknown[]) => db.query(rewrite(text), params),
-    transaction: <T>(work: (tx: Tx) => Promise<T>) => db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) =>
+      db.transaction((tx) => work(passOn(tx, { query: (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
   });
 }
 
@@ -74,7 +75,9 @@ async function host(db: PGlite, role: Role): Promise<PGlite> {
   const rewrite = (text: string) =>
     role.recovering
       ? text.replaceAll('pg_catalog.pg_is_in_recovery()', 'true').replaceAll('pg_catalog.pg_current_wal_lsn()', 'public.opd_test_wal_in_recovery()')
-      : text.replaceAll('pg_catalog.pg_is_in_recovery()', 'false').replaceAll(wal, `'${role.timeline.toString(16).toUpperCase().padStart(8, '0')}0000000000000001'`);
+      : text
+          .replaceAll('pg_catalog.pg_is_in_recovery()', 'false')
+          .replaceAll(wal, `'${role.timeline.toString(16).toUpperCase().padStart(8, '0')}0000000000000001'`);
   const counted = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -99,7 +102,8 @@ async function host(db: PGlite, role: Role): Promise<PGlite> {
   });
 }
 
-const hasTables = async (db: PGlite) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
+const hasTables = async (db: PGlite) =>
+  (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
 
 describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', { timeout: 120_000 }, () => {
   it('migrate, every unit and the reads run on the host that accepts writes, follow it when it moves, and fail typed when none does', async () => {
@@ -394,7 +398,12 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
     const admin = new pg.Pool({ connectionString: url, max: 2 });
     admin.on('error', () => undefined);
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    const standby = new pg.Pool({ connectionString: url, max: 3, options: '-c default_transaction_read_only=on', application_name: `opd-hosts-ro-${process.pid}` });
+    const standby = new pg.Pool({
+      connectionString: url,
+      max: 3,
+      options: '-c default_transaction_read_only=on',
+      application_name: `opd-hosts-ro-${process.pid}`,
+    });
     const primary = new pg.Pool({ connectionString: url, max: 3, application_name: `opd-hosts-rw-${process.pid}` });
     standby.on('error', () => undefined);
     primary.on('error', () => undefined);
@@ -521,7 +530,8 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools after a failover
     await migrate(hosts, { schema });
     const schedulers: OpdScheduler[] = [];
     try {
-      const opd = (readFrom: 'primary' | 'standby') => new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: hosts, schema, readFrom }), clock });
+      const opd = (readFrom: 'primary' | 'standby') =>
+        new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: hosts, schema, readFrom }), clock });
       const writers = [opd('primary'), opd('standby')];
       const readers = [opd('primary'), opd('primary'), opd('standby')];
       schedulers.push(...writers, ...readers);

@@ -57,7 +57,11 @@ describe.skipIf(url === undefined)('a partition between the adapter and the serv
     pool.on('error', () => undefined);
     try {
       await migrate(pool, { schema });
-      const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date('2026-01-30T07:00:00Z') });
+      const opd = new OpdScheduler({
+        ...presets.standard(),
+        storage: new PostgresStorage({ db: pool, schema }),
+        clock: () => new Date('2026-01-30T07:00:00Z'),
+      });
       await opd.addDoctor({ id: 'd1', name: 'D' });
       await opd.addSlots('d1', [{ id: 's9', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 2 }]);
       proxy.freeze();

@@ -44,7 +44,8 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
               return slot;
             }),
           );
-          for (let p = 0; p < patients; p++) await a.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: `p${p}`, name: `P${p}` } }).catch(() => undefined);
+          for (let p = 0; p < patients; p++)
+            await a.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: `p${p}`, name: `P${p}` } }).catch(() => undefined);
           const before = (await a.history()).length;
           const answers = await Promise.allSettled([a.pauseDoctor('d1', { minutes: first }), b.pauseDoctor('d1', { minutes: second })]);
           const won = answers.flatMap((r, i) => (r.status === 'fulfilled' ? [{ effects: r.value, minutes: i === 0 ? first : second }] : []));

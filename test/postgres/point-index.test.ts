@@ -24,7 +24,13 @@ const POINTS: ServicePoint[] = [
   { id: 'vitals-med', kind: 'vitals', department: 'medicine' },
   { id: 'lab', kind: 'lab' },
 ];
-const options: OpdSchedulerOptions = { ...presets.standard(), servicePoints: POINTS, routes: { visit: ['registration', 'vitals', 'doctor', 'lab', 'doctor'] }, clock, timeZone: 'Asia/Kolkata' };
+const options: OpdSchedulerOptions = {
+  ...presets.standard(),
+  servicePoints: POINTS,
+  routes: { visit: ['registration', 'vitals', 'doctor', 'lab', 'doctor'] },
+  clock,
+  timeZone: 'Asia/Kolkata',
+};
 
 type Query = (text: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -34,17 +40,35 @@ async function execOn(db: PostgresDb, text: string): Promise<void> {
 }
 
 function queryOf(db: PostgresDb): Query {
-  return async (text, values = []) => (await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows;
+  return async (text, values = []) =>
+    (await (db as unknown as { query(t: string, v: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }).query(text, values)).rows;
 }
 
 /** Three doctors (two of medicine), patients checked in on the route, some forwarded on. */
 async function populate(opd: OpdScheduler): Promise<void> {
-  for (const [id, department] of [['a', 'medicine'], ['b', 'medicine'], ['c', 'surgery']] as const) {
+  for (const [id, department] of [
+    ['a', 'medicine'],
+    ['b', 'medicine'],
+    ['c', 'surgery'],
+  ] as const) {
     await opd.addDoctor({ id, name: `Dr ${id}`, department });
-    await opd.addSlots(id, [9, 10, 11].map((h) => ({ id: `${id}-${h}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00+05:30`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00+05:30`, capacity: 4 })));
+    await opd.addSlots(
+      id,
+      [9, 10, 11].map((h) => ({
+        id: `${id}-${h}`,
+        start: `${DAY}T${String(h).padStart(2, '0')}:00:00+05:30`,
+        end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00+05:30`,
+        capacity: 4,
+      })),
+    );
     for (let n = 0; n < 6; n++) {
       const category = n === 5 ? 'EMERGENCY' : n % 2 === 0 ? 'WALK_IN' : 'ONLINE';
-      const { token } = await opd.book({ doctorId: id, category, patient: { id: `${id}-p${n}`, name: `patient ${id}${n}` }, ...(category === 'ONLINE' ? { slotId: `${id}-${9 + (n % 3)}` } : {}) });
+      const { token } = await opd.book({
+        doctorId: id,
+        category,
+        patient: { id: `${id}-p${n}`, name: `patient ${id}${n}` },
+        ...(category === 'ONLINE' ? { slotId: `${id}-${9 + (n % 3)}` } : {}),
+      });
       await opd.checkIn(token.id, { route: 'visit' });
       if (n % 3 === 1 && department === 'medicine') await opd.forward(token.id, { to: 'vitals' });
       if (n === 4) await opd.forward(token.id, { to: 'doctor' });
@@ -84,7 +108,8 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
       await execOn(db, `${m.sql(name)}\nINSERT INTO ${old}.opd_migrations (version, name) VALUES (${m.version}, 'v${m.version}');`);
     }
     await execOn(db, `${functionsSql(name)}\nINSERT INTO ${old}.opd_functions (version) VALUES (${FUNCTIONS_VERSION});`);
-    const indexes = async (): Promise<string[]> => (await query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'opd_tokens' ORDER BY 1`, [old])).map((r) => String(r['indexname']));
+    const indexes = async (): Promise<string[]> =>
+      (await query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'opd_tokens' ORDER BY 1`, [old])).map((r) => String(r['indexname']));
     expect(await indexes()).not.toContain('opd_tokens_at_point');
 
     const before = new PostgresStorage({ db, schema: old });
@@ -103,7 +128,10 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
 
     // The statement a unit reads a point's queue with can use the index (the planner is told off
     // the whole table: on a table this small it would rather read it all).
-    const statement = statementsFor(name).pointQueue.text.replace(/\$1::text/g, "'reg'").replace(/\$2::text/g, `'${DAY}'`).replace(/\$3::json/g, `'["a","b","c"]'`);
+    const statement = statementsFor(name)
+      .pointQueue.text.replace(/\$1::text/g, "'reg'")
+      .replace(/\$2::text/g, `'${DAY}'`)
+      .replace(/\$3::json/g, `'["a","b","c"]'`);
     const plan = await oneSession(db, async (q) => {
       await q('BEGIN');
       try {

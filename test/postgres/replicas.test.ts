@@ -48,14 +48,17 @@ function standbyOf(copy: PGlite): Standby {
   type Tx = { query: (text: string, params?: unknown[]) => Promise<unknown> };
   (s as { db: PGlite }).db = passOn(copy, {
     query: async (text: string, params?: unknown[]) => copy.query(rewrite(text), params),
-    transaction: <T>(work: (tx: Tx) => Promise<T>) => copy.transaction((tx) => work(passOn(tx, { query: async (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
+    transaction: <T>(work: (tx: Tx) => Promise<T>) =>
+      copy.transaction((tx) => work(passOn(tx, { query: async (text: string, params?: unknown[]) => tx.query(rewrite(text), params) }))),
   });
   return s;
 }
 
 /** The tables of the adapter, parents before children. */
 async function tablesOf(db: PGlite): Promise<string[]> {
-  const rows = (await db.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'opd\\_%' ORDER BY tablename")).rows;
+  const rows = (
+    await db.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'opd\\_%' ORDER BY tablename")
+  ).rows;
   return rows.map((r) => r.name);
 }
 
@@ -64,7 +67,8 @@ async function replay(primary: PGlite, standby: Standby): Promise<void> {
   const at = (await primary.query<{ at: string }>('SELECT pg_current_wal_lsn()::text AS at')).rows[0]!.at;
   const tables = await tablesOf(primary);
   const rows = new Map<string, unknown>();
-  for (const table of tables) rows.set(table, (await primary.query<{ rows: unknown }>(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table} t`)).rows[0]!.rows);
+  for (const table of tables)
+    rows.set(table, (await primary.query<{ rows: unknown }>(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table} t`)).rows[0]!.rows);
   await standby.copy.transaction(async (tx) => {
     await tx.query("SET LOCAL session_replication_role = 'replica'");
     for (const table of tables) {
@@ -88,7 +92,8 @@ async function cluster(): Promise<{ primary: PGlite; standby: Standby }> {
   return { primary, standby };
 }
 
-const book = (opd: OpdScheduler, patient: string, slotId: string) => opd.book({ doctorId: 'X', slotId, category: 'ONLINE', patient: { id: patient, name: 'n' } });
+const book = (opd: OpdScheduler, patient: string, slotId: string) =>
+  opd.book({ doctorId: 'X', slotId, category: 'ONLINE', patient: { id: patient, name: 'n' } });
 
 // Ten minutes: a guard against a hang, not a measure of speed; the properties here pass on a busy
 // two-core machine as on an idle one.
@@ -102,7 +107,8 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
           const value: unknown = Reflect.get(t, key);
           if (typeof value !== 'function') return value;
           return (...args: unknown[]) => {
-            if (primaryDown.on && (key === 'query' || key === 'transaction' || key === 'exec')) return Promise.reject(Object.assign(new Error('connection refused'), { code: '08006' }));
+            if (primaryDown.on && (key === 'query' || key === 'transaction' || key === 'exec'))
+              return Promise.reject(Object.assign(new Error('connection refused'), { code: '08006' }));
             return (value as (...a: unknown[]) => unknown).apply(t, args);
           };
         },
@@ -197,12 +203,12 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
             fc.record({ kind: fc.constant('book' as const), slot: fc.constantFrom('X-1', 'X-2') }),
             fc.record({ kind: fc.constant('cancel' as const), index: fc.nat() }),
             fc.constant({ kind: 'replay' as const }),
-            fc.constant({ kind: 'read' as const })
+            fc.constant({ kind: 'read' as const }),
           ),
           {
             minLength: 4,
             maxLength: 14,
-          }
+          },
         ),
         async (steps) => {
           const { primary, standby } = await cluster();
@@ -242,9 +248,9 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
             await primary.close();
             await standby.copy.close();
           }
-        }
+        },
       ),
-      { numRuns: 12 }
+      { numRuns: 12 },
     );
   });
 });

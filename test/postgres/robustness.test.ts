@@ -197,7 +197,9 @@ for (const store of stores) {
 
     it('reduces the error of a statement of the integrator’s work to a PostgresErrorSummary, without the row it quotes', async () => {
       const { schema, drop } = await freshSchema('work');
-      await run(`CREATE TABLE ${schema}.visits (token_id text PRIMARY KEY, patient_name text NOT NULL, fee integer NOT NULL CONSTRAINT visits_fee_positive CHECK (fee > 0))`);
+      await run(
+        `CREATE TABLE ${schema}.visits (token_id text PRIMARY KEY, patient_name text NOT NULL, fee integer NOT NULL CONSTRAINT visits_fee_positive CHECK (fee > 0))`,
+      );
       const storage = new PostgresStorage({ db, schema });
       const opd = new OpdScheduler({ ...presets.standard(), storage, clock });
       await doctorWithSlot(opd, 'd1');
@@ -216,7 +218,12 @@ for (const store of stores) {
       const cause = (error as Error).cause;
       expect(cause).toBeInstanceOf(PostgresErrorSummary);
       expect(cause).toMatchObject({ code: '23514', constraint: 'visits_fee_positive' });
-      expect((error as { details: Record<string, unknown> }).details).toMatchObject({ adapter: 'postgres', code: '23514', constraint: 'visits_fee_positive', outcome: 'not-committed' });
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({
+        adapter: 'postgres',
+        code: '23514',
+        constraint: 'visits_fee_positive',
+        outcome: 'not-committed',
+      });
       expect(everything(error)).not.toContain(marker);
       // Nothing of the unit was written.
       expect((await opd.stats()).tokens).toBe(0);
@@ -322,7 +329,9 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
       let live: number | undefined;
       for (let probe = 1; live === undefined && probe <= 40; probe++) {
         const start = Date.UTC(2026, 1, 1, probe);
-        await writer.addSlots('d1', [{ id: `d1-probe-${probe}`, start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString(), capacity: 1 }]);
+        await writer.addSlots('d1', [
+          { id: `d1-probe-${probe}`, start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString(), capacity: 1 },
+        ]);
         await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `probe-${probe}`, name: 'P' }, slotId: `d1-probe-${probe}` });
         for (let waited = 0; seen.length === 0 && waited < 250; waited += 25) await new Promise((r) => setTimeout(r, 25));
         live = seen.at(-1);
@@ -330,7 +339,8 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
       expect(live).toBeDefined();
       for (let i = 1; i <= 3; i++) await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: 'd1-09' });
       const committed = (await writer.history({ after: live! })).map((e) => e.seq);
-      for (let waited = 0; seen.filter((seq) => seq > live!).length < committed.length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (let waited = 0; seen.filter((seq) => seq > live!).length < committed.length && waited < 10_000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
       expect(seen.filter((seq) => seq > live!)).toEqual(committed);
       expect(committed.length).toBeGreaterThanOrEqual(3);
     } finally {
@@ -436,7 +446,14 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { ti
       held = await holdDoctor(schema, 'd1');
       expectCancelled(await timed(() => book('p4')));
       // Under the lock, in a transaction of its own (BEGIN, then opd_load).
-      expectCancelled(await timed(() => storage.withTransaction(() => book('p5'), async () => undefined)));
+      expectCancelled(
+        await timed(() =>
+          storage.withTransaction(
+            () => book('p5'),
+            async () => undefined,
+          ),
+        ),
+      );
       await held.release();
       expect((await book('p6')).token.tokenNumber).toBe(3);
 

@@ -65,7 +65,9 @@ describe.skipIf(url === undefined || url === '')('npm run serve on PostgreSQL, b
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await call('/api/doctors', { id: 'd1', name: 'Dr One' })).toBe(201);
-      expect(await call('/api/doctors/d1/slots', { slots: [{ id: 's1', start: '2099-01-30T09:00:00Z', end: '2099-01-30T10:00:00Z', capacity: 500 }] })).toBe(201);
+      expect(await call('/api/doctors/d1/slots', { slots: [{ id: 's1', start: '2099-01-30T09:00:00Z', end: '2099-01-30T10:00:00Z', capacity: 500 }] })).toBe(
+        201,
+      );
 
       let killing = true;
       let kills = 0;
@@ -74,7 +76,9 @@ describe.skipIf(url === undefined || url === '')('npm run serve on PostgreSQL, b
           await new Promise((r) => setTimeout(r, 30 + Math.random() * 150));
           // Stopped while asleep: no last kill just before the calls that check the recovery.
           if (!killing) break;
-          const { rows } = await admin.query<{ ok: boolean }>(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1`, [app]);
+          const { rows } = await admin.query<{ ok: boolean }>(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1`, [
+            app,
+          ]);
           kills += rows.filter((r) => r.ok).length;
         }
       })();
@@ -82,7 +86,9 @@ describe.skipIf(url === undefined || url === '')('npm run serve on PostgreSQL, b
       // At least 60 rounds, and on until the server has lost its connections more than five times
       // (a fast machine answers 60 rounds before the killer has woken that often).
       for (let i = 0; i < 60 || (kills <= 5 && i < 3000); i++) {
-        statuses.push(await call('/api/tokens', { doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 's1', idempotencyKey: `k${i}` }));
+        statuses.push(
+          await call('/api/tokens', { doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: `P${i}` }, slotId: 's1', idempotencyKey: `k${i}` }),
+        );
         statuses.push(await call('/api/doctors/d1/schedule?date=2099-01-30'));
       }
       killing = false;
@@ -100,7 +106,9 @@ describe.skipIf(url === undefined || url === '')('npm run serve on PostgreSQL, b
         for (let retry = 0; status === 503 && retry < 3; retry++) status = await call(path, body);
         return status;
       };
-      expect(await retried('/api/tokens', { doctorId: 'd1', category: 'ONLINE', patient: { id: 'after', name: 'After' }, slotId: 's1', idempotencyKey: 'k-after' })).toBe(201);
+      expect(
+        await retried('/api/tokens', { doctorId: 'd1', category: 'ONLINE', patient: { id: 'after', name: 'After' }, slotId: 's1', idempotencyKey: 'k-after' }),
+      ).toBe(201);
       expect(await retried('/api/doctors/d1/schedule?date=2099-01-30')).toBe(200);
       expect(exited).toBeNull();
     } finally {

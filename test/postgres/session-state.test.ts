@@ -97,7 +97,7 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
     }
   }
 
-  const codeOf = (outcome: unknown): unknown => (isOpdError(outcome) ? outcome.details['code'] : (outcome as { code?: unknown } | null)?.code ?? outcome);
+  const codeOf = (outcome: unknown): unknown => (isOpdError(outcome) ? outcome.details['code'] : ((outcome as { code?: unknown } | null)?.code ?? outcome));
 
   it('opd_horizon and opd_write release the alloc lock when a cancel lands right after it was granted', async () => {
     const { schema, drop } = await freshSchema('grant');
@@ -135,7 +135,11 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
     const app = `${APP}-history`;
     const pool = new pg.Pool({ connectionString: url, max: 4, application_name: app });
     pool.on('error', () => undefined);
-    const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema, lockTimeout: 1000, statementTimeout: 5000 }), clock });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      storage: new PostgresStorage({ db: pool, schema, lockTimeout: 1000, statementTimeout: 5000 }),
+      clock,
+    });
     try {
       for (const d of ['A', 'B']) {
         await opd.addDoctor({ id: d, name: `Dr ${d}` });
@@ -147,9 +151,7 @@ describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a 
       }
       // A leaked lock, held by an idle pooled connection, would fail these with CONFLICT once
       // `lockTimeout` passed; none is held once they are done.
-      const booked = await Promise.all(
-        ['A', 'B', 'A', 'B'].map((d, i) => opd.book({ doctorId: d, category: 'ONLINE', patient: { id: `p${i}`, name: 'P' } })),
-      );
+      const booked = await Promise.all(['A', 'B', 'A', 'B'].map((d, i) => opd.book({ doctorId: d, category: 'ONLINE', patient: { id: `p${i}`, name: 'P' } })));
       expect(booked.map((b) => b.outcome)).toEqual(['BOOKED', 'BOOKED', 'BOOKED', 'BOOKED']);
       expect(await advisoryHeld(app)).toEqual([]);
       expect((await opd.history({ after: 0 })).length).toBeGreaterThan(0);

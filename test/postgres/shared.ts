@@ -109,11 +109,24 @@ export function killWorkers(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-export function startWorker(url: string, schema: string, worker: number, seconds: number, journal: string, seed: number, mode: 'mixed' | 'moves' = 'mixed', facilityId = 'default'): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed), mode, facilityId], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+export function startWorker(
+  url: string,
+  schema: string,
+  worker: number,
+  seconds: number,
+  journal: string,
+  seed: number,
+  mode: 'mixed' | 'moves' = 'mixed',
+  facilityId = 'default',
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/postgres/worker.ts', url, schema, String(worker), String(seconds), journal, String(seed), mode, facilityId],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
@@ -144,7 +157,14 @@ export function startAtOnce<T>(script: string, args: readonly string[]): AtOnceW
   const answers = new Promise<T[]>((resolve, reject) => {
     child.once('exit', (code) => {
       if (code !== 0) reject(new Error(`${script} exited with ${String(code)}`));
-      else resolve(out.trim().split('\n').slice(1).map((line) => JSON.parse(line) as T));
+      else
+        resolve(
+          out
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((line) => JSON.parse(line) as T),
+        );
     });
   });
   return { ready, go: () => child.stdin!.end('go\n'), answers };
@@ -189,7 +209,11 @@ interface TokenRow {
  * history complete and ordered, and every token's status and slot equal to what replaying the
  * history gives (no half-applied cascade). Returns the number of tokens and events.
  */
-export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMap<string, string>): Promise<{ tokens: number; events: number; seqs: number[] }> {
+export async function checkStore(
+  pool: pg.Pool,
+  schema: string,
+  acks: ReadonlyMap<string, string>,
+): Promise<{ tokens: number; events: number; seqs: number[] }> {
   const q = async <T>(sql: string): Promise<T[]> => (await pool.query(sql)).rows as T[];
   // No transaction left open by a killed worker.
   const open = await q<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND query LIKE '%${schema}%'`);
@@ -223,7 +247,10 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
     series.set(key, [...(series.get(key) ?? []), Number(label.slice(dash + 1))]);
   }
   for (const [key, numbers] of series) {
-    expect(numbers.sort((a, b) => a - b), key).toEqual(numbers.map((_, i) => i + 1));
+    expect(
+      numbers.sort((a, b) => a - b),
+      key,
+    ).toEqual(numbers.map((_, i) => i + 1));
   }
 
   // Every acknowledged booking exactly once, under its key.
@@ -239,7 +266,9 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
   // History: every stored event once, in strictly increasing seq order (numbers come from a
   // sequence: a unit rolled back after taking its numbers leaves them unused, never an event
   // skipped); replaying it gives every token's status and slot.
-  const events = (await q<{ seq: string; event: OpdEvent }>(`SELECT seq, event FROM ${schema}.opd_events ORDER BY seq`)).map((r) => ({ ...r.event, seq: Number(r.seq) }) as OpdEvent);
+  const events = (await q<{ seq: string; event: OpdEvent }>(`SELECT seq, event FROM ${schema}.opd_events ORDER BY seq`)).map(
+    (r) => ({ ...r.event, seq: Number(r.seq) }) as OpdEvent,
+  );
   events.forEach((e, i) => expect(e.seq).toBeGreaterThan(i === 0 ? 0 : events[i - 1]!.seq));
   const replayed = new Map<string, { status: TokenStatus; slotId: string | null; bumped: boolean }>();
   const closedSlots = new Set<string>();
@@ -253,7 +282,25 @@ export async function checkStore(pool: pg.Pool, schema: string, acks: ReadonlyMa
       closedSlots.delete(e.slotId);
       continue;
     }
-    if (e.type === 'slot:capacity-changed' || e.type === 'day:closed' || e.type === 'lease:granted' || e.type === 'lease:returned' || e.type === 'lease:expired' || e.type === 'doctor:paused' || e.type === 'doctor:resumed' || e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled' || e.type === 'series:booked' || e.type === 'series:cancelled' || e.type === 'entitlement:opened' || e.type === 'entitlement:used' || e.type === 'entitlement:returned' || e.type === 'entitlement:expired') continue;
+    if (
+      e.type === 'slot:capacity-changed' ||
+      e.type === 'day:closed' ||
+      e.type === 'lease:granted' ||
+      e.type === 'lease:returned' ||
+      e.type === 'lease:expired' ||
+      e.type === 'doctor:paused' ||
+      e.type === 'doctor:resumed' ||
+      e.type === 'followup:booked' ||
+      e.type === 'followup:due' ||
+      e.type === 'followup:cancelled' ||
+      e.type === 'series:booked' ||
+      e.type === 'series:cancelled' ||
+      e.type === 'entitlement:opened' ||
+      e.type === 'entitlement:used' ||
+      e.type === 'entitlement:returned' ||
+      e.type === 'entitlement:expired'
+    )
+      continue;
     const state = replayed.get(e.tokenId) ?? { status: 'WAITLISTED' as TokenStatus, slotId: null, bumped: false };
     if (state.bumped) expect(['token:cascaded', 'token:waitlisted', 'token:dropped']).toContain(e.type);
     state.bumped = false;

@@ -35,10 +35,14 @@ describe.skipIf(!hasServer)('PostgresStorage: units of work timed', { timeout: 3
       await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
       await opd.addSlots('d1', [{ id: 'd1-09', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 12 }]);
       // Twelve bookings of one doctor at once: their units take the doctor's lock in turn.
-      const booked = await Promise.all(Array.from({ length: 12 }, (_, i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'A' }, slotId: 'd1-09' })));
+      const booked = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'A' }, slotId: 'd1-09' })),
+      );
       expect(booked.every((b) => b.outcome === 'BOOKED')).toBe(true);
       // The same patient again: refused by the rules, inside its unit.
-      await expect(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p0', name: 'A' }, slotId: 'd1-09' })).rejects.toMatchObject({ code: 'DUPLICATE_BOOKING' });
+      await expect(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p0', name: 'A' }, slotId: 'd1-09' })).rejects.toMatchObject({
+        code: 'DUPLICATE_BOOKING',
+      });
       // Refused before any unit: nothing timed for it.
       await expect(opd.book({ doctorId: 'd1', category: 'NOPE', patient: { id: 'p99', name: 'A' } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       await new Promise((resolve) => setTimeout(resolve, 10));

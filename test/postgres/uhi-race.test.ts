@@ -37,19 +37,32 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: the UHI quota unde
   });
 
   it(`${WORKERS} processes under a UHI quota of ${QUOTA}: ${QUOTA} confirmed, and an emergency still gets its place`, { timeout: 90_000 }, async () => {
-    const opd = new OpdScheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { count: QUOTA } }), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(NOW) });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      quota: new ChannelQuota({ ONLINE: { count: QUOTA } }),
+      storage: new PostgresStorage({ db: pool, schema }),
+      clock: () => new Date(NOW),
+    });
     await opd.addDoctor({ id: 'u1', name: 'Dr U' });
     await opd.addSlots('u1', [{ id: 'u1-11', start: `${DAY}T11:00:00Z`, end: `${DAY}T12:00:00Z`, capacity: QUOTA + 1, overflowCapacity: 0 }]);
-    const workers = Array.from({ length: WORKERS }, (_, w) => startAtOnce<Answer>('test/postgres/uhi-worker.ts', [url!, schema, 'u1-11', `p${w + 1}@sbx`, String(QUOTA)]));
+    const workers = Array.from({ length: WORKERS }, (_, w) =>
+      startAtOnce<Answer>('test/postgres/uhi-worker.ts', [url!, schema, 'u1-11', `p${w + 1}@sbx`, String(QUOTA)]),
+    );
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
     const answers = await Promise.all(workers.map(async (w) => (await w.answers)[0]!));
     const confirmed = answers.filter((a) => a.state === 'CONFIRMED');
     expect(confirmed).toHaveLength(QUOTA);
     expect(answers.filter((a) => a.state === undefined).map((a) => a.code)).toEqual(Array.from({ length: WORKERS - QUOTA }, () => 'SLOT_FULL'));
-    const uhi = new UhiProvider(opd, { providerId: 'hspa.example.org', providerUri: 'https://hspa.example.org/uhi', pinSecret: 'a-secret-shared-by-every-process' });
+    const uhi = new UhiProvider(opd, {
+      providerId: 'hspa.example.org',
+      providerUri: 'https://hspa.example.org/uhi',
+      pinSecret: 'a-secret-shared-by-every-process',
+    });
     for (const a of confirmed) expect(uhi.pinOf(await opd.getToken(a.id!))).toBe(a.pin);
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.opd_tokens WHERE category = 'ONLINE' AND slot_id = 'u1-11' AND status IN ('BOOKED', 'HELD')`);
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${schema}.opd_tokens WHERE category = 'ONLINE' AND slot_id = 'u1-11' AND status IN ('BOOKED', 'HELD')`,
+    );
     expect(Number(rows[0]!.n)).toBe(QUOTA);
     // The counter fills the last place; an emergency still gets one in the slot.
     await opd.book({ doctorId: 'u1', category: 'WALK_IN', patient: { id: 'w1', name: 'W' }, slotId: 'u1-11' });

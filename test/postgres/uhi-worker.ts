@@ -13,9 +13,29 @@ import { NOW } from './shared.js';
 
 const [url, schema, slotId, patientId, quota] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 2 });
-const opd = new OpdScheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { count: Number(quota) } }), storage: new PostgresStorage({ db: pool, schema: schema! }), clock: () => new Date(NOW) });
-const uhi = new UhiProvider(opd, { providerId: 'hspa.example.org', providerUri: 'https://hspa.example.org/uhi', pinSecret: 'a-secret-shared-by-every-process' });
-const context = (action: string) => ({ domain: 'nic2004:85111', country: 'IND', city: 'std:080', action, core_version: '0.7.1', consumer_id: 'eua', consumer_uri: 'https://eua', transaction_id: `t-${patientId!}`, message_id: `m-${action}`, timestamp: NOW });
+const opd = new OpdScheduler({
+  ...presets.standard(),
+  quota: new ChannelQuota({ ONLINE: { count: Number(quota) } }),
+  storage: new PostgresStorage({ db: pool, schema: schema! }),
+  clock: () => new Date(NOW),
+});
+const uhi = new UhiProvider(opd, {
+  providerId: 'hspa.example.org',
+  providerUri: 'https://hspa.example.org/uhi',
+  pinSecret: 'a-secret-shared-by-every-process',
+});
+const context = (action: string) => ({
+  domain: 'nic2004:85111',
+  country: 'IND',
+  city: 'std:080',
+  action,
+  core_version: '0.7.1',
+  consumer_id: 'eua',
+  consumer_uri: 'https://eua',
+  transaction_id: `t-${patientId!}`,
+  message_id: `m-${action}`,
+  timestamp: NOW,
+});
 
 await pool.query('SELECT 1');
 process.stdout.write('ready\n');

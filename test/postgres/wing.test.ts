@@ -32,7 +32,11 @@ async function freshStore(db: PostgresDb, run: (sql: string) => Promise<unknown>
   return { schema, drop: async () => void (await run(`DROP SCHEMA ${schema} CASCADE`)) };
 }
 
-const stores: { name: string; skip: boolean; open: () => { db: PostgresDb; run: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>; end: () => Promise<void> } }[] = [
+const stores: {
+  name: string;
+  skip: boolean;
+  open: () => { db: PostgresDb; run: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>; end: () => Promise<void> };
+}[] = [
   {
     name: 'PGlite',
     skip: false,
@@ -178,7 +182,8 @@ for (const store of stores) {
       const first = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'Asha' }, slotId: 'd1-09' });
       const emitted: OpdEvent[] = [];
       opd.on('event', (event) => emitted.push(event));
-      const statusOf = async (id: string) => (await run(`SELECT status FROM ${schema}.opd_tokens WHERE token_number = ${Number(id.split('~')[2])}`)).rows[0]?.['status'];
+      const statusOf = async (id: string) =>
+        (await run(`SELECT status FROM ${schema}.opd_tokens WHERE token_number = ${Number(id.split('~')[2])}`)).rows[0]?.['status'];
       // The node-postgres idiom: the work rolls back on its own failure. The ROLLBACK is refused before it is sent.
       const idiom = await storage
         .withTransaction(
@@ -195,14 +200,24 @@ for (const store of stores) {
       expect(isOpdError(idiom, 'STORAGE_FAILURE')).toBe(true);
       expect((idiom as Error).message).toMatch(/may not end or open a transaction/);
       for (const text of ['commit', '  /* c */ END', 'rollback and chain', 'BEGIN', 'START TRANSACTION', 'abort']) {
-        const refused = await storage.withTransaction(() => opd.cancel(first.token.id), (tx) => tx.query(text).then(() => undefined)).catch((error: unknown) => error);
+        const refused = await storage
+          .withTransaction(
+            () => opd.cancel(first.token.id),
+            (tx) => tx.query(text).then(() => undefined),
+          )
+          .catch((error: unknown) => error);
         expect(isOpdError(refused, 'STORAGE_FAILURE'), text).toBe(true);
         expect((refused as Error).message).toMatch(/may not end or open a transaction/);
       }
       if (store.name === 'server') {
         // Past the refusal (a second statement of the same text): the check after the work finds the unit's transaction gone.
         for (const text of ['SELECT 1; ROLLBACK', 'SELECT 1; ROLLBACK; BEGIN', 'SELECT 1; COMMIT']) {
-          const ended = await storage.withTransaction(() => opd.cancel(first.token.id), (tx) => tx.query(text).then(() => undefined)).catch((error: unknown) => error);
+          const ended = await storage
+            .withTransaction(
+              () => opd.cancel(first.token.id),
+              (tx) => tx.query(text).then(() => undefined),
+            )
+            .catch((error: unknown) => error);
           expect(isOpdError(ended, 'STORAGE_FAILURE'), text).toBe(true);
           expect((ended as Error).message).toMatch(/ended the unit’s transaction itself/);
           expect((ended as { details: Record<string, unknown> }).details['outcome']).toBe('unknown');

@@ -88,72 +88,78 @@ const deadline = Date.now() + Number(secondsArg) * 1000;
 let closed = false;
 /** One of the worker's concurrent callers (several per process, so that one doctor's units also queue and run as chains). */
 async function caller(): Promise<void> {
-while (Date.now() < deadline) {
-  const roll = random();
-  try {
-    if (moves) {
-      if (roll < 0.45 || mine.length === 0) {
+  while (Date.now() < deadline) {
+    const roll = random();
+    try {
+      if (moves) {
+        if (roll < 0.45 || mine.length === 0) {
+          const n = ++counter;
+          const request = {
+            department: 'race',
+            category: pick(CATEGORIES_MIX),
+            patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
+            idempotencyKey: `k-w${worker}-${n}`,
+            date: DAY,
+          };
+          write({ t: 'intent', n, key: request.idempotencyKey, request });
+          const result = await opd.book(request);
+          write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
+          mine.push(result.token.id);
+        } else if (roll < 0.92) {
+          // Opposite directions at once: every move names the other doctor of rd0 and rd1, or rd2.
+          const at = Math.floor(random() * mine.length);
+          const tokenId = mine[at]!;
+          const from = tokenId.split('~')[0];
+          const to = from === 'rd0' ? 'rd1' : from === 'rd1' ? 'rd0' : pick(DOCTORS);
+          const result = await opd.move(tokenId, random() < 0.5 ? { doctorId: to, date: DAY } : { slotId: slotIdOf(to, pick(HOURS)) }, { reason: 'race' });
+          mine[at] = result.token.id;
+        } else {
+          await opd.cancel(pick(mine), { reason: 'race' });
+        }
+        continue;
+      }
+      if (roll < 0.55 || mine.length === 0) {
         const n = ++counter;
-        const request = { department: 'race', category: pick(CATEGORIES_MIX), patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` }, idempotencyKey: `k-w${worker}-${n}`, date: DAY };
+        const doctorId = pick(DOCTORS);
+        const request: BookingRequest = {
+          doctorId,
+          category: pick(CATEGORIES_MIX),
+          patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
+          idempotencyKey: `k-w${worker}-${n}`,
+          ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
+        };
         write({ t: 'intent', n, key: request.idempotencyKey, request });
         const result = await opd.book(request);
         write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
         mine.push(result.token.id);
-      } else if (roll < 0.92) {
-        // Opposite directions at once: every move names the other doctor of rd0 and rd1, or rd2.
-        const at = Math.floor(random() * mine.length);
-        const tokenId = mine[at]!;
-        const from = tokenId.split('~')[0];
-        const to = from === 'rd0' ? 'rd1' : from === 'rd1' ? 'rd0' : pick(DOCTORS);
-        const result = await opd.move(tokenId, random() < 0.5 ? { doctorId: to, date: DAY } : { slotId: slotIdOf(to, pick(HOURS)) }, { reason: 'race' });
-        mine[at] = result.token.id;
-      } else {
+      } else if (roll < 0.7) {
         await opd.cancel(pick(mine), { reason: 'race' });
+      } else if (roll < 0.8) {
+        await opd.markNoShow(pick(mine));
+      } else if (roll < 0.88) {
+        await opd.checkIn(pick(mine));
+      } else if (roll < 0.91) {
+        const tokenId = pick(mine);
+        await opd.startConsultation(tokenId);
+        await opd.complete(tokenId);
+      } else if (roll < 0.93 && worker < 2 && !closed) {
+        closed = true;
+        await opd.closeSlot(slotIdOf(DOCTORS[worker]!, HOURS[2 + worker]!), { reason: 'doctor left' }).catch((error: unknown) => {
+          // Refused while a patient in the slot is checked in or in consultation.
+          if (!isOpdError(error, 'VALIDATION_FAILED')) throw error;
+          return [];
+        });
+      } else {
+        await opd.getSchedule(pick(DOCTORS), DAY);
       }
-      continue;
-    }
-    if (roll < 0.55 || mine.length === 0) {
-      const n = ++counter;
-      const doctorId = pick(DOCTORS);
-      const request: BookingRequest = {
-        doctorId,
-        category: pick(CATEGORIES_MIX),
-        patient: { id: `w${worker}-${n}`, name: `Patient ${worker}-${n}` },
-        idempotencyKey: `k-w${worker}-${n}`,
-        ...(random() < 0.3 ? { date: DAY } : { slotId: slotIdOf(doctorId, pick(HOURS)) }),
-      };
-      write({ t: 'intent', n, key: request.idempotencyKey, request });
-      const result = await opd.book(request);
-      write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
-      mine.push(result.token.id);
-    } else if (roll < 0.7) {
-      await opd.cancel(pick(mine), { reason: 'race' });
-    } else if (roll < 0.8) {
-      await opd.markNoShow(pick(mine));
-    } else if (roll < 0.88) {
-      await opd.checkIn(pick(mine));
-    } else if (roll < 0.91) {
-      const tokenId = pick(mine);
-      await opd.startConsultation(tokenId);
-      await opd.complete(tokenId);
-    } else if (roll < 0.93 && worker < 2 && !closed) {
-      closed = true;
-      await opd.closeSlot(slotIdOf(DOCTORS[worker]!, HOURS[2 + worker]!), { reason: 'doctor left' }).catch((error: unknown) => {
-        // Refused while a patient in the slot is checked in or in consultation.
-        if (!isOpdError(error, 'VALIDATION_FAILED')) throw error;
-        return [];
-      });
-    } else {
-      await opd.getSchedule(pick(DOCTORS), DAY);
-    }
-  } catch (error) {
-    // In moves mode, a move to the place the patient already holds is refused as invalid input.
-    if (!(isOpdError(error) && (ALLOWED.has(error.code) || (moves && error.code === 'VALIDATION_FAILED')))) {
-      console.error(`worker ${worker}:`, error);
-      process.exit(2);
+    } catch (error) {
+      // In moves mode, a move to the place the patient already holds is refused as invalid input.
+      if (!(isOpdError(error) && (ALLOWED.has(error.code) || (moves && error.code === 'VALIDATION_FAILED')))) {
+        console.error(`worker ${worker}:`, error);
+        process.exit(2);
+      }
     }
   }
-}
 }
 await Promise.all(Array.from({ length: CALLERS }, caller));
 await opd.close();

@@ -110,7 +110,19 @@ const nasty: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: -1_000_000, max: -1 }),
   fc.double(),
   fc.string({ maxLength: 20 }),
-  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true, withObjectString: true, withUnicodeString: true, maxDepth: 3 }),
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withNullPrototype: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withBoxedValues: true,
+    withObjectString: true,
+    withUnicodeString: true,
+    maxDepth: 3,
+  }),
 );
 
 interface Fixture {
@@ -153,7 +165,8 @@ async function fixture(): Promise<Fixture> {
   return { opd, booked, waiting, checkedIn, consulting, held, gone };
 }
 
-const observe = async (f: Fixture): Promise<unknown> => observeAll(f.opd, ['d1', 'd2', 'd3'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`, f.held, f.gone]);
+const observe = async (f: Fixture): Promise<unknown> =>
+  observeAll(f.opd, ['d1', 'd2', 'd3'], [DAY], [f.booked, f.waiting, `d1~${DAY}~2`, `d1~${DAY}~3`, f.held, f.gone]);
 
 /** A point where a bad value goes: an argument, or a field (possibly new) of an object argument. */
 interface Point {
@@ -179,7 +192,14 @@ const CASES: readonly Case[] = [
   {
     method: 'addDoctor',
     args: () => [{ id: 'd9', name: 'Dr Nine', specialization: 'Cardiology', consultMinutes: 10 }],
-    points: [any([0]), named([0, 'id'], 'id'), named([0, 'name'], 'name'), named([0, 'specialization'], 'specialization'), named([0, 'consultMinutes'], 'consultMinutes'), named([0, 'extra'], 'extra')],
+    points: [
+      any([0]),
+      named([0, 'id'], 'id'),
+      named([0, 'name'], 'name'),
+      named([0, 'specialization'], 'specialization'),
+      named([0, 'consultMinutes'], 'consultMinutes'),
+      named([0, 'extra'], 'extra'),
+    ],
     call: (opd, a) => opd.addDoctor(a[0] as never),
   },
   {
@@ -201,7 +221,10 @@ const CASES: readonly Case[] = [
   },
   {
     method: 'addRecurringSlots',
-    args: () => ['d1', { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 30, capacity: 2, overflowCapacity: 1 }], from: DAY, to: DAY, except: ['2026-02-06'] }],
+    args: () => [
+      'd1',
+      { weekly: [{ weekday: 5, start: '13:00', end: '14:00', slotMinutes: 30, capacity: 2, overflowCapacity: 1 }], from: DAY, to: DAY, except: ['2026-02-06'] },
+    ],
     points: [
       named([0], 'doctorId'),
       named([1], 'rota'),
@@ -225,7 +248,9 @@ const CASES: readonly Case[] = [
   },
   {
     method: 'book',
-    args: () => [{ doctorId: 'd1', category: 'PAID', patient: { id: 'p9', name: 'Nine', age: 61 }, slotId: 's11', date: DAY, after: at('10:00'), idempotencyKey: 'k1' }],
+    args: () => [
+      { doctorId: 'd1', category: 'PAID', patient: { id: 'p9', name: 'Nine', age: 61 }, slotId: 's11', date: DAY, after: at('10:00'), idempotencyKey: 'k1' },
+    ],
     points: [
       any([0]),
       named([0, 'doctorId'], 'doctorId'),
@@ -280,26 +305,32 @@ const CASES: readonly Case[] = [
     ],
     call: (opd, a) => opd.move(a[0] as never, a[1] as never, a[2] as never),
   },
-  ...(['cancel', 'checkIn', 'markNoShow'] as const).map(
-    (method): Case => ({
-      method,
-      args: (f) => [f.booked, ...(method === 'cancel' ? [{ reason: 'patient called' }] : [])],
-      points: [named([0], 'tokenId'), ...(method === 'cancel' ? [named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'extra'], 'opts.extra')] : [])],
-      call: (opd, a) => (method === 'cancel' ? opd.cancel(a[0] as never, a[1] as never) : opd[method](a[0] as never)),
-    }),
-  ),
-  ...(['startConsultation', 'complete', 'getToken'] as const).map(
-    (method): Case => ({
-      method,
-      args: (f) => [method === 'startConsultation' ? f.checkedIn : method === 'complete' ? f.consulting : f.booked],
-      points: [named([0], 'tokenId')],
-      call: (opd, a) => opd[method](a[0] as never),
-    }),
-  ),
-  { method: 'sweep', args: () => [at('09:20'), { actor: 'cron' }], points: [named([0], 'now'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')], call: (opd, a) => opd.sweep(a[0] as never, a[1] as never) },
+  ...(['cancel', 'checkIn', 'markNoShow'] as const).map((method): Case => ({
+    method,
+    args: (f) => [f.booked, ...(method === 'cancel' ? [{ reason: 'patient called' }] : [])],
+    points: [
+      named([0], 'tokenId'),
+      ...(method === 'cancel' ? [named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'extra'], 'opts.extra')] : []),
+    ],
+    call: (opd, a) => (method === 'cancel' ? opd.cancel(a[0] as never, a[1] as never) : opd[method](a[0] as never)),
+  })),
+  ...(['startConsultation', 'complete', 'getToken'] as const).map((method): Case => ({
+    method,
+    args: (f) => [method === 'startConsultation' ? f.checkedIn : method === 'complete' ? f.consulting : f.booked],
+    points: [named([0], 'tokenId')],
+    call: (opd, a) => opd[method](a[0] as never),
+  })),
+  {
+    method: 'sweep',
+    args: () => [at('09:20'), { actor: 'cron' }],
+    points: [named([0], 'now'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    call: (opd, a) => opd.sweep(a[0] as never, a[1] as never),
+  },
   {
     method: 'hold',
-    args: () => [{ doctorId: 'd3', category: 'PAID', patient: { id: 'p9', name: 'Nine' }, slotId: 't13', idempotencyKey: 'h1', holdMinutes: 15, actor: 'portal' }],
+    args: () => [
+      { doctorId: 'd3', category: 'PAID', patient: { id: 'p9', name: 'Nine' }, slotId: 't13', idempotencyKey: 'h1', holdMinutes: 15, actor: 'portal' },
+    ],
     points: [
       any([0]),
       named([0, 'doctorId'], 'doctorId'),
@@ -313,18 +344,22 @@ const CASES: readonly Case[] = [
     ],
     call: (opd, a) => opd.hold(a[0] as never),
   },
-  ...(['confirm', 'release', 'reinstate'] as const).map(
-    (method): Case => ({
-      method,
-      args: (f) => [method === 'reinstate' ? f.gone : f.held, { actor: 'desk-1' }],
-      points: [named([0], 'tokenId'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
-      call: (opd, a) => opd[method](a[0] as never, a[1] as never),
-    }),
-  ),
+  ...(['confirm', 'release', 'reinstate'] as const).map((method): Case => ({
+    method,
+    args: (f) => [method === 'reinstate' ? f.gone : f.held, { actor: 'desk-1' }],
+    points: [named([0], 'tokenId'), named([1], 'opts'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    call: (opd, a) => opd[method](a[0] as never, a[1] as never),
+  })),
   {
     method: 'callNext',
     args: () => ['d1', { room: 'Room 4', actor: 'dr-one' }],
-    points: [{ ...named([0], 'doctorId'), or: 'target' }, named([1], 'opts'), named([1, 'room'], 'opts.room'), named([1, 'actor'], 'opts.actor'), named([1, 'extra'], 'opts.extra')],
+    points: [
+      { ...named([0], 'doctorId'), or: 'target' },
+      named([1], 'opts'),
+      named([1, 'room'], 'opts.room'),
+      named([1, 'actor'], 'opts.actor'),
+      named([1, 'extra'], 'opts.extra'),
+    ],
     call: (opd, a) => opd.callNext(a[0] as never, a[1] as never),
   },
   {
@@ -336,7 +371,13 @@ const CASES: readonly Case[] = [
   {
     method: 'closeSlot',
     args: () => ['s09', { reason: 'doctor left', dryRun: false }],
-    points: [named([0], 'slotId'), named([1], 'opts'), named([1, 'reason'], 'opts.reason'), named([1, 'dryRun'], 'opts.dryRun'), named([1, 'extra'], 'opts.extra')],
+    points: [
+      named([0], 'slotId'),
+      named([1], 'opts'),
+      named([1, 'reason'], 'opts.reason'),
+      named([1, 'dryRun'], 'opts.dryRun'),
+      named([1, 'extra'], 'opts.extra'),
+    ],
     call: (opd, a) => opd.closeSlot(a[0] as never, a[1] as never),
   },
   {
@@ -363,9 +404,12 @@ const CASES: readonly Case[] = [
     call: (opd, a) => opd.setCapacity(a[0] as never, a[1] as never, a[2] as never),
   },
   { method: 'getSlot', args: () => ['s09'], points: [named([0], 'slotId')], call: (opd, a) => opd.getSlot(a[0] as never) },
-  ...(['getSchedule', 'getWaitlist'] as const).map(
-    (method): Case => ({ method, args: () => ['d1', DAY], points: [named([0], 'doctorId'), named([1], 'date')], call: (opd, a) => opd[method](a[0] as never, a[1] as never) }),
-  ),
+  ...(['getSchedule', 'getWaitlist'] as const).map((method): Case => ({
+    method,
+    args: () => ['d1', DAY],
+    points: [named([0], 'doctorId'), named([1], 'date')],
+    call: (opd, a) => opd[method](a[0] as never, a[1] as never),
+  })),
   {
     method: 'stats',
     args: () => [{ doctorId: 'd1', date: DAY }],
@@ -386,7 +430,10 @@ function put(args: unknown[], path: readonly (number | string)[], value: unknown
   const set = (target: unknown, i: number): unknown => {
     if (i === path.length) return realize(value);
     const key = path[i]!;
-    const copy = (Array.isArray(target) ? [...(target as unknown[])] : typeof target === 'object' && target !== null ? { ...target } : {}) as Record<string | number, unknown>;
+    const copy = (Array.isArray(target) ? [...(target as unknown[])] : typeof target === 'object' && target !== null ? { ...target } : {}) as Record<
+      string | number,
+      unknown
+    >;
     // defineProperty, so that keys such as `__proto__` become own fields like JSON.parse makes them.
     Object.defineProperty(copy, key, { value: set(copy[key], i + 1), enumerable: true, writable: true, configurable: true });
     return copy;
@@ -402,7 +449,8 @@ function expectOpdError(error: unknown, point: Point, label: string): void {
   expect(typeof field === 'string' && field.length > 0, `${label}: details.field names the input (${String(field)})`).toBe(true);
   if (point.field !== null) {
     const f = field as string;
-    const by = (expected: string): boolean => f === expected || f.startsWith(`${expected}.`) || f.startsWith(`${expected}[`) || expected.startsWith(`${f}.`) || expected.startsWith(`${f}[`);
+    const by = (expected: string): boolean =>
+      f === expected || f.startsWith(`${expected}.`) || f.startsWith(`${expected}[`) || expected.startsWith(`${f}.`) || expected.startsWith(`${f}[`);
     const names = by(point.field) || (point.or !== undefined && by(point.or));
     expect(names, `${label}: details.field \`${f}\` names \`${point.field}\``).toBe(true);
   }
@@ -420,7 +468,10 @@ describe('bad input into every public method', () => {
   it('the valid calls the values are put into succeed', async () => {
     for (const c of CASES) {
       const f = await fixture();
-      await expect(Promise.resolve().then(() => c.call(f.opd, c.args(f))), c.method).resolves.not.toThrow();
+      await expect(
+        Promise.resolve().then(() => c.call(f.opd, c.args(f))),
+        c.method,
+      ).resolves.not.toThrow();
     }
   });
 
@@ -455,14 +506,32 @@ describe('bad input into every public method', () => {
   it(
     'constructor options',
     async () => {
-      const OPTIONS = ['storage', 'priority', 'capacity', 'overflow', 'clock', 'timeZone', 'consultMinutes', 'noShowGraceMinutes', 'defaultOverflowCapacity', 'allowDuplicateBookings', 'extra'];
+      const OPTIONS = [
+        'storage',
+        'priority',
+        'capacity',
+        'overflow',
+        'clock',
+        'timeZone',
+        'consultMinutes',
+        'noShowGraceMinutes',
+        'defaultOverflowCapacity',
+        'allowDuplicateBookings',
+        'extra',
+      ];
       const plugin = fc.oneof(
         nasty,
         fc.constantFrom<unknown>(
           { name: 'half', rank: () => 1 },
           { name: 'odd', waitlist: 'week', bumpLimit: 1, victimOrder: 'latest', whenFull: () => [], whenDisplaced: () => [] },
           { name: 'odd', waitlist: 'day', bumpLimit: Number.NaN, victimOrder: 'latest', whenFull: () => [], whenDisplaced: () => [] },
-          { ...Object.fromEntries(['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close'].map((m) => [m, () => undefined])), name: 'store', subscribe: 5 },
+          {
+            ...Object.fromEntries(
+              ['transact', 'read', 'listDoctors', 'allocateId', 'findDueDays', 'scanDays', 'history', 'close'].map((m) => [m, () => undefined]),
+            ),
+            name: 'store',
+            subscribe: 5,
+          },
           () => {
             throw new Error('clock');
           },
@@ -473,7 +542,16 @@ describe('bad input into every public method', () => {
       );
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...OPTIONS), plugin, fc.boolean(), async (key, value, whole) => {
-          const base = { ...presets.standard(), storage: new MemoryStorage(), clock: () => at('08:00'), timeZone: 'UTC', consultMinutes: 5, noShowGraceMinutes: 15, defaultOverflowCapacity: 2, allowDuplicateBookings: false };
+          const base = {
+            ...presets.standard(),
+            storage: new MemoryStorage(),
+            clock: () => at('08:00'),
+            timeZone: 'UTC',
+            consultMinutes: 5,
+            noShowGraceMinutes: 15,
+            defaultOverflowCapacity: 2,
+            allowDuplicateBookings: false,
+          };
           const options = whole ? realize(value) : put([base], [0, key], value)[0];
           const point: Point = whole ? { path: [0], field: null } : { path: [0, key], field: key };
           const l = label('new OpdScheduler', point, value);

@@ -59,7 +59,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 /** The wall clock of an instant in a zone: its local date and minute of the day. */
 function wallClock(zone: string): (ms: number) => { readonly date: string; readonly minute: number } {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   return (ms) => {
     const p = Object.fromEntries(format.formatToParts(ms).map((x) => [x.type, x.value]));
     return { date: `${p['year']}-${p['month']}-${p['day']}`, minute: Number(p['hour']) * 60 + Number(p['minute']) };
@@ -102,92 +110,111 @@ describe('booking windows', () => {
       async () => {
         const seen: Seen = { placed: 0, outside: 0 };
         await fc.assert(
-          fc.asyncProperty(windowsArb, fc.constantFrom(...ZONES), fc.array(opArb, { minLength: 20, maxLength: 80 }), async (windows: BookingWindows, zone, ops) => {
-            const clock = { now: START };
-            const opd = new OpdScheduler({ ...PRESETS[preset]!(), timeZone: zone, bookingWindows: windows, clock: () => new Date(clock.now) });
-            const wall = wallClock(zone);
-            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-            const slots = DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${day}-${h}`, start: Date.parse(`${day}T${String(h).padStart(2, '0')}:00:00Z`) })));
-            await opd.addSlots('d1', slots.map((s) => ({ id: s.id, start: new Date(s.start).toISOString(), end: new Date(s.start + 60 * MINUTE).toISOString(), capacity: 3 })));
-            const startOf = new Map(slots.map((s) => [s.id, s.start]));
-            const tokens: string[] = [];
-            const windowOf = (category: string): BookingWindow | undefined => (category === 'exemptActors' ? undefined : (windows[category] as BookingWindow | undefined));
-            /** Whether no window applies to a request. */
-            const free = (category: string, actor: string | null): boolean => category === 'EMERGENCY' || actor === EXEMPT || windowOf(category) === undefined;
-            /** A placed token's slot must be within the window of its request, at the call's clock. */
-            const checkPlaced = (token: Token, actor: string | null, what: string): void => {
-              if (token.slotId === null || free(token.category, actor)) return;
-              seen.placed++;
-              expect(within(windowOf(token.category)!, wall, startOf.get(token.slotId)!, clock.now), `${what}: ${token.category} placed in ${token.slotId} at ${new Date(clock.now).toISOString()}`).toBe(true);
-            };
-            let patient = 0;
-            for (const op of ops) {
-              if (op.kind === 'advance') {
-                clock.now += op.minutes * MINUTE;
-                continue;
-              }
-              let call: Promise<{ token: Token }>;
-              let category: string;
-              let asked: string | null = null;
-              let tokenId: string | undefined;
-              if (op.kind === 'book' || op.kind === 'hold') {
-                category = op.category;
-                asked = op.slot === null ? null : slots[op.slot]!.id;
-                const request = {
-                  doctorId: 'd1',
-                  category: op.category,
-                  patient: { id: `p${++patient}`, name: 'Patient' },
-                  ...(asked !== null ? { slotId: asked } : op.day !== null ? { date: DAYS[op.day]! } : {}),
-                  ...(op.actor === null ? {} : { actor: op.actor }),
-                };
-                call = op.kind === 'book' ? opd.book(request) : opd.hold({ ...request, holdMinutes: 10 });
-              } else {
-                tokenId = 'token' in op ? tokens[op.token % Math.max(1, tokens.length)] : undefined;
-                if (tokenId === undefined) continue;
-                const token = await opd.getToken(tokenId);
-                category = token.category;
-                const opts = op.actor === null ? {} : { actor: op.actor };
-                if (op.kind === 'move') {
-                  asked = slots[op.slot]!.id;
-                  call = opd.move(tokenId, { slotId: asked }, opts);
-                } else if (op.kind === 'cancel') {
-                  const slotId = token.slotId;
-                  const cutoff = windowOf(category)?.cancelCutoffMinutes;
-                  const late = slotId !== null && cutoff !== undefined && clock.now > startOf.get(slotId)! - cutoff * MINUTE;
-                  call = opd.cancel(tokenId, opts).then(
-                    (r) => {
-                      expect(late && !free(category, op.actor), `cancel of ${tokenId} past the cut-off accepted`).toBe(false);
-                      return r;
-                    },
-                    (error: unknown) => {
-                      if (isOpdError(error, 'CANCEL_CUTOFF')) expect(late && !free(category, op.actor), `cancel of ${tokenId} refused by the cut-off`).toBe(true);
-                      throw error;
-                    },
-                  );
-                } else call = opd.reinstate(tokenId, opts);
-              }
-              try {
-                const result = await call;
-                if (op.kind === 'book' || op.kind === 'hold') tokens.push(result.token.id);
-                if (op.kind === 'move' && result.token.id !== tokenId) tokens.push(result.token.id);
-                if (op.kind !== 'cancel') checkPlaced(result.token, op.actor, op.kind);
-              } catch (error) {
-                if (!isOpdError(error)) throw error;
-                if (error.code === 'OUTSIDE_BOOKING_WINDOW') {
-                  seen.outside++;
-                  expect(free(category, op.actor), `${op.kind} of an emergency or an exempt actor refused by a window`).toBe(false);
-                  // A named slot is refused only when it is outside the window.
-                  if (asked !== null) expect(within(windowOf(category)!, wall, startOf.get(asked)!, clock.now), `${op.kind} refused ${asked} within its window`).toBe(false);
-                  // A date, or no date: refused only when no slot it could take is within the window.
-                  if ((op.kind === 'book' || op.kind === 'hold') && asked === null) {
-                    const open = slots.filter((x) => x.start + 60 * MINUTE > clock.now && (op.day === null || x.id.startsWith(DAYS[op.day]!)));
-                    expect(open.filter((x) => within(windowOf(category)!, wall, x.start, clock.now)).map((x) => x.id), `${op.kind} refused with slots within its window`).toEqual([]);
+          fc.asyncProperty(
+            windowsArb,
+            fc.constantFrom(...ZONES),
+            fc.array(opArb, { minLength: 20, maxLength: 80 }),
+            async (windows: BookingWindows, zone, ops) => {
+              const clock = { now: START };
+              const opd = new OpdScheduler({ ...PRESETS[preset]!(), timeZone: zone, bookingWindows: windows, clock: () => new Date(clock.now) });
+              const wall = wallClock(zone);
+              await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+              const slots = DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${day}-${h}`, start: Date.parse(`${day}T${String(h).padStart(2, '0')}:00:00Z`) })));
+              await opd.addSlots(
+                'd1',
+                slots.map((s) => ({ id: s.id, start: new Date(s.start).toISOString(), end: new Date(s.start + 60 * MINUTE).toISOString(), capacity: 3 })),
+              );
+              const startOf = new Map(slots.map((s) => [s.id, s.start]));
+              const tokens: string[] = [];
+              const windowOf = (category: string): BookingWindow | undefined =>
+                category === 'exemptActors' ? undefined : (windows[category] as BookingWindow | undefined);
+              /** Whether no window applies to a request. */
+              const free = (category: string, actor: string | null): boolean =>
+                category === 'EMERGENCY' || actor === EXEMPT || windowOf(category) === undefined;
+              /** A placed token's slot must be within the window of its request, at the call's clock. */
+              const checkPlaced = (token: Token, actor: string | null, what: string): void => {
+                if (token.slotId === null || free(token.category, actor)) return;
+                seen.placed++;
+                expect(
+                  within(windowOf(token.category)!, wall, startOf.get(token.slotId)!, clock.now),
+                  `${what}: ${token.category} placed in ${token.slotId} at ${new Date(clock.now).toISOString()}`,
+                ).toBe(true);
+              };
+              let patient = 0;
+              for (const op of ops) {
+                if (op.kind === 'advance') {
+                  clock.now += op.minutes * MINUTE;
+                  continue;
+                }
+                let call: Promise<{ token: Token }>;
+                let category: string;
+                let asked: string | null = null;
+                let tokenId: string | undefined;
+                if (op.kind === 'book' || op.kind === 'hold') {
+                  category = op.category;
+                  asked = op.slot === null ? null : slots[op.slot]!.id;
+                  const request = {
+                    doctorId: 'd1',
+                    category: op.category,
+                    patient: { id: `p${++patient}`, name: 'Patient' },
+                    ...(asked !== null ? { slotId: asked } : op.day !== null ? { date: DAYS[op.day]! } : {}),
+                    ...(op.actor === null ? {} : { actor: op.actor }),
+                  };
+                  call = op.kind === 'book' ? opd.book(request) : opd.hold({ ...request, holdMinutes: 10 });
+                } else {
+                  tokenId = 'token' in op ? tokens[op.token % Math.max(1, tokens.length)] : undefined;
+                  if (tokenId === undefined) continue;
+                  const token = await opd.getToken(tokenId);
+                  category = token.category;
+                  const opts = op.actor === null ? {} : { actor: op.actor };
+                  if (op.kind === 'move') {
+                    asked = slots[op.slot]!.id;
+                    call = opd.move(tokenId, { slotId: asked }, opts);
+                  } else if (op.kind === 'cancel') {
+                    const slotId = token.slotId;
+                    const cutoff = windowOf(category)?.cancelCutoffMinutes;
+                    const late = slotId !== null && cutoff !== undefined && clock.now > startOf.get(slotId)! - cutoff * MINUTE;
+                    call = opd.cancel(tokenId, opts).then(
+                      (r) => {
+                        expect(late && !free(category, op.actor), `cancel of ${tokenId} past the cut-off accepted`).toBe(false);
+                        return r;
+                      },
+                      (error: unknown) => {
+                        if (isOpdError(error, 'CANCEL_CUTOFF'))
+                          expect(late && !free(category, op.actor), `cancel of ${tokenId} refused by the cut-off`).toBe(true);
+                        throw error;
+                      },
+                    );
+                  } else call = opd.reinstate(tokenId, opts);
+                }
+                try {
+                  const result = await call;
+                  if (op.kind === 'book' || op.kind === 'hold') tokens.push(result.token.id);
+                  if (op.kind === 'move' && result.token.id !== tokenId) tokens.push(result.token.id);
+                  if (op.kind !== 'cancel') checkPlaced(result.token, op.actor, op.kind);
+                } catch (error) {
+                  if (!isOpdError(error)) throw error;
+                  if (error.code === 'OUTSIDE_BOOKING_WINDOW') {
+                    seen.outside++;
+                    expect(free(category, op.actor), `${op.kind} of an emergency or an exempt actor refused by a window`).toBe(false);
+                    // A named slot is refused only when it is outside the window.
+                    if (asked !== null)
+                      expect(within(windowOf(category)!, wall, startOf.get(asked)!, clock.now), `${op.kind} refused ${asked} within its window`).toBe(false);
+                    // A date, or no date: refused only when no slot it could take is within the window.
+                    if ((op.kind === 'book' || op.kind === 'hold') && asked === null) {
+                      const open = slots.filter((x) => x.start + 60 * MINUTE > clock.now && (op.day === null || x.id.startsWith(DAYS[op.day]!)));
+                      expect(
+                        open.filter((x) => within(windowOf(category)!, wall, x.start, clock.now)).map((x) => x.id),
+                        `${op.kind} refused with slots within its window`,
+                      ).toEqual([]);
+                    }
+                    for (const bound of [error.details['opensAt'], error.details['closesAt']])
+                      if (bound !== null) expect(Number.isNaN(Date.parse(String(bound)))).toBe(false);
                   }
-                  for (const bound of [error.details['opensAt'], error.details['closesAt']]) if (bound !== null) expect(Number.isNaN(Date.parse(String(bound)))).toBe(false);
                 }
               }
-            }
-          }),
+            },
+          ),
           fcOptions(RUNS),
         );
         // The runs placed requests the windows applied to, and refused some.

@@ -27,15 +27,60 @@ function exactTail(n: number, c: number, a: bigint, b: bigint): number {
 /** A history of one doctor's slot in which `shows` of `total` ONLINE patients came. */
 function historyWith(shows: number, total: number): LabHistory {
   const at = new Date('2026-01-01T03:00:00Z');
-  const slot = { id: 's1', facilityId: 'default', doctorId: 'd1', day: '2026-01-01', start: new Date('2026-01-01T04:00:00Z'), end: new Date('2026-01-01T05:00:00Z'), capacity: total, overflowCapacity: 2, status: 'OPEN' as const, closedReason: null };
+  const slot = {
+    id: 's1',
+    facilityId: 'default',
+    doctorId: 'd1',
+    day: '2026-01-01',
+    start: new Date('2026-01-01T04:00:00Z'),
+    end: new Date('2026-01-01T05:00:00Z'),
+    capacity: total,
+    overflowCapacity: 2,
+    status: 'OPEN' as const,
+    closedReason: null,
+  };
   const events: LabHistory['events'][number][] = [];
   let seq = 0;
   for (let i = 1; i <= total; i++) {
-    const base = { seq: ++seq, facilityId: 'default', at, doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01' };
-    events.push({ ...base, type: 'token:booked', slotId: 's1', category: 'ONLINE', rank: 4, overflow: false, rule: 'free-place', fullSlotId: null, quota: null, bumpedTokenId: null, bumpedRank: null, request: { category: 'ONLINE', slotId: 's1', date: null, after: null, holdMinutes: null } });
+    const base = {
+      seq: ++seq,
+      facilityId: 'default',
+      at,
+      doctorId: 'd1',
+      actor: null,
+      tokenId: `d1~2026-01-01~${i}`,
+      tokenNumber: i,
+      label: String(i),
+      day: '2026-01-01',
+    };
+    events.push({
+      ...base,
+      type: 'token:booked',
+      slotId: 's1',
+      category: 'ONLINE',
+      rank: 4,
+      overflow: false,
+      rule: 'free-place',
+      fullSlotId: null,
+      quota: null,
+      bumpedTokenId: null,
+      bumpedRank: null,
+      request: { category: 'ONLINE', slotId: 's1', date: null, after: null, holdMinutes: null },
+    });
   }
   for (let i = 1; i <= total; i++) {
-    const base = { seq: ++seq, facilityId: 'default', at: new Date('2026-01-01T04:20:00Z'), doctorId: 'd1', actor: null, tokenId: `d1~2026-01-01~${i}`, tokenNumber: i, label: String(i), day: '2026-01-01', slotId: 's1' };
+    const base = {
+      seq: ++seq,
+      facilityId: 'default',
+      at: new Date('2026-01-01T04:20:00Z'),
+      doctorId: 'd1',
+      actor: null,
+      tokenId: `d1~2026-01-01~${i}`,
+      tokenNumber: i,
+      label: String(i),
+      day: '2026-01-01',
+      slotId: 's1',
+    };
     events.push(i <= shows ? { ...base, type: 'token:checked-in' } : { ...base, type: 'token:no-show', reason: 'sweep' });
   }
   return { doctors: [], slots: [slot], events };
@@ -76,25 +121,32 @@ describe('CalibratedElastic (issue 59)', () => {
     'a scheduler with it books at most capacity + extras of other categories, and emergencies still get their elastic places on top',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 20, max: 39 }), fc.integer({ min: 0, max: 3 }), async (capacity, shows, overflowCapacity) => {
-          const capacityStrategy = CalibratedElastic.fromHistory(historyWith(shows, 40), { risk: 0.1, minSample: 10 });
-          const now = new Date('2026-02-02T03:00:00Z');
-          const opd = new OpdScheduler({ ...presets.standard(), capacity: capacityStrategy, storage: new MemoryStorage(), clock: () => now });
-          await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-          const [slot] = await opd.addSlots('d1', [{ id: 's2', start: '2026-02-02T04:00:00Z', end: '2026-02-02T05:00:00Z', capacity, overflowCapacity }]);
-          const extras = capacityStrategy.calibration(slot!, 'ONLINE', now).extras;
-          expect(extras).toBe(overbookingExtras(capacity, shows / 40, 0.1));
-          for (let i = 0; i < capacity + extras + 3; i++) await opd.book({ doctorId: 'd1', category: 'ONLINE', slotId: 's2', patient: { id: `p${i}`, name: 'x' } });
-          expect((await opd.getSlot('s2')).places.length).toBe(capacity + extras);
-          // Two emergencies more than the elastic places, or as many as there are patients to bump.
-          const bumping = Math.min(2, capacity + extras);
-          for (let i = 0; i < overflowCapacity + bumping; i++) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', slotId: 's2', patient: { id: `e${i}`, name: 'x' } });
-          const view = await opd.getSlot('s2');
-          // Every emergency got a place: its elastic places, then bumps of the overbooked patients.
-          expect(view.places.filter((t) => t.category === 'EMERGENCY').length).toBe(overflowCapacity + bumping);
-          expect(view.places.length).toBe(capacity + extras + overflowCapacity);
-          await opd.close();
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 20, max: 39 }),
+          fc.integer({ min: 0, max: 3 }),
+          async (capacity, shows, overflowCapacity) => {
+            const capacityStrategy = CalibratedElastic.fromHistory(historyWith(shows, 40), { risk: 0.1, minSample: 10 });
+            const now = new Date('2026-02-02T03:00:00Z');
+            const opd = new OpdScheduler({ ...presets.standard(), capacity: capacityStrategy, storage: new MemoryStorage(), clock: () => now });
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            const [slot] = await opd.addSlots('d1', [{ id: 's2', start: '2026-02-02T04:00:00Z', end: '2026-02-02T05:00:00Z', capacity, overflowCapacity }]);
+            const extras = capacityStrategy.calibration(slot!, 'ONLINE', now).extras;
+            expect(extras).toBe(overbookingExtras(capacity, shows / 40, 0.1));
+            for (let i = 0; i < capacity + extras + 3; i++)
+              await opd.book({ doctorId: 'd1', category: 'ONLINE', slotId: 's2', patient: { id: `p${i}`, name: 'x' } });
+            expect((await opd.getSlot('s2')).places.length).toBe(capacity + extras);
+            // Two emergencies more than the elastic places, or as many as there are patients to bump.
+            const bumping = Math.min(2, capacity + extras);
+            for (let i = 0; i < overflowCapacity + bumping; i++)
+              await opd.book({ doctorId: 'd1', category: 'EMERGENCY', slotId: 's2', patient: { id: `e${i}`, name: 'x' } });
+            const view = await opd.getSlot('s2');
+            // Every emergency got a place: its elastic places, then bumps of the overbooked patients.
+            expect(view.places.filter((t) => t.category === 'EMERGENCY').length).toBe(overflowCapacity + bumping);
+            expect(view.places.length).toBe(capacity + extras + overflowCapacity);
+            await opd.close();
+          },
+        ),
         fcOptions(40),
       );
     },

@@ -60,7 +60,10 @@ async function placesOf(opd: OpdScheduler): Promise<{ token: Token; slotStart: n
 
 async function run(spec: Spec, ops: readonly Op[]): Promise<void> {
   const clock = new TestClock(at('08:50'));
-  const turnNear = spec.positions === undefined && spec.minutes === undefined ? undefined : { ...(spec.positions === undefined ? {} : { positions: spec.positions }), ...(spec.minutes === undefined ? {} : { minutes: spec.minutes }) };
+  const turnNear =
+    spec.positions === undefined && spec.minutes === undefined
+      ? undefined
+      : { ...(spec.positions === undefined ? {} : { positions: spec.positions }), ...(spec.minutes === undefined ? {} : { minutes: spec.minutes }) };
   const opd = new OpdScheduler({
     ...(spec.preset === 'standard' ? presets.standard() : presets.elastic()),
     clock: clock.now,
@@ -74,7 +77,13 @@ async function run(spec: Spec, ops: readonly Op[]): Promise<void> {
   await opd.addDoctor({ id: 'd1', name: 'Dr One' });
   await opd.addSlots(
     'd1',
-    HOURS.map((h) => ({ id: `d1-${h}`, start: at(`${String(h).padStart(2, '0')}:00`), end: at(`${String(h + 1).padStart(2, '0')}:00`), capacity: 4, overflowCapacity: 2 })),
+    HOURS.map((h) => ({
+      id: `d1-${h}`,
+      start: at(`${String(h).padStart(2, '0')}:00`),
+      end: at(`${String(h + 1).padStart(2, '0')}:00`),
+      capacity: 4,
+      overflowCapacity: 2,
+    })),
   );
   const tokens: string[] = [];
   const waiting: string[] = [];
@@ -91,7 +100,12 @@ async function run(spec: Spec, ops: readonly Op[]): Promise<void> {
       case 'book': {
         patients++;
         await tolerate(async () => {
-          const r = await opd.book({ doctorId: 'd1', category: op.category, ...(op.hour === null ? {} : { slotId: `d1-${op.hour}` }), patient: { id: `p${patients}`, name: `Patient ${patients}` } });
+          const r = await opd.book({
+            doctorId: 'd1',
+            category: op.category,
+            ...(op.hour === null ? {} : { slotId: `d1-${op.hour}` }),
+            patient: { id: `p${patients}`, name: `Patient ${patients}` },
+          });
           tokens.push(r.token.id);
           waiting.push(r.token.id);
         });

@@ -33,8 +33,23 @@ const dayArb = fc.nat({ max: DAYS.length - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('hold' as const), doctor: doctorArb, day: dayArb, minutes: fc.integer({ min: 1, max: 90 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('book' as const), doctor: doctorArb, day: dayArb }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('lease' as const), doctor: doctorArb, day: dayArb, places: fc.integer({ min: 1, max: 2 }), minutes: fc.integer({ min: 5, max: 120 }) }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constantFrom('confirm' as const, 'release' as const, 'cancel' as const, 'accept' as const, 'decline' as const, 'return' as const), pick: fc.nat({ max: 1000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('lease' as const),
+      doctor: doctorArb,
+      day: dayArb,
+      places: fc.integer({ min: 1, max: 2 }),
+      minutes: fc.integer({ min: 5, max: 120 }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constantFrom('confirm' as const, 'release' as const, 'cancel' as const, 'accept' as const, 'decline' as const, 'return' as const),
+      pick: fc.nat({ max: 1000 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 60 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('sweep' as const) }) },
 );
@@ -47,11 +62,20 @@ interface Subject {
 
 async function subject(storage: StorageAdapter): Promise<Subject> {
   const clock = { now: START };
-  const opd = new OpdScheduler({ ...presets.standard(), storage, offers: new StagedOffers({ windowMinutes: 20, groupSize: 1 }), clock: () => new Date(clock.now), timeZone: 'Asia/Kolkata' });
+  const opd = new OpdScheduler({
+    ...presets.standard(),
+    storage,
+    offers: new StagedOffers({ windowMinutes: 20, groupSize: 1 }),
+    clock: () => new Date(clock.now),
+    timeZone: 'Asia/Kolkata',
+  });
   for (const id of DOCTORS) {
     await opd.addDoctor({ id, name: `Dr ${id}` });
     for (const day of DAYS) {
-      await opd.addSlots(id, [9, 10].map((h) => ({ id: `${id}-${day}-${h}`, start: `${day}T0${h - 6}:00:00Z`, end: `${day}T0${h - 5}:00:00Z`, capacity: 2 })));
+      await opd.addSlots(
+        id,
+        [9, 10].map((h) => ({ id: `${id}-${day}-${h}`, start: `${day}T0${h - 6}:00:00Z`, end: `${day}T0${h - 5}:00:00Z`, capacity: 2 })),
+      );
     }
   }
   return { opd, storage, clock };
@@ -71,7 +95,13 @@ async function apply(s: Subject, made: Made, op: Op, n: number): Promise<string>
   try {
     switch (op.op) {
       case 'hold': {
-        const r = await s.opd.hold({ doctorId: DOCTORS[op.doctor]!, date: DAYS[op.day]!, category: 'ONLINE', patient: { id: `h${n}`, name: 'H' }, holdMinutes: op.minutes });
+        const r = await s.opd.hold({
+          doctorId: DOCTORS[op.doctor]!,
+          date: DAYS[op.day]!,
+          category: 'ONLINE',
+          patient: { id: `h${n}`, name: 'H' },
+          holdMinutes: op.minutes,
+        });
         made.holds.push(r.token.id);
         return r.token.status;
       }
@@ -81,7 +111,13 @@ async function apply(s: Subject, made: Made, op: Op, n: number): Promise<string>
         return r.token.status;
       }
       case 'lease': {
-        const lease = await s.opd.leaseCapacity({ deskId: `desk-${n}`, doctorId: DOCTORS[op.doctor]!, date: DAYS[op.day]!, places: op.places, ttlMinutes: op.minutes });
+        const lease = await s.opd.leaseCapacity({
+          deskId: `desk-${n}`,
+          doctorId: DOCTORS[op.doctor]!,
+          date: DAYS[op.day]!,
+          places: op.places,
+          ttlMinutes: op.minutes,
+        });
         made.leases.push({ id: lease.id, doctorId: lease.doctorId, date: lease.date });
         return lease.status;
       }

@@ -48,7 +48,10 @@ async function check(spec: ConfigSpec, ops: readonly Op[], carryForward: boolean
     // A hold that has ended expires as a hold first; every other token never seen has one outcome.
     const holdsEnded = mine.filter((e) => e.type === 'token:expired' && e.reason === 'hold-expired').map((e) => ('tokenId' in e ? e.tokenId : ''));
     const noShows = mine.filter((e) => e.type === 'token:no-show').map((e) => ('tokenId' in e ? e.tokenId : ''));
-    const ended = unseen.filter((t) => !holdsEnded.includes(t.id) && !noShows.includes(t.id)).map((t) => t.id).sort();
+    const ended = unseen
+      .filter((t) => !holdsEnded.includes(t.id) && !noShows.includes(t.id))
+      .map((t) => t.id)
+      .sort();
     expect(outcomes.map((e) => ('tokenId' in e ? e.tokenId : '')).sort(), `${doctorId}: one outcome per token never seen`).toEqual(ended);
     const summary = mine.filter((e) => e.type === 'day:closed');
     if (ended.length === 0) expect(summary, `${doctorId}: nothing left, no day:closed`).toEqual([]);
@@ -59,23 +62,41 @@ async function check(spec: ConfigSpec, ops: readonly Op[], carryForward: boolean
         carried: outcomes.filter((e) => e.type === 'token:carried').length,
       });
     }
-    if (!carryForward) expect(outcomes.every((e) => e.type === 'token:expired'), 'without carryForward, every token expires').toBe(true);
+    if (!carryForward)
+      expect(
+        outcomes.every((e) => e.type === 'token:expired'),
+        'without carryForward, every token expires',
+      ).toBe(true);
     for (const e of outcomes) {
       if (e.type !== 'token:carried') continue;
       const old = unseen.find((t) => t.id === e.tokenId)!;
       const now = await world.opd.getToken(e.toTokenId);
       expect(e.toDay > DAY, 'carried to a later day').toBe(true);
-      expect(now, `${e.toTokenId} carries ${old.id}`).toMatchObject({ day: e.toDay, carriedFrom: old.id, category: old.category, patient: old.patient, bumpCount: old.bumpCount });
+      expect(now, `${e.toTokenId} carries ${old.id}`).toMatchObject({
+        day: e.toDay,
+        carriedFrom: old.id,
+        category: old.category,
+        patient: old.patient,
+        bumpCount: old.bumpCount,
+      });
       expect(now.requestedAt.getTime(), 'the request time is kept').toBe(old.requestedAt.getTime());
       const due = Math.max(old.requestedAt.getTime(), old.notBefore?.getTime() ?? Number.NEGATIVE_INFINITY, Date.parse(`${DAY}T00:00:00Z`));
-      const rank = policy.rank({ category: old.category, patient: old.patient, requestedAt: old.requestedAt, dueAt: new Date(due), now: new Date(world.now), bumpCount: old.bumpCount });
+      const rank = policy.rank({
+        category: old.category,
+        patient: old.patient,
+        requestedAt: old.requestedAt,
+        dueAt: new Date(due),
+        now: new Date(world.now),
+        bumpCount: old.bumpCount,
+      });
       expect(now.rank, 'the rank it had, due from the closed day').toBe(rank);
       if (now.status === 'WAITLISTED') {
         // Before every later request of its rank waiting there.
         const waitlist = await world.opd.getWaitlist(doctorId, e.toDay);
         const at = waitlist.findIndex((t) => t.id === now.id);
         for (const [k, other] of waitlist.entries()) {
-          if (other.rank === now.rank && other.requestedAt.getTime() > now.requestedAt.getTime() && other.category === now.category) expect(k, `${now.id} before the later ${other.id}`).toBeGreaterThan(at);
+          if (other.rank === now.rank && other.requestedAt.getTime() > now.requestedAt.getTime() && other.category === now.category)
+            expect(k, `${now.id} before the later ${other.id}`).toBeGreaterThan(at);
         }
       } else expect(['BOOKED'], `${now.id} waits or was promoted`).toContain(now.status);
     }
@@ -85,7 +106,10 @@ async function check(spec: ConfigSpec, ops: readonly Op[], carryForward: boolean
   for (const doctorId of DOCTORS) expect(await world.opd.closeDay(doctorId, DAY), 'closing again').toEqual([]);
   expect(await allHistory(world.opd)).toEqual(history);
   // A sweep after it ends nothing of the closed day (it may end holds of later days).
-  expect((await world.opd.sweep()).filter((e) => 'day' in e && e.day === DAY), 'a sweep after').toEqual([]);
+  expect(
+    (await world.opd.sweep()).filter((e) => 'day' in e && e.day === DAY),
+    'a sweep after',
+  ).toEqual([]);
 }
 
 describe('closing a day (DESIGN §10)', () => {

@@ -18,20 +18,24 @@ describe('every option at once (property)', () => {
       { timeout: timeoutFor(runs, name === 'memory' ? 2000 : 12_000) },
       async () => {
         await fc.assert(
-          fc.asyncProperty(fc.constantFrom(...Object.keys(PRESETS)), offersArb, fc.array(opArb, { minLength: 20, maxLength: 60 }), async (presetName, offers, ops) => {
-            const store = await open!();
-            try {
-              // One store, two facilities: each scheduler is given it and asks for its own view.
-              const shared = store.storage();
-              await scenario(() => shared, presetName, offers, ops);
-            } finally {
-              await store.cleanup();
-            }
-          }),
+          fc.asyncProperty(
+            fc.constantFrom(...Object.keys(PRESETS)),
+            offersArb,
+            fc.array(opArb, { minLength: 20, maxLength: 60 }),
+            async (presetName, offers, ops) => {
+              const store = await open!();
+              try {
+                // One store, two facilities: each scheduler is given it and asks for its own view.
+                const shared = store.storage();
+                await scenario(() => shared, presetName, offers, ops);
+              } finally {
+                await store.cleanup();
+              }
+            },
+          ),
           fcOptions(runs),
         );
       },
     );
   }
 });
-

@@ -41,7 +41,6 @@ import {
   ChannelQuota,
   FairCallOrder,
   isOpdError,
-
   OpdScheduler,
   ReturnAhead,
   type OpdEvent,
@@ -65,7 +64,15 @@ const LIVE = new Set(['BOOKED', 'HELD', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTA
 const OFFER_ENDS = new Set(['token:offer-accepted', 'token:offer-declined', 'token:offer-lapsed', 'token:offer-withdrawn']);
 
 export type Op =
-  | { readonly f: Facility; readonly op: 'book' | 'hold'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly day: number; readonly hour: number | null; readonly patient: number }
+  | {
+      readonly f: Facility;
+      readonly op: 'book' | 'hold';
+      readonly category: (typeof CATEGORIES)[number];
+      readonly doctor: number;
+      readonly day: number;
+      readonly hour: number | null;
+      readonly patient: number;
+    }
   | { readonly f: Facility; readonly op: 'department'; readonly category: (typeof CATEGORIES)[number]; readonly day: number; readonly patient: number }
   | { readonly f: Facility; readonly op: 'cancel' | 'confirm' | 'release' | 'checkIn' | 'noShow' | 'start' | 'complete'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'move'; readonly pick: number; readonly doctor: number; readonly day: number; readonly hour: number }
@@ -76,11 +83,34 @@ export type Op =
   | { readonly f: Facility; readonly op: 'callNext'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'closeDay'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'erase'; readonly patient: number }
-  | { readonly f: Facility; readonly op: 'probe'; readonly category: (typeof CATEGORIES)[number]; readonly doctor: number; readonly patient: number; readonly pick: number }
+  | {
+      readonly f: Facility;
+      readonly op: 'probe';
+      readonly category: (typeof CATEGORIES)[number];
+      readonly doctor: number;
+      readonly patient: number;
+      readonly pick: number;
+    }
   | { readonly f: Facility; readonly op: 'advance'; readonly minutes: number }
-  | { readonly f: Facility; readonly op: 'uhi'; readonly doctor: number; readonly patient: number; readonly pick: number; readonly confirm: boolean; readonly code: 'P1' | 'D2' | null }
+  | {
+      readonly f: Facility;
+      readonly op: 'uhi';
+      readonly doctor: number;
+      readonly patient: number;
+      readonly pick: number;
+      readonly confirm: boolean;
+      readonly code: 'P1' | 'D2' | null;
+    }
   | { readonly f: Facility; readonly op: 'share'; readonly counter: 'OPD' | 'DR'; readonly patient: number }
-  | { readonly f: Facility; readonly op: 'lease'; readonly desk: number; readonly doctor: number; readonly day: number; readonly places: number; readonly ttlMinutes: number }
+  | {
+      readonly f: Facility;
+      readonly op: 'lease';
+      readonly desk: number;
+      readonly doctor: number;
+      readonly day: number;
+      readonly places: number;
+      readonly ttlMinutes: number;
+    }
   | { readonly f: Facility; readonly op: 'returnLease'; readonly pick: number }
   | { readonly f: Facility; readonly op: 'pause'; readonly doctor: number; readonly minutes: number }
   | { readonly f: Facility; readonly op: 'resume'; readonly doctor: number }
@@ -92,7 +122,15 @@ export type Op =
   | { readonly f: Facility; readonly op: 'callPooled'; readonly doctor: number }
   | { readonly f: Facility; readonly op: 'followUp'; readonly pick: number; readonly windowDays: number; readonly department: boolean }
   | { readonly f: Facility; readonly op: 'cancelFollowUp'; readonly pick: number }
-  | { readonly f: Facility; readonly op: 'series'; readonly patient: number; readonly doctor: number | null; readonly count: number; readonly preview: boolean; readonly allOrNothing: boolean }
+  | {
+      readonly f: Facility;
+      readonly op: 'series';
+      readonly patient: number;
+      readonly doctor: number | null;
+      readonly count: number;
+      readonly preview: boolean;
+      readonly allOrNothing: boolean;
+    }
   | { readonly f: Facility; readonly op: 'cancelSeries'; readonly pick: number; readonly fromSecond: boolean }
   | { readonly f: Facility; readonly op: 'chargedVisit'; readonly pick: number };
 
@@ -114,20 +152,59 @@ const hourArb = fc.nat(HOURS.length - 1);
 const patientArb = fc.nat(11);
 const pickArb = fc.nat(1000);
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 16, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('book' as const, 'book' as const, 'hold' as const), category: catArb, doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), patient: patientArb }) },
+  {
+    weight: 16,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constantFrom('book' as const, 'book' as const, 'hold' as const),
+      category: catArb,
+      doctor: doctorArb,
+      day: dayArb,
+      hour: fc.option(hourArb, { nil: null }),
+      patient: patientArb,
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('department' as const), category: catArb, day: dayArb, patient: patientArb }) },
   { weight: 5, arbitrary: fc.record({ f: fArb, op: fc.constant('cancel' as const), pick: pickArb }) },
-  { weight: 5, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('confirm' as const, 'release' as const, 'checkIn' as const, 'noShow' as const, 'start' as const, 'complete' as const), pick: pickArb }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constantFrom('confirm' as const, 'release' as const, 'checkIn' as const, 'noShow' as const, 'start' as const, 'complete' as const),
+      pick: pickArb,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('move' as const), pick: pickArb, doctor: doctorArb, day: dayArb, hour: hourArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('leave' as const), doctor: doctorArb, day: dayArb, hour: hourArb, reassign: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('close' as const, 'reopen' as const), doctor: doctorArb, day: dayArb, hour: hourArb }) },
-  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('capacity' as const), doctor: doctorArb, day: dayArb, hour: hourArb, capacity: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('capacity' as const),
+      doctor: doctorArb,
+      day: dayArb,
+      hour: hourArb,
+      capacity: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ f: fArb, op: fc.constantFrom('accept' as const, 'decline' as const), pick: pickArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('callNext' as const), doctor: doctorArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('closeDay' as const), doctor: doctorArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('erase' as const), patient: patientArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 90 }) }) },
-  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('lease' as const), desk: fc.nat(2), doctor: doctorArb, day: dayArb, places: fc.integer({ min: 1, max: 3 }), ttlMinutes: fc.integer({ min: 10, max: 120 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('lease' as const),
+      desk: fc.nat(2),
+      doctor: doctorArb,
+      day: dayArb,
+      places: fc.integer({ min: 1, max: 3 }),
+      ttlMinutes: fc.integer({ min: 10, max: 120 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('returnLease' as const), pick: pickArb }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('pause' as const), doctor: doctorArb, minutes: fc.integer({ min: 1, max: 150 }) }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('resume' as const), doctor: doctorArb }) },
@@ -138,25 +215,68 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       f: fArb,
       op: fc.constant('manualRegister' as const),
       // A register's labels are unique per doctor (`ManualRegisterRow.label`).
-      rows: fc.uniqueArray(fc.record({ label: fc.nat(30), doctor: doctorArb, day: dayArb, hour: fc.option(hourArb, { nil: null }), category: catArb, patient: fc.option(patientArb, { nil: null }) }), {
-        minLength: 1,
-        maxLength: 4,
-        selector: (r) => `${r.doctor}:${r.label}`,
-      }),
+      rows: fc.uniqueArray(
+        fc.record({
+          label: fc.nat(30),
+          doctor: doctorArb,
+          day: dayArb,
+          hour: fc.option(hourArb, { nil: null }),
+          category: catArb,
+          patient: fc.option(patientArb, { nil: null }),
+        }),
+        {
+          minLength: 1,
+          maxLength: 4,
+          selector: (r) => `${r.doctor}:${r.label}`,
+        },
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('routeIn' as const), pick: pickArb }) },
-  { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('forward' as const), pick: pickArb, to: fc.constantFrom('registration' as const, 'vitals' as const, 'lab' as const, 'doctor' as const) }) },
-  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('callPoint' as const), point: fc.constantFrom('reg' as const, 'vitals' as const, 'lab' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('forward' as const),
+      pick: pickArb,
+      to: fc.constantFrom('registration' as const, 'vitals' as const, 'lab' as const, 'doctor' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ f: fArb, op: fc.constant('callPoint' as const), point: fc.constantFrom('reg' as const, 'vitals' as const, 'lab' as const) }),
+  },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('callPooled' as const), doctor: doctorArb }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('probe' as const), category: catArb, doctor: doctorArb, patient: patientArb, pick: pickArb }) },
-  { weight: 2, arbitrary: fc.record({ f: fArb, op: fc.constant('uhi' as const), doctor: doctorArb, patient: patientArb, pick: pickArb, confirm: fc.boolean(), code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const) }) },
-  { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('uhi' as const),
+      doctor: doctorArb,
+      patient: patientArb,
+      pick: pickArb,
+      confirm: fc.boolean(),
+      code: fc.constantFrom(null, null, 'P1' as const, 'D2' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ f: fArb, op: fc.constant('share' as const), counter: fc.constantFrom('OPD' as const, 'DR' as const), patient: patientArb }),
+  },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('followUp' as const), pick: pickArb, windowDays: fc.nat(1), department: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelFollowUp' as const), pick: pickArb }) },
   {
     weight: 3,
-    arbitrary: fc.record({ f: fArb, op: fc.constant('series' as const), patient: patientArb, doctor: fc.option(doctorArb, { nil: null }), count: fc.integer({ min: 1, max: 2 }), preview: fc.boolean(), allOrNothing: fc.boolean() }),
+    arbitrary: fc.record({
+      f: fArb,
+      op: fc.constant('series' as const),
+      patient: patientArb,
+      doctor: fc.option(doctorArb, { nil: null }),
+      count: fc.integer({ min: 1, max: 2 }),
+      preview: fc.boolean(),
+      allOrNothing: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ f: fArb, op: fc.constant('cancelSeries' as const), pick: pickArb, fromSecond: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, op: fc.constant('chargedVisit' as const), pick: pickArb }) },
@@ -278,7 +398,11 @@ export async function run(side: Side, op: Op): Promise<void> {
       const queue = await opd.getServicePointQueue(op.point);
       const called = (await opd.callNext({ servicePoint: op.point })).token;
       if (queue.length === 0) expect(called, `${op.point} calls nobody from an empty queue`).toBeNull();
-      else expect(queue.map((t) => t.id), `${op.point} calls from its queue`).toContain(called?.id);
+      else
+        expect(
+          queue.map((t) => t.id),
+          `${op.point} calls from its queue`,
+        ).toContain(called?.id);
       return;
     }
     case 'callPooled':
@@ -294,7 +418,9 @@ export async function run(side: Side, op: Op): Promise<void> {
       await probe(side, op, patient(op.patient), keep);
       return;
     case 'lease':
-      side.leases.push(await opd.leaseCapacity({ deskId: `D${op.desk}`, doctorId: DOCTORS[op.doctor]!, date: DAYS[op.day]!, places: op.places, ttlMinutes: op.ttlMinutes }));
+      side.leases.push(
+        await opd.leaseCapacity({ deskId: `D${op.desk}`, doctorId: DOCTORS[op.doctor]!, date: DAYS[op.day]!, places: op.places, ttlMinutes: op.ttlMinutes }),
+      );
       return;
     case 'returnLease': {
       const lease = side.leases[op.pick % Math.max(1, side.leases.length)];
@@ -342,7 +468,8 @@ export async function run(side: Side, op: Op): Promise<void> {
       for (const e of first.entered) if (!e.replayed) side.tokens.push(e.tokenId);
       const again = await opd.importManualRegister(rows);
       const entered = (report: typeof first) => report.entered.map((e) => `${e.label}:${e.tokenId}`);
-      if (!again.entered.every((e) => e.replayed) || entered(again).join() !== entered(first).join()) throw new Error('a repeated import of a manual register entered a row again');
+      if (!again.entered.every((e) => e.replayed) || entered(again).join() !== entered(first).join())
+        throw new Error('a repeated import of a manual register entered a row again');
       // The same rows are refused again. The reason may be another one only when a row entered
       // by the first import now holds the same patient's place: the second import sees it, and
       // refuses the row as a duplicate where the first found its slot full.
@@ -350,9 +477,13 @@ export async function run(side: Side, op: Op): Promise<void> {
       const patientsOf = (label: string): number[] => op.rows.filter((r) => `R${r.label}` === label && r.patient !== null).map((r) => r.patient!);
       const enteredPatients = new Set(first.entered.flatMap((e) => patientsOf(e.label)));
       const sameRefusal = (a: { label: string; code: string }, b: { label: string; code: string } | undefined): boolean =>
-        b !== undefined && a.label === b.label && (a.code === b.code || (b.code === 'DUPLICATE_BOOKING' && patientsOf(a.label).some((p) => enteredPatients.has(p))));
+        b !== undefined &&
+        a.label === b.label &&
+        (a.code === b.code || (b.code === 'DUPLICATE_BOOKING' && patientsOf(a.label).some((p) => enteredPatients.has(p))));
       if (again.didNotFit.length !== first.didNotFit.length || !first.didNotFit.every((f, i) => sameRefusal(f, again.didNotFit[i]))) {
-        throw new Error(`a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`);
+        throw new Error(
+          `a repeated import of a manual register refused other rows: ${JSON.stringify(first.didNotFit)} then ${JSON.stringify(again.didNotFit)}`,
+        );
       }
       return;
     }
@@ -368,7 +499,12 @@ export async function run(side: Side, op: Op): Promise<void> {
       if (visit !== 'none' && (await opd.getToken(visit)).status === 'BOOKED') await opd.checkIn(visit);
       const before = await observe(side);
       try {
-        const { followUp, token } = await opd.bookFollowUp(visit, { afterDays: 1, windowDays: op.windowDays, ...(op.department ? { department: 'opd' } : {}), actor: 'desk' });
+        const { followUp, token } = await opd.bookFollowUp(visit, {
+          afterDays: 1,
+          windowDays: op.windowDays,
+          ...(op.department ? { department: 'opd' } : {}),
+          actor: 'desk',
+        });
         if (!side.followUps.includes(followUp.id)) side.followUps.push(followUp.id);
         if (token !== null) keep(token);
       } catch (error) {
@@ -385,7 +521,18 @@ export async function run(side: Side, op: Op): Promise<void> {
       const whom = op.doctor === null ? { department: 'opd' } : { doctorId: DOCTORS[op.doctor]! };
       const mode = op.allOrNothing ? ('all-or-nothing' as const) : ('best-effort' as const);
       const key = `${side.f}-${op.patient}-${op.doctor ?? 'opd'}-${op.count}-${mode}`;
-      const result = await opd.bookSeries({ patient: patient(op.patient), ...whom, start: DAYS[0], every: { days: 1 }, count: op.count, mode, dryRun: op.preview, holdMinutes: 10, idempotencyKey: key, actor: 'desk' });
+      const result = await opd.bookSeries({
+        patient: patient(op.patient),
+        ...whom,
+        start: DAYS[0],
+        every: { days: 1 },
+        count: op.count,
+        mode,
+        dryRun: op.preview,
+        holdMinutes: 10,
+        idempotencyKey: key,
+        actor: 'desk',
+      });
       if (!side.series.includes(result.seriesId)) side.series.push(result.seriesId);
       for (const token of result.tokens) keep(token);
       return;
@@ -417,7 +564,12 @@ export async function run(side: Side, op: Op): Promise<void> {
       return;
     case 'share': {
       const counters = { OPD: { department: 'opd' }, DR: { doctorId: DOCTORS[0] } };
-      const body = { requestId: `r-${side.tokens.length}`, intent: 'PROFILE_SHARE', metaData: { hipId: `HIP-${side.f}`, context: op.counter, hprId: 'hpr-1' }, profile: { patient: { abhaAddress: `${side.f}-p${op.patient}`, name: `${side.f}-name-${op.patient}`, gender: 'F' } } };
+      const body = {
+        requestId: `r-${side.tokens.length}`,
+        intent: 'PROFILE_SHARE',
+        metaData: { hipId: `HIP-${side.f}`, context: op.counter, hprId: 'hpr-1' },
+        profile: { patient: { abhaAddress: `${side.f}-p${op.patient}`, name: `${side.f}-name-${op.patient}`, gender: 'F' } },
+      };
       keep((await onProfileShare(opd, body, { counters, validityMinutes: 30 })).token);
       return;
     }
@@ -486,25 +638,41 @@ async function uhiOrder(side: Side, op: Extract<Op, { op: 'uhi' }>, keep: (token
   const doctorId = DOCTORS[op.doctor]!;
   const window = { start: { time: { timestamp: `${DAYS[0]}T00:00:00Z` } }, end: { time: { timestamp: `${DAYS[1]}T23:59:59Z` } } };
   const search = await uhi.search({ context: beckn('search', 's'), message: { intent: { fulfillment: { agent: { id: doctorId }, ...window } } } });
-  const published = (await opd.availability({ doctorId, category: uhi.category, from: window.start.time.timestamp, to: window.end.time.timestamp, actor: 'uhi' })).filter((s) => s.available);
+  const published = (
+    await opd.availability({ doctorId, category: uhi.category, from: window.start.time.timestamp, to: window.end.time.timestamp, actor: 'uhi' })
+  ).filter((s) => s.available);
   const fulfillments = search.message.catalog.providers.flatMap((p) => p.fulfillments);
-  expect(fulfillments.map((f) => f.id), `UHI search at ${doctorId}`).toEqual(published.map((s) => s.slot.id));
+  expect(
+    fulfillments.map((f) => f.id),
+    `UHI search at ${doctorId}`,
+  ).toEqual(published.map((s) => s.slot.id));
   const slot = fulfillments[op.pick % Math.max(1, fulfillments.length)];
   if (slot === undefined) return;
   const transaction = `${side.f}-${side.tokens.length}`;
-  const init = await uhi.init({ context: beckn('init', transaction), message: { order: { fulfillment: { id: slot.id }, customer: { id: `${side.f}-p${op.patient}`, person: { name: `${side.f}-name-${op.patient}` } } } } });
+  const init = await uhi.init({
+    context: beckn('init', transaction),
+    message: { order: { fulfillment: { id: slot.id }, customer: { id: `${side.f}-p${op.patient}`, person: { name: `${side.f}-name-${op.patient}` } } } },
+  });
   const tokenId = init.message.order.id!;
   keep(await opd.getToken(tokenId));
   if (op.confirm) await uhi.confirm({ context: beckn('confirm', transaction), message: { order: { id: tokenId } } });
   // The order is its transaction's: another transaction reads nothing of it.
-  const stranger = await uhi.status({ context: beckn('status', `${transaction}-other`), message: { order: { id: tokenId } } }).then(() => 'answered', (error: unknown) => (isOpdError(error) ? error.code : String(error)));
+  const stranger = await uhi.status({ context: beckn('status', `${transaction}-other`), message: { order: { id: tokenId } } }).then(
+    () => 'answered',
+    (error: unknown) => (isOpdError(error) ? error.code : String(error)),
+  );
   expect(stranger, `UHI order ${tokenId} answered another transaction`).toBe('TOKEN_NOT_FOUND');
   if (op.code !== null) {
     // The order is held or booked by now: a cancel the cut-off refuses is a refusal of its own, which changes nothing.
     const before = await observe(side);
     try {
       const by = op.code.startsWith('P') ? 'patient' : 'doctor';
-      await uhi.cancel({ context: beckn('cancel', transaction), message: { order: { id: tokenId, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, '@abdm/gov.in/cancel_reason': op.code } } } } });
+      await uhi.cancel({
+        context: beckn('cancel', transaction),
+        message: {
+          order: { id: tokenId, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, '@abdm/gov.in/cancel_reason': op.code } } },
+        },
+      });
     } catch (error) {
       if (!isOpdError(error, 'CANCEL_CUTOFF')) throw error;
       expect(await observe(side), `UHI cancel refused with ${error.code} changed something`).toBe(before);
@@ -533,12 +701,22 @@ async function probe(side: Side, op: Extract<Op, { op: 'probe' }>, patient: { id
   const doctorId = DOCTORS[op.doctor]!;
   const window = { from: `${DAYS[0]}T00:00:00Z`, to: `${DAYS[1]}T23:59:59Z` };
   const slots = await answered('availability', () => opd.availability({ doctorId, category: op.category, patient, ...window }));
-  const bundle = await answered('$find', () => findAppointments(opd, { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` }, { channel: op.category, count: 1000 }));
+  const bundle = await answered('$find', () =>
+    findAppointments(
+      opd,
+      { start: window.from, end: window.to, practitioner: doctorId, patient: `Patient/${patient.id}` },
+      { channel: op.category, count: 1000 },
+    ),
+  );
   const proposed = (bundle.entry ?? []).filter((e) => e.search.mode === 'match').map((e) => (e.resource as FhirProposedAppointment).slot[0]!.identifier!.value);
   expect(proposed, `$find for ${op.category} at ${doctorId}`).toEqual(slots.filter((s) => s.available).map((s) => s.slot.id));
   // The SMART Scheduling Links feed of the channel (public: no patient): its free Slots of the doctor are those available to anyone.
-  const anyone = (await answered('availability', () => opd.availability({ doctorId, category: op.category, ...window }))).filter((s) => s.available).map((s) => s.slot.id);
-  const feed = await answered('$bulk-publish', () => bulkPublish(opd, { baseUrl: 'https://h.example/fhir', channel: op.category, from: window.from, to: window.to }));
+  const anyone = (await answered('availability', () => opd.availability({ doctorId, category: op.category, ...window })))
+    .filter((s) => s.available)
+    .map((s) => s.slot.id);
+  const feed = await answered('$bulk-publish', () =>
+    bulkPublish(opd, { baseUrl: 'https://h.example/fhir', channel: op.category, from: window.from, to: window.to }),
+  );
   const slotFile = feed.files.find((f) => f.type === 'Slot')!;
   const published = slotFile.ndjson
     .split('\n')
@@ -555,7 +733,8 @@ async function probe(side: Side, op: Extract<Op, { op: 'probe' }>, patient: { id
     keep(result.token);
     booked = result.outcome === 'BOOKED' && result.token.slotId === asked.slot.id;
   } catch (error) {
-    if (!isOpdError(error) || asked.available) throw new Error(`${asked.slot.id} published available to ${op.category}, and its booking failed: ${String(error)}`);
+    if (!isOpdError(error) || asked.available)
+      throw new Error(`${asked.slot.id} published available to ${op.category}, and its booking failed: ${String(error)}`);
     throw error;
   }
   expect(booked, `${asked.slot.id} published ${asked.available ? 'available' : `unavailable (${asked.reason ?? ''})`} to ${op.category}`).toBe(asked.available);
@@ -589,7 +768,8 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
       for (const t of tokens) {
         expect(t.facilityId ?? 'default', `token ${t.id} read by facility ${side.f}`).toBe(side.f);
         // A register line that names no patient stands for itself (`manual-<doctor>-<label>`, the same in both facilities); the token's facility is checked above.
-        if (t.patient.id !== undefined && !t.patient.id.startsWith(`${side.f}-`) && !t.patient.id.startsWith('manual-') && t.patient.id !== '') expect.fail(`facility ${side.f} reads another facility's patient on ${t.id}`);
+        if (t.patient.id !== undefined && !t.patient.id.startsWith(`${side.f}-`) && !t.patient.id.startsWith('manual-') && t.patient.id !== '')
+          expect.fail(`facility ${side.f} reads another facility's patient on ${t.id}`);
         const ended = t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
         if (LIVE.has(t.status) && !ended && t.patient.id !== undefined) {
           const key = `${date} ${t.patient.id}`;
@@ -607,17 +787,24 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
         const offered = tokenless - view.leased;
         const taken = view.places.filter((t) => !endedHold(t)).length + tokenless;
         // Each claim counted once: the view's free and elastic places are those of the places and claims listed.
-        expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([Math.max(0, view.slot.capacity - taken), Math.max(0, taken - view.slot.capacity)]);
+        expect([view.free, view.overflowUsed], `${view.slot.id}: free and overflowUsed`).toEqual([
+          Math.max(0, view.slot.capacity - taken),
+          Math.max(0, taken - view.slot.capacity),
+        ]);
         const stored = view.places.length + tokenless;
-        expect(stored, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(view.slot.capacity + elasticGranted(preset, view.slot, stored, now));
-        if (offered > 0) expect(stored, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
+        expect(stored, `${view.slot.id}: within capacity and the elastic places granted`).toBeLessThanOrEqual(
+          view.slot.capacity + elasticGranted(preset, view.slot, stored, now),
+        );
+        if (offered > 0)
+          expect(stored, `${view.slot.id}: a place held for an offer never takes the slot above its capacity`).toBeLessThanOrEqual(view.slot.capacity);
         if (view.slot.status === 'CLOSED') expect(offered, `${view.slot.id}: a closed slot holds no claim but a desk's lease`).toBe(0);
       }
       // No emergency waits while a usable slot it could take holds a place for an offer.
       for (const t of day.waitlist) {
         if (t.category !== 'EMERGENCY') continue;
         for (const view of day.slots) {
-          const usable = view.slot.status === 'OPEN' && view.slot.end.getTime() > now && (t.notBefore === null || view.slot.start.getTime() >= t.notBefore.getTime());
+          const usable =
+            view.slot.status === 'OPEN' && view.slot.end.getTime() > now && (t.notBefore === null || view.slot.start.getTime() >= t.notBefore.getTime());
           if (!usable) continue;
           const held = view.places.filter((p) => p.status === 'HELD' && !(p.holdExpiresAt !== null && p.holdExpiresAt.getTime() <= now)).length;
           expect(view.claimed - held - view.leased, `emergency ${t.id} waits while ${view.slot.id} holds a place for an offer`).toBe(0);
@@ -639,10 +826,15 @@ export async function check(side: Side, preset: ReturnType<(typeof PRESETS)[stri
     const due = new Set((await side.opd.dueFollowUps()).map((f) => f.id));
     const history = await side.opd.history({ limit: 100_000 });
     for (const id of side.followUps) {
-      const events = history.filter((e) => (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled') && e.followUpId === id);
+      const events = history.filter(
+        (e) => (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled') && e.followUpId === id,
+      );
       expect(events.filter((e) => e.type === 'followup:booked').length, `${id} booked once at most`).toBeLessThanOrEqual(1);
       const last = events.at(-1);
-      expect([due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled' && last.actor !== null].filter(Boolean), `${id}: booked, due or cancelled by an actor`).toEqual([true]);
+      expect(
+        [due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled' && last.actor !== null].filter(Boolean),
+        `${id}: booked, due or cancelled by an actor`,
+      ).toEqual([true]);
     }
   }
   // A free revisit is never used twice: the live tokens using one entitlement are at most its one free visit.
@@ -704,7 +896,15 @@ export async function compose(storage: () => StorageAdapter, presetName: string,
       await opd.addDoctor({ id: doctor, name: `Dr ${doctor}`, department: 'opd' });
       await opd.addSlots(
         doctor,
-        DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${doctor}-${day}-${hh(h)}`, start: `${day}T${hh(h)}:00:00Z`, end: `${day}T${hh(h + 1)}:00:00Z`, capacity: 2, overflowCapacity: 1 }))),
+        DAYS.flatMap((day) =>
+          HOURS.map((h) => ({
+            id: `${doctor}-${day}-${hh(h)}`,
+            start: `${day}T${hh(h)}:00:00Z`,
+            end: `${day}T${hh(h + 1)}:00:00Z`,
+            capacity: 2,
+            overflowCapacity: 1,
+          })),
+        ),
       );
     }
     const uhi = new UhiProvider(opd, { providerId: `hspa-${f}`, providerUri: `https://${f}.example/uhi`, pinSecret: 'a-secret-of-the-hospital' });

@@ -26,8 +26,25 @@ const doctorArb = fc.constantFrom(...Object.keys(DOCTORS));
 const patientArb = fc.constantFrom(...PATIENTS);
 const dayArb = fc.integer({ min: 0, max: DAYS.length - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('book' as const, 'hold' as const), doctor: doctorArb, patient: patientArb, day: dayArb, category: fc.constantFrom('ONLINE' as const, 'FOLLOW_UP' as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('department' as const), department: fc.constantFrom('A' as const, 'B' as const), patient: patientArb, day: dayArb }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('book' as const, 'hold' as const),
+      doctor: doctorArb,
+      patient: patientArb,
+      day: dayArb,
+      category: fc.constantFrom('ONLINE' as const, 'FOLLOW_UP' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('department' as const),
+      department: fc.constantFrom('A' as const, 'B' as const),
+      patient: patientArb,
+      day: dayArb,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('cancel' as const, 'reinstate' as const, 'complete' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(), doctor: doctorArb, day: dayArb }) },
 );
@@ -62,7 +79,9 @@ function groupOf(rules: DuplicateRulesOptions, doctorId: string): string {
 
 /** Whether a token may be one the rules' exceptions let through. */
 function exceptable(rules: DuplicateRulesOptions, token: Token): boolean {
-  return (rules.exceptions ?? []).some((x) => (x.category === undefined || x.category === token.category) && (x.department === undefined || x.department === DOCTORS[token.doctorId]));
+  return (rules.exceptions ?? []).some(
+    (x) => (x.category === undefined || x.category === token.category) && (x.department === undefined || x.department === DOCTORS[token.doctorId]),
+  );
 }
 
 function checkRules(rules: DuplicateRulesOptions, tokens: readonly Token[]): void {
@@ -80,7 +99,8 @@ function checkRules(rules: DuplicateRulesOptions, tokens: readonly Token[]): voi
   }
   for (const [key, n] of sameDay) expect(n, `live tokens the same day within the scope: ${key}`).toBeLessThanOrEqual(1);
   // Every day of the world is today or later.
-  if (rules.maxActivePerPatient !== undefined) for (const [key, n] of active) expect(n, `live tokens within the reach: ${key}`).toBeLessThanOrEqual(rules.maxActivePerPatient);
+  if (rules.maxActivePerPatient !== undefined)
+    for (const [key, n] of active) expect(n, `live tokens within the reach: ${key}`).toBeLessThanOrEqual(rules.maxActivePerPatient);
 }
 
 async function run(opd: OpdScheduler, op: Op, tokens: readonly Token[]): Promise<unknown> {
@@ -114,7 +134,16 @@ describe('duplicate rules (property)', () => {
         const opd = new OpdScheduler({ ...presets.standard(), duplicates: rules, clock: () => new Date(`${DAYS[0]}T06:00:00Z`) });
         for (const [id, department] of Object.entries(DOCTORS)) {
           await opd.addDoctor({ id, name: `Dr ${id}`, ...(department === null ? {} : { department }) });
-          await opd.addSlots(id, DAYS.flatMap((day) => [9, 10].map((h) => ({ start: `${day}T${String(h).padStart(2, '0')}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 2 }))));
+          await opd.addSlots(
+            id,
+            DAYS.flatMap((day) =>
+              [9, 10].map((h) => ({
+                start: `${day}T${String(h).padStart(2, '0')}:00:00Z`,
+                end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+                capacity: 2,
+              })),
+            ),
+          );
         }
         for (const batch of batches) {
           const tokens = await allTokens(opd);

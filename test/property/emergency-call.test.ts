@@ -27,7 +27,14 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('book' as const), category: fc.constantFrom(...CATEGORIES), hour: fc.constantFrom(null, ...HOURS) }) },
   // Emergencies often land in a later slot than patients already waiting (asked for, or the earlier ones full).
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('book' as const), category: fc.constant('EMERGENCY' as const), hour: fc.constantFrom(null, 10 as const, 11 as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('book' as const),
+      category: fc.constant('EMERGENCY' as const),
+      hour: fc.constantFrom(null, 10 as const, 11 as const),
+    }),
+  },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('checkIn' as const), pick: fc.nat(60) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(60) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('see' as const), lab: fc.boolean() }) },
@@ -39,7 +46,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** A call order as data (printable in a counterexample). */
 type OrderSpec =
   | { readonly kind: 'queue order' }
-  | { readonly kind: 'fair'; readonly interleaveEvery: number | undefined; readonly maxWaitMinutes: number | undefined; readonly rates: Readonly<Record<string, number>> | undefined }
+  | {
+      readonly kind: 'fair';
+      readonly interleaveEvery: number | undefined;
+      readonly maxWaitMinutes: number | undefined;
+      readonly rates: Readonly<Record<string, number>> | undefined;
+    }
   | { readonly kind: 'custom'; readonly order: 'last first' | 'worst rank first' };
 
 const orderArb: fc.Arbitrary<OrderSpec> = fc.oneof(
@@ -109,7 +121,13 @@ async function run(spec: Spec, ops: readonly Op[], seen: Seen): Promise<void> {
   await opd.addDoctor({ id: 'd1', name: 'Dr One' });
   await opd.addSlots(
     'd1',
-    HOURS.map((h) => ({ id: `d1-${h}`, start: at(`${String(h).padStart(2, '0')}:00`), end: at(`${String(h + 1).padStart(2, '0')}:00`), capacity: 3, overflowCapacity: 1 })),
+    HOURS.map((h) => ({
+      id: `d1-${h}`,
+      start: at(`${String(h).padStart(2, '0')}:00`),
+      end: at(`${String(h + 1).padStart(2, '0')}:00`),
+      capacity: 3,
+      overflowCapacity: 1,
+    })),
   );
   const tokens: string[] = [];
   let patients = 0;
@@ -127,7 +145,12 @@ async function run(spec: Spec, ops: readonly Op[], seen: Seen): Promise<void> {
         case 'book': {
           patients++;
           await tolerate(async () => {
-            const r = await opd.book({ doctorId: 'd1', category: op.category, ...(op.hour === null ? {} : { slotId: `d1-${op.hour}` }), patient: { id: `p${patients}`, name: `Patient ${patients}` } });
+            const r = await opd.book({
+              doctorId: 'd1',
+              category: op.category,
+              ...(op.hour === null ? {} : { slotId: `d1-${op.hour}` }),
+              patient: { id: `p${patients}`, name: `Patient ${patients}` },
+            });
             tokens.push(r.token.id);
           });
           break;
@@ -161,17 +184,26 @@ async function run(spec: Spec, ops: readonly Op[], seen: Seen): Promise<void> {
             break;
           }
           expect(called, 'someone checked in is called').not.toBeNull();
-          expect(waiting.map((t) => t.id), 'the call is one of the patients checked in at the doctor').toContain(called!.id);
+          expect(
+            waiting.map((t) => t.id),
+            'the call is one of the patients checked in at the doctor',
+          ).toContain(called!.id);
           const emergencies = waiting.filter((t) => t.category === 'EMERGENCY');
           if (emergencies.length > 0) {
             seen.withEmergency++;
             // The case queue order alone gets wrong: someone of an earlier slot checked in too.
             if (waiting[0]!.category !== 'EMERGENCY') seen.outOfSlotOrder++;
-            expect(called!.category, `emergencies ${emergencies.map((t) => `${t.id} (${t.slotId})`).join(', ')} checked in while ${called!.id} (${called!.slotId}) is called`).toBe('EMERGENCY');
+            expect(
+              called!.category,
+              `emergencies ${emergencies.map((t) => `${t.id} (${t.slotId})`).join(', ')} checked in while ${called!.id} (${called!.slotId}) is called`,
+            ).toBe('EMERGENCY');
             // Its estimate said so: no patient checked in there had an earlier one.
             const estimate = (t: Token): number => t.estimatedStart?.getTime() ?? Number.POSITIVE_INFINITY;
             const told = estimate(waiting.find((t) => t.id === called!.id)!);
-            for (const t of waiting) expect(told, `${called!.id}, called next, was told ${new Date(told).toISOString()} while ${t.id} was told earlier`).toBeLessThanOrEqual(estimate(t));
+            for (const t of waiting)
+              expect(told, `${called!.id}, called next, was told ${new Date(told).toISOString()} while ${t.id} was told earlier`).toBeLessThanOrEqual(
+                estimate(t),
+              );
           }
           await opd.startConsultation(called!.id);
           clock.advance(4);

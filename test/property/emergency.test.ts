@@ -39,7 +39,8 @@ async function checkStep(spec: ConfigSpec, world: World, op: Op, step: Step, see
   seen.seq = history.at(-1)?.seq ?? seen.seq;
   checkUnplaced(spec, history, state);
   for (const e of history) {
-    if (e.type === 'token:dropped') expect(f.protectedCategories.has((await world.opd.getToken(e.tokenId)).category), `${e.tokenId}: an emergency is never dropped`).toBe(false);
+    if (e.type === 'token:dropped')
+      expect(f.protectedCategories.has((await world.opd.getToken(e.tokenId)).category), `${e.tokenId}: an emergency is never dropped`).toBe(false);
   }
 }
 
@@ -61,7 +62,12 @@ interface Return {
   readonly fill: number;
 }
 
-const returnArb: fc.Arbitrary<Return> = fc.record({ how: fc.constantFrom<Return['how']>('cancel', 'markNoShow'), which: fc.nat(10), minutes: fc.integer({ min: 0, max: 90 }), fill: fc.nat(6) });
+const returnArb: fc.Arbitrary<Return> = fc.record({
+  how: fc.constantFrom<Return['how']>('cancel', 'markNoShow'),
+  which: fc.nat(10),
+  minutes: fc.integer({ min: 0, max: 90 }),
+  fill: fc.nat(6),
+});
 
 /**
  * An operation's `token` index that names the token at `k` of the world's tokens, or `undefined`
@@ -118,7 +124,17 @@ async function runReturns(spec: ConfigSpec, ops: readonly Op[], returns: readonl
     for (let n = 0; n < ret.fill; n++) {
       const category = n % 2 === 0 ? 'WALK_IN' : 'FOLLOW_UP';
       const doctor = DOCTORS.indexOf(doctorId as (typeof DOCTORS)[number]);
-      await run({ op: 'book', doctor, category, slot: null, patient: null, age: null, date: DAYS.indexOf(day as (typeof DAYS)[number]), afterHour: null, key: null });
+      await run({
+        op: 'book',
+        doctor,
+        category,
+        slot: null,
+        patient: null,
+        age: null,
+        date: DAYS.indexOf(day as (typeof DAYS)[number]),
+        afterHour: null,
+        key: null,
+      });
     }
     if (ret.minutes > 0) await run({ op: 'advance', minutes: ret.minutes });
     const coming = ref();
@@ -169,10 +185,15 @@ describe('emergency safety after random operation sequences (DESIGN §9)', () =>
       let back = 0;
       let runs = 0;
       await fc.assert(
-        fc.asyncProperty(configSpecArb, emergencyOpsArb(20), fc.array(fc.option(returnArb, { freq: 2, nil: null }), { minLength: 21, maxLength: 21 }), async (spec, ops, returns) => {
-          runs++;
-          back += await runReturns(spec, ops, returns);
-        }),
+        fc.asyncProperty(
+          configSpecArb,
+          emergencyOpsArb(20),
+          fc.array(fc.option(returnArb, { freq: 2, nil: null }), { minLength: 21, maxLength: 21 }),
+          async (spec, ops, returns) => {
+            runs++;
+            back += await runReturns(spec, ops, returns);
+          },
+        ),
         fcOptions(RUNS),
       );
       // Not a vacuous property: most runs bring an emergency back (a cancelled one always can be,

@@ -53,7 +53,12 @@ describe('explain (property)', () => {
               if (step.rule === 'bump') {
                 // The rank compared: the token bumped was ranked strictly worse when it was bumped. A hold
                 // an emergency takes is released for it (`token:released`, DESIGN §12), not bumped.
-                const bump = history.find((e) => (e.type === 'token:bumped' || (e.type === 'token:released' && e.reason === 'emergency')) && e.seq > step.seq && e.tokenId === step.otherTokenId);
+                const bump = history.find(
+                  (e) =>
+                    (e.type === 'token:bumped' || (e.type === 'token:released' && e.reason === 'emergency')) &&
+                    e.seq > step.seq &&
+                    e.tokenId === step.otherTokenId,
+                );
                 expect(bump, `${id}: the token it bumped was bumped by it`).toMatchObject({ byTokenId: id });
                 expect(step.otherRank!).toBeGreaterThan(step.rank!);
               }

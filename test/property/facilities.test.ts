@@ -27,7 +27,10 @@ const fArb = fc.constantFrom(...FACILITIES);
 const doctorArb = fc.constantFrom(...DOCTORS);
 const hourArb = fc.integer({ min: 9, max: 11 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('book' as const, 'hold' as const), doctor: doctorArb, hour: hourArb, patient: fc.nat(5) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('book' as const, 'hold' as const), doctor: doctorArb, hour: hourArb, patient: fc.nat(5) }),
+  },
   { weight: 2, arbitrary: fc.record({ f: fArb, kind: fc.constant('department' as const), patient: fc.nat(5) }) },
   { weight: 3, arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('cancel' as const, 'checkIn' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, kind: fc.constant('move' as const), pick: fc.nat(), doctor: doctorArb, hour: hourArb }) },
@@ -106,7 +109,10 @@ describe('facilities (property)', () => {
           opd[f] = new OpdScheduler({ ...presets.waitlist(), storage, facilityId: f, timeZone: 'Asia/Kolkata', clock: () => new Date(now) });
           for (const doctor of DOCTORS) {
             await opd[f].addDoctor({ id: doctor, name: `Dr ${doctor}`, department: 'opd' });
-            await opd[f].addSlots(doctor, [9, 10, 11].map((h) => ({ start: `${DAY}T${hh(h)}:00:00+05:30`, end: `${DAY}T${hh(h + 1)}:00:00+05:30`, capacity: 2 })));
+            await opd[f].addSlots(
+              doctor,
+              [9, 10, 11].map((h) => ({ start: `${DAY}T${hh(h)}:00:00+05:30`, end: `${DAY}T${hh(h + 1)}:00:00+05:30`, capacity: 2 })),
+            );
           }
         }
         for (const batch of batches) {

@@ -34,7 +34,13 @@ function nextDay(d: string): string {
 
 type Op =
   | { readonly kind: 'visit'; readonly doctor: number }
-  | { readonly kind: 'followUp'; readonly pick: number; readonly afterDays: number; readonly windowDays: number; readonly target: 'own' | 'other' | 'department' }
+  | {
+      readonly kind: 'followUp';
+      readonly pick: number;
+      readonly afterDays: number;
+      readonly windowDays: number;
+      readonly target: 'own' | 'other' | 'department';
+    }
   | { readonly kind: 'fill'; readonly doctor: number; readonly day: number; readonly holdMinutes: number | null }
   | { readonly kind: 'cancel'; readonly pick: number }
   | { readonly kind: 'cancelFollowUp'; readonly pick: number }
@@ -44,15 +50,32 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('visit' as const), doctor: fc.nat(2) }) },
   {
     weight: 5,
-    arbitrary: fc.record({ kind: fc.constant('followUp' as const), pick: fc.nat(50), afterDays: fc.integer({ min: 1, max: 3 }), windowDays: fc.nat(1), target: fc.constantFrom('own' as const, 'own' as const, 'other' as const, 'department' as const) }),
+    arbitrary: fc.record({
+      kind: fc.constant('followUp' as const),
+      pick: fc.nat(50),
+      afterDays: fc.integer({ min: 1, max: 3 }),
+      windowDays: fc.nat(1),
+      target: fc.constantFrom('own' as const, 'own' as const, 'other' as const, 'department' as const),
+    }),
   },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('fill' as const), doctor: fc.nat(2), day: fc.integer({ min: 1, max: 4 }), holdMinutes: fc.constantFrom(null, 60, 600, 1440) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('fill' as const),
+      doctor: fc.nat(2),
+      day: fc.integer({ min: 1, max: 4 }),
+      holdMinutes: fc.constantFrom(null, 60, 600, 1440),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(100) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelFollowUp' as const), pick: fc.nat(50) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sweep' as const), hours: fc.integer({ min: 0, max: 12 }) }) },
 );
 
-async function scenario(open: () => Promise<{ storage: () => import('opd-scheduler').StorageAdapter; cleanup: () => Promise<void> }>, ops: readonly Op[]): Promise<void> {
+async function scenario(
+  open: () => Promise<{ storage: () => import('opd-scheduler').StorageAdapter; cleanup: () => Promise<void> }>,
+  ops: readonly Op[],
+): Promise<void> {
   const store = await open();
   const clock = new TestClock(`${DAY0}T06:00:00Z`);
   const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock: clock.now });
@@ -61,7 +84,8 @@ async function scenario(open: () => Promise<{ storage: () => import('opd-schedul
     for (const id of DOCTORS) {
       await opd.addDoctor({ id, name: `Dr ${id}`, department: id === 'c' ? 'ent' : 'cardio' });
       const slots = [];
-      for (let n = 0; n <= 5; n++) slots.push({ id: `${id}-${n}`, start: `${day(n)}T09:00:00Z`, end: `${day(n)}T10:00:00Z`, capacity: n === 0 ? 40 : 1, overflowCapacity: 0 });
+      for (let n = 0; n <= 5; n++)
+        slots.push({ id: `${id}-${n}`, start: `${day(n)}T09:00:00Z`, end: `${day(n)}T10:00:00Z`, capacity: n === 0 ? 40 : 1, overflowCapacity: 0 });
       await opd.addSlots(id, slots);
     }
     const visits: Token[] = [];
@@ -142,7 +166,9 @@ async function check(opd: OpdScheduler, asked: ReadonlyMap<string, { visit: Toke
     const b = booked.get(id) ?? [];
     expect(b.length, `${id}: at most one token`).toBeLessThanOrEqual(1);
     // Cancelled and asked again reopens it: the latest of its events tells where it stands.
-    const last = [...history].reverse().find((e) => (e.type === 'followup:booked' || e.type === 'followup:cancelled' || e.type === 'followup:due') && e.followUpId === id);
+    const last = [...history]
+      .reverse()
+      .find((e) => (e.type === 'followup:booked' || e.type === 'followup:cancelled' || e.type === 'followup:due') && e.followUpId === id);
     const states = [due.has(id), last?.type === 'followup:booked', last?.type === 'followup:cancelled'];
     expect(states.filter(Boolean).length, `${id}: booked, due or cancelled, exactly one (${JSON.stringify(states)})`).toBe(1);
     if (last?.type === 'followup:cancelled') expect(last.actor, `${id}: cancelled by an actor`).not.toBeNull();
@@ -172,11 +198,15 @@ describe('no follow-up is lost (property)', () => {
   for (const [name, open] of Object.entries(STORES)) {
     if (name.includes('standby')) continue;
     const runs = name === 'memory' ? 100 : 20;
-    it.skipIf(open === undefined)(`on ${name}: every follow-up booked once, due, or cancelled by an actor; a sweep books a due one into a place that opened`, { timeout: timeoutFor(runs, 4000) }, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 40 }), async (ops) => scenario(open!, ops)),
-        fcOptions(runs),
-      );
-    });
+    it.skipIf(open === undefined)(
+      `on ${name}: every follow-up booked once, due, or cancelled by an actor; a sweep books a due one into a place that opened`,
+      { timeout: timeoutFor(runs, 4000) },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 40 }), async (ops) => scenario(open!, ops)),
+          fcOptions(runs),
+        );
+      },
+    );
   }
 });

@@ -28,7 +28,11 @@ function day(n: number): string {
 
 type Op =
   | { readonly kind: 'visit'; readonly patient: number; readonly doctor: number; readonly charged: boolean }
-  | { readonly kind: 'burst'; readonly patient: number; readonly bookings: readonly { readonly doctor: number; readonly day: number; readonly hold: boolean }[] }
+  | {
+      readonly kind: 'burst';
+      readonly patient: number;
+      readonly bookings: readonly { readonly doctor: number; readonly day: number; readonly hold: boolean }[];
+    }
   | { readonly kind: 'cancel'; readonly pick: number }
   | { readonly kind: 'move'; readonly pick: number; readonly doctor: number; readonly day: number }
   | { readonly kind: 'sweep'; readonly hours: number };
@@ -44,7 +48,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(100) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(100), doctor: fc.nat(2), day: fc.integer({ min: 1, max: FREE_DAYS + 2 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(100), doctor: fc.nat(2), day: fc.integer({ min: 1, max: FREE_DAYS + 2 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), hours: fc.integer({ min: 1, max: 30 }) }) },
 );
 
@@ -52,13 +59,23 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
   const store = await open();
   const clock = new TestClock(`${DAY0}T06:00:00Z`);
   // Two schedulers over one store, as two app instances: a burst's bookings go to both.
-  const opds = [0, 1].map(() => new OpdScheduler({ ...presets.standard(), followUps: { freeWithinDays: FREE_DAYS, freeVisits: FREE_VISITS, scope }, allowDuplicateBookings: true, storage: store.storage(), clock: clock.now }));
+  const opds = [0, 1].map(
+    () =>
+      new OpdScheduler({
+        ...presets.standard(),
+        followUps: { freeWithinDays: FREE_DAYS, freeVisits: FREE_VISITS, scope },
+        allowDuplicateBookings: true,
+        storage: store.storage(),
+        clock: clock.now,
+      }),
+  );
   const opd = opds[0]!;
   try {
     for (const id of DOCTORS) {
       await opd.addDoctor({ id, name: `Dr ${id}`, department: DEPARTMENT[id]! });
       const slots = [];
-      for (let n = 0; n <= FREE_DAYS + 2; n++) slots.push({ id: `${id}-${n}`, start: `${day(n)}T09:00:00Z`, end: `${day(n)}T10:00:00Z`, capacity: n === 0 ? 40 : 3 });
+      for (let n = 0; n <= FREE_DAYS + 2; n++)
+        slots.push({ id: `${id}-${n}`, start: `${day(n)}T09:00:00Z`, end: `${day(n)}T10:00:00Z`, capacity: n === 0 ? 40 : 3 });
       await opd.addSlots(id, slots);
     }
     const tokens: string[] = [];
@@ -119,7 +136,13 @@ async function scenario(open: () => Promise<Store>, scope: 'doctor' | 'departmen
 
 const GIVEN_BACK = new Set(['CANCELLED', 'NO_SHOW', 'DROPPED']);
 
-async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged: readonly Token[], ids: readonly string[], moved: ReadonlySet<string>): Promise<void> {
+async function check(
+  opd: OpdScheduler,
+  scope: 'doctor' | 'department',
+  charged: readonly Token[],
+  ids: readonly string[],
+  moved: ReadonlySet<string>,
+): Promise<void> {
   const tokens = await Promise.all(ids.map((id) => opd.getToken(id)));
   const history = await opd.history();
   for (const visit of charged) {
@@ -141,7 +164,10 @@ async function check(opd: OpdScheduler, scope: 'doctor' | 'department', charged:
     expect(mine?.used, `${visit.id}: entitlementOf counts the uses`).toBe(using.length);
     // And the events tell the same story: uses less the visits given back.
     const told = history.filter((e) => (e.type === 'entitlement:used' || e.type === 'entitlement:returned') && e.fromTokenId === visit.id);
-    expect(told.filter((e) => e.type === 'entitlement:used').length - told.filter((e) => e.type === 'entitlement:returned').length, `${visit.id}: used less returned`).toBe(using.length);
+    expect(
+      told.filter((e) => e.type === 'entitlement:used').length - told.filter((e) => e.type === 'entitlement:returned').length,
+      `${visit.id}: used less returned`,
+    ).toBe(using.length);
   }
   // No token uses an entitlement that was never opened.
   for (const t of tokens) if (t.entitlement !== undefined) expect(charged.map((c) => c.id)).toContain(t.entitlement.fromTokenId);
@@ -151,11 +177,19 @@ describe('an entitlement to free revisits is never used twice (property)', () =>
   for (const [name, open] of Object.entries(STORES)) {
     if (name.includes('standby')) continue;
     const runs = name === 'memory' ? 120 : 20;
-    it.skipIf(open === undefined)(`on ${name}: bursts of bookings by one patient from two app instances never use one free visit twice`, { timeout: timeoutFor(runs, 4000) }, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.constantFrom<'doctor' | 'department'>('doctor', 'department'), fc.array(opArb, { minLength: 5, maxLength: 25 }), async (scope, ops) => scenario(open!, scope, ops)),
-        fcOptions(runs),
-      );
-    });
+    it.skipIf(open === undefined)(
+      `on ${name}: bursts of bookings by one patient from two app instances never use one free visit twice`,
+      { timeout: timeoutFor(runs, 4000) },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom<'doctor' | 'department'>('doctor', 'department'),
+            fc.array(opArb, { minLength: 5, maxLength: 25 }),
+            async (scope, ops) => scenario(open!, scope, ops),
+          ),
+          fcOptions(runs),
+        );
+      },
+    );
   }
 });

@@ -77,7 +77,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'sweep'>('sweep'), explicitNow: fc.constant(false), shiftMinutes: fc.constant(0) }) },
   { weight: 5, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 90 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'closeSlot'>('closeSlot'), slot: fc.nat(20), dryRun: fc.constant(false) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 3 }), dryRun: fc.constant(false) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant<'setCapacity'>('setCapacity'),
+      slot: fc.nat(20),
+      capacity: fc.integer({ min: 0, max: 3 }),
+      dryRun: fc.constant(false),
+    }),
+  },
 );
 
 /** The `HELD` token a confirm names and its slot's end, read before the call; `undefined` for any other token. */
@@ -98,7 +106,14 @@ function checkHoldsWithinSlots(state: Observed, call: string): void {
 }
 
 /** A confirm answered by the rule: see the file's summary. */
-function checkConfirm(world: World, held: { token: Token; slotEnd: number } | undefined, outcome: Outcome, before: Observed, after: Observed, call: string): void {
+function checkConfirm(
+  world: World,
+  held: { token: Token; slotEnd: number } | undefined,
+  outcome: Outcome,
+  before: Observed,
+  after: Observed,
+  call: string,
+): void {
   if (held === undefined) {
     expect(outcome.ok ? 'confirmed' : outcome.code, `${call}: only a hold is confirmed`).not.toBe('confirmed');
     return;

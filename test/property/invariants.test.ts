@@ -63,7 +63,17 @@ const plainCustom: ConfigSpec = {
  */
 const reopenExamples: [ConfigSpec, Op[]][] = [1, 2].map((capacity) => {
   const spec: ConfigSpec = { ...plainCustom, bumpLimit: Number.POSITIVE_INFINITY };
-  const book = (category: 'EMERGENCY' | 'FOLLOW_UP', slot: number | null, key: number): Op => ({ op: 'book', doctor: 0, category, slot, patient: null, age: null, date: null, afterHour: null, key });
+  const book = (category: 'EMERGENCY' | 'FOLLOW_UP', slot: number | null, key: number): Op => ({
+    op: 'book',
+    doctor: 0,
+    category,
+    slot,
+    patient: null,
+    age: null,
+    date: null,
+    afterHour: null,
+    key,
+  });
   const ops: Op[] = [
     {
       op: 'addSlots',
@@ -347,7 +357,17 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(presetSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[PresetSpec, Op[]]>(RUNS), examples: [cancelledReplayExample, movedOnceExample, movedThenBumpedExample, closureBumpsPromotedExample, promotedThenMovedExample, departmentTwinExample] },
+        {
+          ...fcOptions<[PresetSpec, Op[]]>(RUNS),
+          examples: [
+            cancelledReplayExample,
+            movedOnceExample,
+            movedThenBumpedExample,
+            closureBumpsPromotedExample,
+            promotedThenMovedExample,
+            departmentTwinExample,
+          ],
+        },
       );
     },
     timeoutFor(RUNS, 60),
@@ -360,7 +380,18 @@ describe('invariants after random operation sequences (DESIGN §4)', () => {
         fc.asyncProperty(configSpecArb, opsArb(40), async (spec, ops) => {
           await runChecked(spec, ops);
         }),
-        { ...fcOptions<[ConfigSpec, Op[]]>(RUNS), examples: [...reopenExamples, loweringExample, callRefreshesRankExample, moveSettlesOwnDayExample, leaveMovesOnceExample, agedEmergencyFirstExample, reinstatedAsNowExample] },
+        {
+          ...fcOptions<[ConfigSpec, Op[]]>(RUNS),
+          examples: [
+            ...reopenExamples,
+            loweringExample,
+            callRefreshesRankExample,
+            moveSettlesOwnDayExample,
+            leaveMovesOnceExample,
+            agedEmergencyFirstExample,
+            reinstatedAsNowExample,
+          ],
+        },
       );
     },
     timeoutFor(RUNS, 60),

@@ -28,7 +28,12 @@ export function dueOf(token: Pick<Token, 'requestedAt' | 'day' | 'notBefore'>): 
 }
 
 /** The rank a configuration gives a token at `now` after `bumpCount` bumps (DESIGN §5, policies doc). */
-export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>, now: number, bumpCount: number): number {
+export function expectedRank(
+  spec: ConfigSpec,
+  token: Pick<Token, 'category' | 'patient' | 'requestedAt' | 'day' | 'notBefore'>,
+  now: number,
+  bumpCount: number,
+): number {
   const category = token.category as keyof typeof STANDARD;
   const improve = (rank: number, levels: number, minRank: number): number => (rank <= minRank ? rank : Math.max(rank - levels, minRank));
   switch (spec.kind) {
@@ -56,9 +61,7 @@ export function expectedRank(spec: ConfigSpec, token: Pick<Token, 'category' | '
 }
 
 /** Queue order of tokens as a user sees them: rank, then request time, then token number. */
-export const queueOrder = (a: Token, b: Token): number =>
-  a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber;
-
+export const queueOrder = (a: Token, b: Token): number => a.rank - b.rank || a.requestedAt.getTime() - b.requestedAt.getTime() || a.tokenNumber - b.tokenNumber;
 
 /** Invariants of one observed state (at rest, after a call). */
 export function checkState(spec: ConfigSpec, world: World, state: Observed): void {
@@ -83,7 +86,10 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
     const retiredFrom = schedule.doctor.retiredFrom?.getTime();
     if (retiredFrom !== undefined) {
       const open = schedule.slots.filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > Math.max(now, retiredFrom));
-      expect(open.map((v) => v.slot.id), `${schedule.doctor.id} retired: no open slot past the retirement`).toEqual([]);
+      expect(
+        open.map((v) => v.slot.id),
+        `${schedule.doctor.id} retired: no open slot past the retirement`,
+      ).toEqual([]);
     }
     // As the doctor is now (a doctor's minutes may have been changed), else the scheduler's.
     const consult = schedule.doctor.consultMinutes ?? CONSULT['d1']!;
@@ -96,7 +102,9 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       previousStart = slot.start.getTime();
       const occupancy = places.length;
       // Capacity: never above capacity + elastic allowance; only elastic categories above capacity.
-      expect(occupancy, `${where}: occupancy within capacity + elastic allowance`).toBeLessThanOrEqual(slot.capacity + facts.elasticLimit(slot.overflowCapacity));
+      expect(occupancy, `${where}: occupancy within capacity + elastic allowance`).toBeLessThanOrEqual(
+        slot.capacity + facts.elasticLimit(slot.overflowCapacity),
+      );
       const inelastic = places.filter((t) => !facts.elasticCategories.has(t.category)).length;
       expect(inelastic, `${where}: only categories allowed elastic places are above capacity`).toBeLessThanOrEqual(slot.capacity);
       // The views count the places as of now: a hold whose end has passed holds none, swept or not.
@@ -104,20 +112,32 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       expect(view.free, `${where}: free`).toBe(Math.max(0, slot.capacity - counted));
       expect(view.overflowUsed, `${where}: overflowUsed`).toBe(Math.max(0, counted - slot.capacity));
       if (slot.status === 'CLOSED') {
-        expect(places.filter((t) => LIVE.has(t.status)).map((t) => t.id), `${where}: a closed slot holds no live places`).toEqual([]);
+        expect(
+          places.filter((t) => LIVE.has(t.status)).map((t) => t.id),
+          `${where}: a closed slot holds no live places`,
+        ).toEqual([]);
       }
       // Places: in queue order, with positions and estimates. Under a call order, in the order of
       // their turns: those seen or in consultation (queue order), then the checked-in patients in
       // the order they will be called, then the others still waiting (queue order).
       if (spec.callOrder === undefined) {
-        expect([...places].sort(queueOrder).map((t) => t.id), `${where}: places in queue order`).toEqual(places.map((t) => t.id));
+        expect(
+          [...places].sort(queueOrder).map((t) => t.id),
+          `${where}: places in queue order`,
+        ).toEqual(places.map((t) => t.id));
       } else {
         const group = (t: Token): number => (t.status === 'IN_CONSULTATION' || t.status === 'COMPLETED' ? 0 : t.status === 'CHECKED_IN' ? 1 : 2);
         const groups = places.map(group);
-        expect([...groups].sort((a, b) => a - b), `${where}: places by turn (seen, checked in, waiting)`).toEqual(groups);
+        expect(
+          [...groups].sort((a, b) => a - b),
+          `${where}: places by turn (seen, checked in, waiting)`,
+        ).toEqual(groups);
         for (const g of [0, 2]) {
           const ids = places.filter((t) => group(t) === g);
-          expect([...ids].sort(queueOrder).map((t) => t.id), `${where}: places of group ${g} in queue order`).toEqual(ids.map((t) => t.id));
+          expect(
+            [...ids].sort(queueOrder).map((t) => t.id),
+            `${where}: places of group ${g} in queue order`,
+          ).toEqual(ids.map((t) => t.id));
         }
       }
       places.forEach((t, i) => {
@@ -131,18 +151,26 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
       // The slot's waitlist: the eligible waiting tokens, in promotion order, while it is usable.
       const usable = slot.status === 'OPEN' && slot.end.getTime() > now;
       const eligibleHere = usable ? schedule.waitlist.filter((t) => eligible(t, slot)) : [];
-      expect(view.waitlist.map((t) => t.id), `${where}: its waitlist`).toEqual(eligibleHere.map((t) => t.id));
+      expect(
+        view.waitlist.map((t) => t.id),
+        `${where}: its waitlist`,
+      ).toEqual(eligibleHere.map((t) => t.id));
       // At rest, no usable slot has a free place while an eligible token waits.
       if (usable && occupancy < slot.capacity) {
-        expect(eligibleHere.map((t) => t.id), `${where} has a free place while eligible tokens wait`).toEqual([]);
+        expect(
+          eligibleHere.map((t) => t.id),
+          `${where} has a free place while eligible tokens wait`,
+        ).toEqual([]);
       }
     }
     checkEstimates(schedule, consult, now, spec.callOrder !== undefined, facts.protectedCategories);
     // Promotion order: the protected tokens (emergencies) first, as the emergency rule places them; each group in queue order.
-    const promotionOrder = (a: Token, b: Token): number => Number(facts.protectedCategories.has(b.category)) - Number(facts.protectedCategories.has(a.category)) || queueOrder(a, b);
-    expect([...schedule.waitlist].sort(promotionOrder).map((t) => t.id), `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`).toEqual(
-      schedule.waitlist.map((t) => t.id),
-    );
+    const promotionOrder = (a: Token, b: Token): number =>
+      Number(facts.protectedCategories.has(b.category)) - Number(facts.protectedCategories.has(a.category)) || queueOrder(a, b);
+    expect(
+      [...schedule.waitlist].sort(promotionOrder).map((t) => t.id),
+      `waitlist of ${schedule.doctor.id} ${schedule.date} in promotion order`,
+    ).toEqual(schedule.waitlist.map((t) => t.id));
     for (const t of schedule.waitlist) {
       expect(t.status, `${t.id} on the waitlist`).toBe('WAITLISTED');
       expect(t.slotId, `${t.id}: a waitlisted token has no slot`).toBeNull();
@@ -186,7 +214,10 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
   expect(listed.size, 'every listed token is a known token').toBe([...listed.keys()].filter((id) => byId.has(id)).length);
   // Token numbers: 1..n per doctor-day — unique, none skipped by a failed call, none reused.
   for (const [key, list] of numbers) {
-    expect([...list].sort((a, b) => a - b), `token numbers of ${key}`).toEqual(list.map((_, i) => i + 1));
+    expect(
+      [...list].sort((a, b) => a - b),
+      `token numbers of ${key}`,
+    ).toEqual(list.map((_, i) => i + 1));
   }
   checkStats(state);
   checkEmergencies(spec, world, state);
@@ -206,11 +237,23 @@ export function checkState(spec: ConfigSpec, world: World, state: Observed): voi
  * slot's end. Emergencies (`protectedCategories`) checked in are called before anyone else: when
  * one of them comes after another checked-in patient slot by slot, they take the first turns.
  */
-export function checkEstimates(schedule: DaySchedule, consultMinutes: number, now: number, callOrder = false, protectedCategories: ReadonlySet<string> = new Set(['EMERGENCY'])): void {
+export function checkEstimates(
+  schedule: DaySchedule,
+  consultMinutes: number,
+  now: number,
+  callOrder = false,
+  protectedCategories: ReadonlySet<string> = new Set(['EMERGENCY']),
+): void {
   const prior = consultMinutes * MINUTE;
   const places = schedule.slots.flatMap((v) => v.places);
-  const completions = places.filter((t) => t.status === 'COMPLETED').map((t) => t.updatedAt.getTime()).sort((a, b) => a - b);
-  const gaps = completions.slice(1).map((c, k) => Math.min(c - completions[k]!, 3 * prior)).slice(-10);
+  const completions = places
+    .filter((t) => t.status === 'COMPLETED')
+    .map((t) => t.updatedAt.getTime())
+    .sort((a, b) => a - b);
+  const gaps = completions
+    .slice(1)
+    .map((c, k) => Math.min(c - completions[k]!, 3 * prior))
+    .slice(-10);
   const pace = (2 * prior + gaps.reduce((a, b) => a + b, 0)) / (2 + gaps.length);
   const started = places.filter((t) => t.status === 'IN_CONSULTATION').map((t) => t.updatedAt.getTime());
   let cursor = started.length === 0 ? now : Math.max(now, Math.max(...started) + pace);
@@ -218,7 +261,8 @@ export function checkEstimates(schedule: DaySchedule, consultMinutes: number, no
   // Without a call order, the checked-in emergencies when one of them comes after another
   // checked-in patient (places are listed slot by slot in queue order): they are called first.
   const urgent = places.filter((t) => t.status === 'CHECKED_IN' && protectedCategories.has(t.category));
-  const outOfOrder = !callOrder && urgent.some((e) => places.slice(0, places.indexOf(e)).some((t) => t.status === 'CHECKED_IN' && !protectedCategories.has(t.category)));
+  const outOfOrder =
+    !callOrder && urgent.some((e) => places.slice(0, places.indexOf(e)).some((t) => t.status === 'CHECKED_IN' && !protectedCategories.has(t.category)));
   const first = new Set(callOrder ? places.filter((t) => t.status === 'CHECKED_IN') : outOfOrder ? urgent : []);
   if (first.size > 0) {
     // Under a call order the checked-in patients take the first turns, one pace each from when
@@ -275,7 +319,14 @@ function checkStats(state: Observed): void {
   for (const t of state.tokens) byCategory[t.category] = (byCategory[t.category] ?? 0) + 1;
   const { stats } = state;
   expect(
-    { openSlots: stats.openSlots, closedSlots: stats.closedSlots, capacity: stats.capacity, places: stats.places, overflowUsed: stats.overflowUsed, byCategory: stats.byCategory },
+    {
+      openSlots: stats.openSlots,
+      closedSlots: stats.closedSlots,
+      capacity: stats.capacity,
+      places: stats.places,
+      overflowUsed: stats.overflowUsed,
+      byCategory: stats.byCategory,
+    },
     'stats of slots and categories',
   ).toEqual({
     openSlots: open.length,
@@ -312,7 +363,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (outcome === null) {
     // A clock advance changes nothing stored.
     expect(after.historyLength).toBe(before.historyLength);
-    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t)).toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
+    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t)).toEqual(
+      before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t),
+    );
     return;
   }
   const op = step.op;
@@ -323,7 +376,10 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     // Expiry: after a sweep, no hold outlives its end by the clock (its place was freed and promoted into).
     if (outcome.ok) {
       const stale = after.tokens.filter((t) => t.status === 'HELD' && t.holdExpiresAt!.getTime() <= world.now);
-      expect(stale.map((t) => t.id), 'a sweep releases every hold that has ended').toEqual([]);
+      expect(
+        stale.map((t) => t.id),
+        'a sweep releases every hold that has ended',
+      ).toEqual([]);
     }
   }
   if (!outcome.ok) {
@@ -359,7 +415,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
   if (step.op.op === 'book' || step.op.op === 'rebook') {
     const result = outcome.value as BookingResult;
     const now = byId.get(result.token.id)!;
-    expect(result.outcome, `outcome agrees with the token's status (${result.token.status})`).toBe(result.token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED');
+    expect(result.outcome, `outcome agrees with the token's status (${result.token.status})`).toBe(
+      result.token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED',
+    );
     expect(result.token, 'the returned token is the stored one').toEqual(now);
     expect(prevById.has(result.token.id), 'a booking creates a new token').toBe(false);
     expect(result.token.rank, 'rank of a new token').toBe(expectedRank(spec, result.token, world.now, 0));
@@ -375,12 +433,17 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     if (own > 0) {
       const first = written[0]!;
       if (first.type !== 'token:expired') {
-        expect(first.type, 'before its own event, a booking only expires ended holds (or promotes, ranks changing with time)').toBe(TIME_DEPENDENT(spec) ? 'token:promoted' : 'token:expired');
+        expect(first.type, 'before its own event, a booking only expires ended holds (or promotes, ranks changing with time)').toBe(
+          TIME_DEPENDENT(spec) ? 'token:promoted' : 'token:expired',
+        );
         const promoted = byId.get((first as { tokenId: string }).tokenId)!;
         expect(factsOf(spec).protectedCategories.has(promoted.category), 'what time alone lets a booking place first is a waiting emergency').toBe(true);
       }
     }
-    expect(written.filter((_, i) => i !== own), 'effects are what the call stored but the token’s own event').toEqual([...effects]);
+    expect(
+      written.filter((_, i) => i !== own),
+      'effects are what the call stored but the token’s own event',
+    ).toEqual([...effects]);
     // With holds expired first, the day it saw is not the one observed before: its target is not judged.
     if (own === 0) checkTarget(spec, world, step, before, result, written);
   } else if (step.op.op === 'addSlots') {
@@ -390,20 +453,35 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     // an earlier slot (with victimWithoutRoom 'keep', a victim who can now move to a new slot),
     // and that while somebody waits, the day's holds that have ended are released first.
     const firstBump = written.find((e) => e.type === 'token:bumped');
-    const promotesOnly = written.every((e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt !== null && e.holdExpiresAt.getTime() <= world.now));
+    const promotesOnly = written.every(
+      (e) => e.type === 'token:promoted' || (e.type === 'token:expired' && e.holdExpiresAt !== null && e.holdExpiresAt.getTime() <= world.now),
+    );
     if (firstBump === undefined) expect(promotesOnly, 'adding slots only promotes').toBe(true);
     else {
       const bumper = written.find((e) => e.type === 'token:promoted' && e.tokenId === firstBump.byTokenId);
-      expect(bumper !== undefined && factsOf(spec).protectedCategories.has(byId.get(firstBump.byTokenId)!.category), 'adding slots bumps only for a waiting emergency').toBe(true);
-      expect(written.every((e) => ['token:promoted', 'token:bumped', 'token:cascaded', 'token:waitlisted', 'token:dropped', 'emergency:unplaced'].includes(e.type)), 'adding slots only places').toBe(true);
+      expect(
+        bumper !== undefined && factsOf(spec).protectedCategories.has(byId.get(firstBump.byTokenId)!.category),
+        'adding slots bumps only for a waiting emergency',
+      ).toBe(true);
+      expect(
+        written.every((e) => ['token:promoted', 'token:bumped', 'token:cascaded', 'token:waitlisted', 'token:dropped', 'emergency:unplaced'].includes(e.type)),
+        'adding slots only places',
+      ).toBe(true);
     }
   } else if (step.op.op === 'updateDoctor') {
     // A doctor's change touches no token: its one event, when a value changed.
     effects = written;
     const doctor = outcome.value as Doctor;
-    expect(written.map((e) => e.type), 'an update stores its event alone').toEqual(written.length === 0 ? [] : ['doctor:updated']);
-    for (const schedule of after.schedules) if (schedule.doctor.id === doctor.id) expect(schedule.doctor, 'the doctor returned is the one stored').toEqual(doctor);
-    expect(after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t), 'an update changes no token').toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
+    expect(
+      written.map((e) => e.type),
+      'an update stores its event alone',
+    ).toEqual(written.length === 0 ? [] : ['doctor:updated']);
+    for (const schedule of after.schedules)
+      if (schedule.doctor.id === doctor.id) expect(schedule.doctor, 'the doctor returned is the one stored').toEqual(doctor);
+    expect(
+      after.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t),
+      'an update changes no token',
+    ).toEqual(before.tokens.map(({ position, estimatedStart, estimateStatus, ...t }) => t));
   } else if (step.op.op === 'callNext') {
     // Calling changes no token: it is the first checked-in place of today, or nobody. Under a
     // time-dependent priority its unit refreshes the day's ranks as every unit does (checked
@@ -423,8 +501,14 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(today, 'nobody is called only when nobody is checked in').toEqual([]);
       expect(written, 'calling nobody stores nothing').toEqual([]);
     } else {
-      expect(today.map((t) => t.id), 'the patient called is checked in').toContain(called.id);
-      expect(written.map((e) => e.type), 'one call').toEqual(['token:called']);
+      expect(
+        today.map((t) => t.id),
+        'the patient called is checked in',
+      ).toContain(called.id);
+      expect(
+        written.map((e) => e.type),
+        'one call',
+      ).toEqual(['token:called']);
       // Under a call order, an emergency checked in is called before anyone else checked in; and
       // nobody waits past `maxWaitMinutes` while someone who waited less is called.
       if (spec.callOrder !== undefined) {
@@ -436,7 +520,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
           const calledBefore = new Set(history.flatMap((e) => (e.type === 'token:called' && e.seq < (written[0]?.seq ?? 0) ? [e.tokenId] : [])));
           // A patient called before keeps the turn until seen: the limit applies among the others.
           if (!calledBefore.has(called.id)) {
-            for (const t of today) if (!calledBefore.has(t.id) && waited(t) > most * MINUTE) expect(waited(called), `${t.id} waited past maxWaitMinutes`).toBeGreaterThanOrEqual(waited(t));
+            for (const t of today)
+              if (!calledBefore.has(t.id) && waited(t) > most * MINUTE)
+                expect(waited(called), `${t.id} waited past maxWaitMinutes`).toBeGreaterThanOrEqual(waited(t));
           }
         }
       }
@@ -454,7 +540,10 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     const move = step.op.op === 'move';
     const own = move ? written.findIndex((e) => e.type === 'token:moved') : written.findIndex((e) => 'tokenId' in e && e.tokenId === result.token.id);
     if (own > 0 && !move) expect(written[0]!.type, 'before its own event, a call only expires ended holds').toBe('token:expired');
-    expect(written.filter((_, i) => i !== own), 'effects are what the call stored').toEqual([...effects]);
+    expect(
+      written.filter((_, i) => i !== own),
+      'effects are what the call stored',
+    ).toEqual([...effects]);
   }
 
   if (['book', 'rebook', 'hold', 'reinstate', 'bookDept'].includes(step.op.op) && (outcome.value as { replayed?: true }).replayed !== true) {
@@ -462,7 +551,10 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     // keeps a place (an emergency's above all) until the next sweep.
     const { doctorId, day } = (outcome.value as { token: Token }).token;
     const stale = after.tokens.filter((t) => t.doctorId === doctorId && t.day === day && t.status === 'HELD' && t.holdExpiresAt!.getTime() <= world.now);
-    expect(stale.map((t) => t.id), `${step.call}: no hold that has ended keeps its place on the day it placed a request`).toEqual([]);
+    expect(
+      stale.map((t) => t.id),
+      `${step.call}: no hold that has ended keeps its place on the day it placed a request`,
+    ).toEqual([]);
   }
   if (step.op.op === 'reopenSlot') checkReopen(spec, written, byId, after);
   if (step.op.op === 'move') checkMove(step, before, after, written);
@@ -470,17 +562,30 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     const result = outcome.value as BookingResult;
     if (step.op.patient !== null && result.replayed !== true) {
       // Every doctor of these worlds is of the department: never a second live place in it that day.
-      expect(liveOnDays(before, `p${step.op.patient}`, world.now).has(result.token.day), `${step.call}: no second live place in the department on ${result.token.day}`).toBe(false);
+      expect(
+        liveOnDays(before, `p${step.op.patient}`, world.now).has(result.token.day),
+        `${step.call}: no second live place in the department on ${result.token.day}`,
+      ).toBe(false);
     }
     checkDepartmentChoice(spec, world, step.op, before, result, slotById);
   }
   if (step.op.op === 'retire') {
     // Its own event first, then the leave from the retirement on.
     expect(written[0]?.type, `${step.call}: doctor:retired first`).toBe('doctor:retired');
-    expect(written.slice(1).some((e) => e.type === 'doctor:retired'), 'one retirement').toBe(false);
+    expect(
+      written.slice(1).some((e) => e.type === 'doctor:retired'),
+      'one retirement',
+    ).toBe(false);
   }
   if ((step.op.op === 'closeSlots' || step.op.op === 'retire') && step.op.reassign) checkOnePlaceInDepartment(step, before, after, world.now);
-  if (step.op.op === 'closeSlots') checkLeave({ ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota }, world.now, written, before, after);
+  if (step.op.op === 'closeSlots')
+    checkLeave(
+      { ...world.leaveOf(step.op), reassign: step.op.reassign, urgent: factsOf(spec).protectedCategories, quota: world.quota },
+      world.now,
+      written,
+      before,
+      after,
+    );
 
   for (const e of written) {
     expect(e.at.getTime(), `${e.type} happened now`).toBe(world.now);
@@ -520,7 +625,8 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
     else if (e.type === 'token:bumped') current.set(e.tokenId, { ...t, status: 'DISPLACED', bumpCount: t.bumpCount + 1, notBefore: startOf(e.fromSlotId) });
     else if (e.type === 'token:held') current.set(e.tokenId, { ...t, status: 'HELD', slotId: e.slotId });
     else if (e.type === 'token:confirmed') current.set(e.tokenId, { ...t, status: 'BOOKED' });
-    else if (e.type === 'token:released' || e.type === 'token:expired' || e.type === 'token:cancelled' || e.type === 'token:no-show') current.set(e.tokenId, { ...t, status: 'GONE', slotId: null });
+    else if (e.type === 'token:released' || e.type === 'token:expired' || e.type === 'token:cancelled' || e.type === 'token:no-show')
+      current.set(e.tokenId, { ...t, status: 'GONE', slotId: null });
     else if (e.type === 'token:waitlisted') {
       current.set(e.tokenId, { ...t, status: 'WAITLISTED', slotId: null, notBefore: e.fromSlotId === null ? t.notBefore : startOf(e.fromSlotId) });
     } else if (e.type === 'token:moved') {
@@ -553,7 +659,9 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       expect(victimRank, `a bump displaces only a strictly worse rank (${e.tokenId} by ${e.byTokenId})`).toBeGreaterThan(bumperRank);
       expect(victim.bumpCount, 'bump count increases').toBeGreaterThanOrEqual((prevById.get(e.tokenId)?.bumpCount ?? 0) + 1);
       move(e);
-      const fate = effects.slice(i + 1).filter((f) => 'tokenId' in f && f.tokenId === e.tokenId && ['token:cascaded', 'token:waitlisted', 'token:dropped'].includes(f.type));
+      const fate = effects
+        .slice(i + 1)
+        .filter((f) => 'tokenId' in f && f.tokenId === e.tokenId && ['token:cascaded', 'token:waitlisted', 'token:dropped'].includes(f.type));
       expect(fate.length, `the fate of bumped ${e.tokenId} is reported`).toBeGreaterThanOrEqual(1);
     }
     if (e.type !== 'token:bumped') move(e);
@@ -579,7 +687,8 @@ export function checkStep(spec: ConfigSpec, world: World, step: Step, before: Ob
       // token promoted may then be displaced with the slot's patients, or bumped by one of them
       // moving on, as after that sweep.
       const displacedByCall =
-        closing && effects.slice(i + 1).some((f) => (f.type === 'token:bumped' || f.type === 'token:waitlisted' || f.type === 'token:dropped') && f.tokenId === e.tokenId);
+        closing &&
+        effects.slice(i + 1).some((f) => (f.type === 'token:bumped' || f.type === 'token:waitlisted' || f.type === 'token:dropped') && f.tokenId === e.tokenId);
       if (!bumpedByRequest && !displacedByCall) expect(t.status === 'WAITLISTED', `${e.tokenId} promoted`).toBe(false);
     }
   });
@@ -589,7 +698,8 @@ const facts = factsOf;
 
 /** The notBefore a booking gives its new token: the named slot's start, else `after`, else none. */
 function requestedNotBefore(world: World, step: Step, slotById: ReadonlyMap<string, SlotView['slot']>): number | null {
-  const request = step.op.op === 'book' ? world.requestOf(step.op) : step.op.op === 'rebook' ? world.requests[step.op.which % Math.max(1, world.requests.length)] : undefined;
+  const request =
+    step.op.op === 'book' ? world.requestOf(step.op) : step.op.op === 'rebook' ? world.requests[step.op.which % Math.max(1, world.requests.length)] : undefined;
   if (request === undefined) return null;
   if (request.slotId !== undefined) return slotById.get(request.slotId)?.start.getTime() ?? null;
   return request.after === undefined ? null : new Date(request.after).getTime();
@@ -611,7 +721,13 @@ function checkTarget(spec: ConfigSpec, world: World, step: Step, before: Observe
   const views = before.schedules
     .filter((s) => s.doctor.id === request.doctorId)
     .flatMap((s) => s.slots)
-    .filter((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && v.slot.start.getTime() >= after && (request.date === undefined || v.slot.day === request.date))
+    .filter(
+      (v) =>
+        v.slot.status === 'OPEN' &&
+        v.slot.end.getTime() > world.now &&
+        v.slot.start.getTime() >= after &&
+        (request.date === undefined || v.slot.day === request.date),
+    )
     .sort((a, b) => a.slot.start.getTime() - b.slot.start.getTime());
   // Free as stored: a place a lapsed hold keeps goes first to whoever waits for it, when the booking settles the day.
   const storedFree = (v: SlotView): number => Math.max(0, v.slot.capacity - v.places.length);
@@ -729,7 +845,8 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
         // Out of its doctor-day, a move ends the old token (cancelled as moved) and starts a new one.
         const old = rebuilt.get(e.fromTokenId);
         expect(['BOOKED', 'WAITLISTED'], `${e.fromTokenId}: moved from a place or the waitlist`).toContain(old?.status);
-        if (e.fromTokenId !== e.tokenId) rebuilt.set(e.fromTokenId, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, tokenNumber: old!.tokenNumber });
+        if (e.fromTokenId !== e.tokenId)
+          rebuilt.set(e.fromTokenId, { status: 'CANCELLED', slotId: null, waitingForSlotId: null, tokenNumber: old!.tokenNumber });
         set('BOOKED', e.toSlotId);
         break;
       }
@@ -737,7 +854,12 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
   }
   expect(rebuilt.size, 'history mentions every token').toBe(tokens.length);
   for (const t of tokens) {
-    expect(rebuilt.get(t.id), `replaying history rebuilds ${t.id}`).toEqual({ status: t.status, slotId: t.slotId, waitingForSlotId: t.waitingForSlotId, tokenNumber: t.tokenNumber });
+    expect(rebuilt.get(t.id), `replaying history rebuilds ${t.id}`).toEqual({
+      status: t.status,
+      slotId: t.slotId,
+      waitingForSlotId: t.waitingForSlotId,
+      tokenNumber: t.tokenNumber,
+    });
   }
 }
 
@@ -747,14 +869,32 @@ export function checkReplay(history: readonly OpdEvent[], tokens: readonly Token
  * else a place it may bump; with none, it waits on the doctor-day waitlist (never refused), on
  * the day of the named slot, else of the earliest usable slot, else the requested (or current) day.
  */
-function checkEmergencyTarget(spec: ConfigSpec, world: World, request: BookingRequest, before: Observed, result: BookingResult, written: readonly OpdEvent[]): void {
+function checkEmergencyTarget(
+  spec: ConfigSpec,
+  world: World,
+  request: BookingRequest,
+  before: Observed,
+  result: BookingResult,
+  written: readonly OpdEvent[],
+): void {
   const schedules = before.schedules.filter((s) => s.doctor.id === request.doctorId).sort((a, b) => (a.date < b.date ? -1 : 1));
   const named = request.slotId === undefined ? undefined : schedules.flatMap((s) => s.slots).find((v) => v.slot.id === request.slotId);
   const notBefore = named !== undefined ? named.slot.start.getTime() : request.after === undefined ? null : new Date(request.after).getTime();
   const days = schedules.filter((s) => (named !== undefined ? s.date === named.slot.day : request.date === undefined || s.date === request.date));
   const seeker = (day: string) => ({
     category: request.category,
-    rank: expectedRank(spec, { category: request.category, patient: request.patient, requestedAt: new Date(world.now), day, notBefore: notBefore === null ? null : new Date(notBefore) }, world.now, 0),
+    rank: expectedRank(
+      spec,
+      {
+        category: request.category,
+        patient: request.patient,
+        requestedAt: new Date(world.now),
+        day,
+        notBefore: notBefore === null ? null : new Date(notBefore),
+      },
+      world.now,
+      0,
+    ),
   });
   let room: Room | null = null;
   for (const schedule of days) {
@@ -763,23 +903,46 @@ function checkEmergencyTarget(spec: ConfigSpec, world: World, request: BookingRe
   }
   const own = written[0]!;
   if (room === null) {
-    const usable = days.flatMap((s) => s.slots).find((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && (notBefore === null || v.slot.start.getTime() >= notBefore));
+    const usable = days
+      .flatMap((s) => s.slots)
+      .find((v) => v.slot.status === 'OPEN' && v.slot.end.getTime() > world.now && (notBefore === null || v.slot.start.getTime() >= notBefore));
     const day = named?.slot.day ?? usable?.slot.day ?? request.date ?? new Date(Math.max(world.now, notBefore ?? world.now)).toISOString().slice(0, 10);
     expect(result.token.day, 'an emergency with no room waits on the day it asked for, or of the earliest usable slot').toBe(day);
-    expect(own, 'an emergency with no room anywhere in its day waits on the doctor-day waitlist').toMatchObject({ type: 'token:waitlisted', waitingForSlotId: null, fromSlotId: null, reason: 'full' });
+    expect(own, 'an emergency with no room anywhere in its day waits on the doctor-day waitlist').toMatchObject({
+      type: 'token:waitlisted',
+      waitingForSlotId: null,
+      fromSlotId: null,
+      reason: 'full',
+    });
     return;
   }
-  expect(result.token.day, 'an emergency is booked on the day of its earliest room').toBe(schedules.find((s) => s.slots.some((v) => v.slot.id === room.slotId))!.date);
-  expect({ type: own.type, slotId: 'slotId' in own ? own.slotId : undefined, overflow: result.overflow }, `an emergency takes the earliest room (${room.means} in ${room.slotId})`).toEqual({
+  expect(result.token.day, 'an emergency is booked on the day of its earliest room').toBe(
+    schedules.find((s) => s.slots.some((v) => v.slot.id === room.slotId))!.date,
+  );
+  expect(
+    { type: own.type, slotId: 'slotId' in own ? own.slotId : undefined, overflow: result.overflow },
+    `an emergency takes the earliest room (${room.means} in ${room.slotId})`,
+  ).toEqual({
     type: 'token:booked',
     slotId: room.slotId,
     overflow: room.means === 'elastic',
   });
   if (room.means === 'bump' && before.tokens.find((t) => t.id === room.victimId)?.status === 'HELD') {
     // A hold the bump falls on is released, not moved (DESIGN §12).
-    expect(written[1], 'the emergency releases the hold the rules pick').toMatchObject({ type: 'token:released', tokenId: room.victimId, slotId: room.slotId, reason: 'emergency', byTokenId: result.token.id });
+    expect(written[1], 'the emergency releases the hold the rules pick').toMatchObject({
+      type: 'token:released',
+      tokenId: room.victimId,
+      slotId: room.slotId,
+      reason: 'emergency',
+      byTokenId: result.token.id,
+    });
   } else if (room.means === 'bump') {
-    expect(written[1], 'the emergency bumps the victim the rules pick').toMatchObject({ type: 'token:bumped', tokenId: room.victimId, fromSlotId: room.slotId, byTokenId: result.token.id });
+    expect(written[1], 'the emergency bumps the victim the rules pick').toMatchObject({
+      type: 'token:bumped',
+      tokenId: room.victimId,
+      fromSlotId: room.slotId,
+      byTokenId: result.token.id,
+    });
   } else {
     expect(written[1]?.type, 'an emergency with a free or elastic place bumps nobody').not.toBe('token:bumped');
   }
@@ -820,7 +983,10 @@ export function checkUnplaced(spec: ConfigSpec, written: readonly OpdEvent[], af
   const reported = written.flatMap((e, i) => (e.type === 'emergency:unplaced' ? [{ id: e.tokenId, i }] : []));
   expect(reported.map((r) => r.id).sort(), 'emergency:unplaced for each emergency the call left waiting, once').toEqual(expected.sort());
   for (const { id, i } of reported) {
-    expect(written.slice(i + 1).some((e) => 'tokenId' in e && e.tokenId === id), `${id}: emergency:unplaced is its last event of the call`).toBe(false);
+    expect(
+      written.slice(i + 1).some((e) => 'tokenId' in e && e.tokenId === id),
+      `${id}: emergency:unplaced is its last event of the call`,
+    ).toBe(false);
   }
 }
 
@@ -874,14 +1040,20 @@ function checkOnePlaceInDepartment(step: Step, before: Observed, after: Observed
   const ended = (t: Token): boolean => t.status === 'HELD' && t.holdExpiresAt !== null && t.holdExpiresAt.getTime() <= now;
   for (const t of after.tokens) {
     if (existed.has(t.id) || !LIVE.has(t.status) || t.patient.id === undefined) continue;
-    const others = after.tokens.filter((o) => o.id !== t.id && o.patient.id === t.patient.id && o.day === t.day && LIVE.has(o.status) && !ended(o)).map((o) => o.id);
+    const others = after.tokens
+      .filter((o) => o.id !== t.id && o.patient.id === t.patient.id && o.day === t.day && LIVE.has(o.status) && !ended(o))
+      .map((o) => o.id);
     expect(others, `${step.call}: ${t.id} is the patient's only live place in the department on ${t.day}`).toEqual([]);
   }
 }
 
 /** Live tokens (a place or a waitlist entry not yet finished) of a patient, by id. */
 function liveOf(state: Observed, patientId: string): string[] {
-  return state.tokens.filter((t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION')).map((t) => t.id);
+  return state.tokens
+    .filter(
+      (t) => t.patient.id === patientId && (t.status === 'BOOKED' || t.status === 'WAITLISTED' || t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION'),
+    )
+    .map((t) => t.id);
 }
 
 /**
@@ -903,25 +1075,51 @@ function checkMove(step: Step, before: Observed, after: Observed, written: reado
   const own = written.findIndex((e) => e.type === 'token:moved');
   const settling = written.slice(0, Math.max(0, own));
   if (now.id === prev.id && settling.length > 0) {
-    expect(settling.map((e) => e.type), `${step.call}: a move within its day settles it first only when a hold there has ended`).toContain('token:expired');
+    expect(
+      settling.map((e) => e.type),
+      `${step.call}: a move within its day settles it first only when a hold there has ended`,
+    ).toContain('token:expired');
   }
   for (const e of settling) {
-    expect(['doctorId' in e ? e.doctorId : null, 'day' in e ? e.day : null], `${step.call}: ${e.type} before token:moved concerns the target day`).toEqual([now.doctorId, now.day]);
+    expect(['doctorId' in e ? e.doctorId : null, 'day' in e ? e.day : null], `${step.call}: ${e.type} before token:moved concerns the target day`).toEqual([
+      now.doctorId,
+      now.day,
+    ]);
   }
   // It leaves the place it held when it moved: settling its day may have promoted it first.
   const promoted = settling.findLast((e) => e.type === 'token:promoted' && e.tokenId === prev.id);
   const fromSlotId = promoted !== undefined && 'slotId' in promoted ? promoted.slotId : prev.slotId;
-  expect(written[own], `${step.call}: token:moved`).toMatchObject({ type: 'token:moved', fromTokenId: prev.id, tokenId: now.id, fromSlotId, toSlotId: now.slotId, fromDoctorId: prev.doctorId, toDoctorId: now.doctorId });
+  expect(written[own], `${step.call}: token:moved`).toMatchObject({
+    type: 'token:moved',
+    fromTokenId: prev.id,
+    tokenId: now.id,
+    fromSlotId,
+    toSlotId: now.slotId,
+    fromDoctorId: prev.doctorId,
+    toDoctorId: now.doctorId,
+  });
   if (now.id === prev.id) {
-    expect([now.doctorId, now.day, now.tokenNumber], `${step.call}: within a doctor-day the token keeps its number`).toEqual([prev.doctorId, prev.day, prev.tokenNumber]);
+    expect([now.doctorId, now.day, now.tokenNumber], `${step.call}: within a doctor-day the token keeps its number`).toEqual([
+      prev.doctorId,
+      prev.day,
+      prev.tokenNumber,
+    ]);
   } else {
     expect(`${now.doctorId}~${now.day}`, `${step.call}: a new token only in another doctor-day`).not.toBe(`${prev.doctorId}~${prev.day}`);
-    expect(after.tokens.find((t) => t.id === prev.id), `${step.call}: the old token ends cancelled as moved`).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
-    expect(before.tokens.some((t) => t.id === now.id), `${step.call}: the new token is new`).toBe(false);
+    expect(
+      after.tokens.find((t) => t.id === prev.id),
+      `${step.call}: the old token ends cancelled as moved`,
+    ).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+    expect(
+      before.tokens.some((t) => t.id === now.id),
+      `${step.call}: the new token is new`,
+    ).toBe(false);
   }
   const patientId = prev.patient.id;
   if (patientId !== undefined) {
-    expect(liveOf(after, patientId).length, `${step.call}: the patient holds as many places as before, never two for one nor none`).toBe(liveOf(before, patientId).length);
+    expect(liveOf(after, patientId).length, `${step.call}: the patient holds as many places as before, never two for one nor none`).toBe(
+      liveOf(before, patientId).length,
+    );
   }
 }
 
@@ -954,24 +1152,44 @@ function checkDepartmentChoice(
   }
   const freeAt = (start: number): boolean =>
     before.schedules.some((s) =>
-      s.slots.some(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() === start && slot.start.getTime() >= after && places.length < slot.capacity),
+      s.slots.some(
+        ({ slot, places }) =>
+          slot.status === 'OPEN' &&
+          slot.end.getTime() > world.now &&
+          slot.start.getTime() === start &&
+          slot.start.getTime() >= after &&
+          places.length < slot.capacity,
+      ),
     );
   if (factsOf(spec).protectedCategories.has(op.category)) {
     // An emergency (never asked the quota) bumps nobody, nor takes an elastic place, at an hour
     // a doctor of the department has a free place.
     if (result.outcome === 'BOOKED' && result.replayed !== true && result.token.slotId !== null) {
       const bumped = result.effects.some((e) => e.type === 'token:bumped' && e.byTokenId === result.token.id);
-      if (bumped || result.overflow) expect(freeAt(slotById.get(result.token.slotId)!.start.getTime()), 'a department emergency takes a free place of the hour before a bump or an elastic place').toBe(false);
+      if (bumped || result.overflow)
+        expect(
+          freeAt(slotById.get(result.token.slotId)!.start.getTime()),
+          'a department emergency takes a free place of the hour before a bump or an elastic place',
+        ).toBe(false);
     }
     return;
   }
   const free = before.schedules
     .flatMap((s) => s.slots)
-    .filter(({ slot, places }) => slot.status === 'OPEN' && slot.end.getTime() > world.now && slot.start.getTime() >= after && (date === undefined || slot.day === date) && places.length < slot.capacity)
+    .filter(
+      ({ slot, places }) =>
+        slot.status === 'OPEN' &&
+        slot.end.getTime() > world.now &&
+        slot.start.getTime() >= after &&
+        (date === undefined || slot.day === date) &&
+        places.length < slot.capacity,
+    )
     .map(({ slot }) => slot.start.getTime());
   if (free.length === 0) return;
   expect(result.outcome, 'a department booking gets a place while any of its doctors has a free one').toBe('BOOKED');
-  expect(slotById.get(result.token.slotId!)!.start.getTime(), 'a department booking gets the soonest free place of its doctors').toBeLessThanOrEqual(Math.min(...free));
+  expect(slotById.get(result.token.slotId!)!.start.getTime(), 'a department booking gets the soonest free place of its doctors').toBeLessThanOrEqual(
+    Math.min(...free),
+  );
 }
 
 /**
@@ -1002,11 +1220,16 @@ function checkLeave(
   // Before them, only what settling the days does first, as a sweep would have: holds that have
   // ended released, the waitlist promoted into their places.
   const first = written.findIndex((e) => e.type === 'slot:closed');
-  for (const e of written.slice(0, first)) expect(['token:expired', 'token:promoted'], 'a leave settles its days before it closes their slots').toContain(e.type);
+  for (const e of written.slice(0, first))
+    expect(['token:expired', 'token:promoted'], 'a leave settles its days before it closes their slots').toContain(e.type);
   expect(written.slice(first, first + closed.length), 'a leave closes its slots before anyone moves').toEqual(closed);
-  expect(closed.map((e) => e.slotId), 'a leave closes exactly the open slots it overlaps, in time order').toEqual(closing.map((v) => v.slot.id));
+  expect(
+    closed.map((e) => e.slotId),
+    'a leave closes exactly the open slots it overlaps, in time order',
+  ).toEqual(closing.map((v) => v.slot.id));
   const closedIds = new Set(closing.map((v) => v.slot.id));
-  for (const v of after.schedules.flatMap((s) => s.slots)) if (closedIds.has(v.slot.id)) expect(v.slot.status, `${v.slot.id} closed by the leave`).toBe('CLOSED');
+  for (const v of after.schedules.flatMap((s) => s.slots))
+    if (closedIds.has(v.slot.id)) expect(v.slot.status, `${v.slot.id} closed by the leave`).toBe('CLOSED');
   const fates = ['token:cascaded', 'token:waitlisted', 'token:dropped'];
   const displaced = closing.flatMap((v) => v.places.filter((t) => t.status === 'BOOKED'));
   const waitingFor = before.schedules.flatMap((s) => s.waitlist).filter((t) => t.waitingForSlotId !== null && closedIds.has(t.waitingForSlotId));
@@ -1015,7 +1238,10 @@ function checkLeave(
     const own = written.filter((e) => ('tokenId' in e && e.tokenId === t.id) || (e.type === 'token:moved' && e.fromTokenId === t.id));
     const moves = own.filter((e) => fates.includes(e.type) || e.type === 'token:moved');
     expect(moves.length, `${t.id} moves exactly once in a leave`).toBe(1);
-    expect(own.some((e) => e.type === 'token:bumped'), `${t.id} is not bumped again by the leave`).toBe(false);
+    expect(
+      own.some((e) => e.type === 'token:bumped'),
+      `${t.id} is not bumped again by the leave`,
+    ).toBe(false);
     const move = moves[0]!;
     if (move.type === 'token:moved') {
       // A new token elsewhere (a colleague, or a later day), no earlier than the slot lost; the old one cancelled.
@@ -1023,11 +1249,18 @@ function checkLeave(
       expect(move.day >= t.day, `${t.id} never moves to an earlier day`).toBe(true);
       const to = allViews.find((v) => v.slot.id === move.toSlotId)!;
       expect(closedIds.has(move.toSlotId), `${t.id} never moves into a slot the leave closes`).toBe(false);
-      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime());
+      expect(to.slot.start.getTime(), `${t.id} is not moved earlier than its slot`).toBeGreaterThanOrEqual(
+        views.find((v) => v.slot.id === t.slotId)!.slot.start.getTime(),
+      );
       // The new place is kept for the rest of the leave: no chain bumps it, only an emergency may.
       const bump = written.find((e) => e.type === 'token:bumped' && e.tokenId === move.tokenId);
-      if (bump?.type === 'token:bumped') expect(leave.urgent.has(after.tokens.find((x) => x.id === bump.byTokenId)!.category), `${t.id}'s new token bumped only by an emergency`).toBe(true);
-      else expect(to.places.some((p) => p.id === move.tokenId), `${t.id}'s new token holds the place`).toBe(true);
+      if (bump?.type === 'token:bumped')
+        expect(leave.urgent.has(after.tokens.find((x) => x.id === bump.byTokenId)!.category), `${t.id}'s new token bumped only by an emergency`).toBe(true);
+      else
+        expect(
+          to.places.some((p) => p.id === move.tokenId),
+          `${t.id}'s new token holds the place`,
+        ).toBe(true);
       const old = after.tokens.find((x) => x.id === t.id)!;
       expect([old.status, old.cancelReason], `${t.id} ends cancelled as moved`).toEqual(['CANCELLED', 'moved']);
       if (move.toDoctorId !== leave.doctorId) {
@@ -1042,7 +1275,10 @@ function checkLeave(
       // reassign with any doctor of the department (every doctor of these worlds).
       const holds = (day: string): boolean =>
         t.patient.id !== undefined &&
-        after.tokens.some((x) => x.id !== move.tokenId && (leave.reassign || x.doctorId === leave.doctorId) && x.day === day && x.patient.id === t.patient.id && LIVE.has(x.status));
+        after.tokens.some(
+          (x) =>
+            x.id !== move.tokenId && (leave.reassign || x.doctorId === leave.doctorId) && x.day === day && x.patient.id === t.patient.id && LIVE.has(x.status),
+        );
       const skipped = allViews.filter(
         (v) =>
           v.slot.doctorId === leave.doctorId &&
@@ -1054,7 +1290,10 @@ function checkLeave(
           v.places.length < v.slot.capacity &&
           !holds(v.slot.day),
       );
-      expect(skipped.map((v) => v.slot.id), `${t.id} moves to the first free place after the leave`).toEqual([]);
+      expect(
+        skipped.map((v) => v.slot.id),
+        `${t.id} moves to the first free place after the leave`,
+      ).toEqual([]);
       continue;
     }
     if (move.type === 'token:cascaded') {

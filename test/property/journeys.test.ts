@@ -39,10 +39,23 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('book' as const), category: fc.constantFrom(...CATEGORIES), doctor: fc.constantFrom(null, 0, 1) }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('checkIn' as const), pick: fc.nat(60), route: fc.constantFrom(null, null, 'visit' as const, 'quick' as const) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('point' as const), point: fc.constantFrom('reg' as const, 'vitals' as const, 'lab' as const, 'lab' as const) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('checkIn' as const), pick: fc.nat(60), route: fc.constantFrom(null, null, 'visit' as const, 'quick' as const) }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('point' as const), point: fc.constantFrom('reg' as const, 'vitals' as const, 'lab' as const, 'lab' as const) }),
+  },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('see' as const), doctor: fc.nat(1), pooled: fc.boolean(), lab: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('forward' as const), pick: fc.nat(60), to: fc.constantFrom('lab', 'doctor', 'vitals', 'registration', 'x-ray', 'reg') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('forward' as const),
+      pick: fc.nat(60),
+      to: fc.constantFrom('lab', 'doctor', 'vitals', 'registration', 'x-ray', 'reg'),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 20 }) }) },
 );
 
@@ -94,7 +107,12 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
       await opd.addDoctor({ id: d, name: `Dr ${d}`, department: 'medicine' });
       await opd.addSlots(
         d,
-        [9, 10, 11].map((h) => ({ id: `${d}-${h}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 4 }))
+        [9, 10, 11].map((h) => ({
+          id: `${d}-${h}`,
+          start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`,
+          end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+          capacity: 4,
+        })),
       );
     }
     const booked: string[] = [];
@@ -116,7 +134,9 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
     /** A doctor's call, checked against the rules: emergencies first, maxWaitMinutes, re-entries. */
     const checkDoctorCall = (called: Token, caller: string, before: Map<string, Token & { slotStart: number }>): void => {
       const now = clock.now().getTime();
-      const own = [...before.values()].filter((t) => t.status === 'CHECKED_IN' && t.doctorId === caller && t.journey?.servicePointId == null && (t.journey?.calledBy ?? caller) === caller);
+      const own = [...before.values()].filter(
+        (t) => t.status === 'CHECKED_IN' && t.doctorId === caller && t.journey?.servicePointId == null && (t.journey?.calledBy ?? caller) === caller,
+      );
       // Every queue calls emergencies first, in every call order.
       if (own.some(emergency)) expect(emergency(called), `an emergency of ${caller} waits while ${called.id} is called`).toBe(true);
       const chosen = before.get(called.id)!;
@@ -128,7 +148,9 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
       // Re-entries: a first call of someone else who was not overdue passes each waiting returnee once.
       const back = returning.get(called.id);
       if (back !== undefined) {
-        expect(back.firstCalls, `${called.id} came back and was passed by more than the policy allows`).toBeLessThanOrEqual(Math.min(back.passed, spec.maxPassed));
+        expect(back.firstCalls, `${called.id} came back and was passed by more than the policy allows`).toBeLessThanOrEqual(
+          Math.min(back.passed, spec.maxPassed),
+        );
         returning.delete(called.id);
         returnedAt.delete(called.id);
         return;
@@ -172,14 +194,15 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
             expect(called?.id, `${op.point} calls the first of its queue`).toBe(queue[0]!.id);
             if (queue.some(emergency)) expect(emergency(called!), `an emergency waits at ${op.point}`).toBe(true);
             // Served: on to the route's next stage (or to the doctor without one).
-            const stages = called!.journey?.route === null || called!.journey?.route === undefined ? null : ROUTES[called!.journey.route as keyof typeof ROUTES];
-            const next = stages === null ? 'doctor' : stages[(called!.journey!.stage ?? 0) + 1] ?? 'doctor';
+            const stages =
+              called!.journey?.route === null || called!.journey?.route === undefined ? null : ROUTES[called!.journey.route as keyof typeof ROUTES];
+            const next = stages === null ? 'doctor' : (stages[(called!.journey!.stage ?? 0) + 1] ?? 'doctor');
             await newEvents();
             await opd.forward(called!.id, { to: next });
             const events = await newEvents();
             expect(
               events.filter((e) => e.type === 'token:forwarded').map((e) => ('tokenId' in e ? e.tokenId : '')),
-              'one forward, one event'
+              'one forward, one event',
             ).toEqual([called!.id]);
             break;
           }
@@ -213,7 +236,7 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
             const events = await newEvents();
             expect(
               events.filter((e) => e.type === 'token:forwarded').map((e) => ('tokenId' in e ? e.tokenId : '')),
-              'one forward, one event'
+              'one forward, one event',
             ).toEqual([t.id]);
             break;
           }
@@ -252,7 +275,8 @@ async function run(store: Store, spec: Spec, ops: readonly Op[]): Promise<void> 
         }
       }
       for (const t of now.values()) {
-        if (t.journey?.servicePointId != null && t.status === 'CHECKED_IN') expect(seen.get(t.id), `${t.id} at ${t.journey.servicePointId} but not in its queue`).toBe(t.journey.servicePointId);
+        if (t.journey?.servicePointId != null && t.status === 'CHECKED_IN')
+          expect(seen.get(t.id), `${t.id} at ${t.journey.servicePointId} but not in its queue`).toBe(t.journey.servicePointId);
         if (t.status !== 'CHECKED_IN') expect(t.journey?.servicePointId ?? null, `${t.id} is ${t.status} but waits at a point`).toBeNull();
       }
     }
@@ -280,9 +304,9 @@ describe('a visit as a journey (property)', () => {
               await store.cleanup();
             }
           }),
-          fcOptions(runs)
+          fcOptions(runs),
         );
-      }
+      },
     );
   }
 });

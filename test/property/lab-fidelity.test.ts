@@ -79,7 +79,9 @@ describe('the lab replays a history under its own options into the same outcomes
     'memory histories, read as they are, as JSON lines and as a stream of lines',
     async () => {
       await fc.assert(
-        fc.asyncProperty(presetSpecArb, opsArb(40), fc.constantFrom<Via>('history', 'text', 'stream'), async (spec, ops, via) => recordAndReplay(spec, ops, new MemoryStorage(), via)),
+        fc.asyncProperty(presetSpecArb, opsArb(40), fc.constantFrom<Via>('history', 'text', 'stream'), async (spec, ops, via) =>
+          recordAndReplay(spec, ops, new MemoryStorage(), via),
+        ),
         fcOptions(150),
       );
     },

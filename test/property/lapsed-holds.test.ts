@@ -37,7 +37,10 @@ const dayArb = fc.constantFrom(D1, D2);
 const doctorArb = fc.constantFrom(...DOCTORS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('book' as const), doctor: doctorArb, category: categoryArb, date: fc.option(dayArb, { nil: null }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('hold' as const), doctor: doctorArb, category: categoryArb, date: dayArb, minutes: fc.constantFrom(5, 10, 30) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('hold' as const), doctor: doctorArb, category: categoryArb, date: dayArb, minutes: fc.constantFrom(5, 10, 30) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 10 }) }) },
 );
 /** The call compared: any booking or hold (without a date or for a named day), or one that moves patients on within a day. */
@@ -78,7 +81,14 @@ const lastArb: fc.Arbitrary<Last> = fc.oneof(
   // d1's first patient of the first day moved within the day, to the next day, or to the colleague.
   fc.record({
     kind: fc.constant('move' as const),
-    to: fc.constantFrom<{ slotId?: string; doctorId?: string; date?: string }>({ slotId: 'a-10' }, { slotId: 'a-11' }, { slotId: 'b-10' }, { slotId: 'c-11' }, { doctorId: 'd2' }, { date: D2 }),
+    to: fc.constantFrom<{ slotId?: string; doctorId?: string; date?: string }>(
+      { slotId: 'a-10' },
+      { slotId: 'a-11' },
+      { slotId: 'b-10' },
+      { slotId: 'c-11' },
+      { doctorId: 'd2' },
+      { date: D2 },
+    ),
   }),
 );
 /** Places of d1's three slots (D1 10:00 and 11:00, D2 10:00), of d2's two (D1 11:00, D2 10:00), and the elastic places of each. */
@@ -90,7 +100,13 @@ interface Slots {
   readonly overflow: number;
 }
 const placesArb = fc.integer({ min: 1, max: 2 });
-const slotsArb: fc.Arbitrary<Slots> = fc.record({ early: placesArb, late: placesArb, next: placesArb, colleague: placesArb, overflow: fc.integer({ min: 0, max: 1 }) });
+const slotsArb: fc.Arbitrary<Slots> = fc.record({
+  early: placesArb,
+  late: placesArb,
+  next: placesArb,
+  colleague: placesArb,
+  overflow: fc.integer({ min: 0, max: 1 }),
+});
 
 /** Whether the call moves a patient off their day (to another day or doctor). */
 function leavesItsDay(last: Last): boolean {
@@ -108,7 +124,13 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   const opd = new OpdScheduler({ ...preset(), clock: () => new Date(now) });
   await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
   await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
-  const slot = (id: string, day: string, hour: number, capacity: number) => ({ id, start: `${day}T${hour}:00:00Z`, end: `${day}T${hour + 1}:00:00Z`, capacity, overflowCapacity: slots.overflow });
+  const slot = (id: string, day: string, hour: number, capacity: number) => ({
+    id,
+    start: `${day}T${hour}:00:00Z`,
+    end: `${day}T${hour + 1}:00:00Z`,
+    capacity,
+    overflowCapacity: slots.overflow,
+  });
   await opd.addSlots('d1', [slot('a-10', D1, 10, slots.early), slot('a-11', D1, 11, slots.late), slot('b-10', D2, 10, slots.next)]);
   await opd.addSlots('d2', [slot('c-11', D1, 11, slots.colleague), slot('e-10', D2, 10, slots.colleague)]);
   let n = 0;
@@ -116,7 +138,8 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   for (const op of ops) {
     try {
       if (op.op === 'advance') now += op.minutes * 60_000;
-      else if (op.op === 'book') await opd.book({ doctorId: op.doctor, category: op.category, patient: patient(), ...(op.date === null ? {} : { date: op.date }) });
+      else if (op.op === 'book')
+        await opd.book({ doctorId: op.doctor, category: op.category, patient: patient(), ...(op.date === null ? {} : { date: op.date }) });
       else await opd.hold({ doctorId: op.doctor, category: op.category, patient: patient(), date: op.date, holdMinutes: op.minutes });
     } catch (error) {
       if (!(error instanceof OpdError)) throw error;
@@ -132,7 +155,13 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   let answer: Answer;
   try {
     if (last.kind === 'request') {
-      const request = { doctorId: 'd1', category: last.category, patient: patient(), ...(last.date === null ? {} : { date: last.date }), ...(last.after === null ? {} : { after: last.after }) };
+      const request = {
+        doctorId: 'd1',
+        category: last.category,
+        patient: patient(),
+        ...(last.date === null ? {} : { date: last.date }),
+        ...(last.after === null ? {} : { after: last.after }),
+      };
       const r = last.hold ? { ...(await opd.hold({ ...request, holdMinutes: 30 })), outcome: 'HELD' } : await opd.book(request);
       answer = { ok: true, outcome: r.outcome, day: r.token.day, slotId: r.token.slotId, status: r.token.status };
     } else if (last.kind === 'department') {
@@ -146,7 +175,13 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
       }
     } else {
       if (last.kind === 'closeSlot') await opd.closeSlot(last.slotId);
-      else if (last.kind === 'closeSlots') await opd.closeSlots('d1', { from: last.from, to: last.to, horizonDays: last.horizonDays, ...(last.reassign ? { reassign: 'department' as const } : {}) });
+      else if (last.kind === 'closeSlots')
+        await opd.closeSlots('d1', {
+          from: last.from,
+          to: last.to,
+          horizonDays: last.horizonDays,
+          ...(last.reassign ? { reassign: 'department' as const } : {}),
+        });
       else await opd.setCapacity(last.slotId, last.capacity);
       answer = { ok: true, kind: last.kind };
     }
@@ -158,7 +193,12 @@ async function replay(preset: () => Preset, slots: Slots, ops: readonly Op[], la
   const days = [];
   for (const [doctor, day] of DOCTORS.flatMap((d) => [D1, D2].map((day) => [d, day] as const))) {
     const s = await opd.getSchedule(doctor, day);
-    days.push({ doctor, day, slots: s.slots.map((v) => ({ id: v.slot.id, places: v.places.map((t) => `${t.id} ${t.status}`).sort() })), waitlist: s.waitlist.map((t) => t.id) });
+    days.push({
+      doctor,
+      day,
+      slots: s.slots.map((v) => ({ id: v.slot.id, places: v.places.map((t) => `${t.id} ${t.status}`).sort() })),
+      waitlist: s.waitlist.map((t) => t.id),
+    });
   }
   await opd.close();
   return { answer, days };
@@ -170,17 +210,23 @@ describe('a lapsed hold keeps no place, swept or not', () => {
     'the last call gets the same answer, and leaves the same days, with or without a sweep just before it',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...Object.keys(PRESETS)), slotsArb, fc.array(opArb, { minLength: 2, maxLength: 14 }), lastArb, async (name, slots, ops, last) => {
-          const preset = PRESETS[name]!;
-          const unswept = await replay(preset, slots, ops, last, false);
-          const swept = await replay(preset, slots, ops, last, true);
-          expect(unswept.answer, `${name}: the last request's answer`).toEqual(swept.answer);
-          // A move to another day places its patient as after a sweep, but the day it leaves is
-          // settled by the promotions that end the call, as a cancellation's is (docs/rules.md,
-          // Holds): the patients waiting there take the place it leaves with those lapsed holds
-          // left, the earliest first, rather than the lapsed holds' places before it.
-          if (!leavesItsDay(last)) expect(unswept.days, `${name}: the days once swept`).toEqual(swept.days);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...Object.keys(PRESETS)),
+          slotsArb,
+          fc.array(opArb, { minLength: 2, maxLength: 14 }),
+          lastArb,
+          async (name, slots, ops, last) => {
+            const preset = PRESETS[name]!;
+            const unswept = await replay(preset, slots, ops, last, false);
+            const swept = await replay(preset, slots, ops, last, true);
+            expect(unswept.answer, `${name}: the last request's answer`).toEqual(swept.answer);
+            // A move to another day places its patient as after a sweep, but the day it leaves is
+            // settled by the promotions that end the call, as a cancellation's is (docs/rules.md,
+            // Holds): the patients waiting there take the place it leaves with those lapsed holds
+            // left, the earliest first, rather than the lapsed holds' places before it.
+            if (!leavesItsDay(last)) expect(unswept.days, `${name}: the days once swept`).toEqual(swept.days);
+          },
+        ),
         fcOptions(runs),
       );
     },

@@ -57,7 +57,15 @@ describe('notices within their limits', () => {
           let rendered;
           outcomes.total++;
           try {
-            rendered = notice(sourceOf(kind, tokenLabel, room), { language, channel, catalogue, limits: operator, doctorName, room, at: new Date('2026-01-30T09:30:00Z') });
+            rendered = notice(sourceOf(kind, tokenLabel, room), {
+              language,
+              channel,
+              catalogue,
+              limits: operator,
+              doctorName,
+              room,
+              at: new Date('2026-01-30T09:30:00Z'),
+            });
           } catch (error) {
             expect(isOpdError(error, 'TEMPLATE_MISMATCH'), String(error)).toBe(true);
             outcomes.refused++;
@@ -92,11 +100,28 @@ describe('notices within their limits', () => {
     const longest = { label: 'ABCDEFGH-9999999', doctor: 'D'.repeat(200), room: 'R'.repeat(50) };
     for (const kind of NOTICE_KINDS) {
       for (const language of ['en', 'hi'] as const) {
-        const ok = notice(sourceOf(kind, longest.label, 'Room 4'), { language, channel: 'sms', catalogue, doctorName: 'Dr A Rao', room: 'Room 4', at: new Date('2026-01-30T09:30:00Z'), limits: { brand: 'CITYHOSP', maxVars: 5, maxVarLength: 30, maxSegments: 3 } });
+        const ok = notice(sourceOf(kind, longest.label, 'Room 4'), {
+          language,
+          channel: 'sms',
+          catalogue,
+          doctorName: 'Dr A Rao',
+          room: 'Room 4',
+          at: new Date('2026-01-30T09:30:00Z'),
+          limits: { brand: 'CITYHOSP', maxVars: 5, maxVarLength: 30, maxSegments: 3 },
+        });
         expect(ok.segments).toBeLessThanOrEqual(3);
         const template = catalogue.find((t) => t.kind === kind && t.language === language)!;
         if (!template.vars.some((v) => v.name === 'doctor' || v.name === 'room')) continue;
-        expect(() => notice(sourceOf(kind, longest.label, longest.room), { language, channel: 'sms', catalogue, doctorName: longest.doctor, room: longest.room, at: new Date() })).toThrow(expect.objectContaining({ code: 'TEMPLATE_MISMATCH' }));
+        expect(() =>
+          notice(sourceOf(kind, longest.label, longest.room), {
+            language,
+            channel: 'sms',
+            catalogue,
+            doctorName: longest.doctor,
+            room: longest.room,
+            at: new Date(),
+          }),
+        ).toThrow(expect.objectContaining({ code: 'TEMPLATE_MISMATCH' }));
       }
     }
   });
@@ -106,13 +131,22 @@ describe('labels spoken', () => {
   const speller = new LabelSpeller();
   it('say no zero word unless the number is 0', { timeout: timeoutFor(RUNS, 5) }, () => {
     fc.assert(
-      fc.property(fc.option(fc.stringMatching(/^[A-Za-z]{1,8}$/), { nil: undefined }), fc.nat({ max: 6 }), fc.integer({ min: 0, max: 9_999_999 }), fc.constantFrom('en' as const, 'hi' as const), (prefix, zeros, n, language) => {
-        const digits = `${'0'.repeat(zeros)}${n}`.slice(-7);
-        const spoken = speller.spell(prefix === undefined ? digits : `${prefix}-${digits}`, language).map((piece) => piece.text).join(' ');
-        const zero = language === 'en' ? /\bzero\b/ : /शून्य/;
-        expect(zero.test(spoken)).toBe(Number(digits) === 0);
-        expect(spoken).not.toMatch(/\d/);
-      }),
+      fc.property(
+        fc.option(fc.stringMatching(/^[A-Za-z]{1,8}$/), { nil: undefined }),
+        fc.nat({ max: 6 }),
+        fc.integer({ min: 0, max: 9_999_999 }),
+        fc.constantFrom('en' as const, 'hi' as const),
+        (prefix, zeros, n, language) => {
+          const digits = `${'0'.repeat(zeros)}${n}`.slice(-7);
+          const spoken = speller
+            .spell(prefix === undefined ? digits : `${prefix}-${digits}`, language)
+            .map((piece) => piece.text)
+            .join(' ');
+          const zero = language === 'en' ? /\bzero\b/ : /शून्य/;
+          expect(zero.test(spoken)).toBe(Number(digits) === 0);
+          expect(spoken).not.toMatch(/\d/);
+        },
+      ),
       fcOptions(RUNS),
     );
   });

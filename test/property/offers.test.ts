@@ -19,7 +19,16 @@
  * - every offer ends at most once, and, once the day is over and swept, exactly once.
  */
 import fc from 'fast-check';
-import { type CapacityStrategy, isOpdError, MemoryStorage, OpdScheduler, type OpdEvent, type PriorityPolicy, StagedOffers, type StagedOffersOptions } from 'opd-scheduler';
+import {
+  type CapacityStrategy,
+  isOpdError,
+  MemoryStorage,
+  OpdScheduler,
+  type OpdEvent,
+  type PriorityPolicy,
+  StagedOffers,
+  type StagedOffersOptions,
+} from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { isHeldOffer, type OfferRecord } from '../../src/model/records.js';
 import { tokenlessClaims } from '../../src/model/claims.js';
@@ -59,13 +68,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reopen' as const), slot: slotArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 40 }) }) },
 );
-const offersArb: fc.Arbitrary<StagedOffersOptions> = fc.record({
-  windowMinutes: fc.integer({ min: 1, max: 30 }),
-  groupSize: fc.integer({ min: 1, max: 3 }),
-  stopMinutesBeforeStart: fc.constantFrom(0, 10, 60),
-  earlierSlots: fc.boolean(),
-  quietHours: fc.constantFrom(undefined, { from: '07:30', to: '08:15' }, { from: '22:00', to: '07:20' }),
-}).map((o) => (o.quietHours === undefined ? { ...o, quietHours: undefined } : o));
+const offersArb: fc.Arbitrary<StagedOffersOptions> = fc
+  .record({
+    windowMinutes: fc.integer({ min: 1, max: 30 }),
+    groupSize: fc.integer({ min: 1, max: 3 }),
+    stopMinutesBeforeStart: fc.constantFrom(0, 10, 60),
+    earlierSlots: fc.boolean(),
+    quietHours: fc.constantFrom(undefined, { from: '07:30', to: '08:15' }, { from: '22:00', to: '07:20' }),
+  })
+  .map((o) => (o.quietHours === undefined ? { ...o, quietHours: undefined } : o));
 
 /** Calls that may be refused (an offer taken, a slot full…): a refusal is an `OpdError` and changes nothing. */
 async function attempt(call: () => Promise<unknown>): Promise<void> {
@@ -100,7 +111,12 @@ async function placeLimit(opd: OpdScheduler, strategies: Strategies, slotId: str
 function noteDisplacements(events: readonly OpdEvent[], displaced: Map<string, Set<string>>, waited: Set<string>): void {
   for (const e of events) {
     if (e.type === 'token:waitlisted') waited.add(e.tokenId);
-    if ((e.type === 'token:cascaded' || e.type === 'token:waitlisted') && (e.reason === 'bumped' || e.reason === 'capacity-lowered') && e.fromSlotId !== null && e.fromSlotId !== undefined) {
+    if (
+      (e.type === 'token:cascaded' || e.type === 'token:waitlisted') &&
+      (e.reason === 'bumped' || e.reason === 'capacity-lowered') &&
+      e.fromSlotId !== null &&
+      e.fromSlotId !== undefined
+    ) {
       let from = displaced.get(e.tokenId);
       if (from === undefined) displaced.set(e.tokenId, (from = new Set()));
       from.add(e.fromSlotId);
@@ -156,7 +172,10 @@ async function check(
         // offered while waiting and promoted to a later slot since (it can still take this place,
         // so its offer stands: an offer lapses only when its token can no longer take the place).
         const fromWaitlist = waited.has(t!.id);
-        expect(options.earlierSlots === true || fromWaitlist || displaced.get(t!.id)?.has(place.slotId) === true, `open offer ${c.offerId} of a booked token`).toBe(true);
+        expect(
+          options.earlierSlots === true || fromWaitlist || displaced.get(t!.id)?.has(place.slotId) === true,
+          `open offer ${c.offerId} of a booked token`,
+        ).toBe(true);
         expect(t!.status).toBe('BOOKED');
         expect(slotStart.get(t!.slotId!)!).toBeGreaterThan(slotStart.get(place.slotId)!);
       }
@@ -181,141 +200,183 @@ describe('offers (property)', () => {
     { timeout: timeoutFor(60, 400) },
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...Object.keys(PRESETS)), offersArb, fc.array(opArb, { minLength: 5, maxLength: 40 }), async (presetName, options, ops) => {
-          let now = Date.parse(`${DAY}T07:00:00Z`);
-          const storage = new MemoryStorage();
-          const preset = PRESETS[presetName]!();
-          const opd = new OpdScheduler({ ...preset, storage, clock: () => new Date(now), offers: new StagedOffers(options) });
-          const strategies: Strategies = { capacity: preset.capacity, priority: preset.priority };
-          const displaced = new Map<string, Set<string>>();
-          const waited = new Set<string>();
-          await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-          await opd.addSlots(
-            'd1',
-            HOURS.map((h) => ({ id: `s${h}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 2, overflowCapacity: 1 })),
-          );
-          const tokens: string[] = [];
-          const offers: string[] = [];
-          const ends = new Map<string, number>();
-          const movedBy = new Map<string, string>();
-          const declined = new Set<string>();
-          let patients = 0;
-          let seq = 0;
-          const record = async (): Promise<void> => {
-            const events: OpdEvent[] = await opd.history({ after: seq, limit: 10_000 });
-            noteDisplacements(events, displaced, waited);
-            for (const e of events) {
-              seq = e.seq;
-              if (e.type === 'token:offered') {
-                offers.push(e.offerId);
-                expect(ends.has(e.offerId)).toBe(false);
-                ends.set(e.offerId, 0);
-              } else if (ENDS.has(e.type) && 'offerId' in e) {
-                ends.set(e.offerId, (ends.get(e.offerId) ?? 0) + 1);
-                if (e.type === 'token:offer-accepted') movedBy.set(e.tokenId, e.slotId);
-              }
-            }
-          };
-          for (const op of ops) {
-            const pick = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
-            switch (op.op) {
-              case 'book': {
-                const slotId = op.slot === null ? undefined : `s${HOURS[op.slot]}`;
-                await attempt(async () => {
-                  const r = await opd.book({ doctorId: 'd1', category: op.category, patient: { id: `p${++patients}`, name: 'P' }, ...(slotId === undefined ? { date: DAY } : { slotId }) });
-                  tokens.push(r.token.id);
-                });
-                break;
-              }
-              case 'cancel':
-                await attempt(() => opd.cancel(pick(tokens, op.pick) ?? 'none'));
-                break;
-              case 'noShow':
-                await attempt(() => opd.markNoShow(pick(tokens, op.pick) ?? 'none'));
-                break;
-              case 'checkIn':
-                await attempt(() => opd.checkIn(pick(tokens, op.pick) ?? 'none'));
-                break;
-              case 'move':
-                await attempt(async () => {
-                  const r = await opd.move(pick(tokens, op.pick) ?? 'none', { slotId: `s${HOURS[op.slot]}` });
-                  tokens.push(r.token.id);
-                });
-                break;
-              case 'accept': {
-                const offerId = pick(offers, op.pick);
-                if (offerId === undefined) break;
-                let accepted: Awaited<ReturnType<OpdScheduler['acceptOffer']>> | undefined;
-                try {
-                  accepted = await opd.acceptOffer(offerId);
-                } catch (error) {
-                  if (!isOpdError(error)) throw error;
-                  // An offer that ended answers OFFER_*; only a declined one is an invalid transition.
-                  if (!declined.has(offerId)) expect(error.code, `${offerId}: ${error.message}`).toMatch(/^OFFER_/);
+        fc.asyncProperty(
+          fc.constantFrom(...Object.keys(PRESETS)),
+          offersArb,
+          fc.array(opArb, { minLength: 5, maxLength: 40 }),
+          async (presetName, options, ops) => {
+            let now = Date.parse(`${DAY}T07:00:00Z`);
+            const storage = new MemoryStorage();
+            const preset = PRESETS[presetName]!();
+            const opd = new OpdScheduler({ ...preset, storage, clock: () => new Date(now), offers: new StagedOffers(options) });
+            const strategies: Strategies = { capacity: preset.capacity, priority: preset.priority };
+            const displaced = new Map<string, Set<string>>();
+            const waited = new Set<string>();
+            await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+            await opd.addSlots(
+              'd1',
+              HOURS.map((h) => ({
+                id: `s${h}`,
+                start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`,
+                end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+                capacity: 2,
+                overflowCapacity: 1,
+              })),
+            );
+            const tokens: string[] = [];
+            const offers: string[] = [];
+            const ends = new Map<string, number>();
+            const movedBy = new Map<string, string>();
+            const declined = new Set<string>();
+            let patients = 0;
+            let seq = 0;
+            const record = async (): Promise<void> => {
+              const events: OpdEvent[] = await opd.history({ after: seq, limit: 10_000 });
+              noteDisplacements(events, displaced, waited);
+              for (const e of events) {
+                seq = e.seq;
+                if (e.type === 'token:offered') {
+                  offers.push(e.offerId);
+                  expect(ends.has(e.offerId)).toBe(false);
+                  ends.set(e.offerId, 0);
+                } else if (ENDS.has(e.type) && 'offerId' in e) {
+                  ends.set(e.offerId, (ends.get(e.offerId) ?? 0) + 1);
+                  if (e.type === 'token:offer-accepted') movedBy.set(e.tokenId, e.slotId);
                 }
-                if (accepted !== undefined && accepted.replayed !== true) {
-                  // Never two places, never none: the token holds the place it accepted.
-                  expect(accepted.token.status).toBe('BOOKED');
-                  const slot = await opd.getSlot(accepted.token.slotId!);
-                  expect(slot.places.filter((t) => t.id === accepted!.token.id)).toHaveLength(1);
+              }
+            };
+            for (const op of ops) {
+              const pick = <T>(list: readonly T[], n: number): T | undefined => (list.length === 0 ? undefined : list[n % list.length]);
+              switch (op.op) {
+                case 'book': {
+                  const slotId = op.slot === null ? undefined : `s${HOURS[op.slot]}`;
+                  await attempt(async () => {
+                    const r = await opd.book({
+                      doctorId: 'd1',
+                      category: op.category,
+                      patient: { id: `p${++patients}`, name: 'P' },
+                      ...(slotId === undefined ? { date: DAY } : { slotId }),
+                    });
+                    tokens.push(r.token.id);
+                  });
+                  break;
                 }
-                break;
+                case 'cancel':
+                  await attempt(() => opd.cancel(pick(tokens, op.pick) ?? 'none'));
+                  break;
+                case 'noShow':
+                  await attempt(() => opd.markNoShow(pick(tokens, op.pick) ?? 'none'));
+                  break;
+                case 'checkIn':
+                  await attempt(() => opd.checkIn(pick(tokens, op.pick) ?? 'none'));
+                  break;
+                case 'move':
+                  await attempt(async () => {
+                    const r = await opd.move(pick(tokens, op.pick) ?? 'none', { slotId: `s${HOURS[op.slot]}` });
+                    tokens.push(r.token.id);
+                  });
+                  break;
+                case 'accept': {
+                  const offerId = pick(offers, op.pick);
+                  if (offerId === undefined) break;
+                  let accepted: Awaited<ReturnType<OpdScheduler['acceptOffer']>> | undefined;
+                  try {
+                    accepted = await opd.acceptOffer(offerId);
+                  } catch (error) {
+                    if (!isOpdError(error)) throw error;
+                    // An offer that ended answers OFFER_*; only a declined one is an invalid transition.
+                    if (!declined.has(offerId)) expect(error.code, `${offerId}: ${error.message}`).toMatch(/^OFFER_/);
+                  }
+                  if (accepted !== undefined && accepted.replayed !== true) {
+                    // Never two places, never none: the token holds the place it accepted.
+                    expect(accepted.token.status).toBe('BOOKED');
+                    const slot = await opd.getSlot(accepted.token.slotId!);
+                    expect(slot.places.filter((t) => t.id === accepted!.token.id)).toHaveLength(1);
+                  }
+                  break;
+                }
+                case 'decline': {
+                  const offerId = pick(offers, op.pick);
+                  if (offerId !== undefined)
+                    await attempt(async () => {
+                      await opd.declineOffer(offerId);
+                      declined.add(offerId);
+                    });
+                  break;
+                }
+                case 'capacity':
+                  await attempt(() => opd.setCapacity(`s${HOURS[op.slot]}`, op.capacity));
+                  break;
+                case 'close':
+                  await attempt(() => opd.closeSlot(`s${HOURS[op.slot]}`));
+                  break;
+                case 'reopen':
+                  await attempt(() => opd.reopenSlot(`s${HOURS[op.slot]}`));
+                  break;
+                case 'advance':
+                  now += op.minutes * 60_000;
+                  await opd.sweep();
+                  break;
               }
-              case 'decline': {
-                const offerId = pick(offers, op.pick);
-                if (offerId !== undefined) await attempt(async () => {
-                  await opd.declineOffer(offerId);
-                  declined.add(offerId);
-                });
-                break;
-              }
-              case 'capacity':
-                await attempt(() => opd.setCapacity(`s${HOURS[op.slot]}`, op.capacity));
-                break;
-              case 'close':
-                await attempt(() => opd.closeSlot(`s${HOURS[op.slot]}`));
-                break;
-              case 'reopen':
-                await attempt(() => opd.reopenSlot(`s${HOURS[op.slot]}`));
-                break;
-              case 'advance':
-                now += op.minutes * 60_000;
-                await opd.sweep();
-                break;
+              await record();
+              await check(opd, storage, now, ends, options, strategies, displaced, waited);
             }
+            // The day over and swept: every offer has ended exactly once.
+            now = Date.parse(`${DAY}T23:00:00Z`);
+            await opd.sweep();
             await record();
-            await check(opd, storage, now, ends, options, strategies, displaced, waited);
-          }
-          // The day over and swept: every offer has ended exactly once.
-          now = Date.parse(`${DAY}T23:00:00Z`);
-          await opd.sweep();
-          await record();
-          for (const [offerId, n] of ends) expect(n, offerId).toBe(1);
-        }),
+            for (const [offerId, n] of ends) expect(n, offerId).toBe(1);
+          },
+        ),
         {
           ...fcOptions(60),
           examples: [
             // An emergency bumps a paid patient, who cascades to a later slot; the place freed in
             // the slot they left is offered to them first, without `earlierSlots` (the oracle once
             // expected only waiting candidates).
-            ['standard, no elastic place', { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined }, [
-              { op: 'book', category: 'PAID', slot: null }, { op: 'advance', minutes: 1 }, { op: 'book', category: 'EMERGENCY', slot: null },
-              { op: 'accept', pick: 0 }, { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'cancel', pick: 595 },
-            ]],
+            [
+              'standard, no elastic place',
+              { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined },
+              [
+                { op: 'book', category: 'PAID', slot: null },
+                { op: 'advance', minutes: 1 },
+                { op: 'book', category: 'EMERGENCY', slot: null },
+                { op: 'accept', pick: 0 },
+                { op: 'book', category: 'EMERGENCY', slot: null },
+                { op: 'cancel', pick: 595 },
+              ],
+            ],
             // Offered while waiting, then promoted into a later slot whose capacity was raised:
             // the patient can still take the earlier place, so the offer stands.
-            ['standard', { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: { from: '22:00', to: '07:20' } }, [
-              { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'book', category: 'EMERGENCY', slot: null }, { op: 'book', category: 'ONLINE', slot: null },
-              { op: 'book', category: 'EMERGENCY', slot: 2 }, { op: 'cancel', pick: 0 }, { op: 'book', category: 'EMERGENCY', slot: 2 },
-              { op: 'book', category: 'EMERGENCY', slot: 1 }, { op: 'book', category: 'ONLINE', slot: null }, { op: 'advance', minutes: 20 },
-              { op: 'capacity', slot: 1, capacity: 3 }, { op: 'checkIn', pick: 0 },
-            ]],
+            [
+              'standard',
+              { windowMinutes: 1, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: { from: '22:00', to: '07:20' } },
+              [
+                { op: 'book', category: 'EMERGENCY', slot: null },
+                { op: 'book', category: 'EMERGENCY', slot: null },
+                { op: 'book', category: 'ONLINE', slot: null },
+                { op: 'book', category: 'EMERGENCY', slot: 2 },
+                { op: 'cancel', pick: 0 },
+                { op: 'book', category: 'EMERGENCY', slot: 2 },
+                { op: 'book', category: 'EMERGENCY', slot: 1 },
+                { op: 'book', category: 'ONLINE', slot: null },
+                { op: 'advance', minutes: 20 },
+                { op: 'capacity', slot: 1, capacity: 3 },
+                { op: 'checkIn', pick: 0 },
+              ],
+            ],
             // presets.elastic() grants two emergency places per slot whatever its overflowCapacity
             // (1 here): three emergencies into one full slot are within what the strategy allows.
-            ['elastic', { windowMinutes: 5, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined }, [
-              { op: 'book', category: 'ONLINE', slot: 0 }, { op: 'book', category: 'ONLINE', slot: 0 },
-              { op: 'book', category: 'EMERGENCY', slot: 0 }, { op: 'book', category: 'EMERGENCY', slot: 0 },
-            ]],
+            [
+              'elastic',
+              { windowMinutes: 5, groupSize: 1, stopMinutesBeforeStart: 0, earlierSlots: false, quietHours: undefined },
+              [
+                { op: 'book', category: 'ONLINE', slot: 0 },
+                { op: 'book', category: 'ONLINE', slot: 0 },
+                { op: 'book', category: 'EMERGENCY', slot: 0 },
+                { op: 'book', category: 'EMERGENCY', slot: 0 },
+              ],
+            ],
           ],
         },
       );

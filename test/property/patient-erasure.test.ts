@@ -23,12 +23,31 @@ const DOCTORS = ['d1', 'd2'] as const;
 const HOURS = [9, 10] as const;
 
 type Action =
-  | { readonly op: 'book'; readonly patient: number; readonly doctor: number; readonly day: number; readonly hour: number; readonly category: 'ONLINE' | 'WALK_IN' | 'EMERGENCY'; readonly keyed: boolean }
+  | {
+      readonly op: 'book';
+      readonly patient: number;
+      readonly doctor: number;
+      readonly day: number;
+      readonly hour: number;
+      readonly category: 'ONLINE' | 'WALK_IN' | 'EMERGENCY';
+      readonly keyed: boolean;
+    }
   | { readonly op: 'cancel' | 'checkIn' | 'complete' | 'move'; readonly token: number }
   | { readonly op: 'accept'; readonly offer: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('book' as const), patient: fc.nat(5), doctor: fc.nat(1), day: fc.nat(2), hour: fc.nat(1), category: fc.constantFrom('ONLINE' as const, 'WALK_IN' as const, 'EMERGENCY' as const), keyed: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('book' as const),
+      patient: fc.nat(5),
+      doctor: fc.nat(1),
+      day: fc.nat(2),
+      hour: fc.nat(1),
+      category: fc.constantFrom('ONLINE' as const, 'WALK_IN' as const, 'EMERGENCY' as const),
+      keyed: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('cancel' as const, 'checkIn' as const, 'complete' as const, 'move' as const), token: fc.nat(30) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('accept' as const), offer: fc.nat(30) }) },
 );
@@ -51,7 +70,13 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 /** Patient `i`: every field a distinctive value (no value is part of another). */
 function patientOf(i: number, salt: number): Patient {
   const s = salt.toString(36);
-  return { id: `P${i}:${s}:id`, name: `N${i}:${s}:name`, phone: `T${i}:${s}:phone`, address: { city: `C${i}:${s}:city`, lines: [`L${i}:${s}:line`] }, age: 30 + i };
+  return {
+    id: `P${i}:${s}:id`,
+    name: `N${i}:${s}:name`,
+    phone: `T${i}:${s}:phone`,
+    address: { city: `C${i}:${s}:city`, lines: [`L${i}:${s}:line`] },
+    age: 30 + i,
+  };
 }
 
 /** Every string value of a patient (numbers are too short to search for). */
@@ -73,11 +98,27 @@ async function check(open: () => Promise<Store>, s: Scenario): Promise<void> {
   const store = await open();
   try {
     let now = Date.parse('2026-01-30T06:00:00Z');
-    const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage, clock: () => new Date(now), retention: { patientDataDays: s.retentionDays }, offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) });
+    const opd = new OpdScheduler({
+      ...presets.standard(),
+      storage: store.storage,
+      clock: () => new Date(now),
+      retention: { patientDataDays: s.retentionDays },
+      offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }),
+    });
     const patients = s.salts.map((salt, i) => patientOf(i, salt));
     for (const doctor of DOCTORS) {
       await opd.addDoctor({ id: doctor, name: `Dr ${doctor}` });
-      await opd.addSlots(doctor, DAYS.flatMap((day) => HOURS.map((h) => ({ id: `${doctor}-${day}-${h}`, start: `${day}T${String(h).padStart(2, '0')}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 2 }))));
+      await opd.addSlots(
+        doctor,
+        DAYS.flatMap((day) =>
+          HOURS.map((h) => ({
+            id: `${doctor}-${day}-${h}`,
+            start: `${day}T${String(h).padStart(2, '0')}:00:00Z`,
+            end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+            capacity: 2,
+          })),
+        ),
+      );
     }
     const tokens: { id: string; patient: number; day: string }[] = [];
     const offers: string[] = [];
@@ -111,7 +152,17 @@ async function check(open: () => Promise<Store>, s: Scenario): Promise<void> {
       } catch (error) {
         // A refused call (full, duplicate, transition) changes nothing; anything else is a failure.
         if (!(error instanceof Error) || !('code' in error)) throw error;
-        expect(['SLOT_FULL', 'DUPLICATE_BOOKING', 'INVALID_TRANSITION', 'NOT_YET_DUE', 'SLOT_ENDED', 'VALIDATION_FAILED', 'SLOT_CLOSED', 'OFFER_TAKEN', 'OFFER_EXPIRED']).toContain((error as { code: string }).code);
+        expect([
+          'SLOT_FULL',
+          'DUPLICATE_BOOKING',
+          'INVALID_TRANSITION',
+          'NOT_YET_DUE',
+          'SLOT_ENDED',
+          'VALIDATION_FAILED',
+          'SLOT_CLOSED',
+          'OFFER_TAKEN',
+          'OFFER_EXPIRED',
+        ]).toContain((error as { code: string }).code);
       }
     }
     // Every day is over: two days after the last one.
@@ -128,7 +179,8 @@ async function check(open: () => Promise<Store>, s: Scenario): Promise<void> {
       const purged = await opd.purge();
       const expected = tokens.filter((t) => t.day < cutoff);
       expect(new Set(purged.tokenIds)).toEqual(new Set(expected.map((t) => t.id)));
-      for (let p = 0; p < patients.length; p++) if (expected.some((t) => t.patient === p) && !tokens.some((t) => t.patient === p && t.day >= cutoff)) gone.add(p);
+      for (let p = 0; p < patients.length; p++)
+        if (expected.some((t) => t.patient === p) && !tokens.some((t) => t.patient === p && t.day >= cutoff)) gone.add(p);
     }
     expect(await opd.stats()).toEqual(before);
     const dump = await store.dump();

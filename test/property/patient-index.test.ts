@@ -89,68 +89,76 @@ describe('PatientIndex', () => {
     expect(patientHash(COLLIDING_A)).toBe(patientHash(COLLIDING_B));
   });
 
-  it('finds a live token of a patient exactly when the day holds one, small days and large', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 500 }), fc.array(opArb, { maxLength: 60 }), (size, ops) => {
-        const pool = patientPool(size);
-        const index = new PatientIndex();
-        const tokens: TokenRecord[] = [];
-        for (const op of ops) {
-          // The patients this step touched, the colliding pair and nobody are checked after each step; everyone at the end.
-          const touched = new Set<string | undefined>([COLLIDING_A, COLLIDING_B]);
-          if (op.kind === 'add') {
-            for (let i = 0; i < op.count; i++) {
-              const patientId = pool[(op.patient + i) % pool.length];
-              touched.add(patientId);
-              tokens.push(token(tokens.length + 1, patientId, op.status));
-              index.note(tokens, undefined, tokens[tokens.length - 1]!);
-            }
-          } else if (op.kind === 'erase' && tokens.length > 0) {
-            const previous = tokens[op.at % tokens.length]!;
-            const next = makeToken({ ...previous, patient: ERASED_PATIENT });
-            touched.add(previous.patient.id);
-            tokens[next.tokenNumber - 1] = next;
-            index.note(tokens, previous, next);
-          } else if (op.kind === 'change' && tokens.length > 0) {
-            const previous = tokens[op.at % tokens.length]!;
-            const next = makeToken({ ...previous, status: op.status });
-            touched.add(next.patient.id);
-            tokens[next.tokenNumber - 1] = next;
-            index.note(tokens, previous, next);
-          }
-          expectAgrees(index, tokens, [...touched]);
-        }
-        expectAgrees(index, tokens, pool);
-      }),
-      fcOptions(150),
-    );
-  }, timeoutFor(150, 10));
-
-  it('forgets the id of a token whose patient data was erased, on a day large enough for the map', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 257, max: 400 }),
-        fc.integer({ min: 1, max: 30 }),
-        fc.array(statusArb, { minLength: 1, maxLength: 7 }),
-        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
-        (count, patients, statuses, erased) => {
-          const pool = patientPool(patients);
+  it(
+    'finds a live token of a patient exactly when the day holds one, small days and large',
+    () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 500 }), fc.array(opArb, { maxLength: 60 }), (size, ops) => {
+          const pool = patientPool(size);
           const index = new PatientIndex();
           const tokens: TokenRecord[] = [];
-          for (let i = 0; i < count; i++) {
-            tokens.push(token(i + 1, pool[i % pool.length], statuses[i % statuses.length]!));
-            index.note(tokens, undefined, tokens[i]!);
+          for (const op of ops) {
+            // The patients this step touched, the colliding pair and nobody are checked after each step; everyone at the end.
+            const touched = new Set<string | undefined>([COLLIDING_A, COLLIDING_B]);
+            if (op.kind === 'add') {
+              for (let i = 0; i < op.count; i++) {
+                const patientId = pool[(op.patient + i) % pool.length];
+                touched.add(patientId);
+                tokens.push(token(tokens.length + 1, patientId, op.status));
+                index.note(tokens, undefined, tokens[tokens.length - 1]!);
+              }
+            } else if (op.kind === 'erase' && tokens.length > 0) {
+              const previous = tokens[op.at % tokens.length]!;
+              const next = makeToken({ ...previous, patient: ERASED_PATIENT });
+              touched.add(previous.patient.id);
+              tokens[next.tokenNumber - 1] = next;
+              index.note(tokens, previous, next);
+            } else if (op.kind === 'change' && tokens.length > 0) {
+              const previous = tokens[op.at % tokens.length]!;
+              const next = makeToken({ ...previous, status: op.status });
+              touched.add(next.patient.id);
+              tokens[next.tokenNumber - 1] = next;
+              index.note(tokens, previous, next);
+            }
+            expectAgrees(index, tokens, [...touched]);
           }
-          for (const at of erased) {
-            const previous = tokens[at % tokens.length]!;
-            const next = makeToken({ ...previous, patient: ERASED_PATIENT });
-            tokens[next.tokenNumber - 1] = next;
-            index.note(tokens, previous, next);
-            expectAgrees(index, tokens, pool);
-          }
-        },
-      ),
-      fcOptions(60),
-    );
-  }, timeoutFor(60, 50));
+          expectAgrees(index, tokens, pool);
+        }),
+        fcOptions(150),
+      );
+    },
+    timeoutFor(150, 10),
+  );
+
+  it(
+    'forgets the id of a token whose patient data was erased, on a day large enough for the map',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 257, max: 400 }),
+          fc.integer({ min: 1, max: 30 }),
+          fc.array(statusArb, { minLength: 1, maxLength: 7 }),
+          fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+          (count, patients, statuses, erased) => {
+            const pool = patientPool(patients);
+            const index = new PatientIndex();
+            const tokens: TokenRecord[] = [];
+            for (let i = 0; i < count; i++) {
+              tokens.push(token(i + 1, pool[i % pool.length], statuses[i % statuses.length]!));
+              index.note(tokens, undefined, tokens[i]!);
+            }
+            for (const at of erased) {
+              const previous = tokens[at % tokens.length]!;
+              const next = makeToken({ ...previous, patient: ERASED_PATIENT });
+              tokens[next.tokenNumber - 1] = next;
+              index.note(tokens, previous, next);
+              expectAgrees(index, tokens, pool);
+            }
+          },
+        ),
+        fcOptions(60),
+      );
+    },
+    timeoutFor(60, 50),
+  );
 });

@@ -10,7 +10,21 @@ import fc from 'fast-check';
 import { ChannelQuota, type DaySchedule, type OpdEvent, type QuotaStrategy, type SlotView, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { checkEmergencies, checkUnplaced, queueOrder } from './invariants.js';
-import { type ConfigSpec, configSpecArb, type PresetSpec, eligible, factsOf, fcOptions, observeAll, type Observed, presetSpecArb, quotaAdmitsTo, type QuotaSpec, quotaSpecArb, timeoutFor } from './support.js';
+import {
+  type ConfigSpec,
+  configSpecArb,
+  type PresetSpec,
+  eligible,
+  factsOf,
+  fcOptions,
+  observeAll,
+  type Observed,
+  presetSpecArb,
+  quotaAdmitsTo,
+  type QuotaSpec,
+  quotaSpecArb,
+  timeoutFor,
+} from './support.js';
 import { DAYS, DOCTORS, emergencyOpsArb, type Op, opsArb, type Step, World } from './world.js';
 import { allHistory } from '../helpers.js';
 
@@ -33,7 +47,8 @@ interface SlotFacts {
 function slotsOf(state: Observed): Map<string, SlotFacts & { readonly dayKey: string }> {
   const slots = new Map<string, SlotFacts & { readonly dayKey: string }>();
   for (const s of state.schedules) {
-    for (const v of s.slots) slots.set(v.slot.id, { start: v.slot.start.getTime(), capacity: v.slot.capacity, places: v.places, dayKey: `${s.doctor.id}~${s.date}` });
+    for (const v of s.slots)
+      slots.set(v.slot.id, { start: v.slot.start.getTime(), capacity: v.slot.capacity, places: v.places, dayKey: `${s.doctor.id}~${s.date}` });
   }
   return slots;
 }
@@ -73,7 +88,13 @@ function excesses(
   // intrusion once the reserving channel's patient leaves.)
   for (const [category, rule] of Object.entries(quota)) {
     const intruded = arrivals === undefined || arrivals.some((t) => t.category !== category && !isProtected(t.category));
-    if (!reservationsMeasured || !intruded || rule.reserve === undefined || inSlot(category) >= rule.reserve || now >= slot.start - (rule.releaseMinutesBefore ?? 0) * MINUTE) {
+    if (
+      !reservationsMeasured ||
+      !intruded ||
+      rule.reserve === undefined ||
+      inSlot(category) >= rule.reserve ||
+      now >= slot.start - (rule.releaseMinutesBefore ?? 0) * MINUTE
+    ) {
       out.push(0);
       continue;
     }
@@ -159,10 +180,10 @@ function checkProtectedMove(
     });
   }
   const free = schedule.slots
-    .filter(({ slot }, i) =>
-      (slotId !== null
-        ? slot.id === slotId
-        : usable(slot) && slot.id !== token.slotId && (after === undefined || slot.start.getTime() >= after)) && places[i]!.length < slot.capacity,
+    .filter(
+      ({ slot }, i) =>
+        (slotId !== null ? slot.id === slotId : usable(slot) && slot.id !== token.slotId && (after === undefined || slot.start.getTime() >= after)) &&
+        places[i]!.length < slot.capacity,
     )
     .map(({ slot }) => slot.id);
   expect(free, `an emergency is never refused a move for want of quota: ${step.call}`).toEqual([]);
@@ -230,7 +251,14 @@ const reserveLoweredExample: [ConfigSpec, QuotaSpec, Op[]] = [
   { kind: 'standard', options: {} },
   { ONLINE: { reserve: 1 } },
   [
-    { op: 'addSlots', doctor: 0, slots: [{ day: 2, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false }, { day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false }] },
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 2, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false },
+      ],
+    },
     { op: 'book', doctor: 0, category: 'ONLINE', slot: 3, patient: null, age: null, date: null, afterHour: null, key: null },
     { op: 'book', doctor: 0, category: 'PAID', slot: null, patient: null, age: null, date: null, afterHour: null, key: 0 },
     { op: 'setCapacity', slot: 11, capacity: 1, dryRun: false },
@@ -250,7 +278,14 @@ const reserveUncoveredExample: [ConfigSpec, QuotaSpec, Op[]] = [
   { kind: 'standard', options: {} },
   { EMERGENCY: { reserve: 1 } },
   [
-    { op: 'addSlots', doctor: 0, slots: [{ day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false }, { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false }] },
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 0, hour: 8, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+        { day: 0, hour: 9, minutes: 30, capacity: 1, overflowCapacity: null, named: false },
+      ],
+    },
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
     { op: 'book', doctor: 0, category: 'FOLLOW_UP', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
     { op: 'setCapacity', slot: 3, capacity: 2, dryRun: false },
@@ -292,7 +327,14 @@ const reserveEndedMoveExample: [PresetSpec, QuotaSpec, Op[]] = [
   { kind: 'elastic', options: {} },
   { WALK_IN: { share: 0.5, count: 2, perDay: 3, reserve: 1, releaseMinutesBefore: 30 } },
   [
-    { op: 'addSlots', doctor: 0, slots: [{ day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false }, { day: 1, hour: 8, minutes: 30, capacity: 0, overflowCapacity: null, named: false }] },
+    {
+      op: 'addSlots',
+      doctor: 0,
+      slots: [
+        { day: 0, hour: 8, minutes: 30, capacity: 2, overflowCapacity: null, named: false },
+        { day: 1, hour: 8, minutes: 30, capacity: 0, overflowCapacity: null, named: false },
+      ],
+    },
     { op: 'book', doctor: 0, category: 'EMERGENCY', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
     { op: 'book', doctor: 0, category: 'ONLINE', slot: 0, patient: null, age: null, date: null, afterHour: null, key: null },
     { op: 'advance', minutes: 30 },

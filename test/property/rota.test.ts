@@ -20,7 +20,15 @@ const weekdayOf = (day: string): number => ((new Date(`${day}T00:00:00Z`).getUTC
 
 /** The local date and minute of the day of an instant, by the runtime's own time zone data. */
 function wall(timeZone: string): (ms: number) => { day: string; minute: number } {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   return (ms) => {
     const p = Object.fromEntries(format.formatToParts(ms).map((x) => [x.type, x.value]));
     return { day: `${p['year']}-${p['month']}-${p['day']}`, minute: Number(p['hour']) * 60 + Number(p['minute']) };
@@ -28,7 +36,12 @@ function wall(timeZone: string): (ms: number) => { day: string; minute: number }
 }
 
 const entry = fc
-  .record({ weekday: fc.integer({ min: 1, max: 7 }), start: fc.integer({ min: 0, max: 23 * 4 }), quarters: fc.integer({ min: 1, max: 16 }), split: fc.constantFrom(1, 2, 3, 4) })
+  .record({
+    weekday: fc.integer({ min: 1, max: 7 }),
+    start: fc.integer({ min: 0, max: 23 * 4 }),
+    quarters: fc.integer({ min: 1, max: 16 }),
+    split: fc.constantFrom(1, 2, 3, 4),
+  })
   .map(({ weekday, start, quarters, split }) => {
     const from = start * 15;
     const to = Math.min(from + quarters * 15 * split, 23 * 60 + 45);
@@ -78,7 +91,11 @@ describe('weekly rotas', () => {
             expect(opd.dayOf(slot.start)).toBe(start.day);
             // Inside a session of its weekday, on the session's grid, one slot long in local time.
             const session = rota.weekly.find(
-              (e) => e.weekday === weekdayOf(start.day) && start.minute >= minuteOf(e.start) && start.minute < minuteOf(e.end) && (start.minute - minuteOf(e.start)) % e.slotMinutes === 0,
+              (e) =>
+                e.weekday === weekdayOf(start.day) &&
+                start.minute >= minuteOf(e.start) &&
+                start.minute < minuteOf(e.end) &&
+                (start.minute - minuteOf(e.start)) % e.slotMinutes === 0,
             );
             expect(session).toBeDefined();
             expect(end.minute - start.minute).toBe(session!.slotMinutes);

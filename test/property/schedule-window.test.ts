@@ -47,7 +47,12 @@ const rotaOf = (minDays: number, maxDays: number, capacity: fc.Arbitrary<number>
   );
 const rotaArb: fc.Arbitrary<Rota> = fc.oneof(
   // Up to 30 days, full prefixes of any length, often around the first window (64 slots).
-  { weight: 4, arbitrary: rotaOf(1, 30, fc.integer({ min: 1, max: 2 }), (n) => fc.oneof(fc.integer({ min: 0, max: n }), fc.integer({ min: Math.min(n, 60), max: Math.min(n, 70) }))) },
+  {
+    weight: 4,
+    arbitrary: rotaOf(1, 30, fc.integer({ min: 1, max: 2 }), (n) =>
+      fc.oneof(fc.integer({ min: 0, max: n }), fc.integer({ min: Math.min(n, 60), max: Math.min(n, 70) })),
+    ),
+  },
   // 65 to 80 days, full past the second window (512 slots): a third read, and doctors of a
   // department needing different windows.
   { weight: 1, arbitrary: rotaOf(65, 80, fc.constant(1), (n) => fc.integer({ min: 505, max: Math.min(n, 530) })) },
@@ -82,7 +87,8 @@ function recordsOf(rotas: readonly Rota[]): Records {
 
 /** The request without any window limit: what an adapter that ignores `limit` reads. */
 function whole(request: LoadRequest): LoadRequest {
-  const unlimited = (r: LoadRequest): LoadRequest => (r.schedule?.limit === undefined ? r : { ...r, schedule: { from: r.schedule.from, ...(r.schedule.to === undefined ? {} : { to: r.schedule.to }) } });
+  const unlimited = (r: LoadRequest): LoadRequest =>
+    r.schedule?.limit === undefined ? r : { ...r, schedule: { from: r.schedule.from, ...(r.schedule.to === undefined ? {} : { to: r.schedule.to }) } };
   return {
     ...unlimited(request),
     ...(request.others === undefined ? {} : { others: request.others.map(unlimited) }),

@@ -30,7 +30,9 @@ async function world(open: () => Promise<Store>, capacity: number): Promise<{ op
   const opd = new OpdScheduler({ ...presets.standard(), storage: store.storage(), clock: clock.now });
   await opd.addDoctor({ id: 'a', name: 'Dr A' });
   const slots = [];
-  for (let w = 0; w < WEEKS; w++) for (const h of ['09', '10']) slots.push({ id: `a-${w}-${h}`, start: `${day(7 * w)}T${h}:00:00Z`, end: `${day(7 * w)}T${h}:59:00Z`, capacity, overflowCapacity: 0 });
+  for (let w = 0; w < WEEKS; w++)
+    for (const h of ['09', '10'])
+      slots.push({ id: `a-${w}-${h}`, start: `${day(7 * w)}T${h}:00:00Z`, end: `${day(7 * w)}T${h}:59:00Z`, capacity, overflowCapacity: 0 });
   await opd.addSlots('a', slots);
   return {
     opd,
@@ -70,7 +72,15 @@ async function race(open: () => Promise<Store>, r: Race): Promise<void> {
         if (!isOpdError(error)) throw error;
       });
     }
-    const request = { patient: { id: 'S', name: 'Series' }, doctorId: 'a', start: DAY0, every: { weeks: 1 }, count: r.count, mode: r.mode, idempotencyKey: 'k' };
+    const request = {
+      patient: { id: 'S', name: 'Series' },
+      doctorId: 'a',
+      start: DAY0,
+      every: { weeks: 1 },
+      count: r.count,
+      mode: r.mode,
+      idempotencyKey: 'k',
+    };
     if (r.preview) await opd.bookSeries({ ...request, dryRun: true });
     // The commit and a rival booking at the same moment: one of them is decided first.
     const [series, rival] = await Promise.allSettled([
@@ -126,7 +136,17 @@ async function emergencies(open: () => Promise<Store>, ops: readonly Op[]): Prom
     for (const op of ops) {
       try {
         if (op.kind === 'preview' || op.kind === 'commit') {
-          await opd.bookSeries({ patient: { id: `s${op.key}`, name: 'S' }, doctorId: 'a', start: day(7 * op.week), every: { weeks: 1 }, count: op.count, mode: 'best-effort', idempotencyKey: `k${op.key}-${op.week}-${op.count}`, dryRun: op.kind === 'preview', holdMinutes: 20 });
+          await opd.bookSeries({
+            patient: { id: `s${op.key}`, name: 'S' },
+            doctorId: 'a',
+            start: day(7 * op.week),
+            every: { weeks: 1 },
+            count: op.count,
+            mode: 'best-effort',
+            idempotencyKey: `k${op.key}-${op.week}-${op.count}`,
+            dryRun: op.kind === 'preview',
+            holdMinutes: 20,
+          });
         } else if (op.kind === 'book') {
           await opd.book({ doctorId: 'a', category: op.emergency ? 'EMERGENCY' : 'ONLINE', patient: { id: `p${++n}`, name: 'P' }, date: day(7 * op.week) });
         } else {
@@ -158,12 +178,16 @@ describe('series of visits (property)', () => {
   for (const [name, open] of Object.entries(STORES)) {
     if (name.includes('standby')) continue;
     const runs = name === 'memory' ? 150 : 25;
-    it.skipIf(open === undefined)(`on ${name}: all-or-nothing books every occurrence or none, also with a booking at the same moment`, { timeout: timeoutFor(runs, 3000) }, async () => {
-      await fc.assert(
-        fc.asyncProperty(raceArb, async (r) => race(open!, r)),
-        fcOptions(runs),
-      );
-    });
+    it.skipIf(open === undefined)(
+      `on ${name}: all-or-nothing books every occurrence or none, also with a booking at the same moment`,
+      { timeout: timeoutFor(runs, 3000) },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(raceArb, async (r) => race(open!, r)),
+          fcOptions(runs),
+        );
+      },
+    );
     it.skipIf(open === undefined)(`on ${name}: a series' claim never keeps an emergency from a place`, { timeout: timeoutFor(runs, 3000) }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 25 }), async (ops) => emergencies(open!, ops)),

@@ -83,7 +83,10 @@ describe('built-in strategies', () => {
   it('SeniorCitizenPriority improves a senior by `levels`, never past `minRank`', () => {
     fc.assert(
       fc.property(
-        fc.record({ age: fc.integer({ min: 1, max: 90 }), levels: fc.integer({ min: 1, max: 3 }), minRank: fc.integer({ min: 0, max: 4 }) }, { requiredKeys: [] }),
+        fc.record(
+          { age: fc.integer({ min: 1, max: 90 }), levels: fc.integer({ min: 1, max: 3 }), minRank: fc.integer({ min: 0, max: 4 }) },
+          { requiredKeys: [] },
+        ),
         fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
         fc.constantFrom('EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'),
         (options, age, category) => {
@@ -114,7 +117,13 @@ describe('built-in strategies', () => {
         fc.boolean(),
         (everyMinutes, perBump, minRank, waitedMinutes, bumpCount, category, senior) => {
           const inner = senior ? new SeniorCitizenPriority() : undefined;
-          const build = () => new AgingPriority({ perBump, ...(everyMinutes === undefined ? {} : { everyMinutes }), ...(minRank === undefined ? {} : { minRank }), ...(inner === undefined ? {} : { inner }) });
+          const build = () =>
+            new AgingPriority({
+              perBump,
+              ...(everyMinutes === undefined ? {} : { everyMinutes }),
+              ...(minRank === undefined ? {} : { minRank }),
+              ...(inner === undefined ? {} : { inner }),
+            });
           if (everyMinutes === undefined && !perBump) {
             expect(acceptsOrNames(build, 'everyMinutes')).toBe(false);
             return;
@@ -176,7 +185,9 @@ describe('built-in strategies', () => {
     fc.assert(
       fc.property(
         fc.option(fc.dictionary(fc.constantFrom('default', 'EMERGENCY', 'PAID'), full), { nil: undefined }),
-        fc.option(fc.record({ default: displaced, bumped: displaced, 'slot-closed': displaced, 'capacity-lowered': displaced }, { requiredKeys: [] }), { nil: undefined }),
+        fc.option(fc.record({ default: displaced, bumped: displaced, 'slot-closed': displaced, 'capacity-lowered': displaced }, { requiredKeys: [] }), {
+          nil: undefined,
+        }),
         fc.record(
           {
             name: fc.constantFrom('mine', 'other'),
@@ -189,7 +200,11 @@ describe('built-in strategies', () => {
         categoryArb,
         fc.constantFrom<'bumped' | 'slot-closed' | 'capacity-lowered'>('bumped', 'slot-closed', 'capacity-lowered'),
         (whenFull, whenDisplaced, rest, category, reason) => {
-          const overflow = new RuleOverflow({ ...rest, ...(whenFull === undefined ? {} : { whenFull }), ...(whenDisplaced === undefined ? {} : { whenDisplaced }) });
+          const overflow = new RuleOverflow({
+            ...rest,
+            ...(whenFull === undefined ? {} : { whenFull }),
+            ...(whenDisplaced === undefined ? {} : { whenDisplaced }),
+          });
           const table = whenFull ?? { default: ['next-slot', 'waitlist'] };
           const fullContext = { category, rank: 1, patient: { name: 'x' }, slot: null, occupancy: 0, requestedSlot: false, now: new Date(0) };
           expect(overflow.whenFull(fullContext)).toEqual(Object.hasOwn(table, category) ? table[category] : (table['default'] ?? ['reject']));
@@ -225,7 +240,16 @@ describe('built-in strategies', () => {
     };
     const nested = fc.oneof(
       anyValue,
-      fc.dictionary(fc.constantFrom('default', 'EMERGENCY', 'bumped', 'A', ''), fc.oneof(anyValue, fc.array(anyValue, { maxLength: 2 }), fc.array(fc.record({ kind: fc.constantFrom('cascade', 'waitlist', 'drop', 'x'), chainDepth: anyValue, slot: anyValue }, { requiredKeys: ['kind'] }), { maxLength: 2 }))),
+      fc.dictionary(
+        fc.constantFrom('default', 'EMERGENCY', 'bumped', 'A', ''),
+        fc.oneof(
+          anyValue,
+          fc.array(anyValue, { maxLength: 2 }),
+          fc.array(fc.record({ kind: fc.constantFrom('cascade', 'waitlist', 'drop', 'x'), chainDepth: anyValue, slot: anyValue }, { requiredKeys: ['kind'] }), {
+            maxLength: 2,
+          }),
+        ),
+      ),
     );
     fc.assert(
       fc.property(fc.constantFrom(...Object.keys(builders)), fc.nat(), nested, (type, k, value) => {
@@ -275,7 +299,17 @@ describe('built-in strategies', () => {
       () => new SeniorCitizenPriority({ age: 0.5, levels: 0.5, minRank: -3 }),
       () => new AgingPriority({ everyMinutes: 0.5, minRank: 0 }),
       () => new ElasticCapacity({ limit: 0, categories: [] }),
-      () => new RuleOverflow({ bumpLimit: 0, whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist', slot: 'none' }], bumped: undefined } as never }),
+      () =>
+        new RuleOverflow({
+          bumpLimit: 0,
+          whenDisplaced: {
+            default: [
+              { kind: 'cascade', chainDepth: 0 },
+              { kind: 'waitlist', slot: 'none' },
+            ],
+            bumped: undefined,
+          } as never,
+        }),
     ]) {
       expect(acceptsOrNames(build, ''), 'accepts').toBe(true);
     }
@@ -302,7 +336,11 @@ describe('built-in strategies', () => {
           for (const everyMinutes of [undefined, 30]) {
             if (everyMinutes === undefined && !perBump) continue;
             for (const minRank of [undefined, 1, 3]) {
-              const policy = new AgingPriority({ perBump, ...(everyMinutes === undefined ? {} : { everyMinutes }), ...(minRank === undefined ? {} : { minRank }) });
+              const policy = new AgingPriority({
+                perBump,
+                ...(everyMinutes === undefined ? {} : { everyMinutes }),
+                ...(minRank === undefined ? {} : { minRank }),
+              });
               for (const category of ['PAID', 'ONLINE', 'WALK_IN']) {
                 const base = new CategoryPriority().rank(context(category, undefined, 0, 0));
                 let levels = perBump ? bumps : 0;
@@ -319,20 +357,36 @@ describe('built-in strategies', () => {
   });
 
   it('the presets are the table of DESIGN §5', () => {
-    const ranks = (p: ReturnType<typeof presets.standard>) => ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'].map((c) => p.priority.rank(context(c, undefined, 0, 0)));
+    const ranks = (p: ReturnType<typeof presets.standard>) =>
+      ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'].map((c) => p.priority.rank(context(c, undefined, 0, 0)));
     const full = (p: ReturnType<typeof presets.standard>) =>
-      ['EMERGENCY', 'PAID', 'WALK_IN'].map((category) => p.overflow.whenFull({ category, rank: 1, patient: { name: 'x' }, slot: null, occupancy: 0, requestedSlot: true, now: new Date(0) }));
+      ['EMERGENCY', 'PAID', 'WALK_IN'].map((category) =>
+        p.overflow.whenFull({ category, rank: 1, patient: { name: 'x' }, slot: null, occupancy: 0, requestedSlot: true, now: new Date(0) }),
+      );
     const displaced = (p: ReturnType<typeof presets.standard>) =>
-      (['bumped', 'slot-closed', 'capacity-lowered'] as const).map((reason) => p.overflow.whenDisplaced({ token: {} as never, fromSlot: slotOf(0), reason, depth: 0, now: new Date(0) }));
+      (['bumped', 'slot-closed', 'capacity-lowered'] as const).map((reason) =>
+        p.overflow.whenDisplaced({ token: {} as never, fromSlot: slotOf(0), reason, depth: 0, now: new Date(0) }),
+      );
     const elastic = (p: ReturnType<typeof presets.standard>, category: string, overflowCapacity: number) =>
       p.capacity.elasticPlaces({ slot: slotOf(overflowCapacity), category, rank: 1, occupancy: 1, now: new Date(0) });
-    const facts = (p: ReturnType<typeof presets.standard>) => [p.priority.name, p.capacity.name, p.overflow.name, p.overflow.waitlist, p.overflow.bumpLimit, p.overflow.victimOrder];
+    const facts = (p: ReturnType<typeof presets.standard>) => [
+      p.priority.name,
+      p.capacity.name,
+      p.overflow.name,
+      p.overflow.waitlist,
+      p.overflow.bumpLimit,
+      p.overflow.victimOrder,
+    ];
 
     const standard = presets.standard();
     expect(facts(standard)).toEqual(['standard', 'elastic(slot)', 'standard', 'day', 1, 'latest']);
     expect(ranks(standard)).toEqual([1, 2, 3, 4, 5]);
     expect([elastic(standard, 'EMERGENCY', 3), elastic(standard, 'PAID', 3)]).toEqual([3, 0]);
-    expect(full(standard)).toEqual([['bump', 'next-slot', 'waitlist'], ['next-slot', 'waitlist'], ['next-slot', 'waitlist']]);
+    expect(full(standard)).toEqual([
+      ['bump', 'next-slot', 'waitlist'],
+      ['next-slot', 'waitlist'],
+      ['next-slot', 'waitlist'],
+    ]);
     expect(displaced(standard)).toEqual(Array(3).fill([{ kind: 'cascade', chainDepth: 0 }, { kind: 'waitlist' }]));
     const standard2 = presets.standard({ bumpLimit: 3, emergencyOverflow: 1, victimOrder: 'earliest', chainDepth: 2 });
     expect(facts(standard2)).toEqual(['standard', 'elastic(1)', 'standard', 'day', 3, 'earliest']);
@@ -351,7 +405,11 @@ describe('built-in strategies', () => {
     expect(facts(waitlist)).toEqual(['waitlist', 'none', 'waitlist', 'slot', Number.POSITIVE_INFINITY, 'latest']);
     expect(ranks(waitlist)).toEqual([1, 2, 3, 4, 5]);
     expect(full(waitlist)).toEqual([['bump', 'waitlist'], ['waitlist'], ['waitlist']]);
-    expect(displaced(waitlist)).toEqual([[{ kind: 'waitlist', slot: 'from' }], [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }], [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }]]);
+    expect(displaced(waitlist)).toEqual([
+      [{ kind: 'waitlist', slot: 'from' }],
+      [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }],
+      [{ kind: 'cascade' }, { kind: 'waitlist', slot: 'next' }],
+    ]);
     expect(facts(presets.waitlist({ bumpLimit: 1, victimOrder: 'earliest' })).slice(4)).toEqual([1, 'earliest']);
 
     const elasticPreset = presets.elastic();

@@ -104,7 +104,12 @@ export type Cat = (typeof CATEGORIES)[number];
  * `occupancy` (at least its capacity), asked through the strategies' public interfaces as the
  * scheduler asks them: the bound an oracle holds a slot to (capacity plus this), whatever the preset.
  */
-export function elasticGranted(strategies: { readonly capacity: CapacityStrategy; readonly priority: PriorityPolicy }, slot: Slot, occupancy: number, now: number): number {
+export function elasticGranted(
+  strategies: { readonly capacity: CapacityStrategy; readonly priority: PriorityPolicy },
+  slot: Slot,
+  occupancy: number,
+  now: number,
+): number {
   let extras = 0;
   const at = new Date(now);
   for (const category of CATEGORIES) {
@@ -131,10 +136,23 @@ interface WithCallOrder {
 
 export type PresetSpec = WithCallOrder &
   (
-    | { readonly kind: 'standard'; readonly options: { bumpLimit?: number | undefined; emergencyOverflow?: number | 'slot' | 'unlimited' | undefined; victimOrder?: 'latest' | 'earliest' | undefined; chainDepth?: number | undefined } }
+    | {
+        readonly kind: 'standard';
+        readonly options: {
+          bumpLimit?: number | undefined;
+          emergencyOverflow?: number | 'slot' | 'unlimited' | undefined;
+          victimOrder?: 'latest' | 'earliest' | undefined;
+          chainDepth?: number | undefined;
+        };
+      }
     | {
         readonly kind: 'cascade';
-        readonly options: { chainDepth?: number | undefined; bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined; victimWithoutRoom?: 'drop' | 'keep' | undefined };
+        readonly options: {
+          chainDepth?: number | undefined;
+          bumpLimit?: number | undefined;
+          victimOrder?: 'latest' | 'earliest' | undefined;
+          victimWithoutRoom?: 'drop' | 'keep' | undefined;
+        };
       }
     | { readonly kind: 'waitlist'; readonly options: { bumpLimit?: number | undefined; victimOrder?: 'latest' | 'earliest' | undefined } }
     | { readonly kind: 'elastic'; readonly options: { emergencyOverflow?: number | 'unlimited' | undefined; walkInBeforeOnline?: boolean | undefined } }
@@ -179,7 +197,8 @@ function buildStrategies(spec: ConfigSpec): Preset {
         const { everyMinutes, perBump, minRank } = spec.aging;
         priority = new AgingPriority({ inner: priority, perBump, minRank, ...(everyMinutes === null ? {} : { everyMinutes }) });
       }
-      const capacity = spec.elastic === null ? new NoElasticCapacity() : new ElasticCapacity({ categories: spec.elastic.categories, limit: spec.elastic.limit });
+      const capacity =
+        spec.elastic === null ? new NoElasticCapacity() : new ElasticCapacity({ categories: spec.elastic.categories, limit: spec.elastic.limit });
       const overflow = new RuleOverflow({
         name: 'custom',
         whenFull: spec.whenFull as Record<string, readonly FullOption[]>,
@@ -292,7 +311,9 @@ const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 /** Random call orders: rates of some categories, interleaving, a longest wait; each part or none. */
 export const callOrderSpecArb: fc.Arbitrary<CallOrderSpec> = fc
   .record({
-    rates: opt(fc.dictionary(fc.constantFrom<Exclude<Cat, 'EMERGENCY'>>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.constantFrom(0.5, 1, 2, 3, 4, 8), { minKeys: 1 })),
+    rates: opt(
+      fc.dictionary(fc.constantFrom<Exclude<Cat, 'EMERGENCY'>>('PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN'), fc.constantFrom(0.5, 1, 2, 3, 4, 8), { minKeys: 1 }),
+    ),
     interleaveEvery: opt(fc.integer({ min: 1, max: 3 })),
     maxWaitMinutes: opt(fc.constantFrom(5, 20, 45, 90)),
   })
@@ -303,32 +324,40 @@ const withCallOrder = <T extends WithCallOrder>(arb: fc.Arbitrary<T>): fc.Arbitr
   fc.tuple(arb, fc.option(callOrderSpecArb, { nil: undefined, freq: 2 })).map(([spec, callOrder]) => (callOrder === undefined ? spec : { ...spec, callOrder }));
 
 /** Every preset, with and without overrides of its own options (and half of the time a call order). */
-export const presetSpecArb: fc.Arbitrary<PresetSpec> = withCallOrder<PresetSpec>(fc.oneof(
-  fc
-    .record({
-      bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
-      emergencyOverflow: opt(fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))),
-      victimOrder: opt(victimOrderArb),
-      chainDepth: opt(fc.integer({ min: 0, max: 2 })),
-    })
-    .map((options) => ({ kind: 'standard' as const, options: compact(options) })),
-  fc
-    .record({
-      chainDepth: opt(fc.integer({ min: 0, max: 2 })),
-      bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
-      victimOrder: opt(victimOrderArb),
-      victimWithoutRoom: opt(fc.constantFrom<'drop' | 'keep'>('drop', 'keep')),
-    })
-    .map((options) => ({ kind: 'cascade' as const, options: compact(options) })),
-  fc
-    .record({ bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
-    .map((options) => ({ kind: 'waitlist' as const, options: compact(options) })),
-  fc
-    .record({ emergencyOverflow: opt(fc.oneof(fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))), walkInBeforeOnline: opt(fc.boolean()) })
-    .map((options) => ({ kind: 'elastic' as const, options: compact(options) })),
-));
+export const presetSpecArb: fc.Arbitrary<PresetSpec> = withCallOrder<PresetSpec>(
+  fc.oneof(
+    fc
+      .record({
+        bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
+        emergencyOverflow: opt(fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))),
+        victimOrder: opt(victimOrderArb),
+        chainDepth: opt(fc.integer({ min: 0, max: 2 })),
+      })
+      .map((options) => ({ kind: 'standard' as const, options: compact(options) })),
+    fc
+      .record({
+        chainDepth: opt(fc.integer({ min: 0, max: 2 })),
+        bumpLimit: opt(fc.integer({ min: 0, max: 3 })),
+        victimOrder: opt(victimOrderArb),
+        victimWithoutRoom: opt(fc.constantFrom<'drop' | 'keep'>('drop', 'keep')),
+      })
+      .map((options) => ({ kind: 'cascade' as const, options: compact(options) })),
+    fc
+      .record({ bumpLimit: opt(fc.integer({ min: 0, max: 3 })), victimOrder: opt(victimOrderArb) })
+      .map((options) => ({ kind: 'waitlist' as const, options: compact(options) })),
+    fc
+      .record({
+        emergencyOverflow: opt(fc.oneof(fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 }))),
+        walkInBeforeOnline: opt(fc.boolean()),
+      })
+      .map((options) => ({ kind: 'elastic' as const, options: compact(options) })),
+  ),
+);
 
-const fullOptionsArb: fc.Arbitrary<FullOption[]> = fc.uniqueArray(fc.constantFrom<FullOption>('bump', 'next-slot', 'waitlist', 'reject'), { minLength: 0, maxLength: 4 });
+const fullOptionsArb: fc.Arbitrary<FullOption[]> = fc.uniqueArray(fc.constantFrom<FullOption>('bump', 'next-slot', 'waitlist', 'reject'), {
+  minLength: 0,
+  maxLength: 4,
+});
 const displacedOptionArb: fc.Arbitrary<DisplacedOption> = fc.oneof(
   fc.record({ kind: fc.constant<'cascade'>('cascade'), chainDepth: fc.integer({ min: 0, max: 2 }) }),
   fc.constant<DisplacedOption>({ kind: 'cascade' }),
@@ -339,37 +368,43 @@ const displacedOptionArb: fc.Arbitrary<DisplacedOption> = fc.oneof(
 const displacedListArb = fc.array(displacedOptionArb, { minLength: 0, maxLength: 3 });
 
 /** Random compositions of the built-in strategies (and half of the time a call order). */
-export const customSpecArb: fc.Arbitrary<CustomSpec> = withCallOrder<CustomSpec>(fc.record<CustomSpec>({
-  kind: fc.constant<'custom'>('custom'),
-  ranks: fc.record({
-    EMERGENCY: fc.integer({ min: 1, max: 5 }),
-    PAID: fc.integer({ min: 1, max: 5 }),
-    FOLLOW_UP: fc.integer({ min: 1, max: 5 }),
-    ONLINE: fc.integer({ min: 1, max: 5 }),
-    WALK_IN: fc.integer({ min: 1, max: 5 }),
-  }),
-  senior: fc.option(fc.record({ age: fc.constantFrom(60, 65), levels: fc.integer({ min: 1, max: 2 }), minRank: fc.integer({ min: 1, max: 3 }) }), { nil: null }),
-  aging: fc.option(
-    fc.record({ everyMinutes: fc.option(fc.constantFrom(20, 45, 90), { nil: null }), perBump: fc.boolean(), minRank: fc.integer({ min: 1, max: 3 }) }).filter((a) => a.everyMinutes !== null || a.perBump),
-    { nil: null },
-  ),
-  elastic: fc.option(
-    fc.record({
-      categories: fc.uniqueArray(fc.constantFrom(...CATEGORIES), { minLength: 1, maxLength: 3 }),
-      limit: fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 })),
+export const customSpecArb: fc.Arbitrary<CustomSpec> = withCallOrder<CustomSpec>(
+  fc.record<CustomSpec>({
+    kind: fc.constant<'custom'>('custom'),
+    ranks: fc.record({
+      EMERGENCY: fc.integer({ min: 1, max: 5 }),
+      PAID: fc.integer({ min: 1, max: 5 }),
+      FOLLOW_UP: fc.integer({ min: 1, max: 5 }),
+      ONLINE: fc.integer({ min: 1, max: 5 }),
+      WALK_IN: fc.integer({ min: 1, max: 5 }),
     }),
-    { nil: null },
-  ),
-  whenFull: fc.record(
-    { default: fullOptionsArb, EMERGENCY: fullOptionsArb, PAID: fullOptionsArb, WALK_IN: fullOptionsArb },
-    { requiredKeys: ['default'] },
-  ),
-  whenDisplaced: fc.record({ default: displacedListArb, bumped: displacedListArb, 'slot-closed': displacedListArb, 'capacity-lowered': displacedListArb }, { requiredKeys: [] }),
-  waitlist: fc.constantFrom<'day' | 'slot'>('day', 'slot'),
-  bumpLimit: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(Number.POSITIVE_INFINITY)),
-  victimOrder: victimOrderArb,
-  victimWithoutRoom: fc.constantFrom<'displace' | 'keep'>('displace', 'keep'),
-}));
+    senior: fc.option(fc.record({ age: fc.constantFrom(60, 65), levels: fc.integer({ min: 1, max: 2 }), minRank: fc.integer({ min: 1, max: 3 }) }), {
+      nil: null,
+    }),
+    aging: fc.option(
+      fc
+        .record({ everyMinutes: fc.option(fc.constantFrom(20, 45, 90), { nil: null }), perBump: fc.boolean(), minRank: fc.integer({ min: 1, max: 3 }) })
+        .filter((a) => a.everyMinutes !== null || a.perBump),
+      { nil: null },
+    ),
+    elastic: fc.option(
+      fc.record({
+        categories: fc.uniqueArray(fc.constantFrom(...CATEGORIES), { minLength: 1, maxLength: 3 }),
+        limit: fc.oneof(fc.constant<'slot'>('slot'), fc.constant<'unlimited'>('unlimited'), fc.integer({ min: 0, max: 2 })),
+      }),
+      { nil: null },
+    ),
+    whenFull: fc.record({ default: fullOptionsArb, EMERGENCY: fullOptionsArb, PAID: fullOptionsArb, WALK_IN: fullOptionsArb }, { requiredKeys: ['default'] }),
+    whenDisplaced: fc.record(
+      { default: displacedListArb, bumped: displacedListArb, 'slot-closed': displacedListArb, 'capacity-lowered': displacedListArb },
+      { requiredKeys: [] },
+    ),
+    waitlist: fc.constantFrom<'day' | 'slot'>('day', 'slot'),
+    bumpLimit: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constant(Number.POSITIVE_INFINITY)),
+    victimOrder: victimOrderArb,
+    victimWithoutRoom: fc.constantFrom<'displace' | 'keep'>('displace', 'keep'),
+  }),
+);
 
 export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arbitrary: presetSpecArb }, { weight: 2, arbitrary: customSpecArb });
 
@@ -377,20 +412,19 @@ export const configSpecArb: fc.Arbitrary<ConfigSpec> = fc.oneof({ weight: 3, arb
 // Booking windows as data.
 
 /** One category's booking window as printable data: bounds of a day or two, opening times every half hour from 06:00 to 12:00. */
-export const windowArb: fc.Arbitrary<BookingWindow> = fc
-  .record(
-    {
-      minNoticeMinutes: fc.constantFrom(0, 15, 30, 60, 90, 180),
-      maxDaysAhead: fc.integer({ min: 0, max: 2 }),
-      opensAt: fc.record({
-        daysBefore: fc.integer({ min: 0, max: 2 }),
-        at: fc.integer({ min: 12, max: 24 }).map((half) => `${String(Math.floor(half / 2)).padStart(2, '0')}:${half % 2 === 0 ? '00' : '30'}`),
-      }),
-      sameDayOnly: fc.boolean(),
-      cancelCutoffMinutes: fc.constantFrom(0, 30, 60, 120),
-    },
-    { requiredKeys: [] },
-  );
+export const windowArb: fc.Arbitrary<BookingWindow> = fc.record(
+  {
+    minNoticeMinutes: fc.constantFrom(0, 15, 30, 60, 90, 180),
+    maxDaysAhead: fc.integer({ min: 0, max: 2 }),
+    opensAt: fc.record({
+      daysBefore: fc.integer({ min: 0, max: 2 }),
+      at: fc.integer({ min: 12, max: 24 }).map((half) => `${String(Math.floor(half / 2)).padStart(2, '0')}:${half % 2 === 0 ? '00' : '30'}`),
+    }),
+    sameDayOnly: fc.boolean(),
+    cancelCutoffMinutes: fc.constantFrom(0, 30, 60, 120),
+  },
+  { requiredKeys: [] },
+);
 
 /** Booking windows for some of the five built-in categories (an `EMERGENCY` window too: it must never refuse one); the actor `desk` is exempt. */
 export const windowsSpecArb: fc.Arbitrary<BookingWindows> = fc
@@ -461,7 +495,14 @@ export function eligible(token: Token, slot: SlotView['slot']): boolean {
 }
 
 /** Whether `quota` admits waiting `token` to one more place of `slot` (holding `places`, its day `dayPlaces`) at `now`. */
-export function quotaAdmitsTo(quota: QuotaStrategy, token: Token, slot: SlotView['slot'], places: readonly Token[], dayPlaces: readonly Token[], now: number): boolean {
+export function quotaAdmitsTo(
+  quota: QuotaStrategy,
+  token: Token,
+  slot: SlotView['slot'],
+  places: readonly Token[],
+  dayPlaces: readonly Token[],
+  now: number,
+): boolean {
   return quota.admits({
     slot,
     category: token.category,
@@ -474,7 +515,8 @@ export function quotaAdmitsTo(quota: QuotaStrategy, token: Token, slot: SlotView
 }
 
 /** Outcome of a call: its value or its error code, for comparisons across runs. */
-export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly field: unknown; readonly message: string };
+export type Outcome =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly field: unknown; readonly message: string };
 
 export async function outcomeOf(call: () => Promise<unknown>): Promise<Outcome> {
   try {

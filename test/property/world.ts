@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { type BookingRequest, type DepartmentBookingRequest, type Effect, MemoryStorage, OpdScheduler, type OpdSchedulerOptions, type QuotaStrategy, type StorageAdapter } from 'opd-scheduler';
+import {
+  type BookingRequest,
+  type DepartmentBookingRequest,
+  type Effect,
+  MemoryStorage,
+  OpdScheduler,
+  type OpdSchedulerOptions,
+  type QuotaStrategy,
+  type StorageAdapter,
+} from 'opd-scheduler';
 import { buildPolicies, CATEGORIES, type ConfigSpec, eligible, factsOf, type Outcome, outcomeOf, quotaAdmitsTo } from './support.js';
 import { allHistory } from '../helpers.js';
 
@@ -17,7 +26,11 @@ export const START = Date.parse('2026-01-30T07:00:00Z');
 const MINUTE = 60_000;
 
 export type Op =
-  | { readonly op: 'addSlots'; readonly doctor: number; readonly slots: readonly { day: number; hour: number; minutes: number; capacity: number; overflowCapacity: number | null; named: boolean }[] }
+  | {
+      readonly op: 'addSlots';
+      readonly doctor: number;
+      readonly slots: readonly { day: number; hour: number; minutes: number; capacity: number; overflowCapacity: number | null; named: boolean }[];
+    }
   | {
       readonly op: 'book';
       readonly doctor: number;
@@ -31,7 +44,14 @@ export type Op =
     }
   | { readonly op: 'rebook'; readonly which: number }
   /** A hold: the booking request of `which` (an index into the requests seen), held for some minutes. */
-  | { readonly op: 'hold'; readonly doctor: number; readonly category: string; readonly slot: number | null; readonly patient: number | null; readonly minutes: number }
+  | {
+      readonly op: 'hold';
+      readonly doctor: number;
+      readonly category: string;
+      readonly slot: number | null;
+      readonly patient: number | null;
+      readonly minutes: number;
+    }
   | { readonly op: 'confirm' | 'release' | 'reinstate' | 'recall'; readonly token: number }
   | { readonly op: 'callNext'; readonly doctor: number }
   /** A booking by department (both doctors belong to one). */
@@ -60,7 +80,15 @@ export type Op =
   | { readonly op: 'closeSlot'; readonly slot: number; readonly dryRun: boolean }
   | { readonly op: 'reopenSlot'; readonly slot: number }
   /** A leave of `doctor` from `fromHour` on day `day`, for `hours` hours (it may run into the next day). */
-  | { readonly op: 'closeSlots'; readonly doctor: number; readonly day: number; readonly fromHour: number; readonly hours: number; readonly dryRun: boolean; readonly reassign: boolean }
+  | {
+      readonly op: 'closeSlots';
+      readonly doctor: number;
+      readonly day: number;
+      readonly fromHour: number;
+      readonly hours: number;
+      readonly dryRun: boolean;
+      readonly reassign: boolean;
+    }
   | { readonly op: 'setCapacity'; readonly slot: number; readonly capacity: number; readonly dryRun: boolean }
   /** A change of a doctor's minutes per consultation (`null`: the scheduler's) or room. */
   | { readonly op: 'updateDoctor'; readonly doctor: number; readonly consultMinutes: number | null; readonly room: boolean }
@@ -84,7 +112,20 @@ const keyArb = fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1
 
 /** Bookings: mostly a named slot or a search (date, after), sometimes an inconsistent mix. */
 const bookArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant<'book'>('book'), doctor: doctorArb, category: categoryArb, slot: fc.nat(20), patient: patientArb, age: ageArb, date: fc.constant(null), afterHour: fc.constant(null), key: keyArb }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant<'book'>('book'),
+      doctor: doctorArb,
+      category: categoryArb,
+      slot: fc.nat(20),
+      patient: patientArb,
+      age: ageArb,
+      date: fc.constant(null),
+      afterHour: fc.constant(null),
+      key: keyArb,
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -120,7 +161,14 @@ const tokenOp = (op: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | '
 
 /** One random operation. Token and slot references are indexes into what the world has seen. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant<'addSlots'>('addSlots'), doctor: fc.integer({ min: 0, max: 1 }), slots: fc.array(slotArb, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant<'addSlots'>('addSlots'),
+      doctor: fc.integer({ min: 0, max: 1 }),
+      slots: fc.array(slotArb, { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 20, arbitrary: bookArb },
   { weight: 1, arbitrary: fc.record({ op: fc.constant<'rebook'>('rebook'), which: fc.nat(20) }) },
   {
@@ -173,7 +221,11 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant<'sweep'>('sweep'),
       explicitNow: fc.boolean(),
       // Mostly the clock's time; sometimes hours back, or as late as the next day.
-      shiftMinutes: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -300, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 * 24 * 60 }) }),
+      shiftMinutes: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: -300, max: -1 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 * 24 * 60 }) },
+      ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant<'advance'>('advance'), minutes: fc.integer({ min: 1, max: 45 }) }) },
@@ -187,12 +239,19 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
       day: fc.integer({ min: 0, max: 1 }),
       fromHour: fc.integer({ min: 7, max: 15 }),
       // Mostly hours; sometimes a whole day or more (from 07:00 for 26 hours covers every slot of the day).
-      hours: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) }, { weight: 1, arbitrary: fc.integer({ min: 24, max: 36 }) }),
+      hours: fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 5, max: 30 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 24, max: 36 }) },
+      ),
       dryRun: fc.boolean(),
       reassign: fc.boolean(),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant<'setCapacity'>('setCapacity'), slot: fc.nat(20), capacity: fc.integer({ min: 0, max: 4 }), dryRun: fc.boolean() }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -320,7 +379,10 @@ export class World {
     const earlier = key === undefined ? undefined : this.keyed.get(key);
     if (earlier !== undefined) {
       if (fc.stringify(earlier.request) === fc.stringify(request)) {
-        expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({ ok: true, value: { ...(earlier.result as object), replayed: true } });
+        expect(outcome, `a repeated idempotency key replays: ${JSON.stringify(request)}`).toEqual({
+          ok: true,
+          value: { ...(earlier.result as object), replayed: true },
+        });
       } else if (CATEGORIES.includes(request.category as never)) {
         // (An unknown category fails validation first.)
         expect(outcome.ok ? 'success' : outcome.code, 'a reused key with another request conflicts').toBe('IDEMPOTENCY_CONFLICT');
@@ -358,7 +420,11 @@ export class World {
   /** The effects of a retirement (previewed with `dryRun`). */
   #retire(op: Extract<Op, { op: 'retire' }>, dryRun: boolean): Promise<Outcome> {
     const { doctorId, from } = this.retirementOf(op);
-    return outcomeOf(async () => (await this.opd.retireDoctor(doctorId, { from: new Date(from), reason: 'retired', dryRun, ...(op.reassign ? { reassign: 'department' } : {}) })).effects);
+    return outcomeOf(
+      async () =>
+        (await this.opd.retireDoctor(doctorId, { from: new Date(from), reason: 'retired', dryRun, ...(op.reassign ? { reassign: 'department' } : {}) }))
+          .effects,
+    );
   }
 
   /** For a `closeSlot`, `closeSlots`, `setCapacity` or `retire` operation asking for it: the outcome of its dry run. */
@@ -366,7 +432,15 @@ export class World {
     if (op.op === 'retire' && op.dryRun) return this.#retire(op, true);
     if (op.op === 'closeSlots' && op.dryRun) {
       const { doctorId, from, to } = this.leaveOf(op);
-      return outcomeOf(() => this.opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', dryRun: true, ...(op.reassign ? { reassign: 'department' } : {}) }));
+      return outcomeOf(() =>
+        this.opd.closeSlots(doctorId, {
+          from: new Date(from),
+          to: new Date(to),
+          reason: 'on leave',
+          dryRun: true,
+          ...(op.reassign ? { reassign: 'department' } : {}),
+        }),
+      );
     }
     if (op.op === 'closeSlot' && op.dryRun) return outcomeOf(() => this.opd.closeSlot(this.#slotRef(op.slot), { reason: 'doctor left', dryRun: true }));
     if (op.op === 'setCapacity' && op.dryRun) return outcomeOf(() => this.opd.setCapacity(this.#slotRef(op.slot), op.capacity, { dryRun: true }));
@@ -446,9 +520,14 @@ export class World {
           const result = outcome.value as { token: { id: string; status: string; slotId: string; holdExpiresAt: Date }; effects: Effect[] };
           expect(result.token.status, 'a hold is HELD').toBe('HELD');
           const slotEnd = (await opd.getSlot(result.token.slotId)).slot.end.getTime();
-          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now, or with its slot when that is sooner').toBe(Math.min(this.now + op.minutes * MINUTE, slotEnd));
+          expect(result.token.holdExpiresAt.getTime(), 'a hold ends holdMinutes from now, or with its slot when that is sooner').toBe(
+            Math.min(this.now + op.minutes * MINUTE, slotEnd),
+          );
           // Holds that ended before it and no sweep released are expired first; their places promoted into.
-          expect(result.effects.filter((e) => e.type !== 'token:expired' && e.type !== 'token:promoted'), 'a hold displaces nobody').toEqual([]);
+          expect(
+            result.effects.filter((e) => e.type !== 'token:expired' && e.type !== 'token:promoted'),
+            'a hold displaces nobody',
+          ).toEqual([]);
           expect(
             result.effects.filter((e) => e.type === 'token:promoted').length,
             'a hold promotes only into places ended holds left, or places a quota kept until now',
@@ -547,9 +626,15 @@ export class World {
       }
       case 'closeSlots': {
         const { doctorId, from, to } = this.leaveOf(op);
-        const outcome = await outcomeOf(() => opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', ...(op.reassign ? { reassign: 'department' } : {}) }));
+        const outcome = await outcomeOf(() =>
+          opd.closeSlots(doctorId, { from: new Date(from), to: new Date(to), reason: 'on leave', ...(op.reassign ? { reassign: 'department' } : {}) }),
+        );
         if (outcome.ok) this.#remember(outcome.value as Effect[]);
-        return { op, call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()}${op.reassign ? ', department' : ''})`, outcome };
+        return {
+          op,
+          call: `closeSlots(${doctorId}, ${new Date(from).toISOString()}, ${new Date(to).toISOString()}${op.reassign ? ', department' : ''})`,
+          outcome,
+        };
       }
       case 'setCapacity': {
         const id = this.#slotRef(op.slot);

@@ -132,8 +132,12 @@ const setupArb: fc.Arbitrary<Setup> = fc.record({
 const SCENARIOS: Readonly<Record<string, fc.Arbitrary<Call[]>>> = {
   'bookings for the last place': fc.array(bookArb(categoryArb), { minLength: 2, maxLength: 4 }),
   'a cancel racing a booking': fc.tuple(fc.integer({ min: 1, max: 4 }), bookArb(categoryArb)).map(([t, b]) => [{ kind: 'cancel' as const, token: t }, b]),
-  'two sweeps (and a booking)': fc.tuple(bookArb(categoryArb), fc.boolean()).map(([b, withBooking]) => [{ kind: 'sweep' as const }, { kind: 'sweep' as const }, ...(withBooking ? [b] : [])]),
-  'an emergency racing a cancel': fc.tuple(fc.integer({ min: 1, max: 4 }), bookArb(fc.constant('EMERGENCY'))).map(([t, b]) => [b, { kind: 'cancel' as const, token: t }]),
+  'two sweeps (and a booking)': fc
+    .tuple(bookArb(categoryArb), fc.boolean())
+    .map(([b, withBooking]) => [{ kind: 'sweep' as const }, { kind: 'sweep' as const }, ...(withBooking ? [b] : [])]),
+  'an emergency racing a cancel': fc
+    .tuple(fc.integer({ min: 1, max: 4 }), bookArb(fc.constant('EMERGENCY')))
+    .map(([t, b]) => [b, { kind: 'cancel' as const, token: t }]),
   'a mix of calls': fc.array(
     fc.oneof(
       bookArb(categoryArb),
@@ -161,7 +165,9 @@ describe('concurrent calls equal some serial order (MemoryStorage)', () => {
             };
             const world = await prepare(spec, setup, scheduledStorage(new MemoryStorage(), gate));
             racing = true;
-            const pending = calls.map((call, i) => s.schedule(Promise.resolve(`start ${i}`), `start ${call.kind} #${i}`).then(() => outcomeOf(() => invoke(world.opd, call))));
+            const pending = calls.map((call, i) =>
+              s.schedule(Promise.resolve(`start ${i}`), `start ${call.kind} #${i}`).then(() => outcomeOf(() => invoke(world.opd, call))),
+            );
             const outcomes = await s.waitFor(Promise.all(pending));
             racing = false;
             const raced = { outcomes, state: await finalState(world) };

@@ -35,7 +35,10 @@ describe('without @opentelemetry/api', () => {
     const tracerProvider = {
       getTracer: () => ({
         startSpan: (name: string) => (names.push(name), span),
-        startActiveSpan: <F extends (s: typeof span) => unknown>(name: string, _options: unknown, fn: F): ReturnType<F> => (names.push(name), fn(span) as ReturnType<F>),
+        startActiveSpan: <F extends (s: typeof span) => unknown>(name: string, _options: unknown, fn: F): ReturnType<F> => (
+          names.push(name),
+          fn(span) as ReturnType<F>
+        ),
       }),
     };
     const opd = new OpdScheduler({ clock: new TestClock().now, telemetry: { tracerProvider } });

@@ -25,7 +25,11 @@ const patientArb: fc.Arbitrary<Record<string, unknown>> = fc.record(
     address: fc.record({ city: text, lines: fc.array(text, { maxLength: 2 }) }),
     notes: fc.oneof({ weight: 9, arbitrary: text }, { weight: 1, arbitrary: fc.constantFrom<unknown>(Number.NaN, Number.POSITIVE_INFINITY) }),
     // A map keyed by data: its field names are patient data too.
-    conditions: fc.dictionary(text, fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(Number.NaN, `${MARK}\ud800`) }), { maxKeys: 3 }),
+    conditions: fc.dictionary(
+      text,
+      fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>(Number.NaN, `${MARK}\ud800`) }),
+      { maxKeys: 3 },
+    ),
   },
   { requiredKeys: ['name'] },
 );
@@ -35,9 +39,23 @@ const CATEGORIES = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'WALK_IN', 'NOPE
 const HOURS = [9, 10, 11];
 
 type Op =
-  | { readonly op: 'book'; readonly doctor: number; readonly category: string; readonly slot: number | null; readonly patient: number; readonly key: number | null }
+  | {
+      readonly op: 'book';
+      readonly doctor: number;
+      readonly category: string;
+      readonly slot: number | null;
+      readonly patient: number;
+      readonly key: number | null;
+    }
   | { readonly op: 'transition'; readonly action: 'cancel' | 'checkIn' | 'startConsultation' | 'complete' | 'markNoShow' | 'getToken'; readonly token: number }
-  | { readonly op: 'slot'; readonly action: 'closeSlot' | 'setCapacity' | 'getSlot'; readonly doctor: number; readonly slot: number; readonly capacity: number; readonly dryRun: boolean }
+  | {
+      readonly op: 'slot';
+      readonly action: 'closeSlot' | 'setCapacity' | 'getSlot';
+      readonly doctor: number;
+      readonly slot: number;
+      readonly capacity: number;
+      readonly dryRun: boolean;
+    }
   | { readonly op: 'read'; readonly action: 'getSchedule' | 'getWaitlist' | 'stats' | 'history' | 'tail' | 'sweep'; readonly doctor: number }
   | { readonly op: 'clock'; readonly minutes: number };
 
@@ -57,7 +75,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('transition' as const),
-      action: fc.constantFrom('cancel' as const, 'checkIn' as const, 'startConsultation' as const, 'complete' as const, 'markNoShow' as const, 'getToken' as const),
+      action: fc.constantFrom(
+        'cancel' as const,
+        'checkIn' as const,
+        'startConsultation' as const,
+        'complete' as const,
+        'markNoShow' as const,
+        'getToken' as const,
+      ),
       token: fc.nat(12),
     }),
   },
@@ -109,7 +134,13 @@ async function run(preset: string, patients: readonly Record<string, unknown>[],
         case 'book': {
           const slot = op.slot === null ? {} : { slotId: `d${op.doctor}-${String(HOURS[op.slot]).padStart(2, '0')}` };
           const key = op.key === null ? {} : { idempotencyKey: `k${op.key}` };
-          const result = await opd.book({ doctorId: `d${op.doctor}`, category: op.category, patient: patients[op.patient % patients.length] as Patient, ...slot, ...key });
+          const result = await opd.book({
+            doctorId: `d${op.doctor}`,
+            category: op.category,
+            patient: patients[op.patient % patients.length] as Patient,
+            ...slot,
+            ...key,
+          });
           tokens.push(result.token.id);
           break;
         }
@@ -221,7 +252,10 @@ describe('telemetry never carries patient data', () => {
     const otel = new Observed();
     observed.push(otel);
     const leaked = `${MARK}Asha`;
-    otel.tracerProvider.getTracer('leak').startSpan('opd.book', { attributes: { 'opd.note': leaked } }).end();
+    otel.tracerProvider
+      .getTracer('leak')
+      .startSpan('opd.book', { attributes: { 'opd.note': leaked } })
+      .end();
     const telemetry = await recorded(otel);
     expect(telemetry.strings.some((s) => s.includes(leaked))).toBe(true);
   });

@@ -161,7 +161,15 @@ describe('spans', () => {
     const { followUp } = await back.opd.bookFollowUp(visit.token.id, { afterDays: 7, windowDays: 1 });
     expect((await back.opd.dueFollowUps({ doctorId: 'd3' })).map((f) => f.id)).toEqual([followUp.id]);
     await back.opd.cancelFollowUp(followUp.id, { actor: 'desk' });
-    const series = await back.opd.bookSeries({ patient: { id: 'ps', name: 'Series' }, doctorId: 'd3', start: DAY, every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'series-1' });
+    const series = await back.opd.bookSeries({
+      patient: { id: 'ps', name: 'Series' },
+      doctorId: 'd3',
+      start: DAY,
+      every: { days: 1 },
+      count: 1,
+      mode: 'best-effort',
+      idempotencyKey: 'series-1',
+    });
     await back.opd.cancelSeries(series.seriesId, { actor: 'desk' });
     await back.opd.close();
 
@@ -388,7 +396,11 @@ describe('span context', () => {
       await opd.book(request('d1', 'ONLINE'));
       parent.end();
     });
-    const byName = (name: string) => otel.spans().filter((s) => s.name === name).at(-1)!;
+    const byName = (name: string) =>
+      otel
+        .spans()
+        .filter((s) => s.name === name)
+        .at(-1)!;
     const [http, book, db] = [byName('http.request'), byName('opd.book'), byName('db.transaction')];
     expect(book.spanContext().traceId).toBe(http.spanContext().traceId);
     expect(book.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
@@ -455,9 +467,15 @@ describe('metrics', () => {
     const units = points.filter((p) => p.metric === M.unitDuration);
     expect(units.every((p) => p.unit === 's' && p.attributes[A.errorType] === undefined)).toBe(true);
     const unitCount = (method: string): number => units.find((p) => p.attributes[A.method] === method)?.value ?? 0;
-    expect([unitCount('addDoctor'), unitCount('addSlots'), unitCount('book'), unitCount('cancel'), unitCount('closeSlot'), unitCount('setCapacity'), unitCount('getToken')]).toEqual([
-      1, 1, 4, 1, 1, 1, 0,
-    ]);
+    expect([
+      unitCount('addDoctor'),
+      unitCount('addSlots'),
+      unitCount('book'),
+      unitCount('cancel'),
+      unitCount('closeSlot'),
+      unitCount('setCapacity'),
+      unitCount('getToken'),
+    ]).toEqual([1, 1, 4, 1, 1, 1, 0]);
     // A unit is part of its call.
     const bookUnits = units.find((p) => p.attributes[A.method] === 'book')!;
     expect(bookUnits.sum).toBeGreaterThan(0);
@@ -492,7 +510,9 @@ describe('metrics', () => {
   it('times each unit of work: a sweep over two days is two units; a refusal decided in its unit is a failed unit', async () => {
     const { opd, otel, clock } = observedScheduler(dayPolicy());
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
-    await opd.addSlots('d1', [{ id: 'next-09', start: new Date(at('09:00').getTime() + 86_400_000), end: new Date(at('10:00').getTime() + 86_400_000), capacity: 1 }]);
+    await opd.addSlots('d1', [
+      { id: 'next-09', start: new Date(at('09:00').getTime() + 86_400_000), end: new Date(at('10:00').getTime() + 86_400_000), capacity: 1 },
+    ]);
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     await opd.book(request('d1', 'ONLINE', { slotId: 'next-09' }));
     const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-10' }), holdMinutes: 10 });
@@ -582,7 +602,12 @@ describe('where telemetry goes', () => {
     await both;
     expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['d1', 'd2']);
     await off.addDoctor({ id: 'd1', name: 'Dr One' });
-    expect(otel.spansOf('addDoctor').map((s) => s.attributes[A.doctorId]).sort()).toEqual(['d1', 'd2']);
+    expect(
+      otel
+        .spansOf('addDoctor')
+        .map((s) => s.attributes[A.doctorId])
+        .sort(),
+    ).toEqual(['d1', 'd2']);
     expect(await otel.value(M.duration, { [A.method]: 'addDoctor' })).toBe(2);
     // Their units were timed, and recorded once the API was loaded.
     expect(await otel.value(M.unitDuration, { [A.method]: 'addDoctor' })).toBe(2);
@@ -664,7 +689,15 @@ describe('where telemetry goes', () => {
 
   it("a tracer that drops the call's promise, calls back twice, late or never runs each call exactly once, with its result", async () => {
     let ended = 0;
-    const span = { isRecording: () => true, setAttribute() {}, setAttributes() {}, setStatus() {}, recordException() {}, addEvent() {}, end: () => void ended++ };
+    const span = {
+      isRecording: () => true,
+      setAttribute() {},
+      setAttributes() {},
+      setStatus() {},
+      recordException() {},
+      addEvent() {},
+      end: () => void ended++,
+    };
     const meterProvider = { getMeter: () => ({ createCounter: () => ({ add() {} }), createHistogram: () => ({ record() {} }) }) };
     type Callback = (s: typeof span) => unknown;
     const tracers = {
@@ -701,8 +734,14 @@ describe('where telemetry goes', () => {
     try {
       const span = { isRecording: () => true, setAttribute() {}, setAttributes() {}, setStatus() {}, recordException() {}, addEvent() {}, end() {} };
       // An async wrapper, as an SDK's own wrapper or a logging tracer is written.
-      const tracer = { startSpan: () => span, startActiveSpan: async (_name: string, _options: unknown, fn: (s: typeof span) => Promise<unknown>) => await fn(span) };
-      for (const telemetry of [{ tracerProvider: { getTracer: () => tracer } }, { tracerProvider: { getTracer: () => tracer }, meterProvider: { getMeter: () => undefined } }]) {
+      const tracer = {
+        startSpan: () => span,
+        startActiveSpan: async (_name: string, _options: unknown, fn: (s: typeof span) => Promise<unknown>) => await fn(span),
+      };
+      for (const telemetry of [
+        { tracerProvider: { getTracer: () => tracer } },
+        { tracerProvider: { getTracer: () => tracer }, meterProvider: { getMeter: () => undefined } },
+      ]) {
         const opd = new OpdScheduler({ ...dayPolicy(), clock: new TestClock().now, telemetry: telemetry as never });
         await rejectsWith(opd.getToken('missing'), 'TOKEN_NOT_FOUND');
         await rejectsWith(opd.book(request('d1', 'ONLINE')), 'DOCTOR_NOT_FOUND');
@@ -726,7 +765,10 @@ describe('where telemetry goes', () => {
           return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
         },
       });
-    for (const telemetry of [{ tracerProvider: strict(otel.tracerProvider), meterProvider: otel.meterProvider }, { tracerProvider: strict(otel.tracerProvider) }]) {
+    for (const telemetry of [
+      { tracerProvider: strict(otel.tracerProvider), meterProvider: otel.meterProvider },
+      { tracerProvider: strict(otel.tracerProvider) },
+    ]) {
       const opd = new OpdScheduler({ ...dayPolicy(), clock: new TestClock().now, telemetry });
       expect((await opd.addDoctor({ id: 'd1', name: 'Dr One' })).id).toBe('d1');
       expect(await opd.listDoctors()).toHaveLength(1);

@@ -48,13 +48,21 @@ describe('entry points', () => {
   });
 
   it('keep the shared contract in the main entry, and what only an adapter needs in the kit', () => {
-    expect(names.get('.')).toEqual(expect.arrayContaining(['OpdScheduler', 'StorageAdapter', 'MemoryStorage', 'OpdError', 'Token', 'presets', 'toFhirAppointmentStatus']));
-    expect(names.get('./adapter-kit')).toEqual(expect.arrayContaining(['ChangeSet', 'DaySnapshot', 'DoctorSnapshot', 'TokenRecord', 'PLACE_STATUSES', 'checkChangeSet']));
+    expect(names.get('.')).toEqual(
+      expect.arrayContaining(['OpdScheduler', 'StorageAdapter', 'MemoryStorage', 'OpdError', 'Token', 'presets', 'toFhirAppointmentStatus']),
+    );
+    expect(names.get('./adapter-kit')).toEqual(
+      expect.arrayContaining(['ChangeSet', 'DaySnapshot', 'DoctorSnapshot', 'TokenRecord', 'PLACE_STATUSES', 'checkChangeSet']),
+    );
     expect(names.get('.')).toEqual(expect.arrayContaining(['OpdEvent', 'OpdEventMap', 'OpdEventType', 'OPD_EVENT_TYPES']));
     expect(names.get('./events')).toEqual(expect.arrayContaining(['TokenBookedEvent', 'TokenBumpedEvent', 'SlotClosedEvent', 'PatientErasedEvent']));
     // Calling the patient: the words in opd-scheduler/notices, the printer in opd-scheduler/print (its peers optional).
-    expect(names.get('./notices')).toEqual(expect.arrayContaining(['announcement', 'AnnouncementQueue', 'notice', 'validateTemplates', 'ticketDocument', 'LabelSpeller', 'NumberSpeller']));
+    expect(names.get('./notices')).toEqual(
+      expect.arrayContaining(['announcement', 'AnnouncementQueue', 'notice', 'validateTemplates', 'ticketDocument', 'LabelSpeller', 'NumberSpeller']),
+    );
     expect(names.get('./print')).toEqual(expect.arrayContaining(['renderEscPos', 'renderSlipImage', 'PRINT_DOTS']));
-    expect(names.get('./reports')).toEqual(expect.arrayContaining(['opdReport', 'hmisReturn', 'toDhis2DataValueSet', 'toMeasureReport', 'OpdReport', 'HmisRow']));
+    expect(names.get('./reports')).toEqual(
+      expect.arrayContaining(['opdReport', 'hmisReturn', 'toDhis2DataValueSet', 'toMeasureReport', 'OpdReport', 'HmisRow']),
+    );
   });
 }, 60_000);

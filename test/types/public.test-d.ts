@@ -33,7 +33,14 @@ import {
   isOpdError,
   OpdError,
 } from 'opd-scheduler';
-import type { DoctorRetiredEvent, DoctorUpdatedEvent, EmergencyUnplacedEvent, SlotReopenedEvent, TokenBumpedEvent, TokenMovedEvent } from 'opd-scheduler/events';
+import type {
+  DoctorRetiredEvent,
+  DoctorUpdatedEvent,
+  EmergencyUnplacedEvent,
+  SlotReopenedEvent,
+  TokenBumpedEvent,
+  TokenMovedEvent,
+} from 'opd-scheduler/events';
 import { describe, expectTypeOf, it } from 'vitest';
 
 describe('public types', () => {
@@ -50,10 +57,14 @@ describe('public types', () => {
     expectTypeOf<DoctorPatchInput['consultMinutes']>().toEqualTypeOf<number | null | undefined>();
     expectTypeOf<Parameters<OpdEvents['doctor:updated']>[0]>().toEqualTypeOf<DoctorUpdatedEvent>();
     expectTypeOf<Parameters<OpdEvents['doctor:retired']>[0]>().toEqualTypeOf<DoctorRetiredEvent>();
-    expectTypeOf<DoctorUpdatedEvent['changes']['consultMinutes']>().toEqualTypeOf<{ readonly before: number | null; readonly after: number | null } | undefined>();
+    expectTypeOf<DoctorUpdatedEvent['changes']['consultMinutes']>().toEqualTypeOf<
+      { readonly before: number | null; readonly after: number | null } | undefined
+    >();
     expectTypeOf(opd.cancel).returns.resolves.toEqualTypeOf<TransitionResult>();
     expectTypeOf(opd.sweep).returns.resolves.toEqualTypeOf<Effect[]>();
-    expectTypeOf(opd.closeSlot).parameter(1).toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined; readonly actor?: string | undefined } | undefined>();
+    expectTypeOf(opd.closeSlot)
+      .parameter(1)
+      .toEqualTypeOf<{ readonly reason?: string | undefined; readonly dryRun?: boolean | undefined; readonly actor?: string | undefined } | undefined>();
     expectTypeOf(opd.getSlot).returns.resolves.toEqualTypeOf<SlotView>();
     expectTypeOf(opd.getSchedule).returns.resolves.toEqualTypeOf<DaySchedule>();
     expectTypeOf(opd.getWaitlist).returns.resolves.toEqualTypeOf<Token[]>();
@@ -95,7 +106,9 @@ describe('public types', () => {
     const opd = new OpdScheduler();
     expectTypeOf<import('opd-scheduler').Doctor['department']>().toEqualTypeOf<string | null>();
     void opd.addDoctor({ name: 'x', department: 'cardiology' });
-    expectTypeOf(opd.book({ department: 'cardiology', category: 'ONLINE', patient: { name: 'x' }, date: '2026-01-30' })).toEqualTypeOf<Promise<BookingResult>>();
+    expectTypeOf(opd.book({ department: 'cardiology', category: 'ONLINE', patient: { name: 'x' }, date: '2026-01-30' })).toEqualTypeOf<
+      Promise<BookingResult>
+    >();
     // @ts-expect-error a department booking names no doctor
     void opd.book({ department: 'cardiology', doctorId: 'd', category: 'ONLINE', patient: { name: 'x' } });
     expectTypeOf(opd.move).parameters.toEqualTypeOf<[string, import('opd-scheduler').MoveTarget, (import('opd-scheduler').MoveOptions | undefined)?]>();

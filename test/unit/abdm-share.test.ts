@@ -44,8 +44,19 @@ describe('Scan & Share', () => {
   it('books a held token for the counter and answers on-share; a re-scan the same day answers the same token', async () => {
     const { opd } = await hospital();
     const answer = await onProfileShare(opd, share(), { counters, hipId: 'IN2910000123' });
-    expect(answer.token).toMatchObject({ status: 'HELD', doctorId: 'd1', slotId: 'd1-09', category: 'WALK_IN', patient: { id: 'asha.k@sbx', name: 'Asha K', abhaNumber: '91-1234-5678-9012', gender: 'F', yearOfBirth: 1986 }, holdExpiresAt: at('08:30') });
-    expect(answer.acknowledgement).toEqual({ status: 'SUCCESS', abhaAddress: 'asha.k@sbx', profile: { context: 'OPD-GEN', tokenNumber: answer.token.label, expiry: '1800' } });
+    expect(answer.token).toMatchObject({
+      status: 'HELD',
+      doctorId: 'd1',
+      slotId: 'd1-09',
+      category: 'WALK_IN',
+      patient: { id: 'asha.k@sbx', name: 'Asha K', abhaNumber: '91-1234-5678-9012', gender: 'F', yearOfBirth: 1986 },
+      holdExpiresAt: at('08:30'),
+    });
+    expect(answer.acknowledgement).toEqual({
+      status: 'SUCCESS',
+      abhaAddress: 'asha.k@sbx',
+      profile: { context: 'OPD-GEN', tokenNumber: answer.token.label, expiry: '1800' },
+    });
     expect(answer.response).toEqual({ requestId: 'b6e5a3a2-0c1e-4f65-9b52-1f0c6c2f5a11' });
     expect(answer.token.idempotencyKey).not.toContain('asha');
     const again = await onProfileShare(opd, share({ requestId: 'another-request' }), { counters });
@@ -122,9 +133,19 @@ describe('ABDM Scan & Share, as the published bodies send it', () => {
   });
 
   it('accepts the three published bodies (abhaNumber a number, null or a hyphenated string; dob or birth parts; mobile or phoneNumber; pincode or pinCode) and answers the published acknowledgement', async () => {
-    const read = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/abdm/share/${name}`, import.meta.url), 'utf8')) as Record<string, unknown> & { metaData: Record<string, unknown> };
-    const published = read('nha-portal-m1-on-share-acknowledgement.json') as unknown as { acknowledgement: Record<string, unknown> & { profile: Record<string, unknown> }; response: Record<string, unknown> };
-    const bodies = ['nha-phr-v3-doc-5.3.2-hip-patient-share.json', 'nha-portal-m1-receive-patient-share.as-delivered.json', 'nha-portal-sandbox-call-profile-share.json'];
+    const read = (name: string) =>
+      JSON.parse(readFileSync(new URL(`../fixtures/abdm/share/${name}`, import.meta.url), 'utf8')) as Record<string, unknown> & {
+        metaData: Record<string, unknown>;
+      };
+    const published = read('nha-portal-m1-on-share-acknowledgement.json') as unknown as {
+      acknowledgement: Record<string, unknown> & { profile: Record<string, unknown> };
+      response: Record<string, unknown>;
+    };
+    const bodies = [
+      'nha-phr-v3-doc-5.3.2-hip-patient-share.json',
+      'nha-portal-m1-receive-patient-share.as-delivered.json',
+      'nha-portal-sandbox-call-profile-share.json',
+    ];
     for (const [i, name] of bodies.entries()) {
       const { opd } = await hospital();
       const body = read(name);
@@ -133,13 +154,27 @@ describe('ABDM Scan & Share, as the published bodies send it', () => {
       expect(Object.keys(sent).sort(), name).toEqual(Object.keys(published).sort());
       expect(Object.keys(sent.acknowledgement).sort(), name).toEqual(Object.keys(published.acknowledgement).sort());
       expect(Object.keys(sent.acknowledgement.profile).sort(), name).toEqual(Object.keys(published.acknowledgement.profile).sort());
-      expect(sent, name).toEqual({ acknowledgement: { status: 'SUCCESS', abhaAddress: (body['profile'] as { patient: { abhaAddress: string } }).patient.abhaAddress, profile: { context: body.metaData['context'], tokenNumber: token.label, expiry: '1800' } }, response: { requestId: `req-${i}` } });
+      expect(sent, name).toEqual({
+        acknowledgement: {
+          status: 'SUCCESS',
+          abhaAddress: (body['profile'] as { patient: { abhaAddress: string } }).patient.abhaAddress,
+          profile: { context: body.metaData['context'], tokenNumber: token.label, expiry: '1800' },
+        },
+        response: { requestId: `req-${i}` },
+      });
       expect(token.status, name).toBe('HELD');
     }
     const { opd } = await hospital();
     const numeric = read(bodies[0]!);
     const { token } = await onProfileShare(opd, numeric, { counters: { ABC123: { department: 'general' } }, requestId: 'r' });
     expect(token.patient).toMatchObject({ abhaNumber: '91178386150000' });
-    await rejectsWith(onProfileShare(opd, { ...numeric, profile: { patient: { ...(numeric['profile'] as { patient: object }).patient, abhaNumber: 1.5 } } }, { counters: { ABC123: { department: 'general' } }, requestId: 'r' }), 'VALIDATION_FAILED');
+    await rejectsWith(
+      onProfileShare(
+        opd,
+        { ...numeric, profile: { patient: { ...(numeric['profile'] as { patient: object }).patient, abhaNumber: 1.5 } } },
+        { counters: { ABC123: { department: 'general' } }, requestId: 'r' },
+      ),
+      'VALIDATION_FAILED',
+    );
   });
 });

@@ -48,7 +48,12 @@ async function hospital(quota?: number, extra: Parameters<typeof scheduler>[0] =
 
 /** Local wall times of the facility (the scheduler's zone is UTC here). */
 const local = (hhmm: string) => `${DAY}T${hhmm}:00`;
-const agent = { id: 'asha.rao@hpr.ndhm', name: 'Dr d1', gender: 'F', tags: { '@abdm/gov.in/hpr_id': '71-4488-2215-3301', '@abdm/gov.in/hfr_id': 'IN2910000074', '@abdm/gov.in/hip_id': 'IN2910000123' } };
+const agent = {
+  id: 'asha.rao@hpr.ndhm',
+  name: 'Dr d1',
+  gender: 'F',
+  tags: { '@abdm/gov.in/hpr_id': '71-4488-2215-3301', '@abdm/gov.in/hfr_id': 'IN2910000074', '@abdm/gov.in/hip_id': 'IN2910000123' },
+};
 const fulfillment = (slot: '09' | '10', tags?: Record<string, string>) => ({
   id: `d1-${slot}`,
   type: 'Physical',
@@ -58,7 +63,13 @@ const fulfillment = (slot: '09' | '10', tags?: Record<string, string>) => ({
   ...(tags === undefined ? {} : { tags }),
 });
 const price = { currency: 'INR', value: '500.0' };
-const item = (fulfillmentId: string) => ({ id: 'd1', descriptor: { name: 'Consultation', code: 'CONSULTATION' }, price, category_id: 'CARDIOLOGY', fulfillment_id: fulfillmentId });
+const item = (fulfillmentId: string) => ({
+  id: 'd1',
+  descriptor: { name: 'Consultation', code: 'CONSULTATION' },
+  price,
+  category_id: 'CARDIOLOGY',
+  fulfillment_id: fulfillmentId,
+});
 const categories = [
   { id: 'CARDIOLOGY', parent_category_id: 'ALLOPATHY', descriptor: { name: 'Cardiology', code: 'CARDIOLOGY' } },
   { id: 'ALLOPATHY', descriptor: { name: 'Allopathy', code: 'ALLOPATHY' } },
@@ -66,9 +77,23 @@ const categories = [
 const payment = { type: 'ON-ORDER', status: 'NOT_PAID', params: { amount: '500.0' } };
 const quote = { price, breakup: [{ title: 'Consultation', price }] };
 const customer = { id: 'asha@abdm', person: { name: 'Asha' } };
-const terms = (state: 'INITIATED' | 'AGREED') => UHI_TERM_TYPES.map((type) => ({ type, descriptor: expect.objectContaining({ name: expect.any(String) }), reasonRequired: type === 'Cancellation', timePeriod: local('09:00'), reason: '', termsState: state }));
+const terms = (state: 'INITIATED' | 'AGREED') =>
+  UHI_TERM_TYPES.map((type) => ({
+    type,
+    descriptor: expect.objectContaining({ name: expect.any(String) }),
+    reasonRequired: type === 'Cancellation',
+    timePeriod: local('09:00'),
+    reason: '',
+    termsState: state,
+  }));
 const agreed = UHI_TERM_TYPES.map((type) => ({ type, termsState: 'AGREED' }));
-const cancelBy = (id: string, by: 'patient' | 'doctor', code?: string) => ({ order: { id, state: 'CANCELLED', fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, ...(code === undefined ? {} : { '@abdm/gov.in/cancel_reason': code }) } } } });
+const cancelBy = (id: string, by: 'patient' | 'doctor', code?: string) => ({
+  order: {
+    id,
+    state: 'CANCELLED',
+    fulfillment: { tags: { '@abdm/gov.in/cancelledby': by, ...(code === undefined ? {} : { '@abdm/gov.in/cancel_reason': code }) } },
+  },
+});
 
 describe('UHI provider', () => {
   it('knows only the orders an init took: a booking of the same channel at the counter is no UHI order', async () => {
@@ -85,21 +110,64 @@ describe('UHI provider', () => {
   it('answers search, select, init, confirm, status and cancel in NHA v2.0 shape, every field checked', async () => {
     const { opd, uhi } = await hospital();
     // NHA's first search: "Consultation" is the service, not a speciality; the second names the doctor by HPR address.
-    const first = await uhi.search(call('search', { intent: { item: { descriptor: { name: 'Consultation', code: 'Consultation' } }, fulfillment: { type: 'Physical', start: { time: { timestamp: local('08:00') } }, end: { time: { timestamp: local('12:00') } } } } }));
-    const catalogue = { descriptor: { name: 'City OPD' }, providers: [{ id: '1', descriptor: { name: 'City OPD' }, categories, fulfillments: [fulfillment('09'), fulfillment('10')], items: [item('d1-09'), item('d1-10')] }] };
+    const first = await uhi.search(
+      call('search', {
+        intent: {
+          item: { descriptor: { name: 'Consultation', code: 'Consultation' } },
+          fulfillment: { type: 'Physical', start: { time: { timestamp: local('08:00') } }, end: { time: { timestamp: local('12:00') } } },
+        },
+      }),
+    );
+    const catalogue = {
+      descriptor: { name: 'City OPD' },
+      providers: [
+        { id: '1', descriptor: { name: 'City OPD' }, categories, fulfillments: [fulfillment('09'), fulfillment('10')], items: [item('d1-09'), item('d1-10')] },
+      ],
+    };
     expect(first).toEqual({ context: answerContext('search'), message: { catalog: catalogue } });
-    const second = await uhi.search(call('search', { intent: { provider: { id: '1' }, fulfillment: { type: 'Physical', agent: { id: 'asha.rao@hpr.ndhm' }, start: { time: { timestamp: local('08:00') } }, end: { time: { timestamp: local('12:00') } } } } }));
+    const second = await uhi.search(
+      call('search', {
+        intent: {
+          provider: { id: '1' },
+          fulfillment: {
+            type: 'Physical',
+            agent: { id: 'asha.rao@hpr.ndhm' },
+            start: { time: { timestamp: local('08:00') } },
+            end: { time: { timestamp: local('12:00') } },
+          },
+        },
+      }),
+    );
     expect(second.message.catalog).toEqual(catalogue);
-    for (const other of [{ fulfillment: { type: 'Online' } }, { provider: { id: '2' } }, { fulfillment: { agent: { id: 'someone@hpr.ndhm' } } }]) expect((await uhi.search(call('search', { intent: other }))).message.catalog.providers).toEqual([]);
+    for (const other of [{ fulfillment: { type: 'Online' } }, { provider: { id: '2' } }, { fulfillment: { agent: { id: 'someone@hpr.ndhm' } } }])
+      expect((await uhi.search(call('search', { intent: other }))).message.catalog.providers).toEqual([]);
 
     const select = await uhi.select(call('select', { order: { item: { id: 'd1' }, fulfillment: { id: 'd1-09' } } }));
-    expect(select).toEqual({ context: answerContext('select'), message: { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: fulfillment('09'), quote, payment } } });
+    expect(select).toEqual({
+      context: answerContext('select'),
+      message: { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: fulfillment('09'), quote, payment } },
+    });
 
-    const init = await uhi.init(call('init', { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: { id: 'd1-09', type: 'Physical' }, customer } }));
+    const init = await uhi.init(
+      call('init', { order: { provider: { id: '1' }, item: item('d1-09'), fulfillment: { id: 'd1-09', type: 'Physical' }, customer } }),
+    );
     const orderId = init.message.order.id as string;
     const held = await opd.getToken(orderId);
     expect(held).toMatchObject({ status: 'HELD', category: 'ONLINE', slotId: 'd1-09', patient: { id: 'asha@abdm', name: 'Asha' }, holdExpiresAt: at('07:15') });
-    expect(init).toEqual({ context: answerContext('init'), message: { order: { id: orderId, provider: { id: '1' }, item: item('d1-09'), fulfillment: fulfillment('09', { '@abdm/gov.in/slot_id': 'd1-09' }), terms: terms('INITIATED'), quote, payment } } });
+    expect(init).toEqual({
+      context: answerContext('init'),
+      message: {
+        order: {
+          id: orderId,
+          provider: { id: '1' },
+          item: item('d1-09'),
+          fulfillment: fulfillment('09', { '@abdm/gov.in/slot_id': 'd1-09' }),
+          terms: terms('INITIATED'),
+          quote,
+          payment,
+        },
+      },
+    });
     expect(init.message.order).not.toHaveProperty('state');
     expect((await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id).toBe(orderId);
 
@@ -108,16 +176,44 @@ describe('UHI provider', () => {
     const pin = uhi.pinOf(booked);
     expect(pin).toMatch(/^\d{4}$/);
     const authorization = { type: 'PIN', token: pin, valid_from: local('00:00'), valid_to: `${DAY}T23:59:00`, status: 'GENERATED' };
-    const confirmedFulfillment = fulfillment('09', { '@abdm/gov.in/slot_id': 'd1-09', '@abdm/gov.in/messaging_support': 'false', '@abdm/gov.in/deep_link': '', '@abdm/gov.in/helpline_number': '', '@abdm/gov.in/chatbot_link': '' });
+    const confirmedFulfillment = fulfillment('09', {
+      '@abdm/gov.in/slot_id': 'd1-09',
+      '@abdm/gov.in/messaging_support': 'false',
+      '@abdm/gov.in/deep_link': '',
+      '@abdm/gov.in/helpline_number': '',
+      '@abdm/gov.in/chatbot_link': '',
+    });
     expect(confirm).toEqual({
       context: answerContext('confirm'),
-      message: { order: { id: orderId, provider: { id: '1', descriptor: { name: 'City OPD' }, categories }, state: 'CONFIRMED', item: item('d1-09'), fulfillment: confirmedFulfillment, quote, payment, terms: terms('AGREED'), authorization, customer: { id: 'asha@abdm' } } },
+      message: {
+        order: {
+          id: orderId,
+          provider: { id: '1', descriptor: { name: 'City OPD' }, categories },
+          state: 'CONFIRMED',
+          item: item('d1-09'),
+          fulfillment: confirmedFulfillment,
+          quote,
+          payment,
+          terms: terms('AGREED'),
+          authorization,
+          customer: { id: 'asha@abdm' },
+        },
+      },
     });
     const standing = { id: orderId, provider: { id: '1' }, state: 'CONFIRMED', item: item('d1-09'), fulfillment: fulfillment('09'), payment, authorization };
     expect(await uhi.status(call('status', { order: { id: orderId } }))).toEqual({ context: answerContext('status'), message: { order: standing } });
 
     const cancel = await uhi.cancel(call('cancel', cancelBy(orderId, 'patient', 'P1')));
-    expect(cancel).toEqual({ context: answerContext('cancel'), message: { order: { ...standing, state: 'CANCELLED', fulfillment: fulfillment('09', { '@abdm/gov.in/cancelledby': 'patient', '@abdm/gov.in/cancel_reason': 'P1' }) } } });
+    expect(cancel).toEqual({
+      context: answerContext('cancel'),
+      message: {
+        order: {
+          ...standing,
+          state: 'CANCELLED',
+          fulfillment: fulfillment('09', { '@abdm/gov.in/cancelledby': 'patient', '@abdm/gov.in/cancel_reason': 'P1' }),
+        },
+      },
+    });
     expect(await opd.getToken(orderId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'P1' });
     expect((await uhi.cancel(call('cancel', cancelBy(orderId, 'patient')))).message.order.state).toBe('CANCELLED');
   });
@@ -125,7 +221,11 @@ describe('UHI provider', () => {
   it('refuses a confirm whose terms are not all agreed, booking nothing', async () => {
     const { opd, uhi } = await hospital();
     const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
-    for (const bad of [agreed.map((t) => (t.type === 'Refund' ? { ...t, termsState: 'INITIATED' } : t)), agreed.filter((t) => t.type !== 'Payment'), 'AGREED']) {
+    for (const bad of [
+      agreed.map((t) => (t.type === 'Refund' ? { ...t, termsState: 'INITIATED' } : t)),
+      agreed.filter((t) => t.type !== 'Payment'),
+      'AGREED',
+    ]) {
       const error = await rejectsWith(uhi.confirm(call('confirm', { order: { id, terms: bad } })), 'VALIDATION_FAILED');
       expect(error.details.field).toBe('message.order.terms');
       expect((await opd.getToken(id)).status).toBe('HELD');
@@ -142,18 +242,23 @@ describe('UHI provider', () => {
     };
     const a = await order('a', 'd1-09', 'asha@abdm');
     const b = await order('b', 'd1-10', 'ravi@abdm');
-    const pinStatus = async (id: string, transaction: string) => (await uhi.status(call('status', { order: { id } }, transaction))).message.order.authorization?.status;
+    const pinStatus = async (id: string, transaction: string) =>
+      (await uhi.status(call('status', { order: { id } }, transaction))).message.order.authorization?.status;
     expect(await pinStatus(a, 'a')).toBe('GENERATED');
     const verified = await uhi.checkIn(a, { pin: uhi.pinOf(await opd.getToken(a)) });
     expect(await pinStatus(a, 'a')).toBe('VERIFIED');
     expect(verified.token.status).toBe('CHECKED_IN');
     const push = await uhi.pushOf((await opd.history()).filter((e) => e.type === 'token:checked-in').at(-1)!);
-    expect(push).toMatchObject({ action: 'on_update', context: { action: 'on_update', transaction_id: 'a', consumer_id: 'eua.example.org', provider_id: PROVIDER.providerId }, message: { order: { id: a, state: 'APPOINTMENT_STARTED', authorization: { status: 'VERIFIED' } } } });
+    expect(push).toMatchObject({
+      action: 'on_update',
+      context: { action: 'on_update', transaction_id: 'a', consumer_id: 'eua.example.org', provider_id: PROVIDER.providerId },
+      message: { order: { id: a, state: 'APPOINTMENT_STARTED', authorization: { status: 'VERIFIED' } } },
+    });
     await uhi.checkIn(b, { override: 'O4', actor: 'desk-2' });
     expect(await pinStatus(b, 'b')).toBe('HSPA_OVERRIDE');
   });
 
-  it('reads the patient app\'s DOCTOR_NO_SHOW and pushes nothing back for it', async () => {
+  it("reads the patient app's DOCTOR_NO_SHOW and pushes nothing back for it", async () => {
     const { opd, uhi } = await hospital();
     const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer } }))).message.order.id as string;
     await uhi.confirm(call('confirm', { order: { id } }));
@@ -162,13 +267,17 @@ describe('UHI provider', () => {
     const answer = await uhi.onUpdate(call('on_update', { order: { id, state: 'DOCTOR_NO_SHOW' } }));
     expect(answer.order.state).toBe('DOCTOR_NO_SHOW');
     expect((await opd.getToken(id)).status).toBe('CANCELLED');
-    for (const event of await opd.history()) if ('tokenId' in event && event.tokenId === id && event.type === 'token:cancelled') expect(await uhi.pushOf(event)).toBeNull();
+    for (const event of await opd.history())
+      if ('tokenId' in event && event.tokenId === id && event.type === 'token:cancelled') expect(await uhi.pushOf(event)).toBeNull();
   });
 
   it('refuses a bad payload with the field named and no patient value in the message, changing nothing', async () => {
     const { opd, uhi } = await hospital();
     await rejectsWith(uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 42 } } })), 'VALIDATION_FAILED');
-    const named = await rejectsWith(uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 'asha@abdm', person: { name: 7 } } } })), 'VALIDATION_FAILED');
+    const named = await rejectsWith(
+      uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: 'asha@abdm', person: { name: 7 } } } })),
+      'VALIDATION_FAILED',
+    );
     expect(named.details.field).toBe('message.order.customer.person.name');
     expect(named.message).not.toContain('asha');
     await rejectsWith(uhi.search({ context: { ...call('search', {}).context, core_version: 1 }, message: {} }), 'VALIDATION_FAILED');
@@ -224,7 +333,17 @@ describe('UHI provider', () => {
   });
 });
 
-const base = { seq: 1, at: at('09:00'), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: 't1', tokenNumber: 1, label: '1', day: '2026-01-30' } as const;
+const base = {
+  seq: 1,
+  at: at('09:00'),
+  facilityId: 'default',
+  doctorId: 'd1',
+  actor: null,
+  tokenId: 't1',
+  tokenNumber: 1,
+  label: '1',
+  day: '2026-01-30',
+} as const;
 
 describe('UHI states and codes', () => {
   it('map every token status to a UHI state', () => {
@@ -245,31 +364,109 @@ describe('UHI states and codes', () => {
 
   it('map every transition, leave, bump and displacement to an on_update state or an on_cancel D-code', () => {
     const rows: [OpdEvent, UhiChange | null][] = [
-      [{ ...base, type: 'token:checked-in', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
-      [{ ...base, type: 'token:called', slotId: 's', room: null, recall: false } as unknown as OpdEvent, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
-      [{ ...base, type: 'token:consultation-started', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' }],
-      [{ ...base, type: 'token:completed', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'COMPLETED' }],
-      [{ ...base, type: 'token:no-show', slotId: 's', reason: 'sweep' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
-      [{ ...base, type: 'token:no-show', slotId: 's', reason: 'manual' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
-      [{ ...base, type: 'token:confirmed', slotId: 's' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
-      [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: at('09:15'), reason: 'hold-expired', fromStatus: 'HELD' }, { action: 'on_update', tokenId: 't1', state: 'FAILED' }],
-      [{ ...base, type: 'token:expired', slotId: 's', holdExpiresAt: null, reason: 'day-closed', fromStatus: 'BOOKED' }, { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' }],
+      [
+        { ...base, type: 'token:checked-in', slotId: 's' },
+        { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' },
+      ],
+      [
+        { ...base, type: 'token:called', slotId: 's', room: null, recall: false } as unknown as OpdEvent,
+        { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' },
+      ],
+      [
+        { ...base, type: 'token:consultation-started', slotId: 's' },
+        { action: 'on_update', tokenId: 't1', state: 'APPOINTMENT_STARTED' },
+      ],
+      [
+        { ...base, type: 'token:completed', slotId: 's' },
+        { action: 'on_update', tokenId: 't1', state: 'COMPLETED' },
+      ],
+      [
+        { ...base, type: 'token:no-show', slotId: 's', reason: 'sweep' },
+        { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' },
+      ],
+      [
+        { ...base, type: 'token:no-show', slotId: 's', reason: 'manual' },
+        { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' },
+      ],
+      [
+        { ...base, type: 'token:confirmed', slotId: 's' },
+        { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' },
+      ],
+      [
+        { ...base, type: 'token:expired', slotId: 's', holdExpiresAt: at('09:15'), reason: 'hold-expired', fromStatus: 'HELD' },
+        { action: 'on_update', tokenId: 't1', state: 'FAILED' },
+      ],
+      [
+        { ...base, type: 'token:expired', slotId: 's', holdExpiresAt: null, reason: 'day-closed', fromStatus: 'BOOKED' },
+        { action: 'on_update', tokenId: 't1', state: 'NO_SHOW' },
+      ],
       [{ ...base, type: 'token:bumped', slotId: 's2', fromSlotId: 's', byTokenId: 't2', rank: 4, byRank: 1, byCategory: 'EMERGENCY' }, null],
-      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'bumped' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
-      [{ ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'slot-closed' }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
-      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'slot-closed' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
-      [{ ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'capacity-lowered' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D3', offerEarliest: true }],
-      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: 's', reason: 'bumped', rank: 4, fullSlotId: null, quota: null }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
-      [{ ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: null, reason: 'full', rank: 4, fullSlotId: 's', quota: null }, null],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'P3' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'patient', code: 'P3', offerEarliest: false }],
+      [
+        { ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'bumped' },
+        { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' },
+      ],
+      [
+        { ...base, type: 'token:cascaded', slotId: 's2', fromSlotId: 's', toSlotId: 's2', reason: 'slot-closed' },
+        { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' },
+      ],
+      [
+        { ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'slot-closed' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true },
+      ],
+      [
+        { ...base, type: 'token:dropped', slotId: null, fromSlotId: 's', reason: 'capacity-lowered' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D3', offerEarliest: true },
+      ],
+      [
+        { ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: 's', reason: 'bumped', rank: 4, fullSlotId: null, quota: null },
+        { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' },
+      ],
+      [
+        { ...base, type: 'token:waitlisted', slotId: null, waitingForSlotId: null, fromSlotId: null, reason: 'full', rank: 4, fullSlotId: 's', quota: null },
+        null,
+      ],
+      [
+        { ...base, type: 'token:cancelled', slotId: 's', reason: 'P3' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'patient', code: 'P3', offerEarliest: false },
+      ],
       [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'DOCTOR_NO_SHOW' }, null],
-      [{ ...base, type: 'token:promoted', slotId: 's', fromSlotId: null }, { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' }],
-      [{ ...base, type: 'token:released', slotId: 's', reason: 'emergency', byTokenId: 't2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
+      [
+        { ...base, type: 'token:promoted', slotId: 's', fromSlotId: null },
+        { action: 'on_update', tokenId: 't1', state: 'CONFIRMED' },
+      ],
+      [
+        { ...base, type: 'token:released', slotId: 's', reason: 'emergency', byTokenId: 't2' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true },
+      ],
       [{ ...base, type: 'token:released', slotId: 's', reason: 'released' }, null],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D5' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D5', offerEarliest: false }],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: 'D2' }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true }],
-      [{ ...base, type: 'token:cancelled', slotId: 's', reason: null }, { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D4', offerEarliest: false }],
-      [{ ...base, type: 'token:booked', slotId: 's', category: 'ONLINE', rank: 4, overflow: false, rule: 'free-place', fullSlotId: null, quota: null, bumpedTokenId: null, bumpedRank: null }, null],
+      [
+        { ...base, type: 'token:cancelled', slotId: 's', reason: 'D5' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D5', offerEarliest: false },
+      ],
+      [
+        { ...base, type: 'token:cancelled', slotId: 's', reason: 'D2' },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D2', offerEarliest: true },
+      ],
+      [
+        { ...base, type: 'token:cancelled', slotId: 's', reason: null },
+        { action: 'on_cancel', tokenId: 't1', state: 'CANCELLED', cancelledBy: 'doctor', code: 'D4', offerEarliest: false },
+      ],
+      [
+        {
+          ...base,
+          type: 'token:booked',
+          slotId: 's',
+          category: 'ONLINE',
+          rank: 4,
+          overflow: false,
+          rule: 'free-place',
+          fullSlotId: null,
+          quota: null,
+          bumpedTokenId: null,
+          bumpedRank: null,
+        },
+        null,
+      ],
     ];
     for (const [event, change] of rows) expect([event.type, uhiChangeOf(event)]).toEqual([event.type, change]);
   });
@@ -300,7 +497,11 @@ describe('UHI states and codes', () => {
     const push = await uhi.pushOf((await opd.history()).filter((e) => e.type === 'token:cancelled').at(-1)!);
     expect(push?.action).toBe('on_cancel');
     expect(push?.cancellation).toEqual({ code: 'D2', cancelledBy: 'doctor' });
-    expect(push?.message.order).toMatchObject({ id, state: 'CANCELLED', fulfillment: { id: 'd1-13', tags: { '@abdm/gov.in/cancelledby': 'doctor', '@abdm/gov.in/cancel_reason': 'D2' } } });
+    expect(push?.message.order).toMatchObject({
+      id,
+      state: 'CANCELLED',
+      fulfillment: { id: 'd1-13', tags: { '@abdm/gov.in/cancelledby': 'doctor', '@abdm/gov.in/cancel_reason': 'D2' } },
+    });
     expect(push?.offer?.id).toBe('d1-13');
   });
 
@@ -347,17 +548,22 @@ describe('UHI states and codes', () => {
         let admitted = 0;
         for (let i = 0; i < tries; i++) {
           try {
-            const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: `p${i}@abdm` } } }, `t${i}`))).message.order.id as string;
+            const id = (await uhi.init(call('init', { order: { fulfillment: { id: 'd1-09' }, customer: { id: `p${i}@abdm` } } }, `t${i}`))).message.order
+              .id as string;
             if (i < confirmed) await uhi.confirm(call('confirm', { order: { id } }, `t${i}`));
             admitted++;
           } catch (error) {
             expect((error as { code: string }).code).toBe('SLOT_FULL');
           }
         }
-        const online = (await Promise.all((await opd.history()).filter((e) => e.type === 'token:held').map((e) => opd.getToken((e as { tokenId: string }).tokenId)))).filter((t) => t.slotId === 'd1-09');
+        const online = (
+          await Promise.all((await opd.history()).filter((e) => e.type === 'token:held').map((e) => opd.getToken((e as { tokenId: string }).tokenId)))
+        ).filter((t) => t.slotId === 'd1-09');
         expect(admitted).toBe(Math.min(q, tries));
         expect(online.length).toBeLessThanOrEqual(q);
-        const search = await uhi.search(call('search', { intent: { fulfillment: { start: { time: { timestamp: local('09:00') } }, end: { time: { timestamp: local('09:30') } } } } }));
+        const search = await uhi.search(
+          call('search', { intent: { fulfillment: { start: { time: { timestamp: local('09:00') } }, end: { time: { timestamp: local('09:30') } } } } }),
+        );
         expect(search.message.catalog.providers.flatMap((p) => p.fulfillments).map((f) => f.id)).toEqual(admitted < q ? ['d1-09'] : []);
         const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
         expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });

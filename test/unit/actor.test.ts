@@ -74,7 +74,9 @@ describe('actors', () => {
     const { token } = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
     const before = await observe(opd, 'd1');
     for (const actor of ['', '   ', 'x'.repeat(101), 'desk\n1', 7, null, {}]) {
-      expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', actor: actor as never })), 'VALIDATION_FAILED')).details.field).toBe('actor');
+      expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', actor: actor as never })), 'VALIDATION_FAILED')).details.field).toBe(
+        'actor',
+      );
       expect((await rejectsWith(opd.checkIn(token.id, { actor: actor as never }), 'VALIDATION_FAILED')).details.field).toBe('opts.actor');
       expect((await rejectsWith(opd.cancel(token.id, { actor: actor as never }), 'VALIDATION_FAILED')).details.field).toBe('opts.actor');
       expect((await rejectsWith(opd.closeSlot('d1-09', { actor: actor as never }), 'VALIDATION_FAILED')).details.field).toBe('opts.actor');

@@ -63,7 +63,7 @@ describe('history() refuses an answer that is not a list of events', () => {
   });
 });
 
-describe('a unit that resolves with something other than its decision\'s result is refused', () => {
+describe("a unit that resolves with something other than its decision's result is refused", () => {
   it('book, cancel and addSlots: the committed unit answering 42', async () => {
     const { storage, replace, inner } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
@@ -151,7 +151,12 @@ describe('records that are not records never reach a view', () => {
     const spoil = <T>(t: T): T => ({ ...t, [field]: value });
     replace('read', async (req: never): Promise<DoctorSnapshot> => {
       const s = await inner.read(req);
-      const days = new Map([...s.days].map(([key, d]) => [key, { ...d, slots: d.slots.map((x) => ({ slot: x.slot, places: x.places.map(spoil) })), waitlist: d.waitlist.map(spoil) }]));
+      const days = new Map(
+        [...s.days].map(([key, d]) => [
+          key,
+          { ...d, slots: d.slots.map((x) => ({ slot: x.slot, places: x.places.map(spoil) })), waitlist: d.waitlist.map(spoil) },
+        ]),
+      );
       return { ...s, days, tokens: new Map([...s.tokens].map(([id, t]) => [id, spoil(t)])) };
     });
   }
@@ -210,7 +215,17 @@ describe('what subscribe delivers that is not an event of a known type is droppe
     return { opd, deliver: (event) => listener!(event as OpdEvent) };
   }
 
-  const foreign: OpdEvent = { type: 'slot:closed', seq: 7, facilityId: 'default', at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
+  const foreign: OpdEvent = {
+    type: 'slot:closed',
+    seq: 7,
+    facilityId: 'default',
+    at: new Date(0),
+    doctorId: 'd9',
+    actor: null,
+    slotId: 's9',
+    day: DAY,
+    reason: null,
+  };
   const throwingType = Object.defineProperty({ ...foreign }, 'type', {
     enumerable: true,
     get() {
@@ -231,7 +246,18 @@ describe('what subscribe delivers that is not an event of a known type is droppe
     ["an event of type 'error'", () => ({ ...foreign, type: 'error' })],
     ["an event of type 'event'", () => ({ ...foreign, type: 'event' })],
     ['an event without a seq', () => ({ ...foreign, seq: undefined })],
-    ['a proxy that throws', () => new Proxy({}, { ownKeys: () => { throw new Error(PATIENT); } })],
+    [
+      'a proxy that throws',
+      () =>
+        new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error(PATIENT);
+            },
+          },
+        ),
+    ],
   ];
 
   for (const [label, make] of bad) {

@@ -3,7 +3,17 @@
  * adapter makes on a change set before writing it.
  */
 import { isOpdError, MemoryStorage } from 'opd-scheduler';
-import { assembleDay, assignEventSeq, type ChangeSet, checkChangeSet, compareIds, compareQueueOrder, emptyDayRecord, mergeLoadRequests, type TokenRecord } from 'opd-scheduler/adapter-kit';
+import {
+  assembleDay,
+  assignEventSeq,
+  type ChangeSet,
+  checkChangeSet,
+  compareIds,
+  compareQueueOrder,
+  emptyDayRecord,
+  mergeLoadRequests,
+  type TokenRecord,
+} from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { slot, token } from '../core/builders.js';
 
@@ -40,7 +50,10 @@ describe('checkChangeSet', () => {
     expect(checkChangeSet({ ...NONE, newTokens: [token(1, 'ONLINE', 'd1-09')], updatedSlots: [other] })).toEqual({ what: 'unit spanning doctors', id: 'd1' });
     const t = token(1, 'ONLINE', 'd1-09');
     expect(checkChangeSet({ ...NONE, newTokens: [t], updatedTokens: [t] })).toEqual({ what: 'record both new and updated', id: t.id });
-    expect(checkChangeSet({ ...NONE, newSlots: [slot(9, 1)], updatedSlots: [slot(10, 1), slot(9, 2)] })).toEqual({ what: 'record both new and updated', id: slot(9, 1).id });
+    expect(checkChangeSet({ ...NONE, newSlots: [slot(9, 1)], updatedSlots: [slot(10, 1), slot(9, 2)] })).toEqual({
+      what: 'record both new and updated',
+      id: slot(9, 1).id,
+    });
     expect(checkChangeSet({ ...NONE, newSlots: [slot(9, 1)], updatedSlots: [slot(10, 1)] })).toBeUndefined();
     const twice = token(2, 'ONLINE', null, { patient: t.patient });
     expect(checkChangeSet({ ...NONE, newTokens: [t, twice], guardDuplicates: true })).toEqual({ what: 'second live token of a patient', id: twice.id });
@@ -80,9 +93,21 @@ describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, chan
     expect(field(() => assignEventSeq(null as never, 1))).toBe('event');
     expect(field(() => assignEventSeq(Object.create(null) as never, 1))).toBe('event');
     expect(field(() => assignEventSeq(revoked() as never, 1))).toBe('event');
-    expect(field(() => assignEventSeq({ get type(): never { return boom(); } } as never, 1))).toBe('event');
+    expect(
+      field(() =>
+        assignEventSeq(
+          {
+            get type(): never {
+              return boom();
+            },
+          } as never,
+          1,
+        ),
+      ),
+    ).toBe('event');
     expect(field(() => assignEventSeq(Object.freeze({ type: 'token:booked', seq: 0 }) as never, 1))).toBe('event');
-    for (const seq of [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY, '3', Object.create(null)]) expect(field(() => assignEventSeq(event, seq as never))).toBe('seq');
+    for (const seq of [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY, '3', Object.create(null)])
+      expect(field(() => assignEventSeq(event, seq as never))).toBe('seq');
     expect(event).toEqual({ type: 'token:booked', seq: 0 });
     assignEventSeq(event, 7);
     expect(event).toEqual({ type: 'token:booked', seq: 7 });
@@ -100,7 +125,16 @@ describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, chan
     expect(field(() => compareQueueOrder(t, Object.create(null) as never))).toBe('b.rank');
     expect(field(() => compareQueueOrder(t, revoked() as never))).toBe('b');
     expect(field(() => compareQueueOrder({ ...t, requestedAt: Number.NaN }, t))).toBe('a.requestedAt');
-    expect(field(() => compareQueueOrder(t, { ...t, get tokenNumber(): never { return boom(); } } as TokenRecord))).toBe('b');
+    expect(
+      field(() =>
+        compareQueueOrder(t, {
+          ...t,
+          get tokenNumber(): never {
+            return boom();
+          },
+        } as TokenRecord),
+      ),
+    ).toBe('b');
     const second = token(2, 'ONLINE', null);
     expect([second, t].sort(compareQueueOrder).map((x) => x.tokenNumber)).toEqual([1, 2]);
   });
@@ -109,7 +143,8 @@ describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, chan
     for (const limit of [0, -1, 1.5, Number.NaN, '2']) {
       expect(field(() => mergeLoadRequests({ doctorId: 'd1', schedule: { from: 0, limit } as never }, { doctorId: 'd1' }))).toBe('a.schedule');
     }
-    const merged = (a: { from: number; limit?: number }, b: { from: number; limit?: number }): unknown => mergeLoadRequests({ doctorId: 'd1', schedule: a }, { doctorId: 'd1', schedule: b }).schedule;
+    const merged = (a: { from: number; limit?: number }, b: { from: number; limit?: number }): unknown =>
+      mergeLoadRequests({ doctorId: 'd1', schedule: a }, { doctorId: 'd1', schedule: b }).schedule;
     expect(merged({ from: 5, limit: 64 }, { from: 5, limit: 512 })).toEqual({ from: 5, to: undefined, limit: 512 });
     // Counted from different instants, or one without a limit: the whole window.
     expect(merged({ from: 5, limit: 64 }, { from: 3, limit: 64 })).toEqual({ from: 3, to: undefined });

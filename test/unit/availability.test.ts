@@ -78,7 +78,10 @@ describe('availability', () => {
       const { opd } = scheduler({ ...presets.standard(), duplicates: { scope } });
       await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'opd' });
       await opd.addSlots('d1', [{ id: 's9', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
-      expect((await opd.availability({ doctorId: 'd1', category: 'ONLINE', ...WINDOW })).map((s) => s.available), scope).toEqual([true]);
+      expect(
+        (await opd.availability({ doctorId: 'd1', category: 'ONLINE', ...WINDOW })).map((s) => s.available),
+        scope,
+      ).toEqual([true]);
     }
   });
 
@@ -95,7 +98,10 @@ describe('availability', () => {
   });
 
   it('agrees with the booking it describes, slot by slot', async () => {
-    const { opd, clock } = scheduler({ ...presets.standard(), quota: new ChannelQuota({ ONLINE: { share: 0.5, reserve: 0 }, PAID: { reserve: 1, releaseMinutesBefore: 30 } }) });
+    const { opd, clock } = scheduler({
+      ...presets.standard(),
+      quota: new ChannelQuota({ ONLINE: { share: 0.5, reserve: 0 }, PAID: { reserve: 1, releaseMinutesBefore: 30 } }),
+    });
     await doctorWithSlots(opd, 'd1', [8, 9, 10, 11], 2);
     clock.set(at('07:45'));
     for (let round = 0; round < 6; round++) {

@@ -62,7 +62,10 @@ describe('Batch and the query protocol of node-postgres', () => {
     batch.callback?.(timeout);
     batch.callback = () => {};
     batch.handleError(timeout);
-    const failure = await settled.then(() => undefined, (error: unknown) => error);
+    const failure = await settled.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBe(timeout);
     expect(batchFailure(failure)).toMatchObject({ submitted: true, completedSteps: 1 });
     expect(calls).toEqual([[timeout]]);

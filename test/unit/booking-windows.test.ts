@@ -40,7 +40,15 @@ describe('booking windows', () => {
     await doctorWithSlots(opd, 'd1', [9], 5, { day: WEEK });
     const before = await observe(opd, 'd1', WEEK);
     const refused = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'OUTSIDE_BOOKING_WINDOW');
-    expect(refused.details).toMatchObject({ field: 'slotId', slotId: 'd1-09', doctorId: 'd1', day: WEEK, category: 'ONLINE', opensAt: '2026-01-30T08:00:00.000Z', closesAt: '2026-02-06T08:00:00.000Z' });
+    expect(refused.details).toMatchObject({
+      field: 'slotId',
+      slotId: 'd1-09',
+      doctorId: 'd1',
+      day: WEEK,
+      category: 'ONLINE',
+      opensAt: '2026-01-30T08:00:00.000Z',
+      closesAt: '2026-02-06T08:00:00.000Z',
+    });
     await rejectsWith(opd.book(request('d1', 'ONLINE', { date: WEEK })), 'OUTSIDE_BOOKING_WINDOW');
     await rejectsWith(opd.hold({ ...request('d1', 'ONLINE', { date: WEEK }), holdMinutes: 10 }), 'OUTSIDE_BOOKING_WINDOW');
     expect(await observe(opd, 'd1', WEEK)).toEqual(before);
@@ -77,7 +85,7 @@ describe('booking windows', () => {
     await rejectsWith(opd.book({ ...request('d1', 'WALK_IN', { date: '2026-02-20' }), actor: 'kiosk' }), 'OUTSIDE_BOOKING_WINDOW');
   });
 
-  it('a waiting token is promoted only into a slot that keeps its request\'s notice, in the call that waitlists it too', async () => {
+  it("a waiting token is promoted only into a slot that keeps its request's notice, in the call that waitlists it too", async () => {
     // Under the standard preset a full day waits for the doctor's day, not for one slot.
     const { opd, clock } = scheduler({ ...presets.standard(), bookingWindows: HOSPITAL });
     await doctorWithSlots(opd, 'd1', [8, 9, 10], 1);
@@ -125,7 +133,13 @@ describe('booking windows', () => {
     clock.set(at('09:01'));
     const before = await observe(opd, 'd1');
     const refused = await rejectsWith(opd.cancel(booked.token.id), 'CANCEL_CUTOFF');
-    expect(refused.details).toMatchObject({ field: 'tokenId', tokenId: booked.token.id, slotId: 'd1-11', startsAt: '2026-01-30T11:00:00.000Z', cutoffAt: '2026-01-30T09:00:00.000Z' });
+    expect(refused.details).toMatchObject({
+      field: 'tokenId',
+      tokenId: booked.token.id,
+      slotId: 'd1-11',
+      startsAt: '2026-01-30T11:00:00.000Z',
+      cutoffAt: '2026-01-30T09:00:00.000Z',
+    });
     expect(await observe(opd, 'd1')).toEqual(before);
     expect((await opd.cancel(waiting.token.id)).token.status).toBe('CANCELLED');
     expect((await opd.cancel(booked.token.id, { actor: 'front-desk' })).token.status).toBe('CANCELLED');
@@ -173,8 +187,12 @@ describe('booking windows', () => {
       { id: 'mon', start: '2026-03-30T09:00:00Z', end: '2026-03-30T10:00:00Z', capacity: 1 },
       { id: 'next', start: '2026-04-06T09:00:00Z', end: '2026-04-06T10:00:00Z', capacity: 1 },
     ]);
-    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'mon' })), 'OUTSIDE_BOOKING_WINDOW')).details['opensAt']).toBe('2026-03-23T08:00:00.000Z');
-    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'next' })), 'OUTSIDE_BOOKING_WINDOW')).details['opensAt']).toBe('2026-03-30T07:00:00.000Z');
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'mon' })), 'OUTSIDE_BOOKING_WINDOW')).details['opensAt']).toBe(
+      '2026-03-23T08:00:00.000Z',
+    );
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'next' })), 'OUTSIDE_BOOKING_WINDOW')).details['opensAt']).toBe(
+      '2026-03-30T07:00:00.000Z',
+    );
     clock.set('2026-03-30T07:00:00Z');
     expect((await opd.book(request('d1', 'ONLINE', { slotId: 'next' }))).outcome).toBe('BOOKED');
   });

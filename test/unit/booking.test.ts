@@ -269,7 +269,10 @@ describe('bad requests', () => {
     expect(typo.details.field).toBe('slotID');
     const name = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: '' } }), 'VALIDATION_FAILED');
     expect(name.details.field).toBe('patient.name');
-    const proto = await rejectsWith(opd.book(JSON.parse('{"doctorId":"d1","category":"ONLINE","patient":{"name":"x","__proto__":{"admin":true}}}')), 'VALIDATION_FAILED');
+    const proto = await rejectsWith(
+      opd.book(JSON.parse('{"doctorId":"d1","category":"ONLINE","patient":{"name":"x","__proto__":{"admin":true}}}')),
+      'VALIDATION_FAILED',
+    );
     expect(proto.details.field).toBe('patient.__proto__');
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
     await rejectsWith(opd.book(null as never), 'VALIDATION_FAILED');
@@ -282,10 +285,7 @@ describe('bad requests', () => {
   it('keeps patient data out of error messages', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 3);
-    const error = await rejectsWith(
-      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'Secret Name', phone: Number.NaN } }),
-      'VALIDATION_FAILED',
-    );
+    const error = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'Secret Name', phone: Number.NaN } }), 'VALIDATION_FAILED');
     expect(error.message).not.toContain('Secret');
     expect(JSON.stringify(error.details)).not.toContain('Secret');
     expect(error.details.field).toBe('patient.phone');

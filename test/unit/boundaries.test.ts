@@ -158,17 +158,29 @@ describe('edges of counts and ranks', () => {
     await opd.closeSlot('d1-09', { reason: 'doctor left' });
     const closed = await rejectsWith(opd.closeSlot('d1-09'), 'SLOT_CLOSED');
     expect(closed.details).toMatchObject({ field: 'slotId', slotId: 'd1-09' });
-    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_CLOSED')).details).toMatchObject({ field: 'slotId', slotId: 'd1-09' });
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_CLOSED')).details).toMatchObject({
+      field: 'slotId',
+      slotId: 'd1-09',
+    });
   });
 
   it('errors of transitions and lookups carry their ids', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 1);
     const t = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
-    expect((await rejectsWith(opd.complete(t.token.id), 'INVALID_TRANSITION')).details).toEqual({ field: 'tokenId', tokenId: t.token.id, status: 'BOOKED', action: 'complete' });
+    expect((await rejectsWith(opd.complete(t.token.id), 'INVALID_TRANSITION')).details).toEqual({
+      field: 'tokenId',
+      tokenId: t.token.id,
+      status: 'BOOKED',
+      action: 'complete',
+    });
     expect((await rejectsWith(opd.cancel('nope'), 'TOKEN_NOT_FOUND')).details).toEqual({ field: 'tokenId', tokenId: 'nope' });
     expect((await rejectsWith(opd.setCapacity('nope', 1), 'SLOT_NOT_FOUND')).details).toEqual({ field: 'slotId', slotId: 'nope' });
-    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'nope' })), 'SLOT_NOT_FOUND')).details).toEqual({ field: 'slotId', slotId: 'nope', doctorId: 'd1' });
+    expect((await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'nope' })), 'SLOT_NOT_FOUND')).details).toEqual({
+      field: 'slotId',
+      slotId: 'nope',
+      doctorId: 'd1',
+    });
     expect((await rejectsWith(opd.book(request('d9', 'ONLINE')), 'DOCTOR_NOT_FOUND')).details).toEqual({ field: 'doctorId', doctorId: 'd9' });
     expect((await rejectsWith(opd.addSlots('d9', []), 'DOCTOR_NOT_FOUND')).details).toEqual({ field: 'doctorId', doctorId: 'd9' });
     const dup = await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), patient: t.token.patient }), 'DUPLICATE_BOOKING');
@@ -295,7 +307,11 @@ describe('more edges', () => {
 
   it('per-slot waitlists: `none` waits for any slot, `next` for the next usable one (or none left), `from` falls back to next', async () => {
     const overflow = (slot: 'from' | 'next' | 'none') =>
-      new RuleOverflow({ waitlist: 'slot', whenFull: { EMERGENCY: ['bump'], default: ['waitlist'] }, whenDisplaced: { default: [{ kind: 'waitlist', slot }] } });
+      new RuleOverflow({
+        waitlist: 'slot',
+        whenFull: { EMERGENCY: ['bump'], default: ['waitlist'] },
+        whenDisplaced: { default: [{ kind: 'waitlist', slot }] },
+      });
     const waitingFor = async (slot: 'from' | 'next' | 'none', close: boolean): Promise<string | null> => {
       const { opd } = scheduler({ priority: new CategoryPriority(), capacity: new NoElasticCapacity(), overflow: overflow(slot) });
       await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);

@@ -2,7 +2,10 @@ import { FairCallOrder, OpdScheduler, presets, type CallOrderPolicy, type OpdEve
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
-const fair = (options?: ConstructorParameters<typeof FairCallOrder>[0]): OpdSchedulerOptions => ({ ...presets.standard(), callOrder: new FairCallOrder(options) });
+const fair = (options?: ConstructorParameters<typeof FairCallOrder>[0]): OpdSchedulerOptions => ({
+  ...presets.standard(),
+  callOrder: new FairCallOrder(options),
+});
 
 /** Books, in order, one patient per category into the 09:00 slot at the clock's time; returns their token ids. */
 async function bookAll(opd: OpdScheduler, categories: readonly string[]): Promise<string[]> {
@@ -98,14 +101,18 @@ describe('call order', () => {
   });
 
   it('refuses bad options with VALIDATION_FAILED, and a call order that answers badly', async () => {
-    expect(() => new FairCallOrder({ interleaveEvery: 0 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'interleaveEvery' }) }));
+    expect(() => new FairCallOrder({ interleaveEvery: 0 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'interleaveEvery' }) }),
+    );
     expect(() => new FairCallOrder({ maxWaitMinutes: -1 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     expect(() => new FairCallOrder({ rates: { PAID: 0 } })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'rates.PAID' }) }));
     expect(() => new FairCallOrder({ rate: 1 } as never)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     expect(() => new OpdScheduler({ callOrder: new FairCallOrder({ rates: { Paid: 2 } }) })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'callOrder.rates.Paid' }) }),
     );
-    expect(() => new OpdScheduler({ callOrder: { name: 'x' } as never })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'callOrder' }) }));
+    expect(() => new OpdScheduler({ callOrder: { name: 'x' } as never })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'callOrder' }) }),
+    );
     const broken: CallOrderPolicy = { name: 'broken', order: (c) => c.candidates.slice(1).map((x) => x.tokenId) };
     const clock = new TestClock(at('09:00'));
     const { opd } = scheduler({ callOrder: broken }, clock);

@@ -23,7 +23,16 @@ function brief(effects: readonly Effect[]): string[] {
 async function day(options: OpdSchedulerOptions = {}) {
   const { opd, clock } = scheduler({ ...presets.standard(), ...options });
   await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
-  await opd.addSlots('d1', [9, 10].map((h) => ({ id: `d1-n${h}`, start: `${NEXT}T${String(h).padStart(2, '0')}:00:00Z`, end: `${NEXT}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity: 1, overflowCapacity: 0 })));
+  await opd.addSlots(
+    'd1',
+    [9, 10].map((h) => ({
+      id: `d1-n${h}`,
+      start: `${NEXT}T${String(h).padStart(2, '0')}:00:00Z`,
+      end: `${NEXT}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+      capacity: 1,
+      overflowCapacity: 0,
+    })),
+  );
   const a = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'pa' }));
   const b = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10', patientId: 'pb' }));
   const c = await opd.book(request('d1', 'WALK_IN', { date: DAY, patientId: 'pc' }));
@@ -115,12 +124,24 @@ describe('closeDay', () => {
       `day:closed ${DAY} expired 0 carried 4 to ${NEXT}`,
     ]);
     expect(effects.every((e) => e.actor === 'night-desk')).toBe(true);
-    for (const [old, number] of [[d, 1], [a, 2], [b, 3], [c, 4]] as const) {
+    for (const [old, number] of [
+      [d, 1],
+      [a, 2],
+      [b, 3],
+      [c, 4],
+    ] as const) {
       const gone = await opd.getToken(old.token.id);
       expect(gone).toMatchObject({ status: 'CANCELLED', cancelReason: 'carried' });
       const carried = effects.find((e) => e.type === 'token:carried' && e.tokenId === old.token.id);
       const now = await opd.getToken(carried !== undefined && carried.type === 'token:carried' ? carried.toTokenId : '');
-      expect(now).toMatchObject({ day: NEXT, tokenNumber: number, carriedFrom: old.token.id, category: old.token.category, rank: old.token.rank, patient: old.token.patient });
+      expect(now).toMatchObject({
+        day: NEXT,
+        tokenNumber: number,
+        carriedFrom: old.token.id,
+        category: old.token.category,
+        rank: old.token.rank,
+        patient: old.token.patient,
+      });
       expect(now.requestedAt.getTime()).toBe(old.token.requestedAt.getTime());
     }
     const waitlist = await opd.getWaitlist('d1', NEXT);
@@ -153,7 +174,16 @@ describe('closeDay', () => {
     // A call on NEXT ranks its tokens again: the carried one is still overdue, the new one is not.
     clock.set(`${NEXT}T07:00:00Z`);
     const fresh = await opd.book(request('d1', 'ONLINE', { date: NEXT }));
-    expect(fresh.token.rank).toBe(base.rank({ category: 'ONLINE', patient: fresh.token.patient, requestedAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), dueAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)), now: new Date(Date.parse(`${NEXT}T07:00:00Z`)), bumpCount: 0 }));
+    expect(fresh.token.rank).toBe(
+      base.rank({
+        category: 'ONLINE',
+        patient: fresh.token.patient,
+        requestedAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)),
+        dueAt: new Date(Date.parse(`${NEXT}T07:00:00Z`)),
+        now: new Date(Date.parse(`${NEXT}T07:00:00Z`)),
+        bumpCount: 0,
+      }),
+    );
     expect((await opd.getToken(carriedId)).rank).toBe(0.5);
   });
 

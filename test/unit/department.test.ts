@@ -178,39 +178,45 @@ describe('book by department', () => {
     expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
   });
 
-  it.each(['11:00', '12:00'])('waits with a doctor who has a slot at or after `after`, never with one whose slots all start before it (after %s)', async (after) => {
-    const { opd } = scheduler();
-    // a: a free place at 09:00 only, before `after`; b: one place at 12:00, taken.
-    await staff(opd, 'a', 'cardio', [9], 1);
-    await staff(opd, 'b', 'cardio', [12], 1);
-    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
-    const waiting = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('w'), after: `${DAY}T${after}:00Z` });
-    // a has fewer places taken, but nobody waiting for 11:00 or later can ever be promoted there.
-    expect(waiting).toMatchObject({ outcome: 'WAITLISTED', token: { doctorId: 'b' } });
-    const taken = (await opd.getSchedule('b', DAY)).slots[0]!.places[0]!;
-    const cancelled = await opd.cancel(taken.id);
-    expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
-  });
+  it.each(['11:00', '12:00'])(
+    'waits with a doctor who has a slot at or after `after`, never with one whose slots all start before it (after %s)',
+    async (after) => {
+      const { opd } = scheduler();
+      // a: a free place at 09:00 only, before `after`; b: one place at 12:00, taken.
+      await staff(opd, 'a', 'cardio', [9], 1);
+      await staff(opd, 'b', 'cardio', [12], 1);
+      await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+      const waiting = await opd.book({ department: 'cardio', category: 'WALK_IN', patient: patient('w'), after: `${DAY}T${after}:00Z` });
+      // a has fewer places taken, but nobody waiting for 11:00 or later can ever be promoted there.
+      expect(waiting).toMatchObject({ outcome: 'WAITLISTED', token: { doctorId: 'b' } });
+      const taken = (await opd.getSchedule('b', DAY)).slots[0]!.places[0]!;
+      const cancelled = await opd.cancel(taken.id);
+      expect(cancelled.effects.map((e) => [e.type, 'tokenId' in e ? e.tokenId : null])).toEqual([['token:promoted', waiting.token.id]]);
+    },
+  );
 
-  it.each(['standard', 'cascade', 'waitlist'] as const)('at the same hour, takes a colleague\'s free place rather than bumping a patient (%s)', async (preset) => {
-    const { opd } = scheduler(presets[preset]());
-    await staff(opd, 'a', 'cardio', [9], 1);
-    await staff(opd, 'b', 'cardio', [9], 3);
-    const v = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
-    await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
-    const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
-    expect(e.token).toMatchObject({ doctorId: 'b', slotId: 'b-09' });
-    expect(e.effects).toEqual([]);
-    expect((await opd.getToken(v.token.id)).status).toBe('BOOKED');
-    if (preset === 'cascade') {
-      // Under cascade a paid booking bumps too: a colleague's free place at the same hour wins.
-      const paid = await opd.book({ department: 'cardio', category: 'PAID', patient: patient('p') });
-      expect(paid.effects.map((x) => x.type)).not.toContain('token:bumped');
+  it.each(['standard', 'cascade', 'waitlist'] as const)(
+    "at the same hour, takes a colleague's free place rather than bumping a patient (%s)",
+    async (preset) => {
+      const { opd } = scheduler(presets[preset]());
+      await staff(opd, 'a', 'cardio', [9], 1);
+      await staff(opd, 'b', 'cardio', [9], 3);
+      const v = await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') });
+      await opd.book({ doctorId: 'b', category: 'ONLINE', patient: patient('x') });
+      const e = await opd.book({ department: 'cardio', category: 'EMERGENCY', patient: patient('e') });
+      expect(e.token).toMatchObject({ doctorId: 'b', slotId: 'b-09' });
+      expect(e.effects).toEqual([]);
       expect((await opd.getToken(v.token.id)).status).toBe('BOOKED');
-    }
-  });
+      if (preset === 'cascade') {
+        // Under cascade a paid booking bumps too: a colleague's free place at the same hour wins.
+        const paid = await opd.book({ department: 'cardio', category: 'PAID', patient: patient('p') });
+        expect(paid.effects.map((x) => x.type)).not.toContain('token:bumped');
+        expect((await opd.getToken(v.token.id)).status).toBe('BOOKED');
+      }
+    },
+  );
 
-  it('at the same hour, takes a colleague\'s free place rather than an elastic one', async () => {
+  it("at the same hour, takes a colleague's free place rather than an elastic one", async () => {
     const { opd } = scheduler(presets.elastic());
     await staff(opd, 'a', 'cardio', [9], 1, 2);
     await staff(opd, 'b', 'cardio', [9], 2, 2);
@@ -220,7 +226,7 @@ describe('book by department', () => {
     expect(e).toMatchObject({ overflow: false, token: { doctorId: 'b', slotId: 'b-09' } });
   });
 
-  it('at the same hour, a free place with the first doctor wins over a later colleague\'s elastic place', async () => {
+  it("at the same hour, a free place with the first doctor wins over a later colleague's elastic place", async () => {
     const { opd } = scheduler(presets.elastic());
     await staff(opd, 'a', 'cardio', [9], 2, 2);
     await staff(opd, 'b', 'cardio', [9], 1, 2);
@@ -230,7 +236,7 @@ describe('book by department', () => {
     expect(e).toMatchObject({ overflow: false, token: { doctorId: 'a', slotId: 'a-09' } });
   });
 
-  it('a free place whose day released a lapsed hold first is still a free place, ahead of a colleague\'s elastic one', async () => {
+  it("a free place whose day released a lapsed hold first is still a free place, ahead of a colleague's elastic one", async () => {
     const { opd, clock } = scheduler(presets.elastic());
     await staff(opd, 'a', 'cardio', [9], 2, 2);
     await staff(opd, 'b', 'cardio', [9], 1, 2);

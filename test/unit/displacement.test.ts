@@ -111,7 +111,7 @@ describe('promotion', () => {
     const cancelled = await opd.cancel(booked.token.id, { reason: 'fever gone' });
     expect(cancelled.token).toMatchObject({ status: 'CANCELLED', slotId: null, cancelReason: 'fever gone' });
     expect(cancelled.effects).toEqual([expect.objectContaining({ type: 'token:promoted', tokenId: paid.token.id, slotId: 'd1-09' })]);
-    expect((await opd.getToken(paid.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', position: 1 });
+    expect(await opd.getToken(paid.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', position: 1 });
   });
 
   it('never promotes a token into a slot earlier than it asked for', async () => {
@@ -341,7 +341,11 @@ describe('a long chain of cascades', () => {
     const { opd } = scheduler({
       priority: new CategoryPriority({ ranks }),
       capacity: new NoElasticCapacity(),
-      overflow: new RuleOverflow({ whenFull: { default: ['bump', 'reject'] }, whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1e9 }, { kind: 'drop' }] }, protect: [] }),
+      overflow: new RuleOverflow({
+        whenFull: { default: ['bump', 'reject'] },
+        whenDisplaced: { default: [{ kind: 'cascade', chainDepth: 1e9 }, { kind: 'drop' }] },
+        protect: [],
+      }),
     });
     await opd.addDoctor({ id: 'd1', name: 'Dr One' });
     const start = at('08:00').getTime();

@@ -42,7 +42,9 @@ describe("a doctor's system of medicine and specialist OPD", () => {
     const { opd } = scheduler();
     expect(await opd.addDoctor({ id: 'd1', name: 'Dr One' })).toMatchObject({ system: 'allopathic', specialist: false });
     expect(await opd.addDoctor({ id: 'd2', name: 'Dr Two', system: 'ayush', specialist: true })).toMatchObject({ system: 'ayush', specialist: true });
-    expect((await rejectsWith(opd.addDoctor({ id: 'd3', name: 'Dr Three', system: 'homeopathy' as never }), 'VALIDATION_FAILED')).details['field']).toBe('system');
+    expect((await rejectsWith(opd.addDoctor({ id: 'd3', name: 'Dr Three', system: 'homeopathy' as never }), 'VALIDATION_FAILED')).details['field']).toBe(
+      'system',
+    );
     expect((await rejectsWith(opd.addDoctor({ id: 'd3', name: 'Dr Three', specialist: 1 as never }), 'VALIDATION_FAILED')).details['field']).toBe('specialist');
     expect((await opd.listDoctors()).map((d) => d.id)).toEqual(['d1', 'd2']);
   });
@@ -119,7 +121,10 @@ describe('updateDoctor', () => {
     // Now `a` is a colleague in cardiology, with the sooner place, and the patient's token counts.
     const chosen = await opd.book({ department: 'cardio', category: 'ONLINE', patient: { id: 'new', name: 'New' }, date: DAY });
     expect(chosen.token.doctorId).toBe('a');
-    const duplicate = await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: { id: 'pat', name: 'Pat' }, date: DAY }), 'DUPLICATE_BOOKING');
+    const duplicate = await rejectsWith(
+      opd.book({ department: 'cardio', category: 'ONLINE', patient: { id: 'pat', name: 'Pat' }, date: DAY }),
+      'DUPLICATE_BOOKING',
+    );
     expect(duplicate.details['tokenId']).toBe(held.token.id);
     await rejectsWith(opd.book({ department: 'ortho', category: 'ONLINE', patient: { id: 'x', name: 'X' }, date: DAY }), 'DEPARTMENT_NOT_FOUND');
   });
@@ -159,7 +164,14 @@ describe('retireDoctor', () => {
     const emitted: string[] = [];
     opd.on('event', (e) => emitted.push(e.type));
     const { doctor, effects } = await opd.retireDoctor('d1', { from: at('10:00'), reason: 'retired', actor: 'admin' });
-    expect(brief(effects)).toEqual(['doctor:retired', 'slot:closed d1-10', 'slot:closed d1-11', 'slot:closed d1-next', 'token:waitlisted #2', 'token:waitlisted #1']);
+    expect(brief(effects)).toEqual([
+      'doctor:retired',
+      'slot:closed d1-10',
+      'slot:closed d1-11',
+      'slot:closed d1-next',
+      'token:waitlisted #2',
+      'token:waitlisted #1',
+    ]);
     expect(effects[0]).toMatchObject({ type: 'doctor:retired', doctorId: 'd1', retiredFrom: at('10:00'), reason: 'retired', reassign: null, actor: 'admin' });
     expect(emitted).toEqual(effects.map((e) => e.type));
     expect(doctor).toMatchObject({ id: 'd1', retiredFrom: at('10:00'), retiredReason: 'retired' });
@@ -222,14 +234,18 @@ describe('retireDoctor', () => {
     expect((await opd.getToken(moved.token.id)).status).toBe('CANCELLED');
     // A doctor without a department has nobody to reassign to.
     await doctorWithSlots(opd, 'c', [9], 2);
-    expect((await rejectsWith(opd.retireDoctor('c', { from: at('09:00'), reassign: 'department' }), 'VALIDATION_FAILED')).details['field']).toBe('retirement.reassign');
+    expect((await rejectsWith(opd.retireDoctor('c', { from: at('09:00'), reassign: 'department' }), 'VALIDATION_FAILED')).details['field']).toBe(
+      'retirement.reassign',
+    );
   });
 
   it('refuses a bad retirement before anything is read', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     expect((await rejectsWith(opd.retireDoctor('d1', { from: 'soon' }), 'VALIDATION_FAILED')).details['field']).toBe('retirement.from');
-    expect((await rejectsWith(opd.retireDoctor('d1', { from: at('09:00'), to: at('10:00') } as never), 'VALIDATION_FAILED')).details['field']).toBe('retirement.to');
+    expect((await rejectsWith(opd.retireDoctor('d1', { from: at('09:00'), to: at('10:00') } as never), 'VALIDATION_FAILED')).details['field']).toBe(
+      'retirement.to',
+    );
     await rejectsWith(opd.retireDoctor('nobody', { from: at('09:00') }), 'DOCTOR_NOT_FOUND');
     expect(await opd.history()).toEqual([]);
   });

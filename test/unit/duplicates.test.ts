@@ -6,7 +6,14 @@ import { at, DAY, expectInvalid, rejectsWith, scheduler } from '../helpers.js';
 const NEXT = '2026-01-31';
 
 /** Adds doctor `id` (of `department`, when given) with hourly slots (UTC) on each day; slot ids `${id}-${day}-${hh}`. */
-async function staff(opd: OpdScheduler, id: string, department: string | undefined, hours: readonly number[], capacity: number, days: readonly string[] = [DAY]): Promise<void> {
+async function staff(
+  opd: OpdScheduler,
+  id: string,
+  department: string | undefined,
+  hours: readonly number[],
+  capacity: number,
+  days: readonly string[] = [DAY],
+): Promise<void> {
   await opd.addDoctor({ id, name: `Dr ${id}`, ...(department === undefined ? {} : { department }) });
   await opd.addSlots(
     id,
@@ -33,7 +40,10 @@ async function hospital(duplicates: DuplicateRulesOptions | undefined, extra: { 
 
 describe('duplicates options', () => {
   it('refuses bad options with VALIDATION_FAILED naming the field', () => {
-    const make = (duplicates: unknown, more: object = {}) => () => new OpdScheduler({ duplicates: duplicates as DuplicateRulesOptions, ...more });
+    const make =
+      (duplicates: unknown, more: object = {}) =>
+      () =>
+        new OpdScheduler({ duplicates: duplicates as DuplicateRulesOptions, ...more });
     expectInvalid(make(7), 'duplicates');
     expectInvalid(make({}), 'duplicates.scope');
     expectInvalid(make({ scope: 'ward-day' }), 'duplicates.scope');
@@ -51,11 +61,16 @@ describe('duplicates options', () => {
     expect(make({ scope: 'doctor-day' }, { allowDuplicateBookings: false })()).toBeInstanceOf(OpdScheduler);
   });
 
-  it('refuses a wide scope over a storage adapter that cannot read a patient\'s tokens', () => {
+  it("refuses a wide scope over a storage adapter that cannot read a patient's tokens", () => {
     const memory = new MemoryStorage();
     // An adapter that says nothing of `patientTokens` (a custom adapter written before it).
     const plain = new Proxy(memory, {
-      get: (target, key) => (key === 'patientTokens' ? undefined : (Reflect.get(target, key, target) as unknown) instanceof Function ? (Reflect.get(target, key, target) as (...a: unknown[]) => unknown).bind(target) : Reflect.get(target, key, target)),
+      get: (target, key) =>
+        key === 'patientTokens'
+          ? undefined
+          : (Reflect.get(target, key, target) as unknown) instanceof Function
+            ? (Reflect.get(target, key, target) as (...a: unknown[]) => unknown).bind(target)
+            : Reflect.get(target, key, target),
     }) as StorageAdapter;
     expectInvalid(() => new OpdScheduler({ storage: plain, duplicates: { scope: 'department-day' } }), 'duplicates.scope');
     expectInvalid(() => new OpdScheduler({ storage: plain, duplicates: { scope: 'doctor-day', maxActivePerPatient: 2 } }), 'duplicates.maxActivePerPatient');
@@ -78,7 +93,14 @@ describe('duplicate rules', () => {
     const { opd } = await hospital({ scope: 'department-day' });
     const first = await opd.book({ doctorId: 'c1', category: 'ONLINE', patient: patient('p1') });
     const error = await rejectsWith(opd.book({ doctorId: 'c2', category: 'ONLINE', patient: patient('p1') }), 'DUPLICATE_BOOKING');
-    expect(error.details).toMatchObject({ field: 'patient.id', tokenId: first.token.id, doctorId: 'c1', day: DAY, scope: 'department-day', reason: 'same-day' });
+    expect(error.details).toMatchObject({
+      field: 'patient.id',
+      tokenId: first.token.id,
+      doctorId: 'c1',
+      day: DAY,
+      scope: 'department-day',
+      reason: 'same-day',
+    });
     expect(error.message).not.toContain('Patient p1');
     await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p1') }), 'DUPLICATE_BOOKING');
     await rejectsWith(opd.hold({ doctorId: 'c2', category: 'ONLINE', patient: patient('p1'), holdMinutes: 10 }), 'DUPLICATE_BOOKING');
@@ -110,7 +132,10 @@ describe('duplicate rules', () => {
     const { opd } = await hospital({ scope: 'doctor-day', maxActivePerPatient: 2 });
     const a = await opd.book({ doctorId: 'c1', category: 'ONLINE', patient: patient('p1') });
     await opd.book({ doctorId: 'c1', category: 'ONLINE', patient: patient('p1'), date: NEXT });
-    const error = await rejectsWith(opd.book({ doctorId: 'c1', category: 'ONLINE', patient: patient('p1'), date: NEXT, slotId: `c1-${NEXT}-10` }), 'DUPLICATE_BOOKING');
+    const error = await rejectsWith(
+      opd.book({ doctorId: 'c1', category: 'ONLINE', patient: patient('p1'), date: NEXT, slotId: `c1-${NEXT}-10` }),
+      'DUPLICATE_BOOKING',
+    );
     // The doctor-day rule refuses it first (same day); another day of the doctor is the cap.
     expect(error.details['reason']).toBe('same-day');
     // With another doctor (outside a doctor-day scope's reach), no cap.
@@ -161,7 +186,9 @@ describe('duplicate rules', () => {
     expect(events).toContain('token:moved');
     expect((await opd.getToken(first.token.id)).status).toBe('CANCELLED');
     // Exactly one live token of the patient in the department that day.
-    const live = [...(await opd.getSchedule('c1', DAY)).slots, ...(await opd.getSchedule('c2', DAY)).slots].flatMap((s) => s.places).filter((t) => t.patient.id === 'p1');
+    const live = [...(await opd.getSchedule('c1', DAY)).slots, ...(await opd.getSchedule('c2', DAY)).slots]
+      .flatMap((s) => s.places)
+      .filter((t) => t.patient.id === 'p1');
     expect(live.map((t) => t.id)).toEqual([moved.token.id]);
     // A checked-in token cannot move: the duplicate refusal stands.
     await opd.checkIn(moved.token.id);

@@ -59,7 +59,20 @@ describe('the standard preset: an emergency takes the elastic place a later slot
     ]);
     const fourth = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
     expect(fourth).toMatchObject({ outcome: 'WAITLISTED', token: { status: 'WAITLISTED', slotId: null, waitingForSlotId: null } });
-    expect(fourth.effects).toEqual([{ type: 'emergency:unplaced', seq: fourth.effects[0]!.seq, at: at('07:00'), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: fourth.token.id, tokenNumber: fourth.token.tokenNumber, label: String(fourth.token.tokenNumber), day: DAY }]);
+    expect(fourth.effects).toEqual([
+      {
+        type: 'emergency:unplaced',
+        seq: fourth.effects[0]!.seq,
+        at: at('07:00'),
+        facilityId: 'default',
+        doctorId: 'd1',
+        actor: null,
+        tokenId: fourth.token.id,
+        tokenNumber: fourth.token.tokenNumber,
+        label: String(fourth.token.tokenNumber),
+        day: DAY,
+      },
+    ]);
     const history = await opd.history();
     expect(history.at(-2)).toMatchObject({ type: 'token:waitlisted', tokenId: fourth.token.id, reason: 'full' });
     expect(history.at(-1)).toEqual(fourth.effects[0]);
@@ -239,7 +252,11 @@ describe('seed 000 — "double full: the bump fails" (cascade, victimWithoutRoom
       expect((error as Error).message).toMatch(/^Expected `victimWithoutRoom` to be 'drop' or 'keep', got /);
     }
     expect(() => new RuleOverflow({ victimWithoutRoom: 'drop' as 'keep' })).toThrow(
-      expect.objectContaining({ code: 'VALIDATION_FAILED', message: "Expected `victimWithoutRoom` to be 'displace' or 'keep', got `drop`", details: expect.objectContaining({ field: 'victimWithoutRoom' }) }),
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        message: "Expected `victimWithoutRoom` to be 'displace' or 'keep', got `drop`",
+        details: expect.objectContaining({ field: 'victimWithoutRoom' }),
+      }),
     );
     for (const protect of ['EMERGENCY', ['EMERGENCY', 1]]) {
       expect(() => new RuleOverflow({ protect: protect as string[] })).toThrow(
@@ -287,7 +304,10 @@ describe('displaced emergencies and the promotions at the end of every call', ()
       expect(effects.map((e) => ({ ...e, seq: 0 }))).toEqual(preview);
       const moved = effects.flatMap((e) => ('tokenId' in e ? [e.tokenId] : []));
       expect(moved.length).toBeGreaterThan(0);
-      expect(moved.every((id) => id === online.token.id), JSON.stringify(effects)).toBe(true);
+      expect(
+        moved.every((id) => id === online.token.id),
+        JSON.stringify(effects),
+      ).toBe(true);
       for (const e of emergencies) expect((await opd.getToken(e.token.id)).slotId).toBe('d1-09');
       expect(await opd.getSlot('d1-09')).toMatchObject({ free: 0, overflowUsed: 2 });
       if (waiting !== undefined) expect((await opd.getToken(waiting.token.id)).slotId).toBe('d1-10');
@@ -355,7 +375,10 @@ describe('custom overflow strategies say which requests are protected', () => {
     const strict = scheduler({ overflow: plain(table({ default: ['reject'] })) }).opd;
     await doctorWithSlots(strict, 'd1', [9], 1, { overflowCapacity: 0 });
     const booked = await strict.book(request('d1', 'ONLINE'));
-    expect(await strict.book(request('d1', 'EMERGENCY'))).toMatchObject({ outcome: 'WAITLISTED', effects: [expect.objectContaining({ type: 'emergency:unplaced' })] });
+    expect(await strict.book(request('d1', 'EMERGENCY'))).toMatchObject({
+      outcome: 'WAITLISTED',
+      effects: [expect.objectContaining({ type: 'emergency:unplaced' })],
+    });
     expect((await strict.getToken(booked.token.id)).status).toBe('BOOKED');
   });
 
@@ -420,7 +443,10 @@ describe('custom overflow strategies say which requests are protected', () => {
     await doctorWithSlots(byWhenFull, 'd1', [9], 1, { overflowCapacity: 0 });
     await byWhenFull.book(request('d1', 'ONLINE'));
     const before = await observe(byWhenFull, 'd1');
-    expect((await rejectsWith(byWhenFull.book(request('d1', 'EMERGENCY')), 'VALIDATION_FAILED')).details).toMatchObject({ field: 'overflow strategy', strategy: 'plain' });
+    expect((await rejectsWith(byWhenFull.book(request('d1', 'EMERGENCY')), 'VALIDATION_FAILED')).details).toMatchObject({
+      field: 'overflow strategy',
+      strategy: 'plain',
+    });
     expect(await observe(byWhenFull, 'd1')).toEqual(before);
     const capacity = { name: 'fragile', elasticPlaces: (c: { category: string }) => (c.category === 'EMERGENCY' ? throwing() : 0) };
     const byCapacity = scheduler({ capacity }).opd;
@@ -497,10 +523,15 @@ describe('aging counts from when the patient is due', () => {
   it('the rank context carries dueAt: the later of the request and the start of the slot asked for', async () => {
     const seen: { requestedAt: number; dueAt: number }[] = [];
     const inner = new CategoryPriority();
-    const priority = { name: 'spy', categories: inner.categories, accepts: (c: string) => inner.accepts(c), rank: (ctx: Parameters<CategoryPriority['rank']>[0]) => {
-      seen.push({ requestedAt: ctx.requestedAt.getTime(), dueAt: ctx.dueAt.getTime() });
-      return inner.rank(ctx);
-    } };
+    const priority = {
+      name: 'spy',
+      categories: inner.categories,
+      accepts: (c: string) => inner.accepts(c),
+      rank: (ctx: Parameters<CategoryPriority['rank']>[0]) => {
+        seen.push({ requestedAt: ctx.requestedAt.getTime(), dueAt: ctx.dueAt.getTime() });
+        return inner.rank(ctx);
+      },
+    };
     const { opd, clock } = scheduler({ priority });
     await doctorWithSlots(opd, 'd1', [9, 10], 1);
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
@@ -518,7 +549,13 @@ describe('the emergency rule at its edges', () => {
   const slotsOn = (day: string, hours: readonly number[], capacity: number, overflowCapacity: number) =>
     hours.map((h) => {
       const hh = String(h).padStart(2, '0');
-      return { id: `${day === DAY ? 'd1' : day === NEXT ? 'n1' : day}-${hh}`, start: `${day}T${hh}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity, overflowCapacity };
+      return {
+        id: `${day === DAY ? 'd1' : day === NEXT ? 'n1' : day}-${hh}`,
+        start: `${day}T${hh}:00:00Z`,
+        end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+        capacity,
+        overflowCapacity,
+      };
     });
 
   /** An adapter that records the days each unit of work asks to load. */
@@ -681,7 +718,11 @@ describe('the emergency rule at its edges', () => {
     });
 
     it('a victim whose options wait before they cascade cannot move', async () => {
-      const waitsFirst = new RuleOverflow({ whenFull: { default: ['bump', 'reject'] }, whenDisplaced: { bumped: [{ kind: 'waitlist' }, { kind: 'cascade' }] }, victimWithoutRoom: 'keep' });
+      const waitsFirst = new RuleOverflow({
+        whenFull: { default: ['bump', 'reject'] },
+        whenDisplaced: { bumped: [{ kind: 'waitlist' }, { kind: 'cascade' }] },
+        victimWithoutRoom: 'keep',
+      });
       const { opd } = scheduler({ ...presets.standard(), overflow: waitsFirst, capacity: new NoElasticCapacity() });
       await doctorWithSlots(opd, 'd1', [9, 10], 1);
       await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));

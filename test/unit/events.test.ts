@@ -66,7 +66,17 @@ describe('events', () => {
       else expect(event).toHaveProperty('slotId');
     }
     expect(new Set(history.map((e) => e.type))).toEqual(
-      new Set(['token:booked', 'token:bumped', 'token:cascaded', 'token:checked-in', 'token:consultation-started', 'token:completed', 'slot:capacity-changed', 'slot:closed', 'token:waitlisted']),
+      new Set([
+        'token:booked',
+        'token:bumped',
+        'token:cascaded',
+        'token:checked-in',
+        'token:consultation-started',
+        'token:completed',
+        'slot:capacity-changed',
+        'slot:closed',
+        'token:waitlisted',
+      ]),
     );
   });
 
@@ -236,7 +246,17 @@ describe('events', () => {
     const opd = new OpdScheduler({ storage });
     const seen: OpdEvent[] = [];
     opd.on('slot:closed', (e) => seen.push(e));
-    const foreign: OpdEvent = { type: 'slot:closed', seq: 7, facilityId: 'default', at: new Date(0), doctorId: 'd9', actor: null, slotId: 's9', day: DAY, reason: null };
+    const foreign: OpdEvent = {
+      type: 'slot:closed',
+      seq: 7,
+      facilityId: 'default',
+      at: new Date(0),
+      doctorId: 'd9',
+      actor: null,
+      slotId: 's9',
+      day: DAY,
+      reason: null,
+    };
     deliver!(foreign);
     expect(seen).toEqual([foreign]);
     expect(Object.isFrozen(seen[0])).toBe(true);

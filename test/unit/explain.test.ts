@@ -14,7 +14,14 @@ describe('explain and explainText', () => {
     expect(slotId).toBe('d1-10');
     expect(slotStart?.toISOString()).toBe(at('10:00').toISOString());
     expect(steps.map((s) => s.rule)).toEqual(['free-place', 'bumped-by', 'cascaded']);
-    expect(steps[1]).toMatchObject({ otherTokenId: emergency.token.id, otherLabel: 'E-1', otherCategory: 'EMERGENCY', rank: 5, otherRank: 1, fromSlotId: 'd1-09' });
+    expect(steps[1]).toMatchObject({
+      otherTokenId: emergency.token.id,
+      otherLabel: 'E-1',
+      otherCategory: 'EMERGENCY',
+      rank: 5,
+      otherRank: 1,
+      fromSlotId: 'd1-09',
+    });
     expect(steps[2]).toMatchObject({ fromSlotId: 'd1-09', slotId: 'd1-10', reason: 'bumped' });
     expect(await opd.explainText(walkIn.token.id)).toBe('You moved to 10:00 because an emergency needed the 09:00 place; you keep token W-1.');
     expect(await opd.explainText(walkIn.token.id, { lang: 'hi' })).toBe(
@@ -46,7 +53,9 @@ describe('explain and explainText', () => {
     const first = await opd.book(request('d1', 'ONLINE'));
     const waiting = await opd.book(request('d1', 'ONLINE'));
     expect(waiting.outcome).toBe('WAITLISTED');
-    expect(await opd.explainText(waiting.token.id, { lang: 'en' })).toBe('Token 2: all places are taken, so you are on the waiting list; you will get the next free place.');
+    expect(await opd.explainText(waiting.token.id, { lang: 'en' })).toBe(
+      'Token 2: all places are taken, so you are on the waiting list; you will get the next free place.',
+    );
     await opd.cancel(first.token.id, { reason: 'patient called' });
     expect(await opd.explainText(first.token.id)).toBe('Token 1 has been cancelled.');
     expect(await opd.explainText(waiting.token.id, { lang: 'hi' })).toBe('टोकन 2: एक जगह खाली हुई और अब वह आपकी है, 09:00 बजे।');
@@ -113,7 +122,10 @@ describe('explaining a patient who comes back', () => {
     const made = scheduler({ ...presets.standard(), followUps: { freeWithinDays: 10, freeVisits: 2, scope: 'doctor' } });
     made.clock.set(at('08:00'));
     await doctorWithSlots(made.opd, 'd1', [9], 4);
-    await made.opd.addSlots('d1', days.map((n) => ({ id: `in-${String(n)}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 2 })));
+    await made.opd.addSlots(
+      'd1',
+      days.map((n) => ({ id: `in-${String(n)}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 2 })),
+    );
     return made;
   }
 
@@ -157,12 +169,22 @@ describe('explaining a patient who comes back', () => {
     );
     const revisit = await opd.book(request('d1', 'FOLLOW_UP', { slotId: 'in-9', patientId: 'P-2' }));
     expect((await opd.explain(revisit.token.id)).comesBack).toEqual({ entitlement: { fromTokenId: visit.token.id, visit: 2, visits: 2, until: dayAfter(10) } });
-    expect(await opd.explainText(revisit.token.id, { lang: 'hi' })).toBe('टोकन 1: आपकी जगह 10:00 बजे के लिए बुक है। यह आपका मुफ़्त दोबारा परामर्श है (2 में से 2), जो 9 फ़रवरी 2026 तक मान्य है।');
+    expect(await opd.explainText(revisit.token.id, { lang: 'hi' })).toBe(
+      'टोकन 1: आपकी जगह 10:00 बजे के लिए बुक है। यह आपका मुफ़्त दोबारा परामर्श है (2 में से 2), जो 9 फ़रवरी 2026 तक मान्य है।',
+    );
   });
 
   it('names the series and the occurrence of a series visit', async () => {
     const { opd } = await clinic([7, 14, 21]);
-    const series = await opd.bookSeries({ patient: { id: 'P-3', name: 'Lata' }, doctorId: 'd1', start: dayAfter(7), every: { weeks: 1 }, count: 3, mode: 'all-or-nothing', idempotencyKey: 'anc' });
+    const series = await opd.bookSeries({
+      patient: { id: 'P-3', name: 'Lata' },
+      doctorId: 'd1',
+      start: dayAfter(7),
+      every: { weeks: 1 },
+      count: 3,
+      mode: 'all-or-nothing',
+      idempotencyKey: 'anc',
+    });
     const second = series.tokens[1]!;
     const explanation = await opd.explain(second.id);
     expect(explanation.comesBack).toEqual({ series: { seriesId: series.seriesId, occurrence: 2, count: 3 } });
@@ -188,7 +210,10 @@ describe("MemoryStorage's index of a doctor-day's events", () => {
       if (historyLimit !== Number.POSITIVE_INFINITY) expect(kept.length).toBe(historyLimit);
       for (const doctorId of ['d1', 'd2', 'd3']) {
         const read = await storage.dayHistory(doctorId, DAY);
-        expect(read.map((e) => e.seq), doctorId).toEqual(kept.filter((e) => isEventOfDay(e, doctorId, DAY)).map((e) => e.seq));
+        expect(
+          read.map((e) => e.seq),
+          doctorId,
+        ).toEqual(kept.filter((e) => isEventOfDay(e, doctorId, DAY)).map((e) => e.seq));
       }
     }
   }, 60_000);
@@ -213,7 +238,7 @@ describe('fairness', () => {
     for (const minute of ['09:20', '09:30', '09:40', '09:50']) {
       clock.set(at(minute));
       const called = await opd.callNext('d1');
-      if (called.token === null) throw new Error("nobody to call");
+      if (called.token === null) throw new Error('nobody to call');
       calls.push(called.token.id);
       await opd.startConsultation(called.token.id);
       await opd.complete(called.token.id);

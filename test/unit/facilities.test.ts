@@ -17,7 +17,8 @@ describe('facilityId', () => {
     expect(DEFAULT_FACILITY_ID).toBe('default');
     const opd = new OpdScheduler({ clock });
     expect((await opd.addDoctor({ id: 'd1', name: 'Dr 1' })).facilityId).toBe('default');
-    for (const bad of ['', 'x'.repeat(101), '-north', 'north hospital', 'a/b', 'ä', 7, null, {}]) refusal(() => new OpdScheduler({ facilityId: bad as string }), 'facilityId');
+    for (const bad of ['', 'x'.repeat(101), '-north', 'north hospital', 'a/b', 'ä', 7, null, {}])
+      refusal(() => new OpdScheduler({ facilityId: bad as string }), 'facilityId');
     expect(new OpdScheduler({ facilityId: 'IN2710001234:opd-1.a_b' })).toBeInstanceOf(OpdScheduler);
   });
 
@@ -38,7 +39,12 @@ describe('facilityId', () => {
     expect(new OpdScheduler({ storage: plain, facilityId: 'default' })).toBeInstanceOf(OpdScheduler);
     refusal(() => new OpdScheduler({ storage: plain, facilityId: 'north' }), 'facilityId');
     refusal(() => new OpdScheduler({ storage: { ...plain, forFacility: 'yes' } as unknown as StorageAdapter, facilityId: 'north' }), 'storage');
-    const throwing = { ...plain, forFacility: () => { throw new Error('no'); } };
+    const throwing = {
+      ...plain,
+      forFacility: () => {
+        throw new Error('no');
+      },
+    };
     refusal(() => new OpdScheduler({ storage: throwing, facilityId: 'north' }), 'facilityId');
   });
 
@@ -68,7 +74,9 @@ describe('facilityId', () => {
     expect(toFhirSchedule(doctor).meta.tag).toEqual([tag]);
     expect(toFhirSlot(await opd.getSlot(slot!.id)).meta.tag).toEqual([tag]);
     expect(toFhirAppointment(await opd.getToken(booked.token.id)).meta.tag).toEqual([tag]);
-    expect(toFhirSchedule(doctor, { identifierSystem: 'https://h.example/ids/' }).meta.tag).toEqual([{ system: 'https://h.example/ids/facility', code: 'north' }]);
+    expect(toFhirSchedule(doctor, { identifierSystem: 'https://h.example/ids/' }).meta.tag).toEqual([
+      { system: 'https://h.example/ids/facility', code: 'north' },
+    ]);
     // A doctor from before facilities (no facilityId) is the default facility's.
     const { facilityId: _dropped, ...older } = doctor;
     expect(toFhirSchedule(older as typeof doctor).meta.tag).toEqual([{ ...tag, code: 'default' }]);

@@ -20,7 +20,6 @@ import { at, DAY, scheduler } from '../helpers.js';
 import { validateResource } from '../fhir-schema.js';
 import { fcOptions } from '../property/support.js';
 
-
 function expectValid(resource: unknown): void {
   expect(validateResource(resource), JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);
 }
@@ -33,7 +32,12 @@ async function hospital(options: Parameters<typeof scheduler>[0] = {}) {
   await made.opd.addDoctor({ id: 'd1', name: 'Dr One', specialization: 'Cardiology', department: 'OPD-1' });
   await made.opd.addDoctor({ id: 'd2', name: 'Dr Two', specialization: 'Dermatology', department: 'OPD-2' });
   const hourly = (id: string, hours: number[], capacity: number) =>
-    hours.map((h) => ({ id: `${id}-${String(h).padStart(2, '0')}`, start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`, end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity }));
+    hours.map((h) => ({
+      id: `${id}-${String(h).padStart(2, '0')}`,
+      start: `${DAY}T${String(h).padStart(2, '0')}:00:00Z`,
+      end: `${DAY}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+      capacity,
+    }));
   await made.opd.addSlots('d1', hourly('d1', [9, 10], 1));
   await made.opd.addSlots('d2', hourly('d2', [9], 2));
   made.clock.set(at('07:00'));
@@ -77,14 +81,17 @@ describe('$find', () => {
     expect(bundle.total).toBe(0);
     const outcome = bundle.entry![0]!;
     expect(outcome.search.mode).toBe('outcome');
-    expect(JSON.stringify(outcome.resource)).toContain("quota");
+    expect(JSON.stringify(outcome.resource)).toContain('quota');
     const none = await findAppointments(opd, { ...PARAMS, specialty: 'neurology' }, { channel: 'ONLINE' });
     expect(JSON.stringify(none.entry![0]!.resource)).toContain('No doctor matches');
   });
 
   it('refuses a bad search with VALIDATION_FAILED naming the parameter', async () => {
     const { opd } = await hospital();
-    await expect(findAppointments(opd, { ...PARAMS, start: 'soon' }, { channel: 'ONLINE' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'start' } });
+    await expect(findAppointments(opd, { ...PARAMS, start: 'soon' }, { channel: 'ONLINE' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'start' },
+    });
     await expect(findAppointments(opd, { ...PARAMS, colour: 'red' } as never, { channel: 'ONLINE' })).rejects.toMatchObject({ details: { field: 'colour' } });
     await expect(findAppointments(opd, PARAMS, {} as never)).rejects.toMatchObject({ details: { field: 'options.channel' } });
     await expect(findAppointments(opd, PARAMS, { channel: 'NOPE' })).rejects.toMatchObject({ details: { field: 'category' } });
@@ -106,7 +113,10 @@ describe('$hold, $book and cancel', () => {
     const again = await holdAppointment(opd, proposal, { holdMinutes: 10, requestId: 'r1' });
     expect(again).toEqual(held);
     // Another patient, the same last place: refused.
-    const other = { ...proposal!, participant: [{ actor: { reference: 'Patient/ravi-2' }, required: 'required', status: 'needs-action' }, proposal!.participant[1]!] };
+    const other = {
+      ...proposal!,
+      participant: [{ actor: { reference: 'Patient/ravi-2' }, required: 'required', status: 'needs-action' }, proposal!.participant[1]!],
+    };
     const lost = await holdAppointment(opd, other, { holdMinutes: 10 });
     expect(isOutcome(lost)).toBe(true);
     expectValid(lost);
@@ -129,12 +139,18 @@ describe('$hold, $book and cancel', () => {
     expect(booked.status).toBe('booked');
     expect(await bookAppointment(opd, held)).toEqual(booked);
     // A proposal booked directly: a free place or nothing, never the waitlist.
-    const other = { ...second!, participant: [{ actor: { reference: 'Patient/ravi-2', display: 'Ravi' }, required: 'required', status: 'needs-action' }, second!.participant[1]!] };
+    const other = {
+      ...second!,
+      participant: [{ actor: { reference: 'Patient/ravi-2', display: 'Ravi' }, required: 'required', status: 'needs-action' }, second!.participant[1]!],
+    };
     const direct = await bookAppointment(opd, other, { requestId: 'b-1' });
     if (isOutcome(direct)) throw new Error(JSON.stringify(direct));
     expect(direct.status).toBe('booked');
     expect(await bookAppointment(opd, other, { requestId: 'b-1' })).toEqual(direct);
-    const third = { ...second!, participant: [{ actor: { reference: 'Patient/meena-3' }, required: 'required', status: 'needs-action' }, second!.participant[1]!] };
+    const third = {
+      ...second!,
+      participant: [{ actor: { reference: 'Patient/meena-3' }, required: 'required', status: 'needs-action' }, second!.participant[1]!],
+    };
     const full = await bookAppointment(opd, third);
     expect(isOutcome(full) && full.issue[0]!.details!.coding![0]!.code).toBe('SLOT_FULL');
     expect((await opd.getSchedule('d1', DAY)).waitlist).toEqual([]);
@@ -173,7 +189,10 @@ describe('$hold, $book and cancel', () => {
 /** A proposal for `reference` (the patient it names first), the doctor kept. */
 function forPatient(proposal: FhirProposedAppointment, reference: string | undefined): FhirProposedAppointment {
   const doctor = proposal.participant.filter((p) => !p.actor.reference?.startsWith('Patient/'));
-  return { ...proposal, participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'needs-action' as const }]), ...doctor] };
+  return {
+    ...proposal,
+    participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'needs-action' as const }]), ...doctor],
+  };
 }
 
 /** The Appointment `depth` levels down in `Parameters` (`appt-resource` in each). */
@@ -184,10 +203,14 @@ function nested(resource: unknown, depth: number): unknown {
 /** A held Appointment as a client sends it back to `$book`: naming `reference` as its patient, or none. */
 function heldFor(held: FhirAppointment, reference: string | undefined): FhirAppointment {
   const doctor = held.participant.filter((p) => !p.actor.reference?.startsWith('Patient/'));
-  return { ...held, participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'accepted' as const }]), ...doctor] };
+  return {
+    ...held,
+    participant: [...(reference === undefined ? [] : [{ actor: { reference }, required: 'required' as const, status: 'accepted' as const }]), ...doctor],
+  };
 }
 
-const codeOf = (answer: FhirAppointment | FhirOperationOutcome): string | undefined => (isOutcome(answer) ? answer.issue[0]?.details?.coding?.[0]?.code : undefined);
+const codeOf = (answer: FhirAppointment | FhirOperationOutcome): string | undefined =>
+  isOutcome(answer) ? answer.issue[0]?.details?.coding?.[0]?.code : undefined;
 
 describe('the channel read once, at any depth of Parameters', () => {
   it('asks readChannel for every channel an operation books for: the Appointment inside Parameters at any depth, options.channel, a held one', async () => {
@@ -198,7 +221,10 @@ describe('the channel read once, at any depth of Parameters', () => {
     /** The host's reading: its spelling of categories, and no emergency. */
     const readChannel = (channel: string): string => {
       asked.push(channel);
-      const category = channel.trim().toUpperCase().replace(/[\s-]+/g, '_');
+      const category = channel
+        .trim()
+        .toUpperCase()
+        .replace(/[\s-]+/g, '_');
       if (category === 'EMERGENCY') throw new OpdError('VALIDATION_FAILED', 'No emergency here', { details: { field: 'appointmentType' } });
       return category;
     };
@@ -281,7 +307,10 @@ describe('$book of a hold answers only for its patient', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...PATIENTS),
-        fc.array(fc.record({ patient: named, depth: fc.nat(2), requestId: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ patient: named, depth: fc.nat(2), requestId: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         async (holder, attempts) => {
           const { opd } = await hospital();
           const [proposal] = proposals(await findAppointments(opd, { ...PARAMS, practitioner: 'd1' }, { channel: 'ONLINE' }));
@@ -291,7 +320,11 @@ describe('$book of a hold answers only for its patient', () => {
           for (const { patient, depth, requestId } of attempts) {
             const before = await opd.getToken(tokenId);
             const seen = (await opd.history()).length;
-            const answer = await bookAppointment(opd, nested(heldFor(held, patient === undefined ? undefined : `Patient/${patient}`), depth), requestId === undefined ? {} : { requestId });
+            const answer = await bookAppointment(
+              opd,
+              nested(heldFor(held, patient === undefined ? undefined : `Patient/${patient}`), depth),
+              requestId === undefined ? {} : { requestId },
+            );
             if (patient !== undefined && patient !== holder) {
               expect(codeOf(answer)).toBe('TOKEN_NOT_FOUND');
               expect(JSON.stringify(answer)).not.toContain(holder);
@@ -300,13 +333,15 @@ describe('$book of a hold answers only for its patient', () => {
             } else {
               if (isOutcome(answer)) throw new Error(JSON.stringify(answer));
               expect(answer.status).toBe('booked');
-              expect(answer.participant.filter((p) => p.actor.reference?.startsWith('Patient/')).map((p) => p.actor.reference)).toEqual(patient === undefined ? [] : [`Patient/${holder}`]);
+              expect(answer.participant.filter((p) => p.actor.reference?.startsWith('Patient/')).map((p) => p.actor.reference)).toEqual(
+                patient === undefined ? [] : [`Patient/${holder}`],
+              );
               expect((await opd.getToken(tokenId)).status).toBe('BOOKED');
             }
           }
-        }
+        },
       ),
-      fcOptions(100)
+      fcOptions(100),
     );
   });
 });

@@ -10,8 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { allHistory, at, DAY, rejectsWith, TestClock } from '../helpers.js';
 import { validateResource } from '../fhir-schema.js';
 
-
-
 function expectValid(resource: unknown): void {
   const ok = validateResource(resource);
   expect(ok, JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);
@@ -42,7 +40,12 @@ const CHANNELS = ['ONLINE', 'WALK_IN', 'EMERGENCY'] as const;
 /** A slot of an hour (or `hours`) on `day` at `hour` UTC. */
 function slot(doctorId: string, hour: number, capacity: number, day = DAY, hours = 1): { id: string; start: string; end: string; capacity: number } {
   const hh = (h: number): string => String(h).padStart(2, '0');
-  return { id: `${doctorId}-${day === DAY ? '' : `${day.slice(8)}-`}${hh(hour)}`, start: `${day}T${hh(hour)}:00:00Z`, end: `${day}T${hh(hour + hours)}:00:00Z`, capacity };
+  return {
+    id: `${doctorId}-${day === DAY ? '' : `${day.slice(8)}-`}${hh(hour)}`,
+    start: `${day}T${hh(hour)}:00:00Z`,
+    end: `${day}T${hh(hour + hours)}:00:00Z`,
+    capacity,
+  };
 }
 
 /**
@@ -63,7 +66,14 @@ async function scenario(storage?: MemoryStorage): Promise<{ opd: OpdScheduler; c
     offers: new StagedOffers({ windowMinutes: 15, groupSize: 1 }),
   });
   await opd.addDoctor({ id: 'card1', name: 'Dr Rao', specialization: 'Cardiology', department: 'cardiology' });
-  await opd.addSlots('card1', [slot('card1', 8, 2), slot('card1', 9, 2), slot('card1', 10, 2), slot('card1', 11, 2), slot('card1', 12, 2), slot('card1', 9, 2, NEXT_DAY)]);
+  await opd.addSlots('card1', [
+    slot('card1', 8, 2),
+    slot('card1', 9, 2),
+    slot('card1', 10, 2),
+    slot('card1', 11, 2),
+    slot('card1', 12, 2),
+    slot('card1', 9, 2, NEXT_DAY),
+  ]);
   await opd.addDoctor({ id: 'gp1', name: 'Dr Iyer' });
   await opd.addSlots('gp1', [slot('gp1', 9, 1), slot('gp1', 10, 1), slot('gp1', 14, 6, DAY, 3), slot('gp1', 9, 2, NEXT_DAY), slot('gp1', 9, 2, LATER_DAY)]);
   await opd.addDoctor({ id: 'gp2', name: 'Dr Das', specialization: 'General medicine' });
@@ -272,7 +282,10 @@ describe('bulkPublish', () => {
       const actors = schedule!.actor.map((a) => a.reference);
       for (const ref of actors) expect(byRef.has(ref), ref).toBe(true);
       const location = actors.find((ref) => ref.startsWith('Location/'))!;
-      const role = byRef.get(actors.find((ref) => ref.startsWith('PractitionerRole/'))!) as { healthcareService: { reference: string }[]; location: { reference: string }[] };
+      const role = byRef.get(actors.find((ref) => ref.startsWith('PractitionerRole/'))!) as {
+        healthcareService: { reference: string }[];
+        location: { reference: string }[];
+      };
       expect(byRef.has(role.healthcareService[0]!.reference)).toBe(true);
       expect(role.location[0]!.reference).toBe(location);
       if (s.status === 'free') perLocation.set(location, (perLocation.get(location) ?? 0) + capacityOf(s)!);
@@ -280,7 +293,12 @@ describe('bulkPublish', () => {
     // The sum is what the booking rule answers, doctor by doctor.
     let expected = 0;
     for (const doctor of await opd.listDoctors()) {
-      const answers: SlotAvailability[] = await opd.availability({ doctorId: doctor.id, category: 'WALK_IN', from: at('00:00'), to: at('00:00', '2026-02-03') });
+      const answers: SlotAvailability[] = await opd.availability({
+        doctorId: doctor.id,
+        category: 'WALK_IN',
+        from: at('00:00'),
+        to: at('00:00', '2026-02-03'),
+      });
       expected += answers.filter((a) => a.available).reduce((sum, a) => sum + a.places, 0);
     }
     expect(expected).toBeGreaterThan(0);
@@ -297,7 +315,10 @@ describe('bulkPublish', () => {
       { id: 'full', start: at('10:00').toISOString(), end: at('11:00').toISOString(), capacity: 1 },
     ]);
     await opd.book({ doctorId: 'dr.a', category: 'ONLINE', patient: { id: 'p1', name: 'P' }, slotId: 'full' });
-    const publication = await publish(opd, clock, { bookingLink: 'https://h.example/book?slot={slotId}&doctor={doctorId}&start={start}', bookingPhone: '080 5550 0100' });
+    const publication = await publish(opd, clock, {
+      bookingLink: 'https://h.example/book?slot={slotId}&doctor={doctorId}&start={start}',
+      bookingPhone: '080 5550 0100',
+    });
     for (const list of resourcesOf(publication).values()) for (const resource of list) expectValid(resource);
     const [free, busy] = slotsOf(publication);
     expect(free!.status).toBe('free');
@@ -306,7 +327,10 @@ describe('bulkPublish', () => {
     expect(free!.schedule.reference).toBe('Schedule/dr.2ea');
     expect(free!.extension).toEqual([
       { url: SMART_SCHEDULING_EXTENSIONS.slotCapacity, valueInteger: 1 },
-      { url: SMART_SCHEDULING_EXTENSIONS.bookingDeepLink, valueUrl: `https://h.example/book?slot=${encodeURIComponent(long)}&doctor=dr.a&start=2026-01-30T09%3A00%3A00.000Z` },
+      {
+        url: SMART_SCHEDULING_EXTENSIONS.bookingDeepLink,
+        valueUrl: `https://h.example/book?slot=${encodeURIComponent(long)}&doctor=dr.a&start=2026-01-30T09%3A00%3A00.000Z`,
+      },
       { url: SMART_SCHEDULING_EXTENSIONS.bookingPhone, valueString: '080 5550 0100' },
     ]);
     expect(new URL((free!.extension[1] as { valueUrl: string }).valueUrl).searchParams.get('slot')).toBe(long);
@@ -315,7 +339,7 @@ describe('bulkPublish', () => {
     expect(
       resourcesOf(publication)
         .get('Schedule')!
-        .map((s) => s['id'])
+        .map((s) => s['id']),
     ).toEqual(['dr.2ea']);
   });
 
@@ -369,7 +393,7 @@ describe('bulkPublish', () => {
     expect(
       resourcesOf(afterUpdate)
         .get('Schedule')!
-        .map((s) => s['id'])
+        .map((s) => s['id']),
     ).toContain('gp2');
 
     // A doctor who retires before the window: their slots, closed by the retirement, as busy-unavailable.
@@ -404,7 +428,7 @@ describe('bulkPublish', () => {
       await opd.addDoctor({ id: d, name: `Dr ${d}` });
       await opd.addSlots(
         d,
-        days.flatMap((day) => [slot(d, 9, 1, day), slot(d, 10, 1, day)])
+        days.flatMap((day) => [slot(d, 9, 1, day), slot(d, 10, 1, day)]),
       );
     }
     // 36 bookings a minute apart, each filling a slot or waiting: 36 events in time order.
@@ -426,9 +450,13 @@ describe('bulkPublish', () => {
       const since = new Date(at('06:00').getTime() + minutes * 60_000);
       // The events stamped from five minutes before `since` count (another process's clock may be behind).
       const touched = new Set(events.filter((e) => e.at.getTime() >= since.getTime() - 5 * 60_000).map((e) => `${e.doctorId} ${(e as { day?: string }).day}`));
-      const published = slotsOf(await bulkPublish(opd, { baseUrl: BASE, channel: 'WALK_IN', now: clock.now(), from: at('00:00'), to: at('00:00', '2026-02-03'), since }));
+      const published = slotsOf(
+        await bulkPublish(opd, { baseUrl: BASE, channel: 'WALK_IN', now: clock.now(), from: at('00:00'), to: at('00:00', '2026-02-03'), since }),
+      );
       // Every slot is full: exactly the slots of the touched doctor-days are published.
-      const expected = days.flatMap((day) => ['a', 'b', 'c'].filter((d) => touched.has(`${d} ${day}`)).flatMap((d) => [slot(d, 9, 1, day).id, slot(d, 10, 1, day).id]));
+      const expected = days.flatMap((day) =>
+        ['a', 'b', 'c'].filter((d) => touched.has(`${d} ${day}`)).flatMap((d) => [slot(d, 9, 1, day).id, slot(d, 10, 1, day).id]),
+      );
       expect(published.map(slotIdOf).sort(), `since +${minutes} min`).toEqual(expected.sort());
     }
 
@@ -503,7 +531,9 @@ describe('bulkPublish', () => {
     };
     // The last 10 minutes: the bookings of the last day.
     const since = new Date(clock.now().getTime() - 9 * 60_000);
-    const published = slotsOf(await bulkPublish(opd, { baseUrl: BASE, channel: 'WALK_IN', now: clock.now(), from: at('00:00'), to: at('00:00', '2026-03-05'), since }));
+    const published = slotsOf(
+      await bulkPublish(opd, { baseUrl: BASE, channel: 'WALK_IN', now: clock.now(), from: at('00:00'), to: at('00:00', '2026-03-05'), since }),
+    );
     expect(published.map(slotIdOf)).toEqual([`a-${days.at(-1)!}`]);
     console.info(`history: ${stored} events stored; ${calls.length} calls read ${calls.reduce((a, b) => a + b, 0)} events`);
     expect(calls.length).toBeLessThan(30);

@@ -59,10 +59,17 @@ describe('a follow-up and a series as FHIR Appointments', () => {
 
     const appointment = await appointmentOf(opd, token!.id);
     expectValid(appointment);
-    expect(appointment.basedOn).toEqual([{ type: 'ServiceRequest', identifier: { system: 'urn:opd-scheduler:follow-up', value: followUp.id }, display: 'Follow-up' }]);
+    expect(appointment.basedOn).toEqual([
+      { type: 'ServiceRequest', identifier: { system: 'urn:opd-scheduler:follow-up', value: followUp.id }, display: 'Follow-up' },
+    ]);
     const visitAppointment = await appointmentOf(opd, visit.id);
     expect(appointment.supportingInformation).toEqual([
-      { reference: `Appointment/${visitAppointment.id ?? ''}`, type: 'Appointment', identifier: { system: 'urn:opd-scheduler:token', value: visit.id }, display: 'The visit it follows' },
+      {
+        reference: `Appointment/${visitAppointment.id ?? ''}`,
+        type: 'Appointment',
+        identifier: { system: 'urn:opd-scheduler:token', value: visit.id },
+        display: 'The visit it follows',
+      },
     ]);
     // The visit itself, and an ordinary booking, fulfil no order.
     expect(visitAppointment.basedOn).toBeUndefined();
@@ -86,8 +93,14 @@ describe('a follow-up and a series as FHIR Appointments', () => {
     const appointments = await Promise.all(series.tokens.map((t) => appointmentOf(opd, t.id)));
     for (const [i, appointment] of appointments.entries()) {
       expectValid(appointment);
-      expect(appointment.basedOn).toEqual([{ type: 'ServiceRequest', identifier: { system: 'urn:opd-scheduler:series', value: series.seriesId }, display: 'Series of visits' }]);
-      expect(appointment.identifier.at(-1)).toEqual({ type: { text: 'Occurrence in the series' }, system: `urn:opd-scheduler:series/${encodeURIComponent(series.seriesId)}`, value: String(i + 1) });
+      expect(appointment.basedOn).toEqual([
+        { type: 'ServiceRequest', identifier: { system: 'urn:opd-scheduler:series', value: series.seriesId }, display: 'Series of visits' },
+      ]);
+      expect(appointment.identifier.at(-1)).toEqual({
+        type: { text: 'Occurrence in the series' },
+        system: `urn:opd-scheduler:series/${encodeURIComponent(series.seriesId)}`,
+        value: String(i + 1),
+      });
     }
     // Under the caller's namespace.
     const token = await opd.getToken(series.tokens[1]!.id);
@@ -97,10 +110,20 @@ describe('a follow-up and a series as FHIR Appointments', () => {
 
   it('refuses an occurrence of a series without its number, naming the field', async () => {
     const { opd } = await clinic([7]);
-    const series = await opd.bookSeries({ patient: { id: 'P-4', name: 'Lata' }, doctorId: 'rao', start: dayAfter(7), every: { days: 7 }, count: 1, mode: 'best-effort', idempotencyKey: 'k-4' });
+    const series = await opd.bookSeries({
+      patient: { id: 'P-4', name: 'Lata' },
+      doctorId: 'rao',
+      start: dayAfter(7),
+      every: { days: 7 },
+      count: 1,
+      mode: 'best-effort',
+      idempotencyKey: 'k-4',
+    });
     const token = series.tokens[0]!;
     const slot = await opd.getSlot(token.slotId!);
-    expect(() => toFhirAppointment({ ...token, occurrence: 0 }, { slot })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'token.occurrence' }) }) as Error);
+    expect(() => toFhirAppointment({ ...token, occurrence: 0 }, { slot })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'token.occurrence' }) }) as Error,
+    );
   });
 });
 
@@ -176,7 +199,12 @@ describe('$find for the dates of a series', () => {
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       const client = new Client({ baseUrl: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/fhir` });
       const { start, end } = windows([7, 21]);
-      const bundle = (await client.operation({ name: '$find', resourceType: 'Appointment', method: 'GET', input: { start, end, patient: 'Patient/asha' } as unknown as FhirResource })) as unknown as FhirSearchBundle;
+      const bundle = (await client.operation({
+        name: '$find',
+        resourceType: 'Appointment',
+        method: 'GET',
+        input: { start, end, patient: 'Patient/asha' } as unknown as FhirResource,
+      })) as unknown as FhirSearchBundle;
       expectValid(bundle);
       expect(proposals(bundle).map((p) => [p.start, p.slot[0]!.identifier!.value])).toEqual([
         [`${dayAfter(7)}T10:00:00.000Z`, 'in-7'],

@@ -20,8 +20,6 @@ import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, scheduler } from '../helpers.js';
 import { validateResource } from '../fhir-schema.js';
 
-
-
 function expectValid(resource: unknown): void {
   const ok = validateResource(resource);
   expect(ok, JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);
@@ -103,7 +101,11 @@ describe('toFhirAppointment', () => {
     expect(a.slot).toEqual([{ reference: 'Slot/dr.5fsharma-09', type: 'Slot', identifier: { system: 'urn:opd-scheduler:slot', value: 'dr_sharma-09' } }]);
     expect(a.participant).toEqual([
       { actor: { reference: 'Patient/p-17' }, required: 'required', status: 'accepted' },
-      { actor: { reference: 'Practitioner/dr.5fsharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'dr_sharma' } }, required: 'required', status: 'accepted' },
+      {
+        actor: { reference: 'Practitioner/dr.5fsharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'dr_sharma' } },
+        required: 'required',
+        status: 'accepted',
+      },
     ]);
 
     // The second patient of the 09:00 slot is waitlisted (standard: per doctor-day, next slot first).
@@ -194,12 +196,17 @@ describe('toFhirAppointment', () => {
     expect(toFhirAppointment(cancelled).status).toBe('cancelled');
   });
 
-  it('uses the caller\'s identifier namespace and practitioner, and copies only reference fields', async () => {
+  it("uses the caller's identifier namespace and practitioner, and copies only reference fields", async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     const { token } = await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: PATIENT, slotId: 'd1-09' });
     const patient = { reference: 'Patient/9', display: 'chosen by the caller', secret: PATIENT.phone } as never;
-    const a = toFhirAppointment(token, { identifierSystem: 'https://hospital.example/opd', practitioner: { reference: 'Practitioner/77' }, patient, slot: await opd.getSlot('d1-09') });
+    const a = toFhirAppointment(token, {
+      identifierSystem: 'https://hospital.example/opd',
+      practitioner: { reference: 'Practitioner/77' },
+      patient,
+      slot: await opd.getSlot('d1-09'),
+    });
     expectValid(a);
     expect(a.identifier[0]!.system).toBe('https://hospital.example/opd/token');
     expect(a.participant.map((p) => p.actor)).toEqual([{ reference: 'Patient/9', display: 'chosen by the caller' }, { reference: 'Practitioner/77' }]);
@@ -225,9 +232,15 @@ describe('toFhirAppointment', () => {
     // What a FHIR reader would refuse in the caller's references: a type that is no URI, a code
     // with stray whitespace, text with whitespace FHIR strings do not allow.
     fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', type: 'Patient ' } }), 'context.patient.type');
-    fails(() => toFhirSchedule({ id: 'd1', name: 'Dr One' } as never, { practitioner: { reference: 'PractitionerRole/7', type: 'Practitioner Role' } }), 'options.practitioner.type');
-    const coded = (code: string) => ({ identifier: { system: 'urn:abha', value: '91-1', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code }] } } });
-    for (const code of [' MR', 'MR ', 'M  R', 'M\tR']) fails(() => toFhirAppointment(token, { patient: coded(code) }), 'context.patient.identifier.type.coding[0].code');
+    fails(
+      () => toFhirSchedule({ id: 'd1', name: 'Dr One' } as never, { practitioner: { reference: 'PractitionerRole/7', type: 'Practitioner Role' } }),
+      'options.practitioner.type',
+    );
+    const coded = (code: string) => ({
+      identifier: { system: 'urn:abha', value: '91-1', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code }] } },
+    });
+    for (const code of [' MR', 'MR ', 'M  R', 'M\tR'])
+      fails(() => toFhirAppointment(token, { patient: coded(code) }), 'context.patient.identifier.type.coding[0].code');
     fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', display: 'A\u00a0B' } }), 'context.patient.display');
     fails(() => toFhirAppointment(token, { patient: { identifier: { value: '91\u000b1' } } }), 'context.patient.identifier.value');
     const fine = toFhirAppointment(token, { slot: await opd.getSlot('d1-09'), patient: coded('M R') });
@@ -246,7 +259,10 @@ describe('toFhirAppointment', () => {
   });
 
   it('writes the text the scheduler keeps as FHIR strings, and leaves out a priority beyond unsignedInt', async () => {
-    const { opd } = scheduler({ ...presets.standard(), priority: new CategoryPriority({ ranks: { EMERGENCY: 0, ONLINE: 4, CAMP: 5_000_000_000 }, fallbackRank: 3 }) });
+    const { opd } = scheduler({
+      ...presets.standard(),
+      priority: new CategoryPriority({ ranks: { EMERGENCY: 0, ONLINE: 4, CAMP: 5_000_000_000 }, fallbackRank: 3 }),
+    });
     const doctor = await opd.addDoctor({ id: 'sharma', name: 'Dr.\u00a0Sharma', specialization: 'Cardio\u2028logy', department: 'opd-a' });
     await opd.addSlots('sharma', [
       { id: 's9', start: at('09:00'), end: at('10:00'), capacity: 5 },
@@ -360,9 +376,16 @@ describe('unreadable input', () => {
     fails(() => toFhirAppointment(token, { patient: { identifier: { value: 42 as never } } }), 'context.patient.identifier.value');
     fails(() => toFhirAppointment(token, { patient: { identifier: {} } }), 'context.patient.identifier');
     fails(() => toFhirAppointment(token, { patient: { reference: 'Patient/1', display: 7 as never } }), 'context.patient.display');
-    fails(() => toFhirAppointment(token, { patient: { identifier: { type: { coding: [{ system: 'a b' }] } } } }), 'context.patient.identifier.type.coding[0].system');
+    fails(
+      () => toFhirAppointment(token, { patient: { identifier: { type: { coding: [{ system: 'a b' }] } } } }),
+      'context.patient.identifier.type.coding[0].system',
+    );
     // A well-formed identifier is copied field by field, and the resource stays valid.
-    const identifier = { system: 'https://healthid.ndhm.gov.in', value: PATIENT.id, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }], text: 'ABHA' } };
+    const identifier = {
+      system: 'https://healthid.ndhm.gov.in',
+      value: PATIENT.id,
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }], text: 'ABHA' },
+    };
     const a = toFhirAppointment(token, { patient: { identifier }, slot: view });
     expectValid(a);
     expect(a.participant[0]!.actor).toEqual({ identifier });
@@ -430,7 +453,7 @@ describe('toFhirOffer', () => {
 });
 
 describe('toFhirSlot and toFhirSchedule', () => {
-  it('write a valid Slot per slot (free, busy, overbooked, closed) and the doctor\'s Schedule', async () => {
+  it("write a valid Slot per slot (free, busy, overbooked, closed) and the doctor's Schedule", async () => {
     const { opd } = scheduler(presets.standard());
     await opd.addDoctor({ id: 'sharma', name: 'Dr. Sharma', specialization: 'Cardiology' });
     await opd.addSlots('sharma', [
@@ -472,7 +495,9 @@ describe('toFhirSlot and toFhirSchedule', () => {
       identifier: [{ system: 'urn:opd-scheduler:doctor', value: 'sharma' }],
       active: true,
       specialty: [{ text: 'Cardiology' }],
-      actor: [{ reference: 'Practitioner/sharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'sharma' }, display: 'Dr. Sharma' }],
+      actor: [
+        { reference: 'Practitioner/sharma', type: 'Practitioner', identifier: { system: 'urn:opd-scheduler:doctor', value: 'sharma' }, display: 'Dr. Sharma' },
+      ],
       comment: 'OPD schedule of Dr. Sharma (Cardiology)',
     });
     expectValid(toFhirSchedule({ ...day.doctor, specialization: null }));

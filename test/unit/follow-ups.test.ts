@@ -39,13 +39,24 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     const { opd } = await scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     // Day +6 is full, day +7 has room: window 7 ± 1 takes day +6 first, so fill it.
-    await opd.addSlots('d1', [6, 7, 8].map((n) => ({ id: `d1-${n}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 1, overflowCapacity: 0 })));
+    await opd.addSlots(
+      'd1',
+      [6, 7, 8].map((n) => ({ id: `d1-${n}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 1, overflowCapacity: 0 })),
+    );
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-6' }));
     const seen = await visit(opd);
     const events: string[] = [];
     opd.on('event', (e) => events.push(e.type));
     const first = await opd.bookFollowUp(seen.id, { afterDays: 7, windowDays: 1, actor: 'dr-1' });
-    expect(first.followUp).toMatchObject({ id: `${seen.id}~f`, fromTokenId: seen.id, status: 'BOOKED', dueDate: dayAfter(7), from: dayAfter(6), to: dayAfter(8), toDoctorId: 'd1' });
+    expect(first.followUp).toMatchObject({
+      id: `${seen.id}~f`,
+      fromTokenId: seen.id,
+      status: 'BOOKED',
+      dueDate: dayAfter(7),
+      from: dayAfter(6),
+      to: dayAfter(8),
+      toDoctorId: 'd1',
+    });
     expect(first.token).toMatchObject({ category: 'FOLLOW_UP', status: 'BOOKED', day: dayAfter(7), slotId: 'd1-7', patient: { id: 'p-visit' } });
     expect(events).toEqual(['token:booked', 'followup:booked']);
     const again = await opd.bookFollowUp(seen.id, { afterDays: 3 });
@@ -123,7 +134,10 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     const { opd } = await scheduler();
     await opd.addDoctor({ id: 'a', name: 'Dr A', department: 'cardio' });
     await opd.addDoctor({ id: 'b', name: 'Dr B', department: 'cardio' });
-    await opd.addSlots('a', [{ id: 'a-09', start: at('09:00'), end: at('10:00'), capacity: 2 }, { id: 'a-7', start: `${dayAfter(7)}T09:00:00Z`, end: `${dayAfter(7)}T10:00:00Z`, capacity: 1, overflowCapacity: 0 }]);
+    await opd.addSlots('a', [
+      { id: 'a-09', start: at('09:00'), end: at('10:00'), capacity: 2 },
+      { id: 'a-7', start: `${dayAfter(7)}T09:00:00Z`, end: `${dayAfter(7)}T10:00:00Z`, capacity: 1, overflowCapacity: 0 },
+    ]);
     await opd.addSlots('b', [{ id: 'b-7', start: `${dayAfter(7)}T11:00:00Z`, end: `${dayAfter(7)}T12:00:00Z`, capacity: 1, overflowCapacity: 0 }]);
     await opd.book(request('a', 'ONLINE', { slotId: 'a-7' }));
     const seen = await visit(opd, 'a');

@@ -15,7 +15,10 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     for (const cleanup of cleanups) await cleanup();
     cleanups = [];
   });
-  const scheduler = async (followUps: OpdSchedulerOptions['followUps'] = { freeWithinDays: 10, freeVisits: 2, scope: 'doctor' }, more: Partial<OpdSchedulerOptions> = {}): Promise<{ opd: OpdScheduler; clock: TestClock }> => {
+  const scheduler = async (
+    followUps: OpdSchedulerOptions['followUps'] = { freeWithinDays: 10, freeVisits: 2, scope: 'doctor' },
+    more: Partial<OpdSchedulerOptions> = {},
+  ): Promise<{ opd: OpdScheduler; clock: TestClock }> => {
     const store = await open!();
     const clock = new TestClock(at('07:00'));
     const opd = new OpdScheduler({ ...presets.standard(), ...more, followUps, storage: store.storage(), clock: clock.now });
@@ -23,9 +26,16 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
       await opd.close();
       await store.cleanup();
     });
-    for (const [id, department] of [['d1', 'gen'], ['d2', 'gen'], ['d3', 'ent']] as const) {
+    for (const [id, department] of [
+      ['d1', 'gen'],
+      ['d2', 'gen'],
+      ['d3', 'ent'],
+    ] as const) {
       await opd.addDoctor({ id, name: `Dr ${id}`, department });
-      await opd.addSlots(id, [0, 3, 5, 11].map((n) => ({ id: `${id}-${n}`, start: `${dayAfter(n)}T09:00:00Z`, end: `${dayAfter(n)}T10:00:00Z`, capacity: 5 })));
+      await opd.addSlots(
+        id,
+        [0, 3, 5, 11].map((n) => ({ id: `${id}-${n}`, start: `${dayAfter(n)}T09:00:00Z`, end: `${dayAfter(n)}T10:00:00Z`, capacity: 5 })),
+      );
     }
     return { opd, clock };
   };
@@ -46,7 +56,10 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     const from = await visit(opd, true);
     expect(events.filter((t) => t.startsWith('entitlement:'))).toEqual(['entitlement:opened']);
     expect((await opd.getToken(from)).charged).toBe(true);
-    expect(await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(3) })).toMatchObject({ left: 2, entitlements: [{ fromTokenId: from, until: dayAfter(10), used: 0, left: 2 }] });
+    expect(await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(3) })).toMatchObject({
+      left: 2,
+      entitlements: [{ fromTokenId: from, until: dayAfter(10), used: 0, left: 2 }],
+    });
     const first = await opd.book({ doctorId: 'd1', category: 'FOLLOW_UP', patient, slotId: 'd1-3' });
     expect(first.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
     expect(first.effects.map((e) => e.type)).toContain('entitlement:used');
@@ -66,30 +79,34 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect(JSON.stringify(history.filter((e) => e.type.startsWith('entitlement:')))).not.toContain('Asha');
   });
 
-  it('a revisit moved to another day, or carried by its closed day, keeps its free visit: nothing given back, nothing used again', { timeout: 60_000 }, async () => {
-    const { opd, clock } = await scheduler({ freeWithinDays: 10, freeVisits: 1, scope: 'doctor' }, { closeOut: { carryForward: true } });
-    const from = await visit(opd, true);
-    const revisit = await opd.book({ doctorId: 'd1', category: 'FOLLOW_UP', patient, slotId: 'd1-3' });
-    expect(revisit.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-    const moved = await opd.move(revisit.token.id, { slotId: 'd1-5' });
-    expect(moved.effects.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
-    expect(moved.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
-    // Its day closed before the patient was seen: carried to the next day, still the free visit.
-    clock.set(`${dayAfter(5)}T11:00:00Z`);
-    const closed = await opd.closeDay('d1', dayAfter(5));
-    expect(closed.map((e) => e.type)).toContain('token:carried');
-    expect(closed.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
-    const carriedEvent = closed.find((e) => e.type === 'token:carried');
-    const carriedTo = carriedEvent?.type === 'token:carried' ? await opd.getToken(carriedEvent.toTokenId) : undefined;
-    expect(carriedTo?.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
-    // Cancelled in its new place: given back, once.
-    expect((await opd.cancel(carriedTo!.id)).effects.map((e) => e.type)).toContain('entitlement:returned');
-    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(1);
-    const told = (await opd.history()).filter((e) => e.type.startsWith('entitlement:')).map((e) => e.type);
-    expect(told).toEqual(['entitlement:opened', 'entitlement:used', 'entitlement:returned']);
-  });
+  it(
+    'a revisit moved to another day, or carried by its closed day, keeps its free visit: nothing given back, nothing used again',
+    { timeout: 60_000 },
+    async () => {
+      const { opd, clock } = await scheduler({ freeWithinDays: 10, freeVisits: 1, scope: 'doctor' }, { closeOut: { carryForward: true } });
+      const from = await visit(opd, true);
+      const revisit = await opd.book({ doctorId: 'd1', category: 'FOLLOW_UP', patient, slotId: 'd1-3' });
+      expect(revisit.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+      const moved = await opd.move(revisit.token.id, { slotId: 'd1-5' });
+      expect(moved.effects.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
+      expect(moved.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
+      // Its day closed before the patient was seen: carried to the next day, still the free visit.
+      clock.set(`${dayAfter(5)}T11:00:00Z`);
+      const closed = await opd.closeDay('d1', dayAfter(5));
+      expect(closed.map((e) => e.type)).toContain('token:carried');
+      expect(closed.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
+      const carriedEvent = closed.find((e) => e.type === 'token:carried');
+      const carriedTo = carriedEvent?.type === 'token:carried' ? await opd.getToken(carriedEvent.toTokenId) : undefined;
+      expect(carriedTo?.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
+      // Cancelled in its new place: given back, once.
+      expect((await opd.cancel(carriedTo!.id)).effects.map((e) => e.type)).toContain('entitlement:returned');
+      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(1);
+      const told = (await opd.history()).filter((e) => e.type.startsWith('entitlement:')).map((e) => e.type);
+      expect(told).toEqual(['entitlement:opened', 'entitlement:used', 'entitlement:returned']);
+    },
+  );
 
   it('a visit not charged opens nothing, unless every completion is charged; the department scope reaches colleagues', { timeout: 60_000 }, async () => {
     const { opd } = await scheduler({ freeWithinDays: 7, freeVisits: 1, scope: 'department', everyCompletion: true });

@@ -63,7 +63,8 @@ function refuses(fn: () => unknown, field: string, code: OpdErrorCode = 'VALIDAT
   expect(isOpdError(caught, code), `an OpdError ${code} for ${field}, got ${String(caught)}`).toBe(true);
   const e = caught as { message: string; details: { field?: string } };
   const f = String(e.details.field);
-  if (code === 'VALIDATION_FAILED') expect(f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`), `details.field \`${f}\` names \`${field}\``).toBe(true);
+  if (code === 'VALIDATION_FAILED')
+    expect(f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`), `details.field \`${f}\` names \`${field}\``).toBe(true);
   expect(e.message).not.toContain(SECRET);
 }
 
@@ -112,7 +113,10 @@ describe('RuleOverflow', () => {
     expect(overflow.whenFull(context)).toEqual(['bump']);
 
     let kinds = 0;
-    const option = new Proxy({ kind: 'drop' }, { get: (target, key, receiver) => (key === 'kind' ? (++kinds > 1 ? 'explode' : 'drop') : Reflect.get(target, key, receiver)) });
+    const option = new Proxy(
+      { kind: 'drop' },
+      { get: (target, key, receiver) => (key === 'kind' ? (++kinds > 1 ? 'explode' : 'drop') : Reflect.get(target, key, receiver)) },
+    );
     const table = { bumped: [option] as never[] };
     const displaced = new RuleOverflow({ whenDisplaced: table });
     table.bumped.push({ kind: 'explode' } as never);
@@ -125,13 +129,23 @@ describe('RuleOverflow', () => {
     const overflow = new RuleOverflow({
       name: 'mine',
       whenFull: { EMERGENCY: ['bump', 'waitlist'], default: ['reject'] },
-      whenDisplaced: { bumped: [{ kind: 'cascade', chainDepth: 1 }, { kind: 'waitlist', slot: 'from' }], default: [{ kind: 'drop' }], 'slot-closed': undefined } as never,
+      whenDisplaced: {
+        bumped: [
+          { kind: 'cascade', chainDepth: 1 },
+          { kind: 'waitlist', slot: 'from' },
+        ],
+        default: [{ kind: 'drop' }],
+        'slot-closed': undefined,
+      } as never,
       protect: ['EMERGENCY', 'TRAUMA'],
       victimWithoutRoom: 'keep',
     });
     expect(overflow.name).toBe('mine');
     const now = new Date(0);
-    expect(overflow.whenDisplaced({ token: {} as never, fromSlot: {} as never, reason: 'bumped', depth: 0, now })).toEqual([{ kind: 'cascade', chainDepth: 1 }, { kind: 'waitlist', slot: 'from' }]);
+    expect(overflow.whenDisplaced({ token: {} as never, fromSlot: {} as never, reason: 'bumped', depth: 0, now })).toEqual([
+      { kind: 'cascade', chainDepth: 1 },
+      { kind: 'waitlist', slot: 'from' },
+    ]);
     expect(overflow.whenDisplaced({ token: {} as never, fromSlot: {} as never, reason: 'slot-closed', depth: 0, now })).toEqual([{ kind: 'drop' }]);
     expect(overflow.protection({ category: 'TRAUMA', patient: { name: 'x' }, now })).toEqual({ bump: false });
     expect(overflow.protection({ category: 'EMERGENCY', patient: { name: 'x' }, now })).toEqual({ bump: true });
@@ -161,13 +175,27 @@ const NONE: ChangeSet = { newSlots: [], updatedSlots: [], newTokens: [], updated
 
 describe('the adapter kit', () => {
   it('checkChangeSet reports anything but a change set as a problem, as it does a bad record', () => {
-    const bad = [null, undefined, 5, 'x', {}, [], { ...NONE, newTokens: null }, { ...NONE, newTokens: [null] }, { ...NONE, events: 5 }, hostile({ ...NONE }), revoked()];
+    const bad = [
+      null,
+      undefined,
+      5,
+      'x',
+      {},
+      [],
+      { ...NONE, newTokens: null },
+      { ...NONE, newTokens: [null] },
+      { ...NONE, events: 5 },
+      hostile({ ...NONE }),
+      revoked(),
+    ];
     for (const [i, changes] of bad.entries()) {
       expect(checkChangeSet(changes as never), `change set ${i}`).toEqual({ what: expect.stringMatching(/^malformed change set/) as never, id: '' });
     }
     expect(checkChangeSet({ ...NONE, newTokens: [null] } as never)?.what).toBe('malformed change set (changes.newTokens[0])');
     const t = token(1, 'ONLINE', null);
-    expect(checkChangeSet({ ...NONE, newTokens: [throwing('patient', { ...t }), token(2, 'ONLINE', null)], guardDuplicates: true } as never)?.what).toMatch(/^malformed change set/);
+    expect(checkChangeSet({ ...NONE, newTokens: [throwing('patient', { ...t }), token(2, 'ONLINE', null)], guardDuplicates: true } as never)?.what).toMatch(
+      /^malformed change set/,
+    );
     refuses(() => checkChangeSet(NONE, 'd1' as never), 'locked');
     expect(checkChangeSet({ ...NONE, newTokens: [t] }, ['d1'])).toBeUndefined();
   });
@@ -197,9 +225,14 @@ describe('the adapter kit', () => {
       expect(() => assembleDay('x', rec as never, slots as never, tokens as never)).toThrow(expect.objectContaining({ details: { adapter: 'x' } }) as never);
     }
     refuses(() => assembleDay(5 as never, record, [], []), 'adapter');
-    const day = assembleDay('x', record, new Set([slot(9, 1)]), (function* () {
-      yield token(1, 'ONLINE', 'd1-09');
-    })());
+    const day = assembleDay(
+      'x',
+      record,
+      new Set([slot(9, 1)]),
+      (function* () {
+        yield token(1, 'ONLINE', 'd1-09');
+      })(),
+    );
     expect(day.slots[0]!.places.map((t) => t.tokenNumber)).toEqual([1]);
   });
 

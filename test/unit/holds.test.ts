@@ -86,7 +86,10 @@ describe('holds', () => {
       const clock = new TestClock(at('07:00'));
       const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'ended_holds' });
-      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'ended_holds' }), clock: clock.now });
+      const opd =
+        db === undefined
+          ? scheduler(standard, clock).opd
+          : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'ended_holds' }), clock: clock.now });
       await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
       const held = await opd.hold({ ...request('d1', 'ONLINE', { patientId: 'p-held' }), holdMinutes: 10 });
       clock.set(at('07:20'));
@@ -108,11 +111,17 @@ describe('holds', () => {
       const clock = new TestClock(at('07:00'));
       const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'freed_days' });
-      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'freed_days' }), clock: clock.now });
+      const opd =
+        db === undefined
+          ? scheduler(standard, clock).opd
+          : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'freed_days' }), clock: clock.now });
       const NEXT = '2026-01-31';
       const slot = (id: string, day: string, capacity: number) => ({ id, start: at('09:00', day), end: at('10:00', day), capacity, overflowCapacity: 0 });
       // d1: two places today, both held; d2: one place today, held, and a patient waiting for it.
-      for (const [doctorId, capacity] of [['d1', 2], ['d2', 1]] as const) {
+      for (const [doctorId, capacity] of [
+        ['d1', 2],
+        ['d2', 1],
+      ] as const) {
         await opd.addDoctor({ id: doctorId, name: `Dr ${doctorId}` });
         await opd.addSlots(doctorId, [slot(`${doctorId}-today`, DAY, capacity), slot(`${doctorId}-next`, NEXT, 3)]);
       }
@@ -150,7 +159,10 @@ describe('holds', () => {
       const clock = new TestClock(at('07:00'));
       const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'lapsed' });
-      const opd = db === undefined ? scheduler(standard, clock).opd : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'lapsed' }), clock: clock.now });
+      const opd =
+        db === undefined
+          ? scheduler(standard, clock).opd
+          : new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'lapsed' }), clock: clock.now });
       await doctorWithSlots(opd, 'd1', [9, 10], 3, { overflowCapacity: 0 });
       const patient = { patientId: 'p1' };
       const first = await opd.hold({ ...request('d1', 'ONLINE', patient), holdMinutes: 5 });
@@ -194,82 +206,108 @@ describe('holds', () => {
   });
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
-    it(`a leave moves its patients to places lapsed holds keep on the next day or with a colleague, before any sweep (${store})`, { timeout: 90_000 }, async () => {
-      const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
-      if (db !== undefined) await migrate(db, { schema: 'leave_lapsed' });
-      const noElastic = presets.standard({ emergencyOverflow: 0 });
-      const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'leave_lapsed' }), clock: clock.now });
-      const NEXT = '2026-01-31';
-      const slot = (id: string, day: string, hour: string) => ({ id, start: at(hour, day), end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`, day), capacity: 1, overflowCapacity: 0 });
-      await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
-      await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
-      await opd.addSlots('d1', [slot('d1-today', DAY, '09:00'), slot('d1-next', NEXT, '09:00')]);
-      await opd.addSlots('d2', [slot('d2-today', DAY, '10:00')]);
-      // Every place but d1's today is held, and those holds end unswept.
-      const nextHold = await opd.hold({ ...request('d1', 'ONLINE', { date: NEXT }), holdMinutes: 10 });
-      const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
-      const emergency = await opd.book(request('d1', 'EMERGENCY', { date: DAY }));
-      clock.set(at('07:20'));
+    it(
+      `a leave moves its patients to places lapsed holds keep on the next day or with a colleague, before any sweep (${store})`,
+      { timeout: 90_000 },
+      async () => {
+        const clock = new TestClock(at('07:00'));
+        const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+        if (db !== undefined) await migrate(db, { schema: 'leave_lapsed' });
+        const noElastic = presets.standard({ emergencyOverflow: 0 });
+        const opd =
+          db === undefined
+            ? scheduler(noElastic, clock).opd
+            : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'leave_lapsed' }), clock: clock.now });
+        const NEXT = '2026-01-31';
+        const slot = (id: string, day: string, hour: string) => ({
+          id,
+          start: at(hour, day),
+          end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`, day),
+          capacity: 1,
+          overflowCapacity: 0,
+        });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
+        await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
+        await opd.addSlots('d1', [slot('d1-today', DAY, '09:00'), slot('d1-next', NEXT, '09:00')]);
+        await opd.addSlots('d2', [slot('d2-today', DAY, '10:00')]);
+        // Every place but d1's today is held, and those holds end unswept.
+        const nextHold = await opd.hold({ ...request('d1', 'ONLINE', { date: NEXT }), holdMinutes: 10 });
+        const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
+        const emergency = await opd.book(request('d1', 'EMERGENCY', { date: DAY }));
+        clock.set(at('07:20'));
 
-      // Without a colleague: the emergency goes to tomorrow's place, the ended hold released first.
-      const moved = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, dryRun: true });
-      expect(moved.map((e) => [e.type, idOf(e)])).toEqual([
-        ['slot:closed', null],
-        ['token:expired', nextHold.token.id],
-        ['token:moved', expect.stringContaining(NEXT)],
-      ]);
-      expect(moved[2]).toMatchObject({ fromTokenId: emergency.token.id, toSlotId: 'd1-next' });
-      // With the colleague: its place today is sooner than d1's tomorrow, once its ended hold is
-      // released. Both days the search looked at stay settled, as after a sweep (the colleague's
-      // events come after the doctor's).
-      const reassigned = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, reassign: 'department' });
-      expect(reassigned.map((e) => [e.type, idOf(e)])).toEqual([
-        ['slot:closed', null],
-        ['token:expired', nextHold.token.id],
-        ['token:moved', expect.stringContaining('d2~')],
-        ['token:expired', colleagueHold.token.id],
-      ]);
-      expect(reassigned[2]).toMatchObject({ fromTokenId: emergency.token.id, toDoctorId: 'd2', toSlotId: 'd2-today' });
-      expect(await opd.getToken(nextHold.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
-      expect(await opd.sweep()).toEqual([]);
-      await opd.close();
-      await db?.close();
-    });
+        // Without a colleague: the emergency goes to tomorrow's place, the ended hold released first.
+        const moved = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, dryRun: true });
+        expect(moved.map((e) => [e.type, idOf(e)])).toEqual([
+          ['slot:closed', null],
+          ['token:expired', nextHold.token.id],
+          ['token:moved', expect.stringContaining(NEXT)],
+        ]);
+        expect(moved[2]).toMatchObject({ fromTokenId: emergency.token.id, toSlotId: 'd1-next' });
+        // With the colleague: its place today is sooner than d1's tomorrow, once its ended hold is
+        // released. Both days the search looked at stay settled, as after a sweep (the colleague's
+        // events come after the doctor's).
+        const reassigned = await opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: 1, reassign: 'department' });
+        expect(reassigned.map((e) => [e.type, idOf(e)])).toEqual([
+          ['slot:closed', null],
+          ['token:expired', nextHold.token.id],
+          ['token:moved', expect.stringContaining('d2~')],
+          ['token:expired', colleagueHold.token.id],
+        ]);
+        expect(reassigned[2]).toMatchObject({ fromTokenId: emergency.token.id, toDoctorId: 'd2', toSlotId: 'd2-today' });
+        expect(await opd.getToken(nextHold.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
+        expect(await opd.sweep()).toEqual([]);
+        await opd.close();
+        await db?.close();
+      },
+    );
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
-    it(`a move within a day settles it first, and a department booking counts a doctor's places as settled, before any sweep (${store})`, { timeout: 90_000 }, async () => {
-      const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
-      if (db !== undefined) await migrate(db, { schema: 'move_lapsed' });
-      const noElastic = presets.standard({ emergencyOverflow: 0 });
-      const opd = db === undefined ? scheduler(noElastic, clock).opd : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'move_lapsed' }), clock: clock.now });
-      const slot = (id: string, hour: string) => ({ id, start: at(hour), end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`), capacity: 1, overflowCapacity: 0 });
-      await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
-      await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
-      await opd.addSlots('d1', [slot('d1-09', '09:00'), slot('d1-10', '10:00')]);
-      await opd.addSlots('d2', [slot('d2-09', '09:00')]);
-      // d1 today: 09:00 booked, 10:00 held; d2's only place held. Both holds end unswept.
-      const first = await opd.book(request('d1', 'ONLINE', { date: DAY }));
-      const held = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 10 });
-      const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
-      clock.set(at('07:20'));
+    it(
+      `a move within a day settles it first, and a department booking counts a doctor's places as settled, before any sweep (${store})`,
+      { timeout: 90_000 },
+      async () => {
+        const clock = new TestClock(at('07:00'));
+        const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+        if (db !== undefined) await migrate(db, { schema: 'move_lapsed' });
+        const noElastic = presets.standard({ emergencyOverflow: 0 });
+        const opd =
+          db === undefined
+            ? scheduler(noElastic, clock).opd
+            : new OpdScheduler({ ...noElastic, storage: new PostgresStorage({ db, schema: 'move_lapsed' }), clock: clock.now });
+        const slot = (id: string, hour: string) => ({
+          id,
+          start: at(hour),
+          end: at(`${String(Number(hour.slice(0, 2)) + 1).padStart(2, '0')}:00`),
+          capacity: 1,
+          overflowCapacity: 0,
+        });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One', department: 'gen' });
+        await opd.addDoctor({ id: 'd2', name: 'Dr Two', department: 'gen' });
+        await opd.addSlots('d1', [slot('d1-09', '09:00'), slot('d1-10', '10:00')]);
+        await opd.addSlots('d2', [slot('d2-09', '09:00')]);
+        // d1 today: 09:00 booked, 10:00 held; d2's only place held. Both holds end unswept.
+        const first = await opd.book(request('d1', 'ONLINE', { date: DAY }));
+        const held = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 10 });
+        const colleagueHold = await opd.hold({ ...request('d2', 'ONLINE', { date: DAY }), holdMinutes: 10 });
+        clock.set(at('07:20'));
 
-      // The 09:00 patient moves to 10:00, whose place the ended hold no longer keeps.
-      const moved = await opd.move(first.token.id, { slotId: 'd1-10' });
-      expect(moved.token).toMatchObject({ id: first.token.id, status: 'BOOKED', slotId: 'd1-10' });
-      expect(moved.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
+        // The 09:00 patient moves to 10:00, whose place the ended hold no longer keeps.
+        const moved = await opd.move(first.token.id, { slotId: 'd1-10' });
+        expect(moved.token).toMatchObject({ id: first.token.id, status: 'BOOKED', slotId: 'd1-10' });
+        expect(moved.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
 
-      // By department: both doctors' 09:00 places are free once settled; d2 has taken none that
-      // day (its lapsed hold keeps no place), d1 one: d2 gets the patient.
-      const booked = await opd.book({ department: 'gen', category: 'ONLINE', patient: { id: 'p-dept', name: 'Dept' } });
-      expect(booked.token).toMatchObject({ doctorId: 'd2', slotId: 'd2-09' });
-      expect(booked.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', colleagueHold.token.id]]);
-      expect(await opd.sweep()).toEqual([]);
-      await opd.close();
-      await db?.close();
-    });
+        // By department: both doctors' 09:00 places are free once settled; d2 has taken none that
+        // day (its lapsed hold keeps no place), d1 one: d2 gets the patient.
+        const booked = await opd.book({ department: 'gen', category: 'ONLINE', patient: { id: 'p-dept', name: 'Dept' } });
+        expect(booked.token).toMatchObject({ doctorId: 'd2', slotId: 'd2-09' });
+        expect(booked.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', colleagueHold.token.id]]);
+        expect(await opd.sweep()).toEqual([]);
+        await opd.close();
+        await db?.close();
+      },
+    );
   }
 
   it('a leave moves a patient who is no emergency to a later day whose only place a lapsed hold keeps', async () => {
@@ -294,7 +332,7 @@ describe('holds', () => {
     expect(closed[2]).toMatchObject({ fromTokenId: booked.token.id, toSlotId: 'd1-next' });
   });
 
-  it('lowering a capacity or closing a slot expires the day\'s ended holds first: no patient moves on for a place a lapsed hold kept', async () => {
+  it("lowering a capacity or closing a slot expires the day's ended holds first: no patient moves on for a place a lapsed hold kept", async () => {
     const clock = new TestClock(at('07:00'));
     const { opd } = scheduler(presets.cascade(), clock);
     await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
@@ -364,7 +402,7 @@ describe('holds', () => {
   });
 
   it.each(['standard', 'cascade', 'waitlist'] as const)(
-    "confirming a hold while another has lapsed unswept: the waiting emergency takes the lapsed place, nobody is bumped (%s)",
+    'confirming a hold while another has lapsed unswept: the waiting emergency takes the lapsed place, nobody is bumped (%s)',
     async (preset) => {
       const { opd, clock } = scheduler({ ...presets[preset]() });
       await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
@@ -417,7 +455,13 @@ describe('holds', () => {
     clock.set(at('07:30'));
     const released = await opd.release(first.token.id, { actor: 'desk' });
     expect(released.token).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
-    expect((await opd.history()).at(-1)).toMatchObject({ type: 'token:expired', tokenId: first.token.id, slotId: 'd1-09', holdExpiresAt: at('07:10'), actor: 'desk' });
+    expect((await opd.history()).at(-1)).toMatchObject({
+      type: 'token:expired',
+      tokenId: first.token.id,
+      slotId: 'd1-09',
+      holdExpiresAt: at('07:10'),
+      actor: 'desk',
+    });
     const closed = await opd.closeSlot('d1-10');
     // The day first as after a sweep (the hold that has ended expires), then the slot closes.
     expect(closed.map((e) => [e.type, idOf(e), 'reason' in e ? e.reason : null])).toEqual([
@@ -447,40 +491,44 @@ describe('holds', () => {
 
   for (const [name, open] of Object.entries(stores)) {
     if (open === undefined) continue;
-    it(`a hold never outlives its slot: confirmed after the slot ended it is refused as a booking there is, and the sweep expires it (${name})`, { timeout: 90_000 }, async () => {
-      const store = await open();
-      const clock = new TestClock(at('09:50'));
-      const opd = new OpdScheduler({ ...standard, storage: store.storage(), clock: clock.now });
-      await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
-      // A 09:50 hold of 120 minutes in the 09:00–10:00 slot ends with the slot, not at 11:50.
-      const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 120 });
-      expect(held.token.holdExpiresAt).toEqual(at('10:00'));
-      expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD', holdExpiresAt: at('10:00') });
-      expect((await opd.history()).map((e) => [e.type, e.type === 'token:held' ? e.holdExpiresAt : null])).toEqual([['token:held', at('10:00')]]);
-      for (const now of ['10:00', '10:30']) {
-        clock.set(at(now));
-        const before = await observe(opd, 'd1');
-        const booking = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_ENDED');
-        const late = await rejectsWith(opd.confirm(held.token.id, { actor: 'payments' }), 'SLOT_ENDED');
-        expect(late.details).toMatchObject({ slotId: 'd1-09' });
-        expect(late.message).toBe(booking.message);
-        expect(await observe(opd, 'd1'), `nothing changed at ${now}`).toEqual(before);
-      }
-      // The patient who paid is not booked into the ended slot, so no sweep marks them a no-show:
-      // the sweep expires the hold as any other.
-      const swept = await opd.sweep();
-      expect(swept.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
-      expect(swept[0]).toMatchObject({ slotId: 'd1-09', holdExpiresAt: at('10:00') });
-      expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired', slotId: null });
-      clock.set(at('11:00'));
-      expect(await opd.sweep()).toEqual([]);
-      expect((await opd.history()).map((e) => e.type)).toEqual(['token:held', 'token:expired']);
-      await opd.close();
-      await store.cleanup();
-    });
+    it(
+      `a hold never outlives its slot: confirmed after the slot ended it is refused as a booking there is, and the sweep expires it (${name})`,
+      { timeout: 90_000 },
+      async () => {
+        const store = await open();
+        const clock = new TestClock(at('09:50'));
+        const opd = new OpdScheduler({ ...standard, storage: store.storage(), clock: clock.now });
+        await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
+        // A 09:50 hold of 120 minutes in the 09:00–10:00 slot ends with the slot, not at 11:50.
+        const held = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 120 });
+        expect(held.token.holdExpiresAt).toEqual(at('10:00'));
+        expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'HELD', holdExpiresAt: at('10:00') });
+        expect((await opd.history()).map((e) => [e.type, e.type === 'token:held' ? e.holdExpiresAt : null])).toEqual([['token:held', at('10:00')]]);
+        for (const now of ['10:00', '10:30']) {
+          clock.set(at(now));
+          const before = await observe(opd, 'd1');
+          const booking = await rejectsWith(opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' })), 'SLOT_ENDED');
+          const late = await rejectsWith(opd.confirm(held.token.id, { actor: 'payments' }), 'SLOT_ENDED');
+          expect(late.details).toMatchObject({ slotId: 'd1-09' });
+          expect(late.message).toBe(booking.message);
+          expect(await observe(opd, 'd1'), `nothing changed at ${now}`).toEqual(before);
+        }
+        // The patient who paid is not booked into the ended slot, so no sweep marks them a no-show:
+        // the sweep expires the hold as any other.
+        const swept = await opd.sweep();
+        expect(swept.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', held.token.id]]);
+        expect(swept[0]).toMatchObject({ slotId: 'd1-09', holdExpiresAt: at('10:00') });
+        expect(await opd.getToken(held.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired', slotId: null });
+        clock.set(at('11:00'));
+        expect(await opd.sweep()).toEqual([]);
+        expect((await opd.history()).map((e) => e.type)).toEqual(['token:held', 'token:expired']);
+        await opd.close();
+        await store.cleanup();
+      },
+    );
   }
 
-  it('a hold stored with an end after its slot\'s (by an earlier version) is refused at confirmation once the slot has ended', { timeout: 90_000 }, async () => {
+  it("a hold stored with an end after its slot's (by an earlier version) is refused at confirmation once the slot has ended", { timeout: 90_000 }, async () => {
     const db = await freshPglite();
     await migrate(db, { schema: 'long_holds' });
     const clock = new TestClock(at('09:50'));
@@ -520,7 +568,9 @@ describe('holds', () => {
         await doctorWithSlots(opd, 'd1', [9, 10], 2, { overflowCapacity: 0 });
         const paid = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
         const online =
-          held === 'HELD' ? await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 }) : await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
+          held === 'HELD'
+            ? await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-09' }), holdMinutes: 30 })
+            : await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
         const emergency = await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-09' }));
         // The same place: a booked patient would be bumped, so the hold is.
         expect(emergency.token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
@@ -648,7 +698,10 @@ describe('holds', () => {
   it('a hold without a slot takes the first free place the quota admits it to, and an emergency passes a quota that admits nobody', async () => {
     const clock = new TestClock(at('07:00'));
     // A quota of the host's own: the 09:00 slot is kept for walk-ins.
-    const { opd } = scheduler({ ...presets.standard(), quota: { name: 'walk-ins-at-nine', admits: ({ slot, category }) => category === 'WALK_IN' || slot.id !== 'd1-09' } }, clock);
+    const { opd } = scheduler(
+      { ...presets.standard(), quota: { name: 'walk-ins-at-nine', admits: ({ slot, category }) => category === 'WALK_IN' || slot.id !== 'd1-09' } },
+      clock,
+    );
     await doctorWithSlots(opd, 'd1', [9, 10, 11], 1);
     const online = await opd.hold({ ...request('d1', 'ONLINE', { date: DAY }), holdMinutes: 5 });
     expect(online.token).toMatchObject({ status: 'HELD', slotId: 'd1-10' });

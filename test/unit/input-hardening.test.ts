@@ -100,7 +100,10 @@ describe('C1 control characters are refused like C0 ones', () => {
     await doctorWithSlots(opd, 'd1', [9], 5);
     const actor = await rejectsWith(opd.book({ ...request('d1', 'ONLINE'), actor: 'desk\u0085-1' }), 'VALIDATION_FAILED');
     expect(actor.details['field']).toBe('actor');
-    for (const patient of [{ id: 'p1', name: 'Ann\u009bB' }, { id: 'p1', name: 'Ann\u009bB', age: 40 }]) {
+    for (const patient of [
+      { id: 'p1', name: 'Ann\u009bB' },
+      { id: 'p1', name: 'Ann\u009bB', age: 40 },
+    ]) {
       const error = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient }), 'VALIDATION_FAILED');
       expect(error.details['field']).toBe('patient.name');
       expect(error.message).not.toContain('Ann');
@@ -126,7 +129,11 @@ function withIterator<T>(items: T[], iterated: readonly T[]): T[] {
 describe('per-call limits hold for arrays with their own iterator', () => {
   it('addSlots reads the slots by index up to the checked length', async () => {
     const opd = await withDoctor();
-    const many = Array.from({ length: 12_000 }, (_, i) => ({ start: new Date(Date.UTC(2027, 0, 1) + i * 60_000), end: new Date(Date.UTC(2027, 0, 1) + (i + 1) * 60_000), capacity: 1 }));
+    const many = Array.from({ length: 12_000 }, (_, i) => ({
+      start: new Date(Date.UTC(2027, 0, 1) + i * 60_000),
+      end: new Date(Date.UTC(2027, 0, 1) + (i + 1) * 60_000),
+      capacity: 1,
+    }));
     const slots = withIterator<SlotInput>([{ start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 1 }], many);
     const created = await opd.addSlots('d1', slots);
     expect(created.map((s) => s.start.toISOString())).toEqual([`${DAY}T09:00:00.000Z`]);
@@ -190,7 +197,10 @@ describe('`after` must not fall after the requested `date`', () => {
     await doctorWithSlots(opd, 'd1', [9, 10], 2);
     const error = await rejectsWith(opd.book(request('d1', 'ONLINE', { patientId: 'p1', date: DAY, after: later })), 'VALIDATION_FAILED');
     expect(error.details['field']).toBe('after');
-    const held = await rejectsWith(opd.hold({ ...request('d1', 'ONLINE', { patientId: 'p1', date: DAY, after: new Date(later) }), holdMinutes: 10 }), 'VALIDATION_FAILED');
+    const held = await rejectsWith(
+      opd.hold({ ...request('d1', 'ONLINE', { patientId: 'p1', date: DAY, after: new Date(later) }), holdMinutes: 10 }),
+      'VALIDATION_FAILED',
+    );
     expect(held.details['field']).toBe('after');
     expect(await opd.getWaitlist('d1', DAY)).toEqual([]);
     expect((await opd.book(request('d1', 'ONLINE', { patientId: 'p1', date: DAY }))).outcome).toBe('BOOKED');
@@ -199,7 +209,10 @@ describe('`after` must not fall after the requested `date`', () => {
   it('a department booking refuses it naming `after`', async () => {
     const { opd } = scheduler();
     await opd.addDoctor({ id: 'd1', name: 'Dr A', department: 'cardio' });
-    const error = await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: { id: 'p1', name: 'Ann' }, date: DAY, after: later }), 'VALIDATION_FAILED');
+    const error = await rejectsWith(
+      opd.book({ department: 'cardio', category: 'ONLINE', patient: { id: 'p1', name: 'Ann' }, date: DAY, after: later }),
+      'VALIDATION_FAILED',
+    );
     expect(error.details['field']).toBe('after');
   });
 
@@ -252,7 +265,10 @@ describe('local days outside 1970-01-01 to 9999-12-31 are refused', () => {
   });
 
   it('a clock whose local day is 10000-01-01 or 1969-12-31: a booking without a slot is refused, not put on a day no date names', async () => {
-    for (const [timeZone, now] of [['Asia/Kolkata', '9999-12-31T23:59:00Z'], ['America/New_York', '1970-01-01T01:00:00Z']] as const) {
+    for (const [timeZone, now] of [
+      ['Asia/Kolkata', '9999-12-31T23:59:00Z'],
+      ['America/New_York', '1970-01-01T01:00:00Z'],
+    ] as const) {
       const opd = new OpdScheduler({ timeZone, clock: () => new Date(now) });
       await opd.addDoctor({ id: 'd1', name: 'Dr A' });
       const before = await opd.history();
@@ -288,7 +304,8 @@ describe('a refusal names the type of what it got, in plain words', () => {
   it('an object, an array, a function, null', async () => {
     const { opd } = scheduler();
     await opd.addDoctor({ id: 'd1', name: 'D' });
-    const got = async (id: unknown): Promise<string> => (await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id, name: 'N' } as never, date: DAY }), 'VALIDATION_FAILED')).message;
+    const got = async (id: unknown): Promise<string> =>
+      (await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id, name: 'N' } as never, date: DAY }), 'VALIDATION_FAILED')).message;
     expect(await got({})).toMatch(/, got an object$/);
     expect(await got([])).toMatch(/, got an array$/);
     expect(await got(() => 'p')).toMatch(/, got a function$/);

@@ -32,7 +32,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
       await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
       await opd.addSlots(
         id,
-        [9, 10].map((h) => ({ id: `${id}-${h}`, start: at(`${h}:00`.padStart(5, '0')), end: at(`${h + 1}:00`.padStart(5, '0')), capacity: 4 }))
+        [9, 10].map((h) => ({ id: `${id}-${h}`, start: at(`${h}:00`.padStart(5, '0')), end: at(`${h + 1}:00`.padStart(5, '0')), capacity: 4 })),
       );
     }
     return { opd, clock };
@@ -164,38 +164,42 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect((await opd.callNext({ servicePoint: 'lab' })).token).toBeNull();
   });
 
-  it('a pooled department is called by whichever of its doctors is free; each patient keeps the place booked, and no colleague calls them twice', { timeout: 60_000 }, async () => {
-    const { opd } = await scheduler();
-    const booked: Token[] = [];
-    for (let i = 0; i < 4; i++) booked.push((await opd.book({ department: 'medicine', category: 'WALK_IN', patient: { id: `dp${i}`, name: 'x' } })).token);
-    expect(booked.every((t) => t.journey?.pooled === true)).toBe(true);
-    const named = await arrived(opd, 'a');
-    for (const t of booked) await opd.checkIn(t.id);
-    const first = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
-    const second = (await opd.callNext({ department: 'medicine', doctorId: 'a' })).token!;
-    expect(second.id).not.toBe(first.id);
-    // Called by b, first stays b's: a's own queue skips it even if it is a's token.
-    const again = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
-    expect(again.id).toBe(first.id);
-    await opd.startConsultation(first.id);
-    // A patient booked to doctor a by name is never called by b.
-    const calledByB: string[] = [first.id];
-    for (let i = 0; i < 6; i++) {
-      const next = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token;
-      if (next === null) break;
-      calledByB.push(next.id);
-      await opd.startConsultation(next.id);
-    }
-    expect(calledByB).not.toContain(named.id);
-    expect(calledByB).not.toContain(second.id);
-    for (const t of booked) expect((await opd.getToken(t.id)).slotId).toBe(t.slotId);
-    expect(
-      (await opd.history())
-        .filter((e) => e.type === 'token:called' && e.calledBy !== undefined)
-        .every((e) => (e.type === 'token:called' && e.calledBy === 'b') || (e.type === 'token:called' && e.calledBy === 'a'))
-    ).toBe(true);
-    await rejectsWith(opd.callNext({ department: 'surgery', doctorId: 'a' }), 'VALIDATION_FAILED');
-  });
+  it(
+    'a pooled department is called by whichever of its doctors is free; each patient keeps the place booked, and no colleague calls them twice',
+    { timeout: 60_000 },
+    async () => {
+      const { opd } = await scheduler();
+      const booked: Token[] = [];
+      for (let i = 0; i < 4; i++) booked.push((await opd.book({ department: 'medicine', category: 'WALK_IN', patient: { id: `dp${i}`, name: 'x' } })).token);
+      expect(booked.every((t) => t.journey?.pooled === true)).toBe(true);
+      const named = await arrived(opd, 'a');
+      for (const t of booked) await opd.checkIn(t.id);
+      const first = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
+      const second = (await opd.callNext({ department: 'medicine', doctorId: 'a' })).token!;
+      expect(second.id).not.toBe(first.id);
+      // Called by b, first stays b's: a's own queue skips it even if it is a's token.
+      const again = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
+      expect(again.id).toBe(first.id);
+      await opd.startConsultation(first.id);
+      // A patient booked to doctor a by name is never called by b.
+      const calledByB: string[] = [first.id];
+      for (let i = 0; i < 6; i++) {
+        const next = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token;
+        if (next === null) break;
+        calledByB.push(next.id);
+        await opd.startConsultation(next.id);
+      }
+      expect(calledByB).not.toContain(named.id);
+      expect(calledByB).not.toContain(second.id);
+      for (const t of booked) expect((await opd.getToken(t.id)).slotId).toBe(t.slotId);
+      expect(
+        (await opd.history())
+          .filter((e) => e.type === 'token:called' && e.calledBy !== undefined)
+          .every((e) => (e.type === 'token:called' && e.calledBy === 'b') || (e.type === 'token:called' && e.calledBy === 'a')),
+      ).toBe(true);
+      await rejectsWith(opd.callNext({ department: 'surgery', doctorId: 'a' }), 'VALIDATION_FAILED');
+    },
+  );
 });
 
 describe('journey options', () => {

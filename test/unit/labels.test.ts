@@ -53,7 +53,9 @@ describe('token labels', () => {
     const labels = results.map((r) => r.token.label);
     expect(new Set(labels).size).toBe(24);
     for (const prefix of ['O', 'W', 'P']) {
-      expect(labels.filter((l) => l.startsWith(`${prefix}-`)).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))).toEqual(Array.from({ length: 8 }, (_, i) => `${prefix}-${i + 1}`));
+      expect(labels.filter((l) => l.startsWith(`${prefix}-`)).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))).toEqual(
+        Array.from({ length: 8 }, (_, i) => `${prefix}-${i + 1}`),
+      );
     }
   });
 

@@ -53,7 +53,7 @@ it('a leave reassigning to the department never gives a patient a second live to
 
   // Dr C's 09:00 place is sooner, but the patient already holds Dr B's 10:00 place that day: they
   // move to their own doctor's 11:00 place instead, keeping one live token with each doctor.
-  expect((await opd.getToken(withA.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'a11' });
+  expect(await opd.getToken(withA.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'a11' });
   expect((await opd.getToken(withB.token.id)).status).toBe('BOOKED');
   expect((await opd.getSlot('c9')).places).toEqual([]);
 });

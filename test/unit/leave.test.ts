@@ -70,7 +70,10 @@ describe('closeSlots (a doctor’s leave)', () => {
     ] as const) {
       const { opd } = scheduler(preset);
       await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
-      await opd.addSlots('d1', [{ id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 }, { id: 'next-10', start: at('10:00', NEXT), end: at('11:00', NEXT), capacity: 1 }]);
+      await opd.addSlots('d1', [
+        { id: 'next-09', start: at('09:00', NEXT), end: at('10:00', NEXT), capacity: 1 },
+        { id: 'next-10', start: at('10:00', NEXT), end: at('11:00', NEXT), capacity: 1 },
+      ]);
       const today = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-10' }));
       const tomorrow = await opd.book(request('d1', 'ONLINE', { slotId: 'next-09', patient: { id: 'p-next', name: 'N' } }));
       const effects = await opd.closeSlots('d1', { from: at('10:00'), to: at('09:30', NEXT) });
@@ -92,12 +95,23 @@ describe('closeSlots (a doctor’s leave)', () => {
     for (const day of days) {
       await opd.addSlots(
         'd1',
-        [9, 10].map((h) => ({ id: `d1-${day}-${h}`, start: at(`${String(h).padStart(2, '0')}:00`, day), end: at(`${h + 1}:00`, day), capacity: 2, overflowCapacity: 0 })),
+        [9, 10].map((h) => ({
+          id: `d1-${day}-${h}`,
+          start: at(`${String(h).padStart(2, '0')}:00`, day),
+          end: at(`${h + 1}:00`, day),
+          capacity: 2,
+          overflowCapacity: 0,
+        })),
       );
     }
     // Two weeks of leave (days 0..13): patients on days 1, 3 and 13; day 14 has one place left, day 15 all four.
     const booked = [];
-    for (const [day, slot, category] of [[1, 9, 'ONLINE'], [3, 10, 'PAID'], [13, 9, 'ONLINE'], [13, 10, 'WALK_IN']] as const) {
+    for (const [day, slot, category] of [
+      [1, 9, 'ONLINE'],
+      [3, 10, 'PAID'],
+      [13, 9, 'ONLINE'],
+      [13, 10, 'WALK_IN'],
+    ] as const) {
       booked.push(await opd.book(request('d1', category, { slotId: `d1-${days[day]}-${slot}` })));
     }
     for (const slot of [9, 9, 10]) await opd.book(request('d1', 'ONLINE', { slotId: `d1-${days[14]}-${slot}` }));
@@ -177,7 +191,10 @@ describe('closeSlots (a doctor’s leave)', () => {
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
     const later = Array.from({ length: 9 }, (_, i) => new Date(Date.parse(`${NEXT}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
-    await opd.addSlots('d1', later.map((day) => ({ id: `slot-${day}`, start: at('09:00', day), end: at('10:00', day), capacity: 2 })));
+    await opd.addSlots(
+      'd1',
+      later.map((day) => ({ id: `slot-${day}`, start: at('09:00', day), end: at('10:00', day), capacity: 2 })),
+    );
     const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
     // The patient already holds a token on each of the next eight days, which all have room.
     for (const day of later.slice(0, 8)) await opd.book(request('d1', 'ONLINE', { slotId: `slot-${day}`, patientId: 'same' }));
@@ -210,7 +227,11 @@ describe('closeSlots (a doctor’s leave)', () => {
 
   it('horizonDays bounds the later days: 0 keeps every patient on their own day, 1 looks one day past the leave', async () => {
     const third = '2026-02-01';
-    for (const [horizonDays, slotId] of [[0, null], [1, 'next-09'], [undefined, 'next-09']] as const) {
+    for (const [horizonDays, slotId] of [
+      [0, null],
+      [1, 'next-09'],
+      [undefined, 'next-09'],
+    ] as const) {
       const { opd } = scheduler(presets.standard());
       await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
       await opd.addSlots('d1', [
@@ -228,26 +249,39 @@ describe('closeSlots (a doctor’s leave)', () => {
         continue;
       }
       expect(moved.map((e) => [e.fromTokenId, e.toSlotId])).toEqual(
-        horizonDays === 1 ? [[first.token.id, slotId]] : [[first.token.id, slotId], [second.token.id, 'third-09']],
+        horizonDays === 1
+          ? [[first.token.id, slotId]]
+          : [
+              [first.token.id, slotId],
+              [second.token.id, 'third-09'],
+            ],
       );
       if (horizonDays === 1) expect((await opd.getToken(second.token.id)).status).toBe('WAITLISTED');
     }
     const { opd } = scheduler(presets.standard());
     await doctorWithSlots(opd, 'd1', [9], 1);
     for (const bad of [-1, 1.5, 367, '3']) {
-      expect((await rejectsWith(opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: bad as never }), 'VALIDATION_FAILED')).details['field']).toBe('leave.horizonDays');
+      expect(
+        (await rejectsWith(opd.closeSlots('d1', { from: at('09:00'), to: at('10:00'), horizonDays: bad as never }), 'VALIDATION_FAILED')).details['field'],
+      ).toBe('leave.horizonDays');
     }
   });
 
   it('the horizon bounds the slots, not their days: a slot starting past it takes nobody, though its day began within it', async () => {
-    for (const categories of [['PAID', 'ONLINE'], ['EMERGENCY', 'EMERGENCY']] as const) {
+    for (const categories of [
+      ['PAID', 'ONLINE'],
+      ['EMERGENCY', 'EMERGENCY'],
+    ] as const) {
       const { opd } = scheduler(presets.standard());
       await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
       await opd.addSlots('d1', [
         { id: 'next-11', start: at('11:00', NEXT), end: at('12:00', NEXT), capacity: 1, overflowCapacity: 0 },
         { id: 'next-13', start: at('13:00', NEXT), end: at('14:00', NEXT), capacity: 1, overflowCapacity: 0 },
       ]);
-      const [first, second] = [await opd.book(request('d1', categories[0], { slotId: 'd1-09' })), await opd.book(request('d1', categories[1], { slotId: 'd1-09' }))];
+      const [first, second] = [
+        await opd.book(request('d1', categories[0], { slotId: 'd1-09' })),
+        await opd.book(request('d1', categories[1], { slotId: 'd1-09' })),
+      ];
       // The leave ends at 12:00: a horizon of one day ends at 12:00 the next day, after next-11 and before next-13.
       const effects = await opd.closeSlots('d1', { from: at('09:00'), to: at('12:00'), horizonDays: 1 });
       expect(effects.filter((e) => e.type === 'token:moved').map((e) => [e.fromTokenId, e.toSlotId])).toEqual([[first.token.id, 'next-11']]);
@@ -264,7 +298,10 @@ describe('closeSlots (a doctor’s leave)', () => {
       { saturday: '2026-10-31', sunday: '2026-11-01', offsets: ['-04:00', '-05:00'], inside: '09:30', outside: '10:00' },
       { saturday: '2026-03-07', sunday: '2026-03-08', offsets: ['-05:00', '-04:00'], inside: '09:30', outside: '10:30' },
     ]) {
-      for (const [start, movesThere] of [[inside, true], [outside, false]] as const) {
+      for (const [start, movesThere] of [
+        [inside, true],
+        [outside, false],
+      ] as const) {
         const now = new Date(`${saturday}T06:00:00${offsets[0]}`);
         const opd = new OpdScheduler({ ...presets.cascade(), timeZone: 'America/New_York', clock: () => now });
         await opd.addDoctor({ id: 'd', name: 'D' });
@@ -276,7 +313,7 @@ describe('closeSlots (a doctor’s leave)', () => {
         ]);
         const { token } = await opd.book({ doctorId: 'd', category: 'ONLINE', patient: { id: 'p', name: 'A' }, slotId: 'sat' });
         const effects = await opd.closeSlots('d', { from: `${saturday}T08:00:00${offsets[0]}`, to: `${saturday}T10:00:00${offsets[0]}`, horizonDays: 1 });
-        const fate = effects.find((e) => 'tokenId' in e && e.tokenId === token.id || ('fromTokenId' in e && e.fromTokenId === token.id));
+        const fate = effects.find((e) => ('tokenId' in e && e.tokenId === token.id) || ('fromTokenId' in e && e.fromTokenId === token.id));
         expect(fate?.type, `${sunday} ${start}`).toBe(movesThere ? 'token:moved' : 'token:dropped');
       }
     }
@@ -397,7 +434,13 @@ describe('closeSlots (a doctor’s leave)', () => {
     const effects = await opd.closeSlots('d1', leave);
     expect(effects.map(({ seq: _s, ...rest }) => rest)).toEqual(preview.map(({ seq: _s, ...rest }) => rest));
     expect(
-      effects.map((x) => (x.type === 'token:moved' ? `${x.type} ${x.fromTokenId}→${x.tokenId} ${x.fromSlotId}→${x.toSlotId}` : x.type === 'token:cascaded' ? `${x.type} ${x.tokenId} ${x.fromSlotId}→${x.toSlotId}` : `${x.type} ${'slotId' in x ? x.slotId : ''}`)),
+      effects.map((x) =>
+        x.type === 'token:moved'
+          ? `${x.type} ${x.fromTokenId}→${x.tokenId} ${x.fromSlotId}→${x.toSlotId}`
+          : x.type === 'token:cascaded'
+            ? `${x.type} ${x.tokenId} ${x.fromSlotId}→${x.toSlotId}`
+            : `${x.type} ${'slotId' in x ? x.slotId : ''}`,
+      ),
     ).toEqual([
       'slot:closed d1-09',
       'slot:closed d1-10',
@@ -409,7 +452,13 @@ describe('closeSlots (a doctor’s leave)', () => {
       `token:moved ${a.token.id}→d2~${DAY}~2 d1-09→d2-09`,
     ]);
     expect(await opd.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved', slotId: null });
-    expect(await opd.getToken(`d2~${DAY}~2`)).toMatchObject({ status: 'BOOKED', slotId: 'd2-09', doctorId: 'd2', category: 'ONLINE', patient: a.token.patient });
+    expect(await opd.getToken(`d2~${DAY}~2`)).toMatchObject({
+      status: 'BOOKED',
+      slotId: 'd2-09',
+      doctorId: 'd2',
+      category: 'ONLINE',
+      patient: a.token.patient,
+    });
     expect(await opd.getToken(`d3~${DAY}~1`)).toMatchObject({ status: 'BOOKED', slotId: 'd3-10', category: 'EMERGENCY' });
     expect((await opd.getSlot('d4-09')).places).toHaveLength(0);
     expect(await opd.history()).toEqual(expect.arrayContaining([...effects]));
@@ -418,7 +467,13 @@ describe('closeSlots (a doctor’s leave)', () => {
   it('reassign: department across days: a colleague’s later day when strictly sooner than the doctor’s own first place after the leave', async () => {
     const { opd } = scheduler(presets.standard());
     for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
-    const slot = (id: string, day: string, hh: string, capacity: number) => ({ id, start: at(`${hh}:00`, day), end: at(`${hh}:30`, day), capacity, overflowCapacity: 0 });
+    const slot = (id: string, day: string, hh: string, capacity: number) => ({
+      id,
+      start: at(`${hh}:00`, day),
+      end: at(`${hh}:30`, day),
+      capacity,
+      overflowCapacity: 0,
+    });
     await opd.addSlots('d1', [slot('d1-09', DAY, '09', 2), slot('d1-next-11', NEXT, '11', 2)]);
     await opd.addSlots('d2', [slot('d2-next-09', NEXT, '09', 1), slot('d2-next-12', NEXT, '12', 2)]);
     const first = await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }));
@@ -441,7 +496,10 @@ describe('closeSlots (a doctor’s leave)', () => {
     for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
     await opd.addDoctor({ id: 'lone', name: 'Dr Lone' });
     await opd.addSlots('d1', [{ id: 'd1-09', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
-    await opd.addSlots('d2', [{ id: 'd2-09', start: at('09:00'), end: at('10:00'), capacity: 1 }, { id: 'd2-10', start: at('10:00'), end: at('11:00'), capacity: 1 }]);
+    await opd.addSlots('d2', [
+      { id: 'd2-09', start: at('09:00'), end: at('10:00'), capacity: 1 },
+      { id: 'd2-10', start: at('10:00'), end: at('11:00'), capacity: 1 },
+    ]);
     await opd.addSlots('lone', [{ id: 'lone-09', start: at('09:00'), end: at('10:00'), capacity: 1 }]);
     const mine = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09', patientId: 'same' }));
     await opd.book(request('d2', 'ONLINE', { slotId: 'd2-10', patientId: 'same' }));
@@ -471,7 +529,8 @@ describe('closeSlots (a doctor’s leave)', () => {
   it('refuses bad input with a typed error naming the field', async () => {
     const { opd } = scheduler();
     await doctorWithSlots(opd, 'd1', [9], 1);
-    const field = async (p: Promise<unknown>, code: 'VALIDATION_FAILED' | 'DOCTOR_NOT_FOUND' = 'VALIDATION_FAILED') => (await rejectsWith(p, code)).details['field'];
+    const field = async (p: Promise<unknown>, code: 'VALIDATION_FAILED' | 'DOCTOR_NOT_FOUND' = 'VALIDATION_FAILED') =>
+      (await rejectsWith(p, code)).details['field'];
     expect(await field(opd.closeSlots('d1', { from: at('10:00'), to: at('10:00') }))).toBe('leave.to');
     expect(await field(opd.closeSlots('d1', { from: at('10:00'), to: at('09:00') }))).toBe('leave.to');
     expect(await field(opd.closeSlots('d1', { from: 'not a date', to: at('09:00') }))).toBe('leave.from');

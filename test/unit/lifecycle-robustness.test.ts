@@ -89,7 +89,7 @@ describe('tail() turns every failure of the adapter into STORAGE_FAILURE and end
     }
   });
 
-  it("an async adapter tail (a promise, not an iterable) is refused, and its rejection handled", async () => {
+  it('an async adapter tail (a promise, not an iterable) is refused, and its rejection handled', async () => {
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
     try {
@@ -542,8 +542,8 @@ describe('an open tail() and the life of the process', () => {
   });
 });
 
-describe('stats() turns every failure of the adapter\'s scanDays into STORAGE_FAILURE', () => {
-  it('scanDays throws, or its iteration rejects: STORAGE_FAILURE without the adapter\'s message', async () => {
+describe("stats() turns every failure of the adapter's scanDays into STORAGE_FAILURE", () => {
+  it("scanDays throws, or its iteration rejects: STORAGE_FAILURE without the adapter's message", async () => {
     const throwing = delegatingStorage({
       scanDays: () => {
         throw new Error(SECRET);

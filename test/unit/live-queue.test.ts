@@ -22,7 +22,9 @@ describe('the live queue', () => {
     // PAID ranks before ONLINE in the 09:00 slot.
     const first = await opd.callNext('d1', { room: 'Room 4', actor: 'dr-rao' });
     expect(first.token).toMatchObject({ id: paid.token.id, status: 'CHECKED_IN', label: paid.token.label });
-    expect(seen).toEqual([expect.objectContaining({ type: 'token:called', tokenId: paid.token.id, slotId: 'd1-09', room: 'Room 4', recall: false, actor: 'dr-rao' })]);
+    expect(seen).toEqual([
+      expect.objectContaining({ type: 'token:called', tokenId: paid.token.id, slotId: 'd1-09', room: 'Room 4', recall: false, actor: 'dr-rao' }),
+    ]);
     // Calling changes nothing: the same patient until the consultation starts.
     expect((await opd.callNext('d1')).token?.id).toBe(paid.token.id);
     expect(seen[1]).toMatchObject({ room: null, recall: false });
@@ -52,7 +54,8 @@ describe('the live queue', () => {
       { id: 'night', start: '2026-03-10T23:00:00+05:30', end: '2026-03-11T01:00:00+05:30', capacity: 5 },
       { id: 'early', start: '2026-03-11T01:00:00+05:30', end: '2026-03-11T02:00:00+05:30', capacity: 5 },
     ]);
-    const book = async (id: string, slotId: string, category = 'WALK_IN') => (await opd.book({ doctorId: 'n', category, patient: { id, name: id }, slotId })).token;
+    const book = async (id: string, slotId: string, category = 'WALK_IN') =>
+      (await opd.book({ doctorId: 'n', category, patient: { id, name: id }, slotId })).token;
     const night = await book('a', 'night');
     await opd.checkIn(night.id);
     now = new Date('2026-03-10T19:05:00Z'); // 00:35 on the 11th: the night session runs until 01:00
@@ -179,7 +182,14 @@ describe('the live queue', () => {
     await opd.checkIn(walkIn.token.id);
     clock.set(at('09:40'));
     const back = await opd.reinstate(late.token.id, { actor: 'desk-1' });
-    expect(back.token).toMatchObject({ id: late.token.id, tokenNumber: late.token.tokenNumber, label: late.token.label, status: 'BOOKED', slotId: 'd1-09', cancelReason: null });
+    expect(back.token).toMatchObject({
+      id: late.token.id,
+      tokenNumber: late.token.tokenNumber,
+      label: late.token.label,
+      status: 'BOOKED',
+      slotId: 'd1-09',
+      cancelReason: null,
+    });
     expect(back.token.requestedAt).toEqual(at('09:40'));
     // Behind the walk-in of its rank who asked earlier.
     expect((await opd.getSlot('d1-09')).places.map((t) => t.id)).toEqual([walkIn.token.id, late.token.id]);
@@ -245,7 +255,9 @@ describe('the live queue', () => {
     await rejectsWith(opd.callNext('nobody'), 'DOCTOR_NOT_FOUND');
     await rejectsWith(opd.reinstate(a.token.id, { actor: 5 } as never), 'VALIDATION_FAILED');
     expect(await observe(opd, 'd1')).toEqual(before);
-    expect(() => new OpdScheduler({ lateArrival: 'whenever' as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'lateArrival' }) }));
+    expect(() => new OpdScheduler({ lateArrival: 'whenever' as never })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'lateArrival' }) }),
+    );
   });
   it('an emergency brought back is placed by the emergency rule, never refused', async () => {
     // A cascade day with no room: booked, the emergency waits; cancelled by mistake and brought

@@ -101,11 +101,30 @@ async function eventfulDay(): Promise<OpdEvent[]> {
   await coming.opd.cancelFollowUp(due.followUp.id, { actor: 'desk' }); // followup:cancelled
   const revisit = await coming.opd.bookFollowUp(seen.token.id, { afterDays: 1, idempotencyKey: 'again' }); // followup:booked, entitlement:used
   await coming.opd.cancel(revisit.token!.id); // entitlement:returned
-  const series = await coming.opd.bookSeries({ patient: { id: 'series', name: 'S' }, doctorId: 'd7', start: DAY, every: { days: 1 }, count: 2, mode: 'all-or-nothing', idempotencyKey: 's' }); // series:booked
+  const series = await coming.opd.bookSeries({
+    patient: { id: 'series', name: 'S' },
+    doctorId: 'd7',
+    start: DAY,
+    every: { days: 1 },
+    count: 2,
+    mode: 'all-or-nothing',
+    idempotencyKey: 's',
+  }); // series:booked
   await coming.opd.cancelSeries(series.seriesId); // series:cancelled
   coming.clock.set('2026-02-01T00:30:00Z');
   await coming.opd.sweep(); // entitlement:expired
-  return [...(await coming.opd.history()), ...(await opd.history()), ...(await cascade.opd.history()), ...(await holds.opd.history()), ...(await offers.opd.history()), ...(await closing.opd.history()), ...(await erasing.opd.history()), ...(await told.opd.history()), ...(await desks.opd.history()), ...(await visits.opd.history())];
+  return [
+    ...(await coming.opd.history()),
+    ...(await opd.history()),
+    ...(await cascade.opd.history()),
+    ...(await holds.opd.history()),
+    ...(await offers.opd.history()),
+    ...(await closing.opd.history()),
+    ...(await erasing.opd.history()),
+    ...(await told.opd.history()),
+    ...(await desks.opd.history()),
+    ...(await visits.opd.history()),
+  ];
 }
 
 describe('EventLog', () => {
@@ -160,8 +179,29 @@ describe('EventLog', () => {
   it('gives back labels exactly, whether or not they are the token number in decimal', () => {
     const log = new EventLog();
     const checkedIn = (seq: number, tokenNumber: number, label: string): OpdEvent =>
-      ({ type: 'token:checked-in', seq, at: new Date(seq), doctorId: 'd1', actor: null, tokenId: `d1~${DAY}~${tokenNumber}`, tokenNumber, label, day: DAY }) as OpdEvent;
-    const labels: [number, string][] = [[7, '7'], [7, '07'], [17, '7'], [7, '17'], [120, '120'], [120, '12'], [3, ''], [3, 'E-3'], [10, '10'], [1, '1']];
+      ({
+        type: 'token:checked-in',
+        seq,
+        at: new Date(seq),
+        doctorId: 'd1',
+        actor: null,
+        tokenId: `d1~${DAY}~${tokenNumber}`,
+        tokenNumber,
+        label,
+        day: DAY,
+      }) as OpdEvent;
+    const labels: [number, string][] = [
+      [7, '7'],
+      [7, '07'],
+      [17, '7'],
+      [7, '17'],
+      [120, '120'],
+      [120, '12'],
+      [3, ''],
+      [3, 'E-3'],
+      [10, '10'],
+      [1, '1'],
+    ];
     const events = labels.map(([n, label], i) => checkedIn(i + 1, n, label));
     for (const e of events) log.append(e);
     expect(log.read(0, 20)).toEqual(events);
@@ -170,7 +210,19 @@ describe('EventLog', () => {
   it('gives back tens of thousands of stored values, read from any point, and after forgetting the oldest', () => {
     const log = new EventLog();
     const make = (seq: number): OpdEvent =>
-      ({ type: 'token:cancelled', seq, at: new Date(seq), doctorId: `d${seq % 7}`, actor: `a${seq}`, tokenId: `t${seq}`, tokenNumber: seq, label: `L${seq}`, day: DAY, slotId: `s${seq}`, reason: null }) as OpdEvent;
+      ({
+        type: 'token:cancelled',
+        seq,
+        at: new Date(seq),
+        doctorId: `d${seq % 7}`,
+        actor: `a${seq}`,
+        tokenId: `t${seq}`,
+        tokenNumber: seq,
+        label: `L${seq}`,
+        day: DAY,
+        slotId: `s${seq}`,
+        reason: null,
+      }) as OpdEvent;
     const events = Array.from({ length: 6000 }, (_, i) => make(i + 1));
     for (const e of events) log.append(e);
     expect(log.read(0, 10_000)).toEqual(events);
@@ -183,7 +235,17 @@ describe('EventLog', () => {
 
   it('forgets the oldest events beyond a limit and compacts, keeping seq numbers', () => {
     const log = new EventLog();
-    const make = (seq: number): OpdEvent => ({ type: 'slot:closed', seq, facilityId: 'default', at: new Date(seq), doctorId: 'd', actor: null, slotId: `s${seq}`, day: DAY, reason: null });
+    const make = (seq: number): OpdEvent => ({
+      type: 'slot:closed',
+      seq,
+      facilityId: 'default',
+      at: new Date(seq),
+      doctorId: 'd',
+      actor: null,
+      slotId: `s${seq}`,
+      day: DAY,
+      reason: null,
+    });
     for (let seq = 1; seq <= 5000; seq++) {
       log.append(make(seq));
       log.truncate(100);
@@ -204,8 +266,25 @@ describe('MemoryStorage', () => {
     const stored = first.token;
     const record = { doctorId: 'd1', day: DAY, lastTokenNumber: 2, bumps: 0, cascades: 0, promotions: 0, drops: 0, labels: {} };
     const next = {
-      id: `d1~${DAY}~2`, doctorId: 'd1', day: DAY, slotId: stored.slotId, waitingForSlotId: null, category: 'ONLINE', rank: 4, status: 'BOOKED' as const, tokenNumber: 2,
-      patient: Object.freeze({ id: 'p2', name: 'Second' }), requestedAt: 0, bumpCount: 0, placedAt: 0, notBefore: null, idempotencyKey: null, cancelReason: null, updatedAt: 0, holdExpiresAt: null, label: '2',
+      id: `d1~${DAY}~2`,
+      doctorId: 'd1',
+      day: DAY,
+      slotId: stored.slotId,
+      waitingForSlotId: null,
+      category: 'ONLINE',
+      rank: 4,
+      status: 'BOOKED' as const,
+      tokenNumber: 2,
+      patient: Object.freeze({ id: 'p2', name: 'Second' }),
+      requestedAt: 0,
+      bumpCount: 0,
+      placedAt: 0,
+      notBefore: null,
+      idempotencyKey: null,
+      cancelReason: null,
+      updatedAt: 0,
+      holdExpiresAt: null,
+      label: '2',
     };
     const base = { doctor: undefined, newSlots: [], updatedSlots: [], updatedTokens: [], idempotency: undefined, guardDuplicates: true, events: [] };
     const refusals: [string, object][] = [
@@ -213,16 +292,26 @@ describe('MemoryStorage', () => {
       ['second live token of a patient', { ...base, newTokens: [{ ...next, patient: Object.freeze({ id: 'p1', name: 'First' }) }], days: [record] }],
       ['unit spanning doctors', { ...base, newTokens: [next], days: [{ ...record, doctorId: 'd9' }] }],
       ['unit spanning doctors', { ...base, newTokens: [next], days: [record], idempotency: { doctorId: 'd9', key: 'k', fingerprint: 'f', result: first } }],
-      ['doctor', { ...base, newTokens: [{ ...next, id: `d7~${DAY}~1`, doctorId: 'd7', tokenNumber: 1 }], days: [{ ...record, doctorId: 'd7', lastTokenNumber: 1 }] }],
+      [
+        'doctor',
+        { ...base, newTokens: [{ ...next, id: `d7~${DAY}~1`, doctorId: 'd7', tokenNumber: 1 }], days: [{ ...record, doctorId: 'd7', lastTokenNumber: 1 }] },
+      ],
     ];
     const before = { schedule: await opd.getSchedule('d1', DAY), history: await opd.history() };
     for (const [what, changes] of refusals) {
-      const error = await rejectsWith(storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes: changes as never, result: null })), 'STORAGE_FAILURE');
+      const error = await rejectsWith(
+        storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes: changes as never, result: null })),
+        'STORAGE_FAILURE',
+      );
       expect(error.message).toMatch(new RegExp(`^Refused an inconsistent change \\(${what} \``));
     }
     expect({ schedule: await opd.getSchedule('d1', DAY), history: await opd.history() }).toEqual(before);
     // The same change set, consistent, is written.
-    await storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({ kind: 'commit', changes: { ...base, newTokens: [next], days: [record] } as never, result: null }));
+    await storage.transact({ doctorId: 'd1', days: [DAY] }, () => ({
+      kind: 'commit',
+      changes: { ...base, newTokens: [next], days: [record] } as never,
+      result: null,
+    }));
     expect((await opd.getSchedule('d1', DAY)).slots[0]!.places.map((t) => t.tokenNumber).sort()).toEqual([1, 2]);
   });
 
@@ -394,7 +483,11 @@ describe('MemoryStorage', () => {
     expect((await opd.getSchedule('d1', DAY)).slots).toHaveLength(0);
     await rejectsWith(opd.getToken(live.token.id), 'TOKEN_NOT_FOUND');
     await rejectsWith(opd.getSlot('d1-09'), 'SLOT_NOT_FOUND');
-    const dump = storage.dump() as { patients: { patientId: string }[]; slots: { id: string }[]; doctors: { record: { id: string }; slots: unknown[]; days: unknown[] }[] };
+    const dump = storage.dump() as {
+      patients: { patientId: string }[];
+      slots: { id: string }[];
+      doctors: { record: { id: string }; slots: unknown[]; days: unknown[] }[];
+    };
     expect(dump.patients.map((p) => p.patientId)).toEqual(['p3']);
     expect(dump.slots.map((s) => s.id)).toEqual(['d2-09']);
     expect(dump.doctors.find((d) => d.record.id === 'd1')).toMatchObject({ slots: [], days: [] });

@@ -36,7 +36,19 @@ describe('module-level state', () => {
   });
 
   it('the check finds each kind', () => {
-    const text = ['let memo = 0;', 'const cache = new Map<string, number>();', 'const seen: WeakSet<object> = new WeakSet();', 'const recent: number[] = [1];', 'const KEYS: ReadonlySet<string> = new Set([]);', 'const LIST: readonly string[] = [];'].join('\n');
-    expect(offences('x.ts', text)).toEqual(['x.ts:1 a top-level let or var', 'x.ts:2 a top-level collection that may change', 'x.ts:3 a top-level collection typed as changing', 'x.ts:4 a top-level array typed as changing']);
+    const text = [
+      'let memo = 0;',
+      'const cache = new Map<string, number>();',
+      'const seen: WeakSet<object> = new WeakSet();',
+      'const recent: number[] = [1];',
+      'const KEYS: ReadonlySet<string> = new Set([]);',
+      'const LIST: readonly string[] = [];',
+    ].join('\n');
+    expect(offences('x.ts', text)).toEqual([
+      'x.ts:1 a top-level let or var',
+      'x.ts:2 a top-level collection that may change',
+      'x.ts:3 a top-level collection typed as changing',
+      'x.ts:4 a top-level array typed as changing',
+    ]);
   });
 });

@@ -11,7 +11,12 @@ async function slots(opd: OpdScheduler, id: string, hours: readonly number[], ca
     id,
     hours.map((h) => {
       const hh = String(h).padStart(2, '0');
-      return { id: day === DAY ? `${id}-${hh}` : `${id}-${hh}-${day}`, start: `${day}T${hh}:00:00Z`, end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity };
+      return {
+        id: day === DAY ? `${id}-${hh}` : `${id}-${hh}-${day}`,
+        start: `${day}T${hh}:00:00Z`,
+        end: `${day}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+        capacity,
+      };
     }),
   );
 }
@@ -119,7 +124,15 @@ describe('move', () => {
     expect(colleague.token.patient).toEqual(patient('p1'));
     expect(await opd.getToken(tomorrow.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
     const event = (await opd.history()).at(-1);
-    expect(event).toMatchObject({ type: 'token:moved', doctorId: 'b', tokenId: colleague.token.id, fromTokenId: tomorrow.token.id, fromDoctorId: 'a', toDoctorId: 'b', fromDay: NEXT });
+    expect(event).toMatchObject({
+      type: 'token:moved',
+      doctorId: 'b',
+      tokenId: colleague.token.id,
+      fromTokenId: tomorrow.token.id,
+      fromDoctorId: 'a',
+      toDoctorId: 'b',
+      fromDay: NEXT,
+    });
     // By slot id alone, the slot's doctor is found.
     const back = await opd.move(colleague.token.id, { slotId: 'a-09' });
     expect(back.token).toMatchObject({ doctorId: 'a', slotId: 'a-09', tokenNumber: 2 });

@@ -34,7 +34,7 @@ describe('offers with a response window', () => {
     expect(accepted.token).toMatchObject({ id: w2.token.id, status: 'BOOKED', slotId: 'd1-09', tokenNumber: 3 });
     expect(types(accepted.effects)).toEqual(['token:offer-lapsed#2', 'token:promoted#3']);
     expect(accepted.effects[0]).toMatchObject({ reason: 'taken', offerId: o1!.offerId, actor: 'sms' });
-    expect((await opd.getToken(w1.token.id))).toMatchObject({ status: 'WAITLISTED', offer: null });
+    expect(await opd.getToken(w1.token.id)).toMatchObject({ status: 'WAITLISTED', offer: null });
 
     const taken = await rejectsWith(opd.acceptOffer(o1!.offerId), 'OFFER_TAKEN');
     expect(taken.details).toMatchObject({ offerId: o1!.offerId, tokenId: w1.token.id, slotId: 'd1-09' });
@@ -119,7 +119,7 @@ describe('offers with a response window', () => {
     expect(emergency).toMatchObject({ outcome: 'BOOKED', overflow: false });
     expect(types(emergency.effects)).toEqual(['token:offer-withdrawn#3']);
     expect(emergency.effects[0]).toMatchObject({ reason: 'emergency', byTokenId: emergency.token.id, offerId: o1!.offerId });
-    expect((await opd.getSlot('d1-09'))).toMatchObject({ free: 0, overflowUsed: 0 });
+    expect(await opd.getSlot('d1-09')).toMatchObject({ free: 0, overflowUsed: 0 });
     await rejectsWith(opd.acceptOffer(o1!.offerId), 'OFFER_TAKEN');
     expect((await opd.getToken(w1.token.id)).status).toBe('WAITLISTED');
   });
@@ -273,11 +273,21 @@ describe('offers with a response window', () => {
   });
 
   it('refuses bad options with VALIDATION_FAILED, and without `offers` a freed place is promoted at once', async () => {
-    expect(() => new StagedOffers({ windowMinutes: 0 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'offers.windowMinutes' }) }));
-    expect(() => new StagedOffers({ windowMinutes: 5, groupSize: 0 })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'offers.groupSize' }) }));
-    expect(() => new StagedOffers({ windowMinutes: 5, quietHours: { from: '25:00', to: '07:00' } })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'offers.quietHours.from' }) }));
-    expect(() => new StagedOffers({ windowMinutes: 5, other: 1 } as never)).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'offers.other' }) }));
-    expect(() => new OpdScheduler({ offers: { name: 'x' } as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'offers' }) }));
+    expect(() => new StagedOffers({ windowMinutes: 0 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'offers.windowMinutes' }) }),
+    );
+    expect(() => new StagedOffers({ windowMinutes: 5, groupSize: 0 })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'offers.groupSize' }) }),
+    );
+    expect(() => new StagedOffers({ windowMinutes: 5, quietHours: { from: '25:00', to: '07:00' } })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'offers.quietHours.from' }) }),
+    );
+    expect(() => new StagedOffers({ windowMinutes: 5, other: 1 } as never)).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'offers.other' }) }),
+    );
+    expect(() => new OpdScheduler({ offers: { name: 'x' } as never })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field: 'offers' }) }),
+    );
     const { opd } = scheduler({ ...presets.standard() });
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
     const b = await opd.book(request('d1', 'ONLINE'));

@@ -62,7 +62,16 @@ const PRESETS = {
 /** The facts of a preset, to compare presets built two ways. */
 function facts(preset: ReturnType<typeof presets.standard>): unknown {
   const { overflow, capacity, priority } = preset;
-  return [overflow.name, overflow.waitlist, overflow.bumpLimit, overflow.victimOrder, overflow.victimWithoutRoom, capacity.name, priority.name, priority.categories];
+  return [
+    overflow.name,
+    overflow.waitlist,
+    overflow.bumpLimit,
+    overflow.victimOrder,
+    overflow.victimWithoutRoom,
+    capacity.name,
+    priority.name,
+    priority.categories,
+  ];
 }
 
 describe('preset options', () => {
@@ -79,7 +88,11 @@ describe('preset options', () => {
 
   it('anything but a plain object is refused naming `options`, never a raw TypeError', () => {
     for (const [name, build] of Object.entries(PRESETS)) {
-      for (const bad of NOT_OPTIONS) expect(refused(() => build(bad)), `presets.${name}(${String(typeof bad)})`).toBe('options');
+      for (const bad of NOT_OPTIONS)
+        expect(
+          refused(() => build(bad)),
+          `presets.${name}(${String(typeof bad)})`,
+        ).toBe('options');
     }
   });
 
@@ -110,23 +123,41 @@ describe('preset options', () => {
     expect(refused(() => presets.elastic({ walkInBeforeOnline: null as never }))).toBe('walkInBeforeOnline');
     // Not the plug-ins' fields (`limit`, `whenDisplaced.default[0].chainDepth`).
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2', null, 'all']) {
-      expect(refused(() => presets.standard({ emergencyOverflow: bad as never })), `standard emergencyOverflow ${String(bad)}`).toBe('emergencyOverflow');
-      expect(refused(() => presets.elastic({ emergencyOverflow: bad as never })), `elastic emergencyOverflow ${String(bad)}`).toBe('emergencyOverflow');
+      expect(
+        refused(() => presets.standard({ emergencyOverflow: bad as never })),
+        `standard emergencyOverflow ${String(bad)}`,
+      ).toBe('emergencyOverflow');
+      expect(
+        refused(() => presets.elastic({ emergencyOverflow: bad as never })),
+        `elastic emergencyOverflow ${String(bad)}`,
+      ).toBe('emergencyOverflow');
     }
     // `elastic` has a number or 'unlimited', not each slot's `overflowCapacity`.
     expect(refused(() => presets.elastic({ emergencyOverflow: 'slot' as never }))).toBe('emergencyOverflow');
     for (const bad of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, '1', null, true]) {
-      expect(refused(() => presets.standard({ chainDepth: bad as never })), `standard chainDepth ${String(bad)}`).toBe('chainDepth');
-      expect(refused(() => presets.cascade({ chainDepth: bad as never })), `cascade chainDepth ${String(bad)}`).toBe('chainDepth');
+      expect(
+        refused(() => presets.standard({ chainDepth: bad as never })),
+        `standard chainDepth ${String(bad)}`,
+      ).toBe('chainDepth');
+      expect(
+        refused(() => presets.cascade({ chainDepth: bad as never })),
+        `cascade chainDepth ${String(bad)}`,
+      ).toBe('chainDepth');
     }
     for (const bad of [-1, 1.5, Number.NaN, Number.NEGATIVE_INFINITY, '1', null]) {
       for (const name of ['standard', 'cascade', 'waitlist'] as const) {
-        expect(refused(() => PRESETS[name]({ bumpLimit: bad })), `${name} bumpLimit ${String(bad)}`).toBe('bumpLimit');
+        expect(
+          refused(() => PRESETS[name]({ bumpLimit: bad })),
+          `${name} bumpLimit ${String(bad)}`,
+        ).toBe('bumpLimit');
       }
     }
     for (const bad of ['random', 'Latest', null, 1]) {
       for (const name of ['standard', 'cascade', 'waitlist'] as const) {
-        expect(refused(() => PRESETS[name]({ victimOrder: bad })), `${name} victimOrder ${String(bad)}`).toBe('victimOrder');
+        expect(
+          refused(() => PRESETS[name]({ victimOrder: bad })),
+          `${name} victimOrder ${String(bad)}`,
+        ).toBe('victimOrder');
       }
     }
     expect(refused(() => presets.cascade({ victimWithoutRoom: null as never }))).toBe('victimWithoutRoom');
@@ -141,7 +172,9 @@ describe('preset options', () => {
   });
 
   it('good values still build the documented policies', () => {
-    expect(presets.standard({ bumpLimit: Number.POSITIVE_INFINITY, emergencyOverflow: 'unlimited', victimOrder: 'earliest', chainDepth: 3 }).overflow).toMatchObject({
+    expect(
+      presets.standard({ bumpLimit: Number.POSITIVE_INFINITY, emergencyOverflow: 'unlimited', victimOrder: 'earliest', chainDepth: 3 }).overflow,
+    ).toMatchObject({
       bumpLimit: Number.POSITIVE_INFINITY,
       victimOrder: 'earliest',
     });
@@ -152,7 +185,9 @@ describe('preset options', () => {
     expect(presets.cascade({ victimWithoutRoom: 'keep', chainDepth: 0, bumpLimit: 0 }).overflow).toMatchObject({ victimWithoutRoom: 'keep', bumpLimit: 0 });
     expect(presets.waitlist({ bumpLimit: 2, victimOrder: 'earliest' }).overflow).toMatchObject({ bumpLimit: 2, victimOrder: 'earliest' });
     // Explicit `undefined` values are the defaults.
-    expect(facts(presets.cascade({ chainDepth: undefined, bumpLimit: undefined, victimOrder: undefined, victimWithoutRoom: undefined }))).toEqual(facts(presets.cascade()));
+    expect(facts(presets.cascade({ chainDepth: undefined, bumpLimit: undefined, victimOrder: undefined, victimWithoutRoom: undefined }))).toEqual(
+      facts(presets.cascade()),
+    );
   });
 
   it('a refused preset changes nothing: a scheduler built before works on', async () => {
@@ -187,7 +222,11 @@ describe('constructors of the built-in plug-ins and the in-memory store', () => 
 
   it('null or any other non-object is refused naming `options`, as AgingPriority and ChannelQuota already did', () => {
     for (const [name, build] of Object.entries(BUILDERS)) {
-      for (const bad of NOT_OPTIONS) expect(refused(() => build(bad)), `new ${name}(${typeof bad})`).toBe('options');
+      for (const bad of NOT_OPTIONS)
+        expect(
+          refused(() => build(bad)),
+          `new ${name}(${typeof bad})`,
+        ).toBe('options');
     }
     for (const bad of NOT_OPTIONS) expect(refused(() => new AgingPriority(bad as never))).toBe('options');
   });
@@ -239,7 +278,16 @@ describe('categories a strategy names, against the priority policy', () => {
     expect(refused(() => new OpdScheduler({ ...standard, overflow: new RuleOverflow({ protect: ['EMERGENCY', 'emergency'] }) }))).toBe('overflow.protect[1]');
     expect(refused(() => new OpdScheduler({ ...standard, overflow: new RuleOverflow({ whenFull: { ONLNE: ['waitlist'] } }) }))).toBe('overflow.whenFull.ONLNE');
     const custom = new CategoryPriority({ ranks: { RED: 0, GREEN: 1 } });
-    expect(refused(() => new OpdScheduler({ priority: custom, capacity: new ElasticCapacity(), overflow: new RuleOverflow({ protect: ['RED'], whenFull: { EMERGENCY: ['bump'] } }) }))).toBe('overflow.whenFull.EMERGENCY');
+    expect(
+      refused(
+        () =>
+          new OpdScheduler({
+            priority: custom,
+            capacity: new ElasticCapacity(),
+            overflow: new RuleOverflow({ protect: ['RED'], whenFull: { EMERGENCY: ['bump'] } }),
+          }),
+      ),
+    ).toBe('overflow.whenFull.EMERGENCY');
   });
 
   it('defaults and a preset’s own strategies are not checked: their categories simply never apply to a policy without them', () => {
@@ -248,24 +296,38 @@ describe('categories a strategy names, against the priority policy', () => {
     // ElasticCapacity / RuleOverflow built with their default `['EMERGENCY']`.
     expect(new OpdScheduler({ priority: custom })).toBeInstanceOf(OpdScheduler);
     expect(new OpdScheduler({ ...presets.waitlist(), priority: custom })).toBeInstanceOf(OpdScheduler);
-    expect(new OpdScheduler({ priority: custom, capacity: new ElasticCapacity(), overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] }, protect: ['RED'] }) })).toBeInstanceOf(
-      OpdScheduler,
-    );
+    expect(
+      new OpdScheduler({
+        priority: custom,
+        capacity: new ElasticCapacity(),
+        overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] }, protect: ['RED'] }),
+      }),
+    ).toBeInstanceOf(OpdScheduler);
     expect(new OpdScheduler({ ...standard, capacity: new ElasticCapacity({ categories: ['EMERGENCY', 'PAID'] }) })).toBeInstanceOf(OpdScheduler);
     // Without `protect`, a RuleOverflow protects its default EMERGENCY, which names no category of its own.
-    expect(new OpdScheduler({ priority: custom, overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] } }) })).toBeInstanceOf(OpdScheduler);
+    expect(new OpdScheduler({ priority: custom, overflow: new RuleOverflow({ whenFull: { RED: ['bump'], default: ['waitlist'] } }) })).toBeInstanceOf(
+      OpdScheduler,
+    );
   });
 });
 
 describe('FHIR helpers', () => {
   it('toFhirId refuses a non-string naming `id`', () => {
-    for (const bad of [42, undefined, null, {}, ['a'], Symbol('s'), Object.create(null)]) expect(refused(() => toFhirId(bad as never)), String(typeof bad)).toBe('id');
+    for (const bad of [42, undefined, null, {}, ['a'], Symbol('s'), Object.create(null)])
+      expect(
+        refused(() => toFhirId(bad as never)),
+        String(typeof bad),
+      ).toBe('id');
     expect(toFhirId('sharma~2026-01-30~7')).toBe('sharma.7e2026-01-30.7e7');
     expect(toFhirId('')).toBeUndefined();
   });
 
   it('toFhirAppointmentStatus refuses a non-string naming `status`', () => {
-    for (const bad of [Object.create(null), 42, undefined, null, {}, Symbol('s')]) expect(refused(() => toFhirAppointmentStatus(bad as never)), String(typeof bad)).toBe('status');
+    for (const bad of [Object.create(null), 42, undefined, null, {}, Symbol('s')])
+      expect(
+        refused(() => toFhirAppointmentStatus(bad as never)),
+        String(typeof bad),
+      ).toBe('status');
     expect(refused(() => toFhirAppointmentStatus('toString' as never))).toBe('status');
     expect(toFhirAppointmentStatus('HELD')).toBe('pending');
   });
@@ -282,7 +344,10 @@ describe('FHIR helpers', () => {
     expect(refused(() => toFhirSlot(view, { patient: { reference: 'Patient/1' } } as never))).toBe('options.patient');
     expect(refused(() => toFhirSchedule(doctor, { system: 'urn:x:' } as never))).toBe('options.system');
     // The documented ones are fine.
-    expect(toFhirAppointment(token, { identifierSystem: 'urn:x:', practitioner: { reference: 'Practitioner/1' }, patient: { reference: 'Patient/1' }, slot: view }).status).toBe('booked');
+    expect(
+      toFhirAppointment(token, { identifierSystem: 'urn:x:', practitioner: { reference: 'Practitioner/1' }, patient: { reference: 'Patient/1' }, slot: view })
+        .status,
+    ).toBe('booked');
     expect(toFhirSlot(view, { identifierSystem: 'urn:x:', practitioner: undefined }).resourceType).toBe('Slot');
     expect(toFhirSchedule(doctor, { identifierSystem: 'urn:x:' }).resourceType).toBe('Schedule');
   });

@@ -18,11 +18,48 @@ function outcome(patient: unknown): unknown {
 }
 
 /** White space and line terminators `trim` removes, and characters it keeps that look alike. */
-const spaces = ['\t', '\n', '\u000b', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u180e', '\u200b'];
+const spaces = [
+  '\t',
+  '\n',
+  '\u000b',
+  '\f',
+  '\r',
+  ' ',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+  '\u0085',
+  '\u180e',
+  '\u200b',
+];
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.string({ unit: fc.oneof(fc.constantFrom(...spaces), fc.constantFrom('a', 'Z', '\u0000', '\u0001', '\u007f', '\u009b', '\ud83d', '\ude00')), maxLength: 6 }),
-  fc.constantFrom('', ' ', 'Ann', 'A\u0000B', 'A\u0007B', '\ud800', 'x\udc00', '😀', 'a'.repeat(200), 'a'.repeat(201), 'a'.repeat(10_001), ' \u3000\ufeff', '\u0085'),
+  fc.string({
+    unit: fc.oneof(fc.constantFrom(...spaces), fc.constantFrom('a', 'Z', '\u0000', '\u0001', '\u007f', '\u009b', '\ud83d', '\ude00')),
+    maxLength: 6,
+  }),
+  fc.constantFrom(
+    '',
+    ' ',
+    'Ann',
+    'A\u0000B',
+    'A\u0007B',
+    '\ud800',
+    'x\udc00',
+    '😀',
+    'a'.repeat(200),
+    'a'.repeat(201),
+    'a'.repeat(10_001),
+    ' \u3000\ufeff',
+    '\u0085',
+  ),
 );
 
 describe('copyPatient', () => {
@@ -69,11 +106,24 @@ describe('copyPatient', () => {
       { name: 'A', conditions: { 'HIV+ since 2019': Number.POSITIVE_INFINITY } },
       { name: 'A', conditions: { penicillin: { 'reaction: anaphylaxis': 'x'.repeat(10_001) } } },
       { name: 'A', conditions: { 'HIV+': [1, { onART: new Date(0) }] } },
-      { name: 'A', conditions: { get 'HIV+'() { throw new Error('no'); } } },
+      {
+        name: 'A',
+        conditions: {
+          get 'HIV+'() {
+            throw new Error('no');
+          },
+        },
+      },
       { name: 'A', conditions: { 'HIV+': '\ud800' } },
     ];
     const fields = nested.map((patient) => refusal(patient));
-    expect(fields.map((f) => f.field)).toEqual(['patient.conditions.*', 'patient.conditions.*.*', 'patient.conditions.*[1].*', 'patient.conditions.*', 'patient.conditions.*']);
+    expect(fields.map((f) => f.field)).toEqual([
+      'patient.conditions.*',
+      'patient.conditions.*.*',
+      'patient.conditions.*[1].*',
+      'patient.conditions.*',
+      'patient.conditions.*',
+    ]);
     for (const { message } of fields) expect(message).not.toMatch(/HIV|penicillin|anaphylaxis|onART/);
   });
 
@@ -81,9 +131,17 @@ describe('copyPatient', () => {
     const row = Array<number>(1000).fill(0);
     const grid = Array<number[]>(1000).fill(row);
     const started = performance.now();
-    expect(outcome({ name: 'A', notes: Array<number[][]>(1000).fill(grid) })).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'patient' }, message: 'Expected `patient` to hold at most 10,000 values in all' });
+    expect(outcome({ name: 'A', notes: Array<number[][]>(1000).fill(grid) })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'patient' },
+      message: 'Expected `patient` to hold at most 10,000 values in all',
+    });
     const text = 'x'.repeat(10_000);
-    expect(outcome({ name: 'A', notes: Array<string>(101).fill(text) })).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'patient' }, message: 'Expected `patient` to hold at most 1,000,000 characters in all' });
+    expect(outcome({ name: 'A', notes: Array<string>(101).fill(text) })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'patient' },
+      message: 'Expected `patient` to hold at most 1,000,000 characters in all',
+    });
     expect(performance.now() - started).toBeLessThan(1_000);
     // Up to the limits, accepted.
     expect(outcome({ name: 'A', notes: Array<string>(99).fill(text), grid: Array<number[]>(9).fill(row) })).toMatchObject({ frozen: true });

@@ -124,7 +124,10 @@ describe('patient data: export, erasure, retention', () => {
 
   it('validates the retention option and refuses purge without it', async () => {
     for (const bad of [{ patientDataDays: -1 }, { patientDataDays: 1.5 }, { patientDataDays: '3' }, {}, { patientDataDays: 3, other: 1 }, 'x']) {
-      expectInvalid(() => new OpdScheduler({ retention: bad as never }), bad !== null && typeof bad === 'object' && 'other' in bad ? 'retention.other' : bad === 'x' ? 'retention' : 'retention.patientDataDays');
+      expectInvalid(
+        () => new OpdScheduler({ retention: bad as never }),
+        bad !== null && typeof bad === 'object' && 'other' in bad ? 'retention.other' : bad === 'x' ? 'retention' : 'retention.patientDataDays',
+      );
     }
     const { opd } = setup();
     expect((await rejectsWith(opd.purge(), 'VALIDATION_FAILED')).details).toMatchObject({ field: 'retention' });
@@ -133,7 +136,12 @@ describe('patient data: export, erasure, retention', () => {
   it('refuses with STORAGE_FAILURE on an adapter that does not erase patient data', async () => {
     const memory = new MemoryStorage();
     const storage = new Proxy(memory, {
-      get: (target, key) => (key === 'patientErasure' ? undefined : (Reflect.get(target, key, target) as unknown as { bind?: unknown }) && typeof Reflect.get(target, key) === 'function' ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target) : Reflect.get(target, key)),
+      get: (target, key) =>
+        key === 'patientErasure'
+          ? undefined
+          : (Reflect.get(target, key, target) as unknown as { bind?: unknown }) && typeof Reflect.get(target, key) === 'function'
+            ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target)
+            : Reflect.get(target, key),
     });
     const opd = new OpdScheduler({ storage, clock: new TestClock().now });
     await rejectsWith(opd.erasePatient('p1'), 'STORAGE_FAILURE');

@@ -27,7 +27,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
   /** Each token as it stands now: slot, status, position and estimated start. */
   const states = async (opd: OpdScheduler, tokens: readonly Token[]) =>
     Promise.all(tokens.map(async (t) => opd.getToken(t.id))).then((all) =>
-      all.map((t) => ({ id: t.id, slotId: t.slotId, status: t.status, position: t.position, start: t.estimatedStart?.getTime() ?? null }))
+      all.map((t) => ({ id: t.id, slotId: t.slotId, status: t.status, position: t.position, start: t.estimatedStart?.getTime() ?? null })),
     );
 
   it('moves every estimate of the queue by the pause, bumps nobody, and a resume moves them back', { timeout: 60_000 }, async () => {
@@ -42,7 +42,9 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     expect(effects[0]).toMatchObject({ doctorId: 'd1', until: at('09:25'), minutes: 25, reason: 'ward round', actor: 'desk-1' });
     const paused = await states(opd, tokens);
     // Nobody lost or changed a place; the first turn starts at the pause's end, and no estimate moved earlier.
-    expect(paused.map(({ id, slotId, status, position }) => ({ id, slotId, status, position }))).toEqual(before.map(({ id, slotId, status, position }) => ({ id, slotId, status, position })));
+    expect(paused.map(({ id, slotId, status, position }) => ({ id, slotId, status, position }))).toEqual(
+      before.map(({ id, slotId, status, position }) => ({ id, slotId, status, position })),
+    );
     expect(paused[0]!.start).toBe(at('09:25').getTime());
     paused.forEach((p, i) => expect(p.start!).toBeGreaterThanOrEqual(before[i]!.start!));
     expect(paused.slice(0, 3).map((p) => p.start)).toEqual(['09:25', '09:35', '09:45'].map((t) => at(t).getTime()));
@@ -67,7 +69,9 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     for (let i = 0; i < 3; i++) tokens.push((await opd.book(request('d1', 'ONLINE'))).token);
     /** The `token:eta-changed` notices stored after `seq`, as [token, previous, new estimate]. */
     const toldAfter = async (seq: number) =>
-      (await opd.history({ after: seq })).flatMap((e) => (e.type === 'token:eta-changed' ? [[e.tokenId, e.previousEstimate.getTime(), e.estimatedStart.getTime()] as const] : []));
+      (await opd.history({ after: seq })).flatMap((e) =>
+        e.type === 'token:eta-changed' ? [[e.tokenId, e.previousEstimate.getTime(), e.estimatedStart.getTime()] as const] : [],
+      );
     // A pause shorter than the threshold tells nobody.
     const short = await opd.pauseDoctor('d1', { minutes: 5 });
     expect(short.map((e) => e.type)).toEqual(['doctor:paused']);
@@ -82,7 +86,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
         ['09:00', '09:25'],
         ['09:10', '09:35'],
         ['09:20', '09:45'],
-      ].map(([a, b]) => [at(a!).getTime(), at(b!).getTime()])
+      ].map(([a, b]) => [at(a!).getTime(), at(b!).getTime()]),
     );
     clock.advance(2);
     const resumed = await opd.resumeDoctor('d1');
@@ -93,7 +97,8 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     const { opd, clock } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 3);
     await opd.book(request('d1', 'ONLINE'));
-    for (const minutes of [0, -5, 1.5, 721, Number.NaN]) expect((await rejectsWith(opd.pauseDoctor('d1', { minutes }), 'VALIDATION_FAILED')).details['field']).toBe('pause.minutes');
+    for (const minutes of [0, -5, 1.5, 721, Number.NaN])
+      expect((await rejectsWith(opd.pauseDoctor('d1', { minutes }), 'VALIDATION_FAILED')).details['field']).toBe('pause.minutes');
     await rejectsWith(opd.pauseDoctor('d1', { minutes: 10, patient: 'x' } as never), 'VALIDATION_FAILED');
     await rejectsWith(opd.pauseDoctor('nobody', { minutes: 10 }), 'DOCTOR_NOT_FOUND');
     await rejectsWith(opd.resumeDoctor('nobody'), 'DOCTOR_NOT_FOUND');
@@ -110,31 +115,35 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))("
     expect((await opd.pauseDoctor('d1', { minutes: 15 })).map((e) => e.type)).toEqual(['doctor:paused']);
   });
 
-  it('a pause past the end of the slot closes that slot as a leave does; refused, as a leave is, while a patient there is checked in', { timeout: 60_000 }, async () => {
-    const { opd } = await scheduler(standard, '09:40');
-    await doctorWithSlots(opd, 'd1', [9, 10], 3);
-    const a = (await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token;
-    const b = (await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token;
-    await opd.checkIn(a.id);
-    const count = (await opd.history()).length;
-    const refused = await rejectsWith(opd.pauseDoctor('d1', { minutes: 30 }), 'VALIDATION_FAILED');
-    expect(refused.details['slotId']).toBe('d1-09');
-    expect((await opd.history()).length).toBe(count);
-    expect((await opd.getSlot('d1-09')).slot.status).toBe('OPEN');
-    // Within the slot's rest, the pause only moves estimates.
-    const inside = await opd.pauseDoctor('d1', { minutes: 15, reason: 'call' });
-    expect(inside.map((e) => e.type)).toEqual(['doctor:paused']);
-    expect((await opd.getToken(a.id)).estimatedStart).toEqual(at('09:55'));
-    await opd.resumeDoctor('d1');
-    await opd.cancel(a.id);
-    const effects = await opd.pauseDoctor('d1', { minutes: 30, reason: 'theatre' });
-    expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:cascaded', 'doctor:paused']);
-    expect(effects[0]).toMatchObject({ slotId: 'd1-09', reason: 'theatre' });
-    expect(await opd.getToken(b.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
-    expect((await opd.getSlot('d1-10')).slot.status).toBe('OPEN');
-    // The moved patient's estimate starts no earlier than the pause's end.
-    expect((await opd.getToken(b.id)).estimatedStart!.getTime()).toBeGreaterThanOrEqual(at('10:10').getTime());
-  });
+  it(
+    'a pause past the end of the slot closes that slot as a leave does; refused, as a leave is, while a patient there is checked in',
+    { timeout: 60_000 },
+    async () => {
+      const { opd } = await scheduler(standard, '09:40');
+      await doctorWithSlots(opd, 'd1', [9, 10], 3);
+      const a = (await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token;
+      const b = (await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }))).token;
+      await opd.checkIn(a.id);
+      const count = (await opd.history()).length;
+      const refused = await rejectsWith(opd.pauseDoctor('d1', { minutes: 30 }), 'VALIDATION_FAILED');
+      expect(refused.details['slotId']).toBe('d1-09');
+      expect((await opd.history()).length).toBe(count);
+      expect((await opd.getSlot('d1-09')).slot.status).toBe('OPEN');
+      // Within the slot's rest, the pause only moves estimates.
+      const inside = await opd.pauseDoctor('d1', { minutes: 15, reason: 'call' });
+      expect(inside.map((e) => e.type)).toEqual(['doctor:paused']);
+      expect((await opd.getToken(a.id)).estimatedStart).toEqual(at('09:55'));
+      await opd.resumeDoctor('d1');
+      await opd.cancel(a.id);
+      const effects = await opd.pauseDoctor('d1', { minutes: 30, reason: 'theatre' });
+      expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:cascaded', 'doctor:paused']);
+      expect(effects[0]).toMatchObject({ slotId: 'd1-09', reason: 'theatre' });
+      expect(await opd.getToken(b.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+      expect((await opd.getSlot('d1-10')).slot.status).toBe('OPEN');
+      // The moved patient's estimate starts no earlier than the pause's end.
+      expect((await opd.getToken(b.id)).estimatedStart!.getTime()).toBeGreaterThanOrEqual(at('10:10').getTime());
+    },
+  );
 
   it('a pause that covers a whole slot ahead closes it too, and one that only runs into a slot closes nothing', { timeout: 60_000 }, async () => {
     const { opd, clock } = await scheduler(standard, '08:50');

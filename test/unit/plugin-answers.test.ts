@@ -58,7 +58,11 @@ describe('plug-in answers', () => {
       expect(error.details).toMatchObject({ field: 'quota strategy', strategy: 'remote-quota' });
       expect(error.message).toContain('promise');
 
-      await refusedAnswer(await fullSlot({ ...standard, overflow: overflowOf({ name: 'async-overflow', whenFull: rejecting }) }), 'overflow strategy', 'async-overflow');
+      await refusedAnswer(
+        await fullSlot({ ...standard, overflow: overflowOf({ name: 'async-overflow', whenFull: rejecting }) }),
+        'overflow strategy',
+        'async-overflow',
+      );
 
       const priority = new CategoryPriority();
       const asyncRank = { name: 'async-rank', categories: priority.categories, accepts: (c: string) => priority.accepts(c), rank: rejecting };
@@ -78,7 +82,14 @@ describe('plug-in answers', () => {
     const standard = presets.standard();
     // An array whose items throw when read, and one whose items change from one read to the next
     // (what is checked must be what is tried).
-    const trap = new Proxy(['waitlist'], { get: (target, key) => (key === '0' ? (() => { throw new Error('trap'); })() : Reflect.get(target, key)) });
+    const trap = new Proxy(['waitlist'], {
+      get: (target, key) =>
+        key === '0'
+          ? (() => {
+              throw new Error('trap');
+            })()
+          : Reflect.get(target, key),
+    });
     let reads = 0;
     const shifting = new Proxy(['waitlist'], { get: (target, key) => (key === '0' ? (reads++ === 0 ? 'waitlist' : 'fly') : Reflect.get(target, key)) });
     for (const answer of [undefined, 'bump', [null], ['fly'], 42, trap]) {
@@ -90,15 +101,36 @@ describe('plug-in answers', () => {
     expect(reads).toBe(1);
     for (const answer of [undefined, [null], [{ kind: 'teleport' }], {}]) {
       // An emergency bumps the walk-in, whose displacement asks whenDisplaced.
-      const overflow = overflowOf({ name: 'odd-displaced', whenFull: () => ['bump'], whenDisplaced: () => answer, protection: ({ category }: { category: string }) => (category === 'EMERGENCY' ? { bump: true } : null) });
+      const overflow = overflowOf({
+        name: 'odd-displaced',
+        whenFull: () => ['bump'],
+        whenDisplaced: () => answer,
+        protection: ({ category }: { category: string }) => (category === 'EMERGENCY' ? { bump: true } : null),
+      });
       await refusedAnswer(await fullSlot({ ...standard, overflow }), 'overflow strategy', 'odd-displaced', 'EMERGENCY');
     }
     for (const answer of [undefined, -1, Number.NaN, 1n, '2']) {
       const capacity = { name: 'odd-elastic', elasticPlaces: () => answer };
       await refusedAnswer(await fullSlot({ ...standard, capacity: capacity as never }), 'capacity strategy', 'odd-elastic', 'EMERGENCY');
     }
-    for (const answer of [{}, { bump: 'yes' }, 1, new Proxy({}, { get: () => { throw new Error('trap'); } })]) {
-      await refusedAnswer(await oneSlot({ ...standard, overflow: overflowOf({ name: 'odd-protection', protection: () => answer }) }), 'overflow strategy', 'odd-protection');
+    for (const answer of [
+      {},
+      { bump: 'yes' },
+      1,
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ]) {
+      await refusedAnswer(
+        await oneSlot({ ...standard, overflow: overflowOf({ name: 'odd-protection', protection: () => answer }) }),
+        'overflow strategy',
+        'odd-protection',
+      );
     }
     for (const answer of [undefined, 1, 'yes']) {
       const quota = { name: 'odd-quota', admits: () => answer };
@@ -120,7 +152,10 @@ describe('plug-in answers', () => {
     const opd = new OpdScheduler({ priority, clock: new TestClock().now });
     await opd.addDoctor({ id: 'd1', name: 'Dr One' });
     await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('10:00'), capacity: 5 }]);
-    const error = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'PHI-ID-7731', name: 'PHI-NAME-Zed' } }), 'VALIDATION_FAILED');
+    const error = await rejectsWith(
+      opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'PHI-ID-7731', name: 'PHI-NAME-Zed' } }),
+      'VALIDATION_FAILED',
+    );
     expect((error as unknown as { cause: unknown }).cause).toBeInstanceOf(ErrorSummary);
     expect((error as unknown as { cause: ErrorSummary }).cause.kind).toBe('TypeError');
     expect(util.inspect(error, { depth: 10 })).not.toMatch(/PHI-/);

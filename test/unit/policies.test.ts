@@ -123,7 +123,18 @@ describe('AgingPriority', () => {
 
 describe('capacity strategies', () => {
   it('NoElasticCapacity grants nothing; ElasticCapacity grants by category and limit', () => {
-    const slot = { id: 's', facilityId: 'default', doctorId: 'd', day: DAY, start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 3, status: 'OPEN' as const, closedReason: null };
+    const slot = {
+      id: 's',
+      facilityId: 'default',
+      doctorId: 'd',
+      day: DAY,
+      start: at('09:00'),
+      end: at('10:00'),
+      capacity: 1,
+      overflowCapacity: 3,
+      status: 'OPEN' as const,
+      closedReason: null,
+    };
     const ctx = { slot, category: 'EMERGENCY', rank: 1, occupancy: 1, now: at('08:00') };
     expect(new NoElasticCapacity().elasticPlaces()).toBe(0);
     expect(new ElasticCapacity().elasticPlaces(ctx)).toBe(3);
@@ -142,7 +153,11 @@ describe('custom strategies', () => {
     const error = await rejectsWith(opd.book(request('d1', 'ONLINE')), 'VALIDATION_FAILED');
     expect(error.details).toMatchObject({ strategy: 'broken' });
     const throwing = new RuleOverflow({ name: 'throws' });
-    Object.defineProperty(throwing, 'whenFull', { value: () => { throw new TypeError('boom'); } });
+    Object.defineProperty(throwing, 'whenFull', {
+      value: () => {
+        throw new TypeError('boom');
+      },
+    });
     const second = scheduler({ overflow: throwing });
     await doctorWithSlots(second.opd, 'd1', [9], 0, { overflowCapacity: 0 });
     const e2 = await rejectsWith(second.opd.book(request('d1', 'ONLINE')), 'VALIDATION_FAILED');

@@ -36,7 +36,18 @@ describe('ChannelQuota options', () => {
   it('a share is rounded down, a count caps it further', () => {
     const quota = new ChannelQuota({ ONLINE: { share: 0.6, count: 5 } });
     const ctx = (capacity: number, online: number): QuotaContext => ({
-      slot: { id: 's', facilityId: 'default', doctorId: 'd', day: '2026-01-30', start: at('09:00'), end: at('10:00'), capacity, overflowCapacity: 0, status: 'OPEN', closedReason: null },
+      slot: {
+        id: 's',
+        facilityId: 'default',
+        doctorId: 'd',
+        day: '2026-01-30',
+        start: at('09:00'),
+        end: at('10:00'),
+        capacity,
+        overflowCapacity: 0,
+        status: 'OPEN',
+        closedReason: null,
+      },
       category: 'ONLINE',
       rank: 4,
       occupancy: online,
@@ -184,7 +195,7 @@ describe('quotas on the other placement paths', () => {
     await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
     const walkIn = await opd.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
     await rejectsWith(opd.book(request('d1', 'PAID', { slotId: 'd1-09' })), 'SLOT_FULL');
-    expect((await opd.getToken(walkIn.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    expect(await opd.getToken(walkIn.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
 
     // Without the quota the walk-in can move to slot 10, and is bumped there.
     const free = scheduler({ ...presets.cascade({ victimWithoutRoom: 'keep' }) }).opd;
@@ -192,7 +203,7 @@ describe('quotas on the other placement paths', () => {
     const walkIn2 = await free.book(request('d1', 'WALK_IN', { slotId: 'd1-09' }));
     const paid2 = await free.book(request('d1', 'PAID', { slotId: 'd1-09' }));
     expect(paid2.token.slotId).toBe('d1-09');
-    expect((await free.getToken(walkIn2.token.id))).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+    expect(await free.getToken(walkIn2.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
   });
 
   it('a displaced token is not counted against its own per-day cap when it moves', async () => {
@@ -275,7 +286,10 @@ describe('a reservation that ends opens its places to the waitlist first', () =>
     expect((await opd.getToken(waiter)).status).toBe('WAITLISTED');
     clock.set(at('08:35'));
     const back = await opd.reinstate(walkIn);
-    expect(back.effects.map(typeAndToken)).toEqual([['token:promoted', waiter], ['token:waitlisted', walkIn]]);
+    expect(back.effects.map(typeAndToken)).toEqual([
+      ['token:promoted', waiter],
+      ['token:waitlisted', walkIn],
+    ]);
     expect(back.token.status).toBe('WAITLISTED');
   });
 

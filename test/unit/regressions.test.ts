@@ -2,16 +2,7 @@
  * Counterexamples found by the property, model and fuzz suites (test/property, test/model),
  * kept as plain unit tests once fixed.
  */
-import {
-  CategoryPriority,
-  ElasticCapacity,
-  MemoryStorage,
-  NoElasticCapacity,
-  OpdScheduler,
-  RuleOverflow,
-  presets,
-  type Token,
-} from 'opd-scheduler';
+import { CategoryPriority, ElasticCapacity, MemoryStorage, NoElasticCapacity, OpdScheduler, RuleOverflow, presets, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
@@ -42,7 +33,12 @@ describe('regressions', () => {
     // every token of the day (some 360,000 placements, seconds of a blocked event loop) where two
     // emergencies can settle in three.
     let asked = 0;
-    const drifting = { name: 'drifting', categories: ['EMERGENCY', 'WALK_IN'], accepts: () => true, rank: (r: { category: string }) => (r.category === 'EMERGENCY' ? -asked++ : 1_000) };
+    const drifting = {
+      name: 'drifting',
+      categories: ['EMERGENCY', 'WALK_IN'],
+      accepts: () => true,
+      rank: (r: { category: string }) => (r.category === 'EMERGENCY' ? -asked++ : 1_000),
+    };
     const opd = new OpdScheduler({ ...presets.waitlist(), priority: drifting, clock: new TestClock().now });
     await opd.addDoctor({ id: 'd1', name: 'Dr One' });
     await opd.addSlots('d1', [{ id: 's09', start: at('09:00'), end: at('10:00'), capacity: 1, overflowCapacity: 0 }]);
@@ -148,11 +144,18 @@ describe('regressions', () => {
       } catch (error) {
         caught = error;
       }
-      expect(caught).toMatchObject({ name: 'OpdError', code: 'VALIDATION_FAILED', details: { field: 'storage' }, message: expect.stringContaining('subscribe') });
+      expect(caught).toMatchObject({
+        name: 'OpdError',
+        code: 'VALIDATION_FAILED',
+        details: { field: 'storage' },
+        message: expect.stringContaining('subscribe'),
+      });
     });
 
     it('a plug-in whose name getter throws', () => {
-      expect(() => new OpdScheduler({ priority: throwingGetter() as never })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: { field: 'priority' } }));
+      expect(() => new OpdScheduler({ priority: throwingGetter() as never })).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', details: { field: 'priority' } }),
+      );
     });
 
     it('a sparse array of slots', async () => {
@@ -169,9 +172,19 @@ describe('regressions', () => {
       const before = await observe(opd, 'd1');
       const getter = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', extra: throwingGetter() } }), 'VALIDATION_FAILED');
       expect(getter.details.field).toBe('patient.extra.*');
-      const revoked = await rejectsWith(opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', id: revokedProxy() as never } }), 'VALIDATION_FAILED');
+      const revoked = await rejectsWith(
+        opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', id: revokedProxy() as never } }),
+        'VALIDATION_FAILED',
+      );
       expect(revoked.details.field).toBe('patient.id');
-      const proxy = new Proxy({}, { ownKeys: () => { throw new TypeError('proxy'); } });
+      const proxy = new Proxy(
+        {},
+        {
+          ownKeys: () => {
+            throw new TypeError('proxy');
+          },
+        },
+      );
       const whole = await rejectsWith(opd.book(proxy as never), 'VALIDATION_FAILED');
       expect(whole.details.field).toBe('request');
       // A revoked proxy as the whole request: reading whether it names a department throws.

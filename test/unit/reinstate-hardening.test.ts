@@ -206,7 +206,11 @@ describe('property: a move never leaves the patient two places', () => {
                 details: { cancelReason: 'moved' },
               });
               expect((await world.opd.history()).length, 'a refused reinstate stores nothing').toBe(before);
-              expect(await world.opd.getToken(old), `${old} stays as the move left it`).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved', slotId: null });
+              expect(await world.opd.getToken(old), `${old} stays as the move left it`).toMatchObject({
+                status: 'CANCELLED',
+                cancelReason: 'moved',
+                slotId: null,
+              });
             }
             // One live token per patient per doctor-day.
             const live = new Map<string, string[]>();

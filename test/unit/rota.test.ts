@@ -48,7 +48,13 @@ describe('addRecurringSlots', () => {
     const { opd } = await withDoctor();
     await opd.addRecurringSlots('d1', { ...MONDAY_CLINIC, to: '2026-02-08' });
     const preview = await opd.addRecurringSlots('d1', MONDAY_CLINIC, { dryRun: true });
-    expect(preview.map((s) => s.id)).toEqual(['d1@2026-02-09T09:00:00Z', 'd1@2026-02-09T09:30:00Z', 'd1@2026-02-09T10:00:00Z', 'd1@2026-02-09T10:30:00Z', 'd1@2026-02-11T14:00:00Z']);
+    expect(preview.map((s) => s.id)).toEqual([
+      'd1@2026-02-09T09:00:00Z',
+      'd1@2026-02-09T09:30:00Z',
+      'd1@2026-02-09T10:00:00Z',
+      'd1@2026-02-09T10:30:00Z',
+      'd1@2026-02-11T14:00:00Z',
+    ]);
     expect((await opd.getSchedule('d1', '2026-02-09')).slots).toHaveLength(0);
     const events = (await opd.history()).length;
     expect(await opd.addRecurringSlots('d1', MONDAY_CLINIC)).toEqual(preview);
@@ -137,13 +143,20 @@ describe('addRecurringSlots', () => {
       [{ ...MONDAY_CLINIC, except: ['tomorrow'] }, 'VALIDATION_FAILED', 'rota.except[0]'],
       [{ ...MONDAY_CLINIC, extra: 1 }, 'VALIDATION_FAILED', 'rota.extra'],
       [
-        { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '23:00', slotMinutes: 1, capacity: 1 })), from: '2026-01-05', to: '2026-01-12' },
+        {
+          weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '23:00', slotMinutes: 1, capacity: 1 })),
+          from: '2026-01-05',
+          to: '2026-01-12',
+        },
         'VALIDATION_FAILED',
         'rota',
       ],
     ];
     for (const [rota, code, field] of cases) {
-      const error: unknown = await opd.addRecurringSlots('d1', rota as RotaInput).then(() => undefined, (e: unknown) => e);
+      const error: unknown = await opd.addRecurringSlots('d1', rota as RotaInput).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, field).toMatchObject({ code, details: { field } });
     }
     await rejectsWith(opd.addRecurringSlots('nobody', MONDAY_CLINIC), 'DOCTOR_NOT_FOUND');

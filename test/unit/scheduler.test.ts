@@ -60,7 +60,13 @@ describe('slots', () => {
     await opd.closeSlot(nine!.id);
     await rejectsWith(opd.addSlots('d1', [slot('09:00', '10:00')]), 'SLOT_OVERLAP');
     await rejectsWith(opd.addSlots('d1', [{ ...slot('12:00', '13:00'), id: nine!.id }]), 'VALIDATION_FAILED');
-    await rejectsWith(opd.addSlots('d1', [{ ...slot('12:00', '13:00'), id: 'x' }, { ...slot('13:00', '14:00'), id: 'x' }]), 'VALIDATION_FAILED');
+    await rejectsWith(
+      opd.addSlots('d1', [
+        { ...slot('12:00', '13:00'), id: 'x' },
+        { ...slot('13:00', '14:00'), id: 'x' },
+      ]),
+      'VALIDATION_FAILED',
+    );
     await rejectsWith(opd.addSlots('nobody', [slot('12:00', '13:00')]), 'DOCTOR_NOT_FOUND');
     await rejectsWith(opd.addSlots('d1', 'soon' as never), 'VALIDATION_FAILED');
     expect(await opd.addSlots('d1', [])).toEqual([]);
@@ -151,7 +157,11 @@ describe('stats', () => {
     const average = async (order: readonly string[]): Promise<number> => {
       const { opd, clock } = scheduler();
       for (const id of order) await doctorWithSlots(opd, id, [10], 2);
-      for (const [id, ms] of [['a', 1], ['b', 1], ['c', 35]] as const) {
+      for (const [id, ms] of [
+        ['a', 1],
+        ['b', 1],
+        ['c', 35],
+      ] as const) {
         clock.set(new Date(at('07:00').getTime() + ms));
         await opd.book(request(id, 'WALK_IN'));
       }
@@ -260,7 +270,17 @@ describe('errors', () => {
 
 describe('FHIR', () => {
   it('maps every status onto AppointmentStatus', () => {
-    expect(TOKEN_STATUSES.map(toFhirAppointmentStatus)).toEqual(['booked', 'waitlist', 'checked-in', 'checked-in', 'fulfilled', 'cancelled', 'noshow', 'cancelled', 'pending']);
+    expect(TOKEN_STATUSES.map(toFhirAppointmentStatus)).toEqual([
+      'booked',
+      'waitlist',
+      'checked-in',
+      'checked-in',
+      'fulfilled',
+      'cancelled',
+      'noshow',
+      'cancelled',
+      'pending',
+    ]);
     expect(() => toFhirAppointmentStatus('LOST' as never)).toThrowError(OpdError);
   });
 });

@@ -26,31 +26,59 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
       await store.cleanup();
     });
     await opd.addDoctor({ id: 'd1', name: 'Dr 1', department: 'obs' });
-    await opd.addSlots('d1', [0, 7, 14, 21].flatMap((n) => [9, 11].map((h) => ({ id: `d1-${n}-${h}`, start: `${dayAfter(n)}T${String(h).padStart(2, '0')}:00:00Z`, end: `${dayAfter(n)}T${String(h + 1).padStart(2, '0')}:00:00Z`, capacity, overflowCapacity: 1 }))));
+    await opd.addSlots(
+      'd1',
+      [0, 7, 14, 21].flatMap((n) =>
+        [9, 11].map((h) => ({
+          id: `d1-${n}-${h}`,
+          start: `${dayAfter(n)}T${String(h).padStart(2, '0')}:00:00Z`,
+          end: `${dayAfter(n)}T${String(h + 1).padStart(2, '0')}:00:00Z`,
+          capacity,
+          overflowCapacity: 1,
+        })),
+      ),
+    );
     return { opd, clock };
   };
-  const request = (extra: Partial<SeriesRequest> = {}): SeriesRequest => ({ patient: { id: 'ANC-1', name: 'Lata' }, doctorId: 'd1', start: DAY, every: { weeks: 1 }, count: 4, mode: 'all-or-nothing', idempotencyKey: 'anc-1', ...extra });
-
-  it('a preview holds each place; the commit books them, one token per occurrence with its series; a retry is answered as it was', { timeout: 60_000 }, async () => {
-    const { opd } = await scheduler();
-    const preview = await opd.bookSeries({ ...request(), dryRun: true, preferredTime: '11:00' });
-    expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([0, 7, 14, 21].map((n) => ['HELD', `d1-${n}-11`]));
-    expect(preview.heldUntil?.getTime()).toBe(at('07:15').getTime());
-    expect((await opd.getSlot('d1-7-11')).claimed).toBe(1);
-    // Another patient cannot take a held place: it gets the 09:00 place, then waits.
-    expect((await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'x', name: 'X' }, date: dayAfter(7), after: `${dayAfter(7)}T10:30:00Z` })).outcome).toBe('WAITLISTED');
-    const events: string[] = [];
-    opd.on('event', (e) => events.push(e.type));
-    const booked = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
-    expect(booked.tokens.map((t) => [t.slotId, t.seriesId, t.occurrence, t.category])).toEqual([0, 7, 14, 21].map((n, i) => [`d1-${n}-11`, booked.seriesId, i + 1, 'FOLLOW_UP']));
-    expect(events).toEqual(['token:booked', 'token:booked', 'token:booked', 'token:booked', 'series:booked']);
-    expect((await opd.getSlot('d1-7-11')).claimed).toBe(0);
-    expect((await opd.getToken(booked.tokens[1]!.id)).seriesId).toBe(booked.seriesId);
-    const again = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
-    expect(again).toMatchObject({ replayed: true, seriesId: booked.seriesId });
-    expect(again.tokens.map((t) => t.id)).toEqual(booked.tokens.map((t) => t.id));
-    await rejectsWith(opd.bookSeries({ ...request(), preferredTime: '09:00' }), 'IDEMPOTENCY_CONFLICT');
+  const request = (extra: Partial<SeriesRequest> = {}): SeriesRequest => ({
+    patient: { id: 'ANC-1', name: 'Lata' },
+    doctorId: 'd1',
+    start: DAY,
+    every: { weeks: 1 },
+    count: 4,
+    mode: 'all-or-nothing',
+    idempotencyKey: 'anc-1',
+    ...extra,
   });
+
+  it(
+    'a preview holds each place; the commit books them, one token per occurrence with its series; a retry is answered as it was',
+    { timeout: 60_000 },
+    async () => {
+      const { opd } = await scheduler();
+      const preview = await opd.bookSeries({ ...request(), dryRun: true, preferredTime: '11:00' });
+      expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([0, 7, 14, 21].map((n) => ['HELD', `d1-${n}-11`]));
+      expect(preview.heldUntil?.getTime()).toBe(at('07:15').getTime());
+      expect((await opd.getSlot('d1-7-11')).claimed).toBe(1);
+      // Another patient cannot take a held place: it gets the 09:00 place, then waits.
+      expect(
+        (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'x', name: 'X' }, date: dayAfter(7), after: `${dayAfter(7)}T10:30:00Z` })).outcome,
+      ).toBe('WAITLISTED');
+      const events: string[] = [];
+      opd.on('event', (e) => events.push(e.type));
+      const booked = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
+      expect(booked.tokens.map((t) => [t.slotId, t.seriesId, t.occurrence, t.category])).toEqual(
+        [0, 7, 14, 21].map((n, i) => [`d1-${n}-11`, booked.seriesId, i + 1, 'FOLLOW_UP']),
+      );
+      expect(events).toEqual(['token:booked', 'token:booked', 'token:booked', 'token:booked', 'series:booked']);
+      expect((await opd.getSlot('d1-7-11')).claimed).toBe(0);
+      expect((await opd.getToken(booked.tokens[1]!.id)).seriesId).toBe(booked.seriesId);
+      const again = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
+      expect(again).toMatchObject({ replayed: true, seriesId: booked.seriesId });
+      expect(again.tokens.map((t) => t.id)).toEqual(booked.tokens.map((t) => t.id));
+      await rejectsWith(opd.bookSeries({ ...request(), preferredTime: '09:00' }), 'IDEMPOTENCY_CONFLICT');
+    },
+  );
 
   it('all-or-nothing books none when one occurrence has no place; best-effort books the others and names it', { timeout: 60_000 }, async () => {
     const { opd } = await scheduler();
@@ -77,7 +105,10 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect([e.outcome, e.overflow]).toEqual(['BOOKED', false]);
     expect((await opd.getSlot('d1-7-9')).claimed).toBe(0);
     await rejectsWith(opd.bookSeries(request({ count: 2 })), 'SLOT_FULL');
-    expect((await opd.bookSeries(request({ count: 2, mode: 'best-effort', idempotencyKey: 'anc-3' }))).occurrences.map((o) => o.status)).toEqual(['BOOKED', 'NO_PLACE']);
+    expect((await opd.bookSeries(request({ count: 2, mode: 'best-effort', idempotencyKey: 'anc-3' }))).occurrences.map((o) => o.status)).toEqual([
+      'BOOKED',
+      'NO_PLACE',
+    ]);
   });
 
   it('a preview proposes only free places: never a hold its bump would release, never an elastic place', { timeout: 60_000 }, async () => {
@@ -87,7 +118,10 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'v', name: 'V' }, slotId: 'd1-0-11' });
     const preview = await opd.bookSeries({ ...request({ count: 2 }), dryRun: true });
     // All-or-nothing with a gap: nothing held.
-    expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([['NO_PLACE', null], ['PROPOSED', 'd1-7-9']]);
+    expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([
+      ['NO_PLACE', null],
+      ['PROPOSED', 'd1-7-9'],
+    ]);
     expect((await opd.getToken(held.token.id)).status).toBe('HELD');
     expect((await opd.getSlot('d1-0-9')).claimed).toBe(1);
   });

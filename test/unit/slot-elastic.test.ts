@@ -44,7 +44,11 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
     expect(view.elastic).toEqual({
       strategy: 'calibrated(0.2)',
       notes: [
-        { category: 'ONLINE', extras, basis: { showRate: 0.5, sample: 4, group: 'doctor=d category=ONLINE lead=same-day', fallback: false, risk: 0.2, lead: 'same-day' } },
+        {
+          category: 'ONLINE',
+          extras,
+          basis: { showRate: 0.5, sample: 4, group: 'doctor=d category=ONLINE lead=same-day', fallback: false, risk: 0.2, lead: 'same-day' },
+        },
         { category: 'EMERGENCY', extras: extras + 1, basis: { protected: true, overflowCapacity: 1, risk: 0.2, lead: 'same-day' } },
       ],
     });
@@ -62,14 +66,19 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
     const mine: CapacityStrategy = {
       name: 'two-for-walk-ins',
       elasticPlaces: (c) => (c.category === 'WALK_IN' ? 2 : 0),
-      describeSlot: (c): ElasticNote[] => [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: c.occupancy, learnt: false, rate: null } }],
+      describeSlot: (c): ElasticNote[] => [
+        { category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: c.occupancy, learnt: false, rate: null } },
+      ],
     };
     const now = at('01:00');
     const opd = new OpdScheduler({ capacity: mine, clock: () => new Date(now) });
     await opd.addDoctor({ id: 'd', name: 'Dr. D' });
     await opd.addSlots('d', [{ id: 'd9', start: `${DAY}T03:00:00Z`, end: `${DAY}T04:00:00Z`, capacity: 2 }]);
     await opd.book({ doctorId: 'd', category: 'WALK_IN', patient: { name: 'P' } });
-    expect((await opd.getSlot('d9')).elastic).toEqual({ strategy: 'two-for-walk-ins', notes: [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: 1, learnt: false, rate: null } }] });
+    expect((await opd.getSlot('d9')).elastic).toEqual({
+      strategy: 'two-for-walk-ins',
+      notes: [{ category: 'WALK_IN', extras: 2, basis: { reason: 'desk rule', occupancy: 1, learnt: false, rate: null } }],
+    });
     await opd.close();
 
     const plain = new OpdScheduler({ ...presets.standard(), clock: () => new Date(now) });
@@ -108,7 +117,8 @@ describe('getSlot shows the capacity strategy’s account of the slot', () => {
       expect(String((error as Error).message)).toContain('odd');
       expect(String((error as Error).message)).not.toContain('Asha');
       expect((error as { details: Record<string, unknown> }).details).toMatchObject({ field: 'capacity strategy', strategy: 'odd' });
-      if (!String((error as Error).message).includes('threw')) expect(String((error as Error).message)).toContain('a list of notes `{ category, extras, basis }`');
+      if (!String((error as Error).message).includes('threw'))
+        expect(String((error as Error).message)).toContain('a list of notes `{ category, extras, basis }`');
       expect((await opd.getSchedule('d', DAY)).slots).toHaveLength(1);
       await opd.close();
     }

@@ -20,7 +20,10 @@ import { describe, expect, it } from 'vitest';
 const DAY = '2030-03-04';
 const NOW = new Date(`${DAY}T06:00:00Z`);
 
-async function clinic(options: ConstructorParameters<typeof OpdScheduler>[0], capacity = 2): Promise<{ opd: OpdScheduler; doctorId: string; slotIds: string[] }> {
+async function clinic(
+  options: ConstructorParameters<typeof OpdScheduler>[0],
+  capacity = 2,
+): Promise<{ opd: OpdScheduler; doctorId: string; slotIds: string[] }> {
   const opd = new OpdScheduler({ ...options, clock: () => NOW });
   const doctor = await opd.addDoctor({ name: 'Dr. Rao' });
   const slots = await opd.addSlots(doctor.id, [
@@ -37,7 +40,10 @@ describe('a subclass of a built-in strategy is honoured', () => {
         return context.category !== 'ONLINE' && super.admits(context);
       }
     }
-    const { opd, doctorId } = await clinic({ quota: new NoOnline({ WALK_IN: { share: 1 } }), overflow: new RuleOverflow({ whenFull: { default: ['reject'] } }) });
+    const { opd, doctorId } = await clinic({
+      quota: new NoOnline({ WALK_IN: { share: 1 } }),
+      overflow: new RuleOverflow({ whenFull: { default: ['reject'] } }),
+    });
     await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p1', name: 'A' }, date: DAY })).rejects.toMatchObject({ code: 'SLOT_FULL' });
     const walkIn = await opd.book({ doctorId, category: 'WALK_IN', patient: { id: 'p2', name: 'B' }, date: DAY });
     expect(walkIn.outcome).toBe('BOOKED');
@@ -55,7 +61,9 @@ describe('a subclass of a built-in strategy is honoured', () => {
     const walkIn = await opd.book({ doctorId, category: 'WALK_IN', patient: { id: 'p2', name: 'B' }, slotId: slotIds[0]! });
     expect(walkIn).toMatchObject({ outcome: 'BOOKED', overflow: true });
     await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p3', name: 'C' }, slotId: slotIds[1]! })).resolves.toMatchObject({ overflow: false });
-    await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p4', name: 'D' }, slotId: slotIds[1]! })).rejects.toMatchObject({ code: 'SLOT_FULL' });
+    await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p4', name: 'D' }, slotId: slotIds[1]! })).rejects.toMatchObject({
+      code: 'SLOT_FULL',
+    });
   });
 
   it('NoElasticCapacity: an override of elasticPlaces granting an elastic place', async () => {
@@ -90,7 +98,9 @@ describe('a subclass of a built-in strategy is honoured', () => {
     const { opd, doctorId, slotIds } = await clinic({ overflow: new AlwaysWait({ whenFull: { default: ['reject'] } }) }, 1);
     await opd.book({ doctorId, category: 'WALK_IN', patient: { id: 'p1', name: 'A' }, slotId: slotIds[0]! });
     await opd.book({ doctorId, category: 'WALK_IN', patient: { id: 'p0', name: 'Z' }, slotId: slotIds[1]! });
-    await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: slotIds[0]! })).resolves.toMatchObject({ outcome: 'WAITLISTED' });
+    await expect(opd.book({ doctorId, category: 'ONLINE', patient: { id: 'p2', name: 'B' }, slotId: slotIds[0]! })).resolves.toMatchObject({
+      outcome: 'WAITLISTED',
+    });
     await expect(opd.book({ doctorId, category: 'PAID', patient: { id: 'p3', name: 'C' }, slotId: slotIds[0]! })).rejects.toMatchObject({ code: 'SLOT_FULL' });
   });
 });

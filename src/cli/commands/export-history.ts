@@ -29,7 +29,12 @@ export async function runExportHistory(line: ParsedLine, io: CliIo): Promise<num
     let written: number | null = null;
     for await (const out of exportHistoryLines(opd, { after })) {
       if (io.signal?.aborted === true) {
-        throw new CliFailure('INTERRUPTED', written === null ? 'Interrupted before any event was written: export it again' : `Interrupted: events up to seq ${written} were written, an incomplete history; export it again, or the events after it with --after ${written}`);
+        throw new CliFailure(
+          'INTERRUPTED',
+          written === null
+            ? 'Interrupted before any event was written: export it again'
+            : `Interrupted: events up to seq ${written} were written, an incomplete history; export it again, or the events after it with --after ${written}`,
+        );
       }
       await writeLine(io.stdout, out);
       if (out.type !== 'lab:doctor' && out.type !== 'lab:slot' && out.type !== 'lab:patient') written = out.seq;

@@ -27,7 +27,15 @@ No patient data is written.
   --lookback-days <n>       count new and repeat patients over this look-back
   --hmis-mapping <file>     a JSON file of the HMIS mapping (telemedicine, emergency, referralsOut,
                             dayHours): adds the HMIS return (to the JSON as "hmis", to the page)`,
-  options: { from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string' }, format: { type: 'string' }, table: { type: 'string' }, 'lookback-days': { type: 'string' }, 'hmis-mapping': { type: 'string' } },
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    by: { type: 'string' },
+    format: { type: 'string' },
+    table: { type: 'string' },
+    'lookback-days': { type: 'string' },
+    'hmis-mapping': { type: 'string' },
+  },
   positionals: [],
 };
 
@@ -36,7 +44,8 @@ function dimensions(line: ParsedLine): ReportDimension[] | undefined {
   if (by === undefined) return undefined;
   const list = by.split(',').map((d) => d.trim());
   for (const d of list) {
-    if (!(REPORT_DIMENSIONS as readonly string[]).includes(d)) throw new UsageError(`Expected \`--by\` to list some of ${REPORT_DIMENSIONS.join(', ')}`, line.command.name);
+    if (!(REPORT_DIMENSIONS as readonly string[]).includes(d))
+      throw new UsageError(`Expected \`--by\` to list some of ${REPORT_DIMENSIONS.join(', ')}`, line.command.name);
   }
   return list as ReportDimension[];
 }
@@ -73,7 +82,8 @@ export async function runReport(line: ParsedLine, io: CliIo): Promise<number> {
     else {
       const name = table ?? report.by[0]!;
       if (name === 'hmis') await write(io.stdout, hmisCsv(hmis!));
-      else if (name === 'total' || (report.by as readonly string[]).includes(name)) await write(io.stdout, reportCsv(report, name as ReportDimension | 'total'));
+      else if (name === 'total' || (report.by as readonly string[]).includes(name))
+        await write(io.stdout, reportCsv(report, name as ReportDimension | 'total'));
       else throw new UsageError('Expected `--table` to be a dimension of `--by`, total or hmis', line.command.name);
     }
     return 0;

@@ -85,7 +85,9 @@ export async function runStatus(line: ParsedLine, io: CliIo): Promise<number> {
         taken: schedule.slots.reduce((n, view) => n + view.places.length, 0),
         capacity: open.reduce((n, view) => n + view.slot.capacity, 0),
         waiting: waiting.size,
-        unplacedEmergencies: [...waiting.values()].filter((t) => t.category === 'EMERGENCY').map((t) => ({ tokenId: t.id, tokenNumber: t.tokenNumber, label: t.label })),
+        unplacedEmergencies: [...waiting.values()]
+          .filter((t) => t.category === 'EMERGENCY')
+          .map((t) => ({ tokenId: t.id, tokenNumber: t.tokenNumber, label: t.label })),
       });
     }
     const followUps = followUpsDue(await opd.dueFollowUps());
@@ -103,10 +105,22 @@ function table(date: string, doctors: readonly DoctorStatus[], followUps: Follow
   if (doctors.length === 0) return `${date}: no doctors\n`;
   const rows = [
     ['DOCTOR', 'NAME', 'SLOTS', 'PLACES', 'WAITING', 'EMERGENCIES WAITING'],
-    ...doctors.map((d) => [d.doctorId, d.name, `${d.openSlots}/${d.slots} open`, `${d.taken}/${d.capacity}`, String(d.waiting), String(d.unplacedEmergencies.length)]),
+    ...doctors.map((d) => [
+      d.doctorId,
+      d.name,
+      `${d.openSlots}/${d.slots} open`,
+      `${d.taken}/${d.capacity}`,
+      String(d.waiting),
+      String(d.unplacedEmergencies.length),
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const emergencies = doctors.flatMap((d) => d.unplacedEmergencies.map((e) => `  ${d.doctorId}: token ${e.label} (${e.tokenId})`));
   const due = followUps.byDoctor.flatMap(({ doctorId, followUps: list }) =>
     list.map((f) => {

@@ -40,7 +40,11 @@ function summary(effects: readonly Effect[]): { changes: number; counts: Record<
  * One sweep, logged: `ok`, `failed` (some doctor-days failed; the next sweep retries them), or
  * `refused` (the sweep's own input, `--actor`, was refused: no later sweep would do better).
  */
-async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined): Promise<{ readonly outcome: 'ok' | 'failed' | 'refused'; readonly error?: string }> {
+async function sweepOnce(
+  opd: OpdScheduler,
+  io: CliIo,
+  actor: string | undefined,
+): Promise<{ readonly outcome: 'ok' | 'failed' | 'refused'; readonly error?: string }> {
   const at = (io.now ?? (() => new Date()))().toISOString();
   try {
     const effects = await opd.sweep(undefined, actor === undefined ? undefined : { actor });
@@ -52,7 +56,13 @@ async function sweepOnce(opd: OpdScheduler, io: CliIo, actor: string | undefined
     const done = Array.isArray(details['effects']) ? (details['effects'] as Effect[]) : [];
     const code = isOpdError(error) ? error.code : 'UNEXPECTED';
     const message = error instanceof Error ? error.message : String(error);
-    await writeLine(io.stdout, { time: at, command: 'sweep', ...summary(done), error: { code, message }, ...(Array.isArray(details['failed']) ? { failed: details['failed'] } : {}) });
+    await writeLine(io.stdout, {
+      time: at,
+      command: 'sweep',
+      ...summary(done),
+      error: { code, message },
+      ...(Array.isArray(details['failed']) ? { failed: details['failed'] } : {}),
+    });
     const field = details['field'];
     const refused = isOpdError(error, 'VALIDATION_FAILED') && typeof field === 'string' && field.startsWith('opts');
     return { outcome: refused ? 'refused' : 'failed', error: `${code}: ${message}` };

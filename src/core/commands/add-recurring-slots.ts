@@ -37,7 +37,10 @@ export const addRecurringSlots: Command<AddRecurringSlotsInput, Slot[]> = {
     });
     if (fresh.length === 0) return unchanged([]);
     const ws = new Workspace(config, snapshot, now);
-    return commit(ws, insertSlots(ws, doctorId, fresh, (i) => `rota.weekly[${fresh[i]!.entry}]`));
+    return commit(
+      ws,
+      insertSlots(ws, doctorId, fresh, (i) => `rota.weekly[${fresh[i]!.entry}]`),
+    );
   },
 };
 

@@ -45,7 +45,10 @@ export const addSlots: Command<AddSlotsInput, Slot[]> = {
   decide(config, snapshot, { doctorId, drafts }, now) {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     const ws = new Workspace(config, snapshot, now);
-    return commit(ws, insertSlots(ws, doctorId, drafts, (i) => `slots[${i}]`));
+    return commit(
+      ws,
+      insertSlots(ws, doctorId, drafts, (i) => `slots[${i}]`),
+    );
   },
 };
 
@@ -70,17 +73,20 @@ export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly Sl
         details: { field: fieldOf(i), slotId: clash.slot.id, doctorId },
       });
     }
-    return inFacility<SlotRecord>({
-      id: draft.id ?? slotIdOf(doctorId, draft.start),
-      doctorId,
-      day: draft.day,
-      start: draft.start,
-      end: draft.end,
-      capacity: draft.capacity,
-      overflowCapacity: draft.overflowCapacity,
-      status: 'OPEN',
-      closedReason: null,
-    }, ws.facilityId);
+    return inFacility<SlotRecord>(
+      {
+        id: draft.id ?? slotIdOf(doctorId, draft.start),
+        doctorId,
+        day: draft.day,
+        start: draft.start,
+        end: draft.end,
+        capacity: draft.capacity,
+        overflowCapacity: draft.overflowCapacity,
+        status: 'OPEN',
+        closedReason: null,
+      },
+      ws.facilityId,
+    );
   });
   for (const record of records) ws.addSlot(ws.day(record.day), record);
   for (const day of new Set(records.map((r) => r.day))) promoteWaiting(ws, ws.day(day));

@@ -107,7 +107,8 @@ export function probeAvailability(config: CoreConfig, snapshot: DoctorSnapshot, 
       continue;
     }
     // Everything the booking reads was loaded above; a booking asking for more is answered by loading it.
-    if (decision.kind === 'load') return { kind: 'load', request: { ...decision.request, schedule: { from: command.from, to: command.to }, slotIds: slots.map((s) => s.id), days } };
+    if (decision.kind === 'load')
+      return { kind: 'load', request: { ...decision.request, schedule: { from: command.from, to: command.to }, slotIds: slots.map((s) => s.id), days } };
     const result = decision.result;
     if (result.outcome === 'BOOKED' && result.token.slotId === slot.id) {
       const places = result.overflow ? 1 : Math.max(1, freePlacesFor(config, snapshot, book, now, slot.id));

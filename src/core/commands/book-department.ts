@@ -49,13 +49,23 @@ function readAgain(command: DepartmentBookCommand, doctorId: string, snapshot: D
 }
 
 /** The unit's next load: each doctor as far as it has read, with `more` (parts naming doctors) on top. */
-function loadAgain(command: DepartmentBookCommand, members: readonly string[], snapshotOf: (doctorId: string) => DoctorSnapshot | undefined, now: number, more: readonly LoadRequest[], days?: readonly string[]): Decision<BookingResult> {
+function loadAgain(
+  command: DepartmentBookCommand,
+  members: readonly string[],
+  snapshotOf: (doctorId: string) => DoctorSnapshot | undefined,
+  now: number,
+  more: readonly LoadRequest[],
+  days?: readonly string[],
+): Decision<BookingResult> {
   const others: LoadRequest[] = [];
   for (const doctorId of members) {
     const snapshot = snapshotOf(doctorId);
     if (snapshot !== undefined) others.push(readAgain(command, doctorId, snapshot, now, days));
   }
-  return { kind: 'load', request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more], ...patientPart(command.patientLoad) } };
+  return {
+    kind: 'load',
+    request: { department: { name: command.department, each: eachRequest(command, now) }, others: [...others, ...more], ...patientPart(command.patientLoad) },
+  };
 }
 
 /**
@@ -128,7 +138,14 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
       continue;
     }
     const day = decision.result.token.day;
-    candidates.push({ doctorId, decision, start: placeStart(mine, decision.result), cost: placeCost(decision.result), taken: booked.taken, usable: hasUsableSlot(mine, day, now, command.after) });
+    candidates.push({
+      doctorId,
+      decision,
+      start: placeStart(mine, decision.result),
+      cost: placeCost(decision.result),
+      taken: booked.taken,
+      usable: hasUsableSlot(mine, day, now, command.after),
+    });
   }
   if (more.length > 0) {
     // The days some doctor asks for are the days the duplicate rule will look at with every
@@ -145,7 +162,13 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     if (best === undefined || better(candidate, best)) best = candidate;
   }
   // No doctor could take it: the first doctor's refusal, or, for a department without doctors, that.
-  if (best?.decision === undefined) throw candidates[0]?.error ?? new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, { details: { field: 'department', department: command.department } });
+  if (best?.decision === undefined)
+    throw (
+      candidates[0]?.error ??
+      new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, {
+        details: { field: 'department', department: command.department },
+      })
+    );
   return best.decision;
 }
 
@@ -171,7 +194,14 @@ function guardDepartmentDuplicate(
     return snapshot === undefined ? [] : [snapshot];
   });
   if (read.some((snapshot) => days.some((day) => !snapshot.days.has(day)))) return days;
-  for (const day of days) guardDuplicate(config, now, read.map((snapshot) => new DayWork(snapshot.days.get(day)!)), patientId, 'patient.id');
+  for (const day of days)
+    guardDuplicate(
+      config,
+      now,
+      read.map((snapshot) => new DayWork(snapshot.days.get(day)!)),
+      patientId,
+      'patient.id',
+    );
   return undefined;
 }
 
@@ -183,7 +213,6 @@ function guardDepartmentDuplicate(
 function guardsDuplicates(config: CoreConfig, command: DepartmentBookCommand): boolean {
   return !config.allowDuplicateBookings && config.duplicates?.scope === 'doctor-day' && command.patient.id !== undefined;
 }
-
 
 /**
  * The soonest place; at the same start, a free place before an elastic one before a bump; among

@@ -205,7 +205,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   } else {
     const { days, guard, freed, fallback, settled } = chooseDays(ws, command, window);
     // A schedule cut short that does not settle the request: read more of it first.
-    if (!settled && snapshot.scheduleCut === true) return { kind: 'load', request: bookLoadRequest(command, now, undefined, nextScheduleLimit(snapshot, false)) };
+    if (!settled && snapshot.scheduleCut === true)
+      return { kind: 'load', request: bookLoadRequest(command, now, undefined, nextScheduleLimit(snapshot, false)) };
     const missing = days.filter((d) => !snapshot.days.has(d));
     if (missing.length > 0) return { kind: 'load', request: bookLoadRequest(command, now, days, nextScheduleLimit(snapshot, true)) };
     if (guard !== null) day = days.length === 1 ? days[0]! : emergencyDay(ws, command, days, guard);
@@ -226,7 +227,12 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   if (held !== undefined) convertClaim(ws, work, held);
   // A hold that has ended no longer keeps its place, nor counts as the patient's live token.
   settleClaims(ws, work);
-  guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, { doctor, day, category: command.category, patientTokens: snapshot.patientTokens });
+  guardDuplicate(config, now, [work], command.patient.id, 'patient.id', undefined, {
+    doctor,
+    day,
+    category: command.category,
+    patientTokens: snapshot.patientTokens,
+  });
   // A claim's token takes its own place: the day's other freed places go to the waitlist at the end.
   if (!fromLease && held === undefined) promoteFirst(ws, work);
   if (bookedDay !== undefined) bookedDay.taken = work.placesTaken();
@@ -260,11 +266,36 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
     } else if (hasFreePlaceFor(ws, work, target, request)) free = target;
   }
   // A free revisit the booking uses, marked on its token in this unit (the patient's lock keeps two from both using the last one).
-  const revisitFree = command.patient.id === undefined ? undefined : entitlementToUse(config.followUps, snapshot.patientTokens === undefined ? undefined : patientTokensIn(snapshot.patientTokens, [work], command.patient.id, doctor.department ?? null), doctor, day);
-  const asked = revisitFree === undefined ? command : { ...command, revisit: { ...command.revisit, entitlement: { from: revisitFree.from, visit: revisitFree.visit } } };
+  const revisitFree =
+    command.patient.id === undefined
+      ? undefined
+      : entitlementToUse(
+          config.followUps,
+          snapshot.patientTokens === undefined ? undefined : patientTokensIn(snapshot.patientTokens, [work], command.patient.id, doctor.department ?? null),
+          doctor,
+          day,
+        );
+  const asked =
+    revisitFree === undefined ? command : { ...command, revisit: { ...command.revisit, entitlement: { from: revisitFree.from, visit: revisitFree.visit } } };
   // Built once, placed at once when a place was found above.
-  const label = claim !== undefined ? claimLabel(work, claim.label) : config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
-  const token = inFacility(requestToken(doctor.id, day, tokenNumber, free >= 0 ? work.slot(free).id : null, asked, rank, notBefore, requestedAt, label, now, bookedJourney(config, command.department)), ws.facilityId);
+  const label =
+    claim !== undefined ? claimLabel(work, claim.label) : config.labelPrefix === null ? String(tokenNumber) : work.nextLabel(config.labelPrefix(category));
+  const token = inFacility(
+    requestToken(
+      doctor.id,
+      day,
+      tokenNumber,
+      free >= 0 ? work.slot(free).id : null,
+      asked,
+      rank,
+      notBefore,
+      requestedAt,
+      label,
+      now,
+      bookedJourney(config, command.department),
+    ),
+    ws.facilityId,
+  );
   // Whether the token took an elastic place (the result's `overflow`).
   let elastic: boolean;
   if (claim !== undefined && free < 0) {
@@ -295,7 +326,8 @@ export function decideBook(config: CoreConfig, snapshot: DoctorSnapshot, command
   // A claim entered once its day is over: the day's closing ends it, as it ended the day's others.
   if (claim !== undefined && dayOverAt(config, day, slotsOf(work)) <= now) {
     const next = closingReads(config, snapshot, doctor.id, day, now);
-    if (next.load !== undefined) return { kind: 'load', request: { ...next.load, idempotencyKey: command.idempotencyKey, slotId: command.slotId, ...patientPart(command.patientLoad) } };
+    if (next.load !== undefined)
+      return { kind: 'load', request: { ...next.load, idempotencyKey: command.idempotencyKey, slotId: command.slotId, ...patientPart(command.patientLoad) } };
     closeOutDay(ws, work, next.next === undefined ? undefined : ws.day(next.next));
   }
   const final = ws.latest(token.id) ?? token;
@@ -358,7 +390,9 @@ function recordRequest(ws: Workspace, tokenId: string, command: BookCommand): vo
   const holdMinutes = command.holdMinutes;
   // Two literals rather than a spread: the recorded request of a booking by doctor keeps one shape.
   const request: RecordedRequest =
-    command.department === undefined ? { category, slotId, date, after, holdMinutes } : { category, slotId, date, after, holdMinutes, department: command.department };
+    command.department === undefined
+      ? { category, slotId, date, after, holdMinutes }
+      : { category, slotId, date, after, holdMinutes, department: command.department };
   (own as { request: RecordedRequest | null }).request = request;
 }
 
@@ -458,7 +492,9 @@ function chooseDays(ws: Workspace, command: BookCommand, window: WindowCheck): C
       ? undefined
       : (i: number): boolean => {
           const { slot, occupancy } = schedule[i]!;
-          return occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy);
+          return (
+            occupancy < slot.capacity || occupancy < slot.capacity + elasticPlaces(ws, slot, { category: command.category, rank: rankOn(slot.day) }, occupancy)
+          );
         };
   const allows = allowedIn(list, window);
   const chosen = chooseSlot(list, now, { notBefore, takes, allows });
@@ -470,7 +506,10 @@ function chooseDays(ws: Workspace, command: BookCommand, window: WindowCheck): C
     // still 1969-12-31, where a token could never be read or cancelled.
     const day = config.dayOf(Math.max(now, command.after ?? now));
     if (day.length !== 10 || day < '1970-01-01') {
-      throw invalid('clock', `The clock's instant falls on a local day outside 1970-01-01 to 9999-12-31 in the scheduler's time zone: no token can be booked for it`);
+      throw invalid(
+        'clock',
+        `The clock's instant falls on a local day outside 1970-01-01 to 9999-12-31 in the scheduler's time zone: no token can be booked for it`,
+      );
     }
     return { days: [day], guard, freed: [], fallback: day, settled: false };
   }
@@ -505,7 +544,12 @@ function emergencyDay(ws: Workspace, command: BookCommand, days: readonly string
 
 /** The first of the `freed` days with a free place of a usable slot (not before `after`) once settled, else `fallback`. */
 function freedDay(ws: Workspace, command: BookCommand, freed: readonly string[], fallback: string, window: WindowCheck): string {
-  return firstSettledDay(ws, freed, fallback, (work) => firstUsableSlot(work, ws.now, { notBefore: command.after, allows: allowedIn(work, window), takes: (i) => hasFreePlace(work, i) }) >= 0);
+  return firstSettledDay(
+    ws,
+    freed,
+    fallback,
+    (work) => firstUsableSlot(work, ws.now, { notBefore: command.after, allows: allowedIn(work, window), takes: (i) => hasFreePlace(work, i) }) >= 0,
+  );
 }
 
 /**
@@ -588,7 +632,8 @@ function placedBySpot(work: DayWork, spot: EmergencyPlace, requested: number): e
 function claimedSlot(snapshot: DoctorSnapshot, command: BookCommand): SlotRecord {
   const slotId = command.slotId ?? '';
   const slot = snapshot.slots.get(slotId);
-  if (slot === undefined || slot.doctorId !== command.doctorId || (command.date !== undefined && slot.day !== command.date)) throw slotNotFound(slotId, 'slotId', command.doctorId);
+  if (slot === undefined || slot.doctorId !== command.doctorId || (command.date !== undefined && slot.day !== command.date))
+    throw slotNotFound(slotId, 'slotId', command.doctorId);
   return slot;
 }
 
@@ -653,9 +698,13 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
     return;
   }
   const slotId = target >= 0 ? work.slot(target).id : null;
-  throw new OpdError('SLOT_FULL', slotId === null ? `Doctor \`${token.doctorId}\` has no free place to hold on ${work.day}` : `Slot \`${slotId}\` has no free place to hold`, {
-    details: { field: slotId === null ? 'date' : 'slotId', slotId, doctorId: token.doctorId, day: work.day },
-  });
+  throw new OpdError(
+    'SLOT_FULL',
+    slotId === null ? `Doctor \`${token.doctorId}\` has no free place to hold on ${work.day}` : `Slot \`${slotId}\` has no free place to hold`,
+    {
+      details: { field: slotId === null ? 'date' : 'slotId', slotId, doctorId: token.doctorId, day: work.day },
+    },
+  );
 }
 
 /**
@@ -663,14 +712,7 @@ function allocateHold(ws: Workspace, work: DayWork, token: TokenRecord, target: 
  * refused). `stored` is the stored record when the token already exists (a token brought back).
  * Returns whether the place taken is an elastic one.
  */
-export function allocateProtected(
-  ws: Workspace,
-  work: DayWork,
-  token: TokenRecord,
-  guard: Guard,
-  requested: number,
-  stored?: TokenRecord,
-): boolean {
+export function allocateProtected(ws: Workspace, work: DayWork, token: TokenRecord, guard: Guard, requested: number, stored?: TokenRecord): boolean {
   const spot = emergencyPlace(ws, work, token, 0, guard, requested, 0);
   if (spot !== undefined) {
     const result = place(ws, work, token, spot.index, spot.elastic, stored, placedBySpot(work, spot, requested));
@@ -736,7 +778,8 @@ export function allocate(
     }
     if (option === 'next-slot' && target >= 0) {
       const next = laterFreeSlot(ws, work, target, token);
-      if (next >= 0) return place(ws, work, token, next, false, stored, { rule: 'next-slot', fullSlotId: work.slot(target).id, quota: refusedBy, bumped: null });
+      if (next >= 0)
+        return place(ws, work, token, next, false, stored, { rule: 'next-slot', fullSlotId: work.slot(target).id, quota: refusedBy, bumped: null });
     }
     if (option === 'waitlist') {
       const waitingFor = overflow.waitlist === 'slot' && target >= 0 ? work.slot(target).id : null;

@@ -62,14 +62,21 @@ const SCHEDULE_PAGE = 200;
  * the next day with a usable slot. `load` is the request to read next, else `next` is that day
  * (`undefined`: there is none, or nothing is carried).
  */
-export function closingReads(config: CoreConfig, snapshot: DoctorSnapshot, doctorId: string, day: string, now: number): { readonly load?: LoadRequest; readonly next?: string } {
+export function closingReads(
+  config: CoreConfig,
+  snapshot: DoctorSnapshot,
+  doctorId: string,
+  day: string,
+  now: number,
+): { readonly load?: LoadRequest; readonly next?: string } {
   if (!config.closeOut.carryForward) return {};
   const schedule = snapshot.schedule;
   if (schedule === undefined) return { load: { doctorId, days: [day], schedule: { from: now, limit: SCHEDULE_PAGE } } };
   const found = schedule.find((e) => e.slot.day > day && isUsableSlot(e.slot, now));
   if (found === undefined) {
     const last = schedule.at(-1);
-    if (snapshot.scheduleCut === true && last !== undefined) return { load: { doctorId, days: [day], schedule: { from: Math.max(now, last.slot.end - 1), limit: SCHEDULE_PAGE } } };
+    if (snapshot.scheduleCut === true && last !== undefined)
+      return { load: { doctorId, days: [day], schedule: { from: Math.max(now, last.slot.end - 1), limit: SCHEDULE_PAGE } } };
     return {};
   }
   const next = found.slot.day;
@@ -80,7 +87,14 @@ export function closingReads(config: CoreConfig, snapshot: DoctorSnapshot, docto
   if (!snapshot.days.has(next) || !colleaguesRead) {
     // The same window again, so that the decision read with it finds the same day.
     const window = schedule.length === 0 ? { from: now } : { from: Math.max(now, schedule[0]!.slot.end - 1), limit: SCHEDULE_PAGE };
-    return { load: { doctorId, days: [day, next], schedule: window, ...(department === null ? {} : { department: { name: department, each: { doctorId, days: [next] } } }) } };
+    return {
+      load: {
+        doctorId,
+        days: [day, next],
+        schedule: window,
+        ...(department === null ? {} : { department: { name: department, each: { doctorId, days: [next] } } }),
+      },
+    };
   }
   return { next };
 }

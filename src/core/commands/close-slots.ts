@@ -76,126 +76,133 @@ export const closeSlots: Command<CloseSlotsInput, Effect[]> = {
  * copy once every patient has moved and before the unit commits, so that a command of which the
  * leave is a part (a pause that outlasts slots) commits with it, or not at all.
  */
-export function decideLeave(config: CoreConfig, snapshot: DoctorSnapshot, input: CloseSlotsInput, now: number, finish?: (ws: Workspace) => void): Decision<Effect[]> {
-    const { doctorId, to, reason, department } = input;
-    if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
-    if (department !== null && (snapshot.doctor.department ?? null) !== department) {
-      throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
-    }
-    if (department === null && (input.within ?? null) !== null && (snapshot.doctor.department ?? null) !== input.within) {
-      throw new OpdError('CONFLICT', `The department of doctor \`${doctorId}\` changed during the call: try again`, { details: { doctorId } });
-    }
-    // The schedule may reach past the leave (the days looked at for a later place).
-    const closing = (snapshot.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < to);
-    if (closing.length === 0) return unchanged([]);
-    // The schedule names the days; their places are read in a second round, under the same lock,
-    // with the schedule of the days after the leave when someone may have to move there.
-    const days = [...new Set(closing.map((e) => e.slot.day))].sort();
-    // The department's other doctors read in the unit: colleagues to reassign to, or (`within`)
-    // doctor-days the duplicate rule looks at.
-    const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
-    // The schedules up to the horizon, read when someone may be displaced and may go to a later
-    // day: past the leave (a horizon past `to`), or to a colleague's later day the leave itself
-    // covers (which is within the window even without a horizon). Someone may be displaced when a
-    // closing slot holds a place, or, with a quota, when settling the day first promotes a waiting
-    // patient into one (a reservation that time ended leaves a place the waitlist takes).
-    const ahead = (input.horizonEnd > to || (department !== null && colleagues.length > 0)) && (config.quota !== undefined || closing.some((e) => e.occupancy > 0));
-    const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
-    if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
-      return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
-    }
+export function decideLeave(
+  config: CoreConfig,
+  snapshot: DoctorSnapshot,
+  input: CloseSlotsInput,
+  now: number,
+  finish?: (ws: Workspace) => void,
+): Decision<Effect[]> {
+  const { doctorId, to, reason, department } = input;
+  if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
+  if (department !== null && (snapshot.doctor.department ?? null) !== department) {
+    throw invalid('leave.reassign', `Doctor \`${doctorId}\` has no department to reassign patients within`, { doctorId });
+  }
+  if (department === null && (input.within ?? null) !== null && (snapshot.doctor.department ?? null) !== input.within) {
+    throw new OpdError('CONFLICT', `The department of doctor \`${doctorId}\` changed during the call: try again`, { details: { doctorId } });
+  }
+  // The schedule may reach past the leave (the days looked at for a later place).
+  const closing = (snapshot.schedule ?? []).filter((e) => isUsableSlot(e.slot, now) && e.slot.start < to);
+  if (closing.length === 0) return unchanged([]);
+  // The schedule names the days; their places are read in a second round, under the same lock,
+  // with the schedule of the days after the leave when someone may have to move there.
+  const days = [...new Set(closing.map((e) => e.slot.day))].sort();
+  // The department's other doctors read in the unit: colleagues to reassign to, or (`within`)
+  // doctor-days the duplicate rule looks at.
+  const colleagues = (snapshot.department ?? []).filter((id) => id !== doctorId);
+  // The schedules up to the horizon, read when someone may be displaced and may go to a later
+  // day: past the leave (a horizon past `to`), or to a colleague's later day the leave itself
+  // covers (which is within the window even without a horizon). Someone may be displaced when a
+  // closing slot holds a place, or, with a quota, when settling the day first promotes a waiting
+  // patient into one (a reservation that time ended leaves a place the waitlist takes).
+  const ahead =
+    (input.horizonEnd > to || (department !== null && colleagues.length > 0)) && (config.quota !== undefined || closing.some((e) => e.occupancy > 0));
+  const unread = (days_: ReadonlyMap<string, unknown> | undefined): boolean => days.some((day) => days_?.has(day) !== true);
+  if (unread(snapshot.days) || colleagues.some((id) => unread(snapshot.others?.get(id)?.days))) {
+    return { kind: 'load', request: leaveRequest(input, ahead, [{ doctorId, days }, ...colleagues.map((id) => ({ doctorId: id, days }))]) };
+  }
 
-    const ws = new Workspace(config, snapshot, now);
-    const others = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
-    // Colleagues a displaced patient may go to: with `reassign` only.
-    const team = department === null ? [] : others;
-    const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
-    const ids = new Set(closing.map((e) => e.slot.id));
-    for (const day of days) {
-      const work = ws.day(day);
-      const indexes: number[] = [];
-      for (let i = 0; i < work.slotCount; i++) if (ids.has(work.slot(i).id)) indexes.push(i);
-      plan.push({ work, indexes });
-    }
-    for (const { work, indexes } of plan) {
-      for (const i of indexes) {
-        const present = work.places(i).filter((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION');
-        if (present.length > 0) {
-          const slotId = work.slot(i).id;
-          throw invalid('leave', `Slot \`${slotId}\` of the leave holds patients who are checked in or in consultation; cancel or complete them first`, {
-            slotId,
-            tokenIds: present.map((t) => t.id),
-          });
-        }
+  const ws = new Workspace(config, snapshot, now);
+  const others = colleagues.map((id) => new Workspace(config, snapshot.others!.get(id)!, now));
+  // Colleagues a displaced patient may go to: with `reassign` only.
+  const team = department === null ? [] : others;
+  const plan: { readonly work: DayWork; readonly indexes: number[] }[] = [];
+  const ids = new Set(closing.map((e) => e.slot.id));
+  for (const day of days) {
+    const work = ws.day(day);
+    const indexes: number[] = [];
+    for (let i = 0; i < work.slotCount; i++) if (ids.has(work.slot(i).id)) indexes.push(i);
+    plan.push({ work, indexes });
+  }
+  for (const { work, indexes } of plan) {
+    for (const i of indexes) {
+      const present = work.places(i).filter((t) => t.status === 'CHECKED_IN' || t.status === 'IN_CONSULTATION');
+      if (present.length > 0) {
+        const slotId = work.slot(i).id;
+        throw invalid('leave', `Slot \`${slotId}\` of the leave holds patients who are checked in or in consultation; cancel or complete them first`, {
+          slotId,
+          tokenIds: present.map((t) => t.id),
+        });
       }
     }
-    // Each day first as after a sweep, as closeSlot does: holds that have ended keep no place, and
-    // the waitlist takes what they leave.
-    for (const { work } of plan) settleBeforePlacing(ws, work);
-    // At most this many patients look for a later place: the closing slots' places once settled.
-    const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
-    const later = new LaterDays(to, input.horizonEnd, now, need, [ws, ...others]);
-    // Each closing names its leave, so that a replay of the history closes the same range.
-    const leave = { from: new Date(input.from).toISOString(), to: new Date(to).toISOString(), reassign: department === null ? null : ('department' as const) };
-    for (const { work, indexes } of plan) {
-      for (const i of indexes) {
-        ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason, leave);
-      }
+  }
+  // Each day first as after a sweep, as closeSlot does: holds that have ended keep no place, and
+  // the waitlist takes what they leave.
+  for (const { work } of plan) settleBeforePlacing(ws, work);
+  // At most this many patients look for a later place: the closing slots' places once settled.
+  const need = plan.reduce((n, { work, indexes }) => indexes.reduce((m, i) => m + work.occupancy(i), n), 0);
+  const later = new LaterDays(to, input.horizonEnd, now, need, [ws, ...others]);
+  // Each closing names its leave, so that a replay of the history closes the same range.
+  const leave = { from: new Date(input.from).toISOString(), to: new Date(to).toISOString(), reassign: department === null ? null : ('department' as const) };
+  for (const { work, indexes } of plan) {
+    for (const i of indexes) {
+      ev.slotClosed(ws, ws.updateSlot(work, i, { status: 'CLOSED', closedReason: reason }), reason, leave);
     }
-    for (const { work, indexes } of plan) {
-      // Their claims end as closeSlot ends them: places held for an offer withdrawn, holds (not
-      // bookings yet) released rather than moved.
-      for (const i of indexes) endClaimsOfSlot(ws, work, i);
-      const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
-      for (const i of indexes) {
-        for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });
-      }
-      displaced.sort((a, b) => Number(b.urgent) - Number(a.urgent) || compareQueueOrder(a.token, b.token));
-      for (const { token, from } of displaced) {
-        // Moved once, on its own day too: a later patient's chain goes around the place it takes
-        // (emergencies move first, so one a policy ranks below others could otherwise be bumped
-        // by the chain of a patient displaced after it).
-        (ws.settled ??= new Set()).add(token.id);
-        if (team.length > 0 && reassign({ ws, work, team, later }, token, from, reason)) continue;
-        // No place left on its day: the doctor's first place after the leave on a later day.
-        const elsewhere = (): boolean => {
-          const spot = later.find(ws, token, to, Number.POSITIVE_INFINITY);
-          if (spot === undefined) return false;
-          const moved = transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason).token;
-          // Moved once: a later day's cascade goes around the new place rather than bump it.
-          (ws.settled ??= new Set()).add(moved.id);
-          return true;
-        };
-        displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0, elsewhere });
-      }
-      for (const i of indexes) moveWaitingFor(ws, work, i);
-      promoteWaiting(ws, work);
+  }
+  for (const { work, indexes } of plan) {
+    // Their claims end as closeSlot ends them: places held for an offer withdrawn, holds (not
+    // bookings yet) released rather than moved.
+    for (const i of indexes) endClaimsOfSlot(ws, work, i);
+    const displaced: { readonly token: TokenRecord; readonly from: number; readonly urgent: boolean }[] = [];
+    for (const i of indexes) {
+      for (const token of work.places(i)) if (token.status === 'BOOKED') displaced.push({ token, from: i, urgent: protectionOf(ws, token) !== null });
     }
-    // A later day the search reached but the unit has not read: read it (and the next ones) and
-    // decide again. Should that not be enough (a quota refused, a patient already held a token
-    // there), the next read takes every day of every doctor's schedule, so that a unit reads at
-    // most four times.
-    if (later.wanted.size > 0) {
-      const leaveDays = new Set(days);
-      const members = [ws, ...others];
-      const again = members.some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
-      // Every doctor's usable days, read of every doctor: the duplicate rule looks at a day of
-      // the department with each of its doctors, whichever doctor's day has the place.
-      const every = again ? [...new Set(members.flatMap((w) => usableDays(w.snapshot.schedule, now)))] : [];
-      const read = members.map((w) => {
-        const id = w.snapshot.doctor!.id;
-        const more = again ? every : (later.wanted.get(id) ?? []);
-        return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
-      });
-      return { kind: 'load', request: leaveRequest(input, ahead, read) };
+    displaced.sort((a, b) => Number(b.urgent) - Number(a.urgent) || compareQueueOrder(a.token, b.token));
+    for (const { token, from } of displaced) {
+      // Moved once, on its own day too: a later patient's chain goes around the place it takes
+      // (emergencies move first, so one a policy ranks below others could otherwise be bumped
+      // by the chain of a patient displaced after it).
+      (ws.settled ??= new Set()).add(token.id);
+      if (team.length > 0 && reassign({ ws, work, team, later }, token, from, reason)) continue;
+      // No place left on its day: the doctor's first place after the leave on a later day.
+      const elsewhere = (): boolean => {
+        const spot = later.find(ws, token, to, Number.POSITIVE_INFINITY);
+        if (spot === undefined) return false;
+        const moved = transfer({ source: ws, from: work, token }, { target: ws, work: spot.work, index: spot.index }, reason).token;
+        // Moved once: a later day's cascade goes around the new place rather than bump it.
+        (ws.settled ??= new Set()).add(moved.id);
+        return true;
+      };
+      displace(ws, work, { token, from, reason: 'slot-closed', by: null, depth: 0, elsewhere });
     }
-    finish?.(ws);
-    if (others.length === 0) return commit(ws, ws.events);
-    let changes: ChangeSet = ws.changed ? unitChanges(ws) : NO_CHANGES;
-    for (const other of others) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
-    // A colleague's day settled before a patient could be placed there: its events too.
-    const theirs = others.flatMap((other) => other.events);
-    return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };
+    for (const i of indexes) moveWaitingFor(ws, work, i);
+    promoteWaiting(ws, work);
+  }
+  // A later day the search reached but the unit has not read: read it (and the next ones) and
+  // decide again. Should that not be enough (a quota refused, a patient already held a token
+  // there), the next read takes every day of every doctor's schedule, so that a unit reads at
+  // most four times.
+  if (later.wanted.size > 0) {
+    const leaveDays = new Set(days);
+    const members = [ws, ...others];
+    const again = members.some((w) => [...w.snapshot.days.keys()].some((day) => !leaveDays.has(day)));
+    // Every doctor's usable days, read of every doctor: the duplicate rule looks at a day of
+    // the department with each of its doctors, whichever doctor's day has the place.
+    const every = again ? [...new Set(members.flatMap((w) => usableDays(w.snapshot.schedule, now)))] : [];
+    const read = members.map((w) => {
+      const id = w.snapshot.doctor!.id;
+      const more = again ? every : (later.wanted.get(id) ?? []);
+      return { doctorId: id, days: [...new Set([...days, ...w.snapshot.days.keys(), ...more])].sort() };
+    });
+    return { kind: 'load', request: leaveRequest(input, ahead, read) };
+  }
+  finish?.(ws);
+  if (others.length === 0) return commit(ws, ws.events);
+  let changes: ChangeSet = ws.changed ? unitChanges(ws) : NO_CHANGES;
+  for (const other of others) if (other.changed) changes = mergeChanges(changes, unitChanges(other));
+  // A colleague's day settled before a patient could be placed there: its events too.
+  const theirs = others.flatMap((other) => other.events);
+  return { kind: 'commit', changes, result: theirs.length === 0 ? ws.events : [...ws.events, ...theirs] };
 }
 
 /** Only free and elastic places: nobody is bumped at a colleague's, nor on a later day. */
@@ -269,8 +276,17 @@ class LaterDays {
       // A hold there that has ended keeps no place: released first (the day's waitlist taking
       // what it leaves, as after a sweep), so that its place counts below.
       settleEndedClaims(ws, work);
-      if (holdsAnother(ws, this.members.map((m) => (m === ws ? work : m.day(day))), token, day)) continue;
-      if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0) this.#full.set(candidates, k + 1);
+      if (
+        holdsAnother(
+          ws,
+          this.members.map((m) => (m === ws ? work : m.day(day))),
+          token,
+          day,
+        )
+      )
+        continue;
+      if (!urgent && k === this.#full.get(candidates) && firstUsableSlot(work, ws.now, { notBefore, takes: (i) => hasFreePlace(work, i) }) < 0)
+        this.#full.set(candidates, k + 1);
       const rank = ws.rankOf({ ...token, day, notBefore: start }, 0);
       const place = (): number => {
         const index = placeWithoutBump(ws, work, token, rank, notBefore, urgent);
@@ -350,7 +366,6 @@ function usableDays(schedule: readonly ScheduleEntry[] | undefined, now: number)
   return [...found];
 }
 
-
 /**
  * The first place of `work` starting at or after `notBefore` that takes `token` (ranked `rank`
  * there) without a bump: a free place the quota admits, or for a protected (`urgent`) token a
@@ -382,7 +397,8 @@ interface Reassignment {
 function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, from: number, reason: string | null): boolean {
   const notBefore = work.slot(from).start;
   const guard = protectionOf(ws, token);
-  const own = guard === null ? laterFreeSlot(ws, work, from, token) : (emergencyPlace(ws, work, { ...token, notBefore }, from + 1, NO_BUMP, -1, 1)?.index ?? -1);
+  const own =
+    guard === null ? laterFreeSlot(ws, work, from, token) : (emergencyPlace(ws, work, { ...token, notBefore }, from + 1, NO_BUMP, -1, 1)?.index ?? -1);
   const ownLater = own >= 0 ? undefined : later.find(ws, token, later.to, Number.POSITIVE_INFINITY);
   const ownStart = own >= 0 ? work.slot(own).start : ownLater === undefined ? Number.POSITIVE_INFINITY : ownLater.work.slot(ownLater.index).start;
   let best: { readonly spot: Spot; readonly start: number; readonly taken: number } | undefined;
@@ -409,7 +425,6 @@ function reassign({ ws, work, team, later }: Reassignment, token: TokenRecord, f
   transfer({ source: ws, from: work, token }, { target: best.spot.ws, work: best.spot.work, index: best.spot.index }, reason);
   return true;
 }
-
 
 /**
  * The duplicate rule for a place the leave would give `token`'s patient on `day`: whether the

@@ -104,7 +104,10 @@ export const retireDoctor: Command<RetireDoctorInput, RetireResult> = {
  * (as the schedule read shows it; the window is the same on every read of the unit), with no
  * horizon past it.
  */
-function leaveOf({ doctorId, from, reason, department }: RetireDoctorInput, schedule: readonly { readonly slot: { readonly end: number } }[] | undefined): CloseSlotsInput {
+function leaveOf(
+  { doctorId, from, reason, department }: RetireDoctorInput,
+  schedule: readonly { readonly slot: { readonly end: number } }[] | undefined,
+): CloseSlotsInput {
   let to = from + 1;
   for (const { slot } of schedule ?? []) to = Math.max(to, slot.end);
   return { doctorId, from, to, reason, department, horizonEnd: to };

@@ -12,7 +12,17 @@ import { convertClaim, endClaim } from '../claims.js';
 import { type Command, commit, doctorNotFound, mergeChanges, patientPart, refuseOtherPatient, tokenNotFound, unchanged, unitChanges } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { followUpBooked, followUpCancelled, followUpDue } from '../events/follow-ups.js';
-import { addDays, daysBetween, FOLLOW_UP_CATEGORY, type FollowUpDetail, followUpClaim, followUpDetail, followUpIdOf, isFollowUp, openFrom } from '../followups.js';
+import {
+  addDays,
+  daysBetween,
+  FOLLOW_UP_CATEGORY,
+  type FollowUpDetail,
+  followUpClaim,
+  followUpDetail,
+  followUpIdOf,
+  isFollowUp,
+  openFrom,
+} from '../followups.js';
 import { Workspace } from '../workspace.js';
 import { type BookCommand, decideBook } from './book.js';
 
@@ -65,12 +75,19 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
     const { request } = input;
     if (request === null) {
       if (stored === undefined || stored.state !== 'ACTIVE') return unchanged(null);
-    } else if (stored !== undefined && (stored.state === 'CONVERTED' || (stored.state === 'RELEASED' && request.key !== null && followUpDetail(stored).key === request.key))) {
+    } else if (
+      stored !== undefined &&
+      (stored.state === 'CONVERTED' || (stored.state === 'RELEASED' && request.key !== null && followUpDetail(stored).key === request.key))
+    ) {
       return replay(config, snapshot, input, stored, now);
     } else if (!SEEN.has(visit.status)) {
-      throw new OpdError('INVALID_TRANSITION', `Cannot book a follow-up of token \`${visit.id}\`: it is ${visit.status} (a follow-up is asked at the end of a visit)`, {
-        details: { field: 'fromTokenId', tokenId: visit.id, status: visit.status, action: 'follow up' },
-      });
+      throw new OpdError(
+        'INVALID_TRANSITION',
+        `Cannot book a follow-up of token \`${visit.id}\`: it is ${visit.status} (a follow-up is asked at the end of a visit)`,
+        {
+          details: { field: 'fromTokenId', tokenId: visit.id, status: visit.status, action: 'follow up' },
+        },
+      );
     }
     const detail = request === null ? followUpDetail(stored!) : askedDetail(config, visit, request, now);
     const today = config.dayOf(now);
@@ -86,7 +103,12 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
     }
     if (request !== null) refuseNowhere(detail, doctors, snapshotIn(snapshot));
     const actor = input.actor;
-    const made = followUpClaim(visit, detail, stored?.state === 'ACTIVE' && request === null ? (stored.dueAt ?? now) : now, request === null ? stored!.actor : actor);
+    const made = followUpClaim(
+      visit,
+      detail,
+      stored?.state === 'ACTIVE' && request === null ? (stored.dueAt ?? now) : now,
+      request === null ? stored!.actor : actor,
+    );
     // The same claim as stored (its id and slot name it in the day's list), whatever became of the visit's place since.
     const claim = stored === undefined ? made : { ...made, slotId: stored.slotId };
     if (placement.kind === 'booked') {
@@ -100,7 +122,14 @@ export const followUpCommand: Command<FollowUpInput, FollowUpResult | null> = {
       const changes = mergeChanges(decision.changes, unitChanges(ws));
       // The sweep's retry reports every event of its unit (the sweep's effects); a call, all but its own.
       const effects = request === null ? [...decision.changes.events, own] : [...decision.changes.events];
-      const result: FollowUpResult = Object.freeze({ followUp: viewOf(visit, work.claims.find((c) => c.id === id)!), token: booked, effects: Object.freeze(effects) });
+      const result: FollowUpResult = Object.freeze({
+        followUp: viewOf(
+          visit,
+          work.claims.find((c) => c.id === id)!,
+        ),
+        token: booked,
+        effects: Object.freeze(effects),
+      });
       return { kind: 'commit', changes, result };
     }
     // No place in the window: the sweep's retry changes nothing; a request keeps it due.
@@ -127,7 +156,10 @@ export const cancelFollowUpCommand: Command<CancelFollowUpInput, FollowUp> = {
   load: (input) => ({ tokenId: input.fromTokenId }),
   decide(config, snapshot, input, now) {
     const visit = snapshot.tokens.get(input.fromTokenId);
-    const notFound = (): OpdError => new OpdError('TOKEN_NOT_FOUND', `Follow-up \`${input.followUpId}\` does not exist`, { details: { field: 'followUpId', followUpId: input.followUpId, tokenId: input.fromTokenId } });
+    const notFound = (): OpdError =>
+      new OpdError('TOKEN_NOT_FOUND', `Follow-up \`${input.followUpId}\` does not exist`, {
+        details: { field: 'followUpId', followUpId: input.followUpId, tokenId: input.fromTokenId },
+      });
     if (visit === undefined || snapshot.doctor === undefined) throw notFound();
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(visit.day);
@@ -144,7 +176,13 @@ export const cancelFollowUpCommand: Command<CancelFollowUpInput, FollowUp> = {
     putClaim(work, marked);
     endClaim(ws, work, marked, 'released');
     ws.own(followUpCancelled(ws, visit.doctorId, stored.id, detail));
-    return commit(ws, viewOf(visit, work.claims.find((c) => c.id === stored.id)!));
+    return commit(
+      ws,
+      viewOf(
+        visit,
+        work.claims.find((c) => c.id === stored.id)!,
+      ),
+    );
   },
 };
 
@@ -215,7 +253,13 @@ function snapshotIn(snapshot: DoctorSnapshot): (doctorId: string) => DoctorSnaps
 }
 
 /** A follow-up booked or cancelled before, answered as it stands: its token as it is now (read when the unit has not yet). */
-function replay(config: CoreConfig, snapshot: DoctorSnapshot, input: FollowUpInput, stored: ClaimRecord, now: number): ReturnType<Command<FollowUpInput, FollowUpResult | null>['decide']> {
+function replay(
+  config: CoreConfig,
+  snapshot: DoctorSnapshot,
+  input: FollowUpInput,
+  stored: ClaimRecord,
+  now: number,
+): ReturnType<Command<FollowUpInput, FollowUpResult | null>['decide']> {
   const visit = snapshot.tokens.get(input.fromTokenId)!;
   const tokenId = followUpDetail(stored).tokenId;
   let token: Token | null = null;
@@ -275,7 +319,19 @@ export function placeFollowUp(
     for (const doctorId of doctors) {
       const snapshot = snapshotOf(doctorId);
       if (snapshot?.doctor === undefined) continue;
-      const command: BookCommand = { doctorId, category: FOLLOW_UP_CATEGORY, patient, slotId: undefined, date, after: undefined, idempotencyKey: undefined, fingerprint: undefined, actor, holdMinutes: null, revisit: { followUp: followUpId } };
+      const command: BookCommand = {
+        doctorId,
+        category: FOLLOW_UP_CATEGORY,
+        patient,
+        slotId: undefined,
+        date,
+        after: undefined,
+        idempotencyKey: undefined,
+        fingerprint: undefined,
+        actor,
+        holdMinutes: null,
+        revisit: { followUp: followUpId },
+      };
       let decision;
       try {
         decision = decideBook(config, snapshot, command, now);
@@ -298,7 +354,10 @@ export function placeFollowUp(
  */
 function refuseNowhere(detail: FollowUpDetail, doctors: readonly string[], snapshotOf: (doctorId: string) => DoctorSnapshot | undefined): void {
   if (detail.department !== null) {
-    if (doctors.length === 0) throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${detail.department}\` has no doctor`, { details: { field: 'department', department: detail.department } });
+    if (doctors.length === 0)
+      throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${detail.department}\` has no doctor`, {
+        details: { field: 'department', department: detail.department },
+      });
   } else if (detail.doctorId !== null && snapshotOf(detail.doctorId)?.doctor === undefined) {
     throw doctorNotFound(detail.doctorId, 'doctorId');
   }

@@ -44,14 +44,17 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     const work = ws.day(stored.day);
     const token = work.find(tokenId, stored.slotId) ?? stored;
     const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
-      new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, { details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra } });
+      new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, {
+        details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra },
+      });
     if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw refuse(`it is ${token.status}`);
     const target = resolveTarget(journeys, snapshot.doctor, to);
     const journey: JourneyRecord = token.journey ?? {};
     const fromEnd = endOf(journeys.points.get(journey.point ?? ''));
     const toPoint = target.point?.id;
     // Already in that queue (a patient in consultation is with the doctor, but no longer waiting for them).
-    if (toPoint === journey.point && token.status === 'CHECKED_IN') throw refuse(`it already waits at ${toPoint ?? 'the doctor'}`, { servicePoint: toPoint ?? null });
+    if (toPoint === journey.point && token.status === 'CHECKED_IN')
+      throw refuse(`it already waits at ${toPoint ?? 'the doctor'}`, { servicePoint: toPoint ?? null });
     const stage = nextStage(journeys, token, target.kind);
     // Leaving the doctor's room: the patient has seen the doctor once this visit.
     const seen = journey.seen === true || token.status === 'IN_CONSULTATION';
@@ -175,11 +178,15 @@ export const callPoint: Command<CallPointInput, CallResult> = {
     const first = queue.find((t) => t.journey?.room === key) ?? queue.find((t) => t.journey?.room === undefined);
     if (first === undefined) return unchanged(NOBODY);
     const owner = doctorSnapshotOf(snapshot, first.doctorId);
-    if (owner?.days.get(day) === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, snapshot.servicePoint === undefined, [first.doctorId]) };
+    if (owner?.days.get(day) === undefined)
+      return { kind: 'load', request: pointLoad(point, doctorIds, day, snapshot.servicePoint === undefined, [first.doctorId]) };
     const ws = new Workspace(config, owner, now);
     const work = ws.day(day);
     const stored = work.find(first.id, first.slotId);
-    if (stored === undefined) throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, { details: { tokenId: first.id } });
+    if (stored === undefined)
+      throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, {
+        details: { tokenId: first.id },
+      });
     const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
     ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
     return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
@@ -232,7 +239,9 @@ export const callPooled: Command<CallPooledInput, CallResult> = {
     if (snapshot.doctor === undefined) throw doctorNotFound(doctorId);
     if (pooledPoint(config, department) === undefined) throw invalidPool(department);
     if ((snapshot.doctor.department ?? null) !== department) {
-      throw new OpdError('VALIDATION_FAILED', `Doctor \`${doctorId}\` is not of department \`${department}\``, { details: { field: 'doctorId', doctorId, department } });
+      throw new OpdError('VALIDATION_FAILED', `Doctor \`${doctorId}\` is not of department \`${department}\``, {
+        details: { field: 'doctorId', doctorId, department },
+      });
     }
     const members = membersOf(config, snapshot, now);
     const days = members.map((m) => m.ws.day(day));
@@ -245,7 +254,16 @@ export const callPooled: Command<CallPooledInput, CallResult> = {
     const work = owner.ws.day(day);
     const token = work.find(first.id)!;
     const next = noteCall(owner.ws, work, token, doctorId);
-    owner.ws.own(ev.called(owner.ws, next, next.slotId ?? '', room ?? snapshot.doctor.room ?? null, false, next.doctorId === doctorId ? undefined : { calledBy: doctorId }));
+    owner.ws.own(
+      ev.called(
+        owner.ws,
+        next,
+        next.slotId ?? '',
+        room ?? snapshot.doctor.room ?? null,
+        false,
+        next.doctorId === doctorId ? undefined : { calledBy: doctorId },
+      ),
+    );
     const result = Object.freeze({ token: tokenView(owner.ws, work, next), effects: owner.ws.effects() });
     if (owner === own) return commit(own.ws, result);
     let changes = NO_CHANGES;
@@ -255,7 +273,9 @@ export const callPooled: Command<CallPooledInput, CallResult> = {
 };
 
 function invalidPool(department: string): OpdError {
-  return new OpdError('VALIDATION_FAILED', `Department \`${department}\` has no pooled queue: give it a service point of kind '${DOCTOR_KIND}'`, { details: { field: 'department', department } });
+  return new OpdError('VALIDATION_FAILED', `Department \`${department}\` has no pooled queue: give it a service point of kind '${DOCTOR_KIND}'`, {
+    details: { field: 'department', department },
+  });
 }
 
 /**
@@ -265,8 +285,14 @@ function invalidPool(department: string): OpdError {
  */
 export function noteCall(ws: Workspace, work: DayWork, token: TokenRecord, doctorId: string): TokenRecord {
   const j = token.journey;
-  const journey = j === undefined || (j.reentry === undefined && (j.pooled !== true || j.calledBy === doctorId)) ? undefined : Object.freeze({ ...withoutReentry(j), ...(j.pooled === true ? { calledBy: doctorId } : {}) });
-  const callIndex = ws.config.callOrder !== undefined && (token.callIndex === undefined || token.callIndex === null || j?.reentry !== undefined) ? nextCallIndex(work) : undefined;
+  const journey =
+    j === undefined || (j.reentry === undefined && (j.pooled !== true || j.calledBy === doctorId))
+      ? undefined
+      : Object.freeze({ ...withoutReentry(j), ...(j.pooled === true ? { calledBy: doctorId } : {}) });
+  const callIndex =
+    ws.config.callOrder !== undefined && (token.callIndex === undefined || token.callIndex === null || j?.reentry !== undefined)
+      ? nextCallIndex(work)
+      : undefined;
   if (journey === undefined && callIndex === undefined) return token;
   return ws.note(work, token, { ...(callIndex === undefined ? {} : { callIndex }), ...(journey === undefined ? {} : { journey }) });
 }

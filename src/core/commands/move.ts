@@ -6,7 +6,18 @@ import { makeToken } from '../../model/make.js';
 import { parseTokenId, type TokenRecord, tokenIdOf } from '../../model/records.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import type { MoveResult } from '../../types.js';
-import { type Command, doctorNotFound, guardDuplicate, mergeChanges, patientPart, refuseOtherPatient, refuseRetiredRequest, requestedSlot, tokenNotFound, unitChanges } from '../command.js';
+import {
+  type Command,
+  doctorNotFound,
+  guardDuplicate,
+  mergeChanges,
+  patientPart,
+  refuseOtherPatient,
+  refuseRetiredRequest,
+  requestedSlot,
+  tokenNotFound,
+  unitChanges,
+} from '../command.js';
 import type { CoreConfig } from '../config.js';
 import * as ev from '../events.js';
 import { protectionOf } from '../protection.js';
@@ -113,9 +124,12 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
     });
   }
   const place = work.slot(index);
-  if (place.id === token.slotId) throw invalid('to', `Token \`${token.id}\` already holds a place in slot \`${place.id}\``, { tokenId: token.id, slotId: place.id });
+  if (place.id === token.slotId)
+    throw invalid('to', `Token \`${token.id}\` already holds a place in slot \`${place.id}\``, { tokenId: token.id, slotId: place.id });
   if (work.occupancy(index) >= place.capacity || !admits(index)) {
-    throw new OpdError('SLOT_FULL', `Slot \`${place.id}\` has no free place`, { details: { field: 'to.slotId', slotId: place.id, doctorId: command.doctorId, day } });
+    throw new OpdError('SLOT_FULL', `Slot \`${place.id}\` has no free place`, {
+      details: { field: 'to.slotId', slotId: place.id, doctorId: command.doctorId, day },
+    });
   }
 
   let moved: TokenRecord;
@@ -153,7 +167,13 @@ function decideMove(config: CoreConfig, snapshot: DoctorSnapshot, command: MoveC
  * `token:moved`. The caller has checked the place is free (a move, an accepted offer). Returns the
  * token and its event; the place it left is promoted into (or offered) by the caller's promotions.
  */
-export function moveWithinDay(ws: Workspace, work: DayWork, token: TokenRecord, index: number, reason: string | null): { readonly token: TokenRecord; readonly event: OpdEvent } {
+export function moveWithinDay(
+  ws: Workspace,
+  work: DayWork,
+  token: TokenRecord,
+  index: number,
+  reason: string | null,
+): { readonly token: TokenRecord; readonly event: OpdEvent } {
   const place = work.slot(index);
   const moved = changeToken(ws, work, token, {
     status: 'BOOKED',
@@ -233,4 +253,3 @@ export function transfer(
   createToken(target, work, moved);
   return { token: moved, event: ev.moved(source, token, moved, place.id, reason) };
 }
-

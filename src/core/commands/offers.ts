@@ -41,18 +41,31 @@ function loadOffer(ws: Workspace, snapshot: DoctorSnapshot, offerId: string): { 
 function refuseEnded(place: OfferRecord, candidate: OfferCandidateRecord, now: number, action: string): void {
   const state = candidate.state;
   if (state === 'OPEN' && place.status === 'OPEN' && candidate.expiresAt > now) return;
-  const details = { field: 'offerId', offerId: candidate.offerId, tokenId: candidate.tokenId, slotId: place.slotId, state, expiresAt: new Date(candidate.expiresAt).toISOString() };
+  const details = {
+    field: 'offerId',
+    offerId: candidate.offerId,
+    tokenId: candidate.tokenId,
+    slotId: place.slotId,
+    state,
+    expiresAt: new Date(candidate.expiresAt).toISOString(),
+  };
   if (candidate.movedOn === true) throw movedOn(candidate.offerId, details);
   if (state === 'LAPSED' || state === 'WITHDRAWN') {
     throw new OpdError('OFFER_TAKEN', `Offer \`${candidate.offerId}\` can no longer be answered: its place was taken`, { details });
   }
   if (state === 'DECLINED' || state === 'ACCEPTED') {
     // An accepted offer whose token has since left its place (cancelled, seen): nothing to replay.
-    throw new OpdError('INVALID_TRANSITION', `Cannot ${action} offer \`${candidate.offerId}\`: it was ${state === 'DECLINED' ? 'declined' : 'accepted, and its token has since moved on'}`, {
-      details: { field: 'offerId', offerId: candidate.offerId, tokenId: candidate.tokenId, status: state, action },
-    });
+    throw new OpdError(
+      'INVALID_TRANSITION',
+      `Cannot ${action} offer \`${candidate.offerId}\`: it was ${state === 'DECLINED' ? 'declined' : 'accepted, and its token has since moved on'}`,
+      {
+        details: { field: 'offerId', offerId: candidate.offerId, tokenId: candidate.tokenId, status: state, action },
+      },
+    );
   }
-  throw new OpdError('OFFER_EXPIRED', `Offer \`${candidate.offerId}\` expired at ${details.expiresAt}`, { details: { ...details, state: state === 'OPEN' ? 'EXPIRED' : state } });
+  throw new OpdError('OFFER_EXPIRED', `Offer \`${candidate.offerId}\` expired at ${details.expiresAt}`, {
+    details: { ...details, state: state === 'OPEN' ? 'EXPIRED' : state },
+  });
 }
 
 /** `OFFER_EXPIRED` for an offer that ended because its token moved on: it can no longer take the place. */
@@ -89,7 +102,14 @@ export const acceptOffer: Command<OfferAnswerInput, OfferAnswerResult> = {
     const i = work.indexOf(place.slotId);
     if (token === undefined || i < 0 || !canTakeOffered(ws, work, i, token)) {
       // Never at rest: an offer lapses in the unit that moves its token on (lapseMovedOn).
-      throw movedOn(offerId, { field: 'offerId', offerId, tokenId: candidate.tokenId, slotId: place.slotId, state: 'LAPSED', expiresAt: new Date(candidate.expiresAt).toISOString() });
+      throw movedOn(offerId, {
+        field: 'offerId',
+        offerId,
+        tokenId: candidate.tokenId,
+        slotId: place.slotId,
+        state: 'LAPSED',
+        expiresAt: new Date(candidate.expiresAt).toISOString(),
+      });
     }
     ws.own(ev.offerAccepted(ws, token, place.slotId, offerId, token.status === 'BOOKED' ? token.slotId : null));
     // The offer ends before the token moves: the place it held is the one the token takes.

@@ -148,7 +148,9 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
       throw refuse('it was a hold that ended', { cancelReason: stored.cancelReason });
     }
     if (stored.status === 'CANCELLED' && (stored.cancelReason === DAY_CLOSED || stored.cancelReason === CARRIED)) {
-      throw refuse(stored.cancelReason === CARRIED ? 'its day was closed and the patient carried to a later day' : 'its day was closed', { cancelReason: stored.cancelReason });
+      throw refuse(stored.cancelReason === CARRIED ? 'its day was closed and the patient carried to a later day' : 'its day was closed', {
+        cancelReason: stored.cancelReason,
+      });
     }
     if (stored.status === 'CANCELLED' && stored.cancelReason === MOVED) {
       throw refuse('a move replaced it (the patient holds the token moved to)', { cancelReason: stored.cancelReason, moved: true });
@@ -162,7 +164,12 @@ export const reinstate: Command<ReinstateInput, TransitionResult> = {
     }
     settleClaims(ws, work);
     refuseOtherPatient({ patientLoad }, stored);
-    guardDuplicate(config, now, [work], stored.patient.id, 'tokenId', tokenId, { doctor: snapshot.doctor, day: stored.day, category: stored.category, patientTokens: snapshot.patientTokens });
+    guardDuplicate(config, now, [work], stored.patient.id, 'tokenId', tokenId, {
+      doctor: snapshot.doctor,
+      day: stored.day,
+      category: stored.category,
+      patientTokens: snapshot.patientTokens,
+    });
     promoteFirst(ws, work);
     const back = makeToken({
       ...stored,

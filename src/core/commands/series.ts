@@ -62,7 +62,10 @@ function doctorsOf(command: Pick<SeriesCommand, 'doctorId' | 'department'>, snap
     return [command.doctorId];
   }
   const members = (snapshot.department ?? []).filter((id) => snapshot.others?.get(id)?.doctor !== undefined || snapshot.doctor?.id === id);
-  if (members.length === 0) throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department ?? ''}\` has no doctor`, { details: { field: 'department', department: command.department } });
+  if (members.length === 0)
+    throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department ?? ''}\` has no doctor`, {
+      details: { field: 'department', department: command.department },
+    });
   return members;
 }
 
@@ -97,7 +100,8 @@ export const bookSeries: Command<SeriesCommand, SeriesResult> = {
     if (command.dryRun) return preview(config, snapshotOf, doctors, command, held, now);
     // A booking in a held place names its slot: the slots are read with the days.
     const slotIds = [...held.values()].map((h) => h.claim.slotId);
-    if (slotIds.some((id) => !snapshot.slots.has(id))) return { kind: 'load', request: { ...seriesLoad(command.doctorId, command.department, command.dates, command.patientLoad), slotIds } };
+    if (slotIds.some((id) => !snapshot.slots.has(id)))
+      return { kind: 'load', request: { ...seriesLoad(command.doctorId, command.department, command.dates, command.patientLoad), slotIds } };
     const withSlots = (id: string): DoctorSnapshot | undefined => {
       const s = snapshotOf(id);
       return s === undefined || s === snapshot ? s : { ...s, slots: new Map([...s.slots, ...snapshot.slots]) };
@@ -107,7 +111,13 @@ export const bookSeries: Command<SeriesCommand, SeriesResult> = {
 };
 
 /** A commit retried: answered from the series' record, with each occurrence's token as it is now (when still in its day's queue). */
-function replay(config: CoreConfig, snapshotOf: (id: string) => DoctorSnapshot | undefined, command: SeriesCommand, record: ClaimRecord, now: number): Decision<SeriesResult> {
+function replay(
+  config: CoreConfig,
+  snapshotOf: (id: string) => DoctorSnapshot | undefined,
+  command: SeriesCommand,
+  record: ClaimRecord,
+  now: number,
+): Decision<SeriesResult> {
   const tokens: Token[] = [];
   const occurrences = recordedOutcomes(record).map((o) => {
     if (o.tokenId === null) return occurrenceView(o.occurrence, o.date, 'NO_PLACE', null, null, o.reason);
@@ -126,15 +136,33 @@ function replay(config: CoreConfig, snapshotOf: (id: string) => DoctorSnapshot |
     }
     return occurrenceView(o.occurrence, o.date, 'BOOKED', found ?? { doctorId, slotId: '', start: 0, end: 0 }, o.tokenId, null);
   });
-  return unchanged(Object.freeze({ seriesId: command.seriesId, mode: command.mode, dryRun: false, heldUntil: null, occurrences: Object.freeze(occurrences), tokens: Object.freeze(tokens), effects: Object.freeze([]), replayed: true as const }));
+  return unchanged(
+    Object.freeze({
+      seriesId: command.seriesId,
+      mode: command.mode,
+      dryRun: false,
+      heldUntil: null,
+      occurrences: Object.freeze(occurrences),
+      tokens: Object.freeze(tokens),
+      effects: Object.freeze([]),
+      replayed: true as const,
+    }),
+  );
 }
 
 function conflict(seriesId: string): OpdError {
-  return new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different series', { details: { field: 'idempotencyKey', seriesId } });
+  return new OpdError('IDEMPOTENCY_CONFLICT', 'The idempotency key was already used for a different series', {
+    details: { field: 'idempotencyKey', seriesId },
+  });
 }
 
 /** The series' active claims (a preview's held places), by occurrence, that have not ended. */
-function heldOccurrences(snapshot: DoctorSnapshot, doctors: readonly string[], command: SeriesCommand, now: number): Map<number, { doctorId: string; claim: ClaimRecord }> {
+function heldOccurrences(
+  snapshot: DoctorSnapshot,
+  doctors: readonly string[],
+  command: SeriesCommand,
+  now: number,
+): Map<number, { doctorId: string; claim: ClaimRecord }> {
   const held = new Map<number, { doctorId: string; claim: ClaimRecord }>();
   const snapshotOf = snapshotsOf(snapshot);
   for (const doctorId of doctors) {
@@ -152,17 +180,43 @@ function heldOccurrences(snapshot: DoctorSnapshot, doctors: readonly string[], c
 
 /** The booking of occurrence `k` (from 1) with `doctorId`: in the place its claim holds, else the earliest of its day. */
 function occurrenceBooking(command: SeriesCommand, k: number, doctorId: string, heldBy: ClaimRecord | undefined): BookCommand {
-  const base = { doctorId, category: command.category, patient: command.patient, idempotencyKey: undefined, fingerprint: undefined, actor: command.actor, holdMinutes: null, revisit: { seriesId: command.seriesId, occurrence: k } };
+  const base = {
+    doctorId,
+    category: command.category,
+    patient: command.patient,
+    idempotencyKey: undefined,
+    fingerprint: undefined,
+    actor: command.actor,
+    holdMinutes: null,
+    revisit: { seriesId: command.seriesId, occurrence: k },
+  };
   if (heldBy !== undefined) return { ...base, slotId: heldBy.slotId, date: command.dates[k - 1], after: undefined, heldBy: heldBy.id };
   const after = command.afters[k - 1] ?? null;
   return { ...base, slotId: undefined, date: command.dates[k - 1], after: after ?? undefined };
 }
 
 /** Codes that mean "no place for this occurrence": the next doctor is tried, else it has none. */
-const NO_PLACE: ReadonlySet<string> = new Set(['SLOT_FULL', 'OUTSIDE_BOOKING_WINDOW', 'DUPLICATE_BOOKING', 'DOCTOR_RETIRED', 'SLOT_CLOSED', 'SLOT_ENDED', 'VALIDATION_FAILED']);
+const NO_PLACE: ReadonlySet<string> = new Set([
+  'SLOT_FULL',
+  'OUTSIDE_BOOKING_WINDOW',
+  'DUPLICATE_BOOKING',
+  'DOCTOR_RETIRED',
+  'SLOT_CLOSED',
+  'SLOT_ENDED',
+  'VALIDATION_FAILED',
+]);
 
 /** Occurrence `k` booked through the one booking road by the first doctor that gives it a place, or the reason none does. */
-function bookOccurrence(config: CoreConfig, snapshotOf: (id: string) => DoctorSnapshot | undefined, doctors: readonly string[], command: SeriesCommand, k: number, heldBy: { doctorId: string; claim: ClaimRecord } | undefined, now: number, strict: boolean): CommitDecision<BookingResult> | string {
+function bookOccurrence(
+  config: CoreConfig,
+  snapshotOf: (id: string) => DoctorSnapshot | undefined,
+  doctors: readonly string[],
+  command: SeriesCommand,
+  k: number,
+  heldBy: { doctorId: string; claim: ClaimRecord } | undefined,
+  now: number,
+  strict: boolean,
+): CommitDecision<BookingResult> | string {
   let reason = 'SLOT_FULL';
   for (const doctorId of heldBy === undefined ? doctors : [heldBy.doctorId]) {
     const snapshot = snapshotOf(doctorId);
@@ -178,7 +232,8 @@ function bookOccurrence(config: CoreConfig, snapshotOf: (id: string) => DoctorSn
       throw error;
     }
     // A booking for a loaded day reads nothing more (only a desk's claim does).
-    if (decision.kind === 'load') throw new OpdError('STORAGE_FAILURE', 'A series occurrence asked for more than its loaded day', { details: { day: command.dates[k - 1] } });
+    if (decision.kind === 'load')
+      throw new OpdError('STORAGE_FAILURE', 'A series occurrence asked for more than its loaded day', { details: { day: command.dates[k - 1] } });
     const { result, changes } = decision;
     // A preview proposes only a free place: never an elastic one, never a bumped patient's or a released hold's.
     if (result.outcome === 'BOOKED' && (!strict || freePlaceTaken(changes.events, result.token.id))) return decision;
@@ -199,17 +254,42 @@ function placeOf(snapshot: DoctorSnapshot | undefined, decision: CommitDecision<
   return { doctorId: token.doctorId, slotId: token.slotId ?? '', start: slot?.start ?? 0, end: slot?.end ?? 0 };
 }
 
-function occurrenceView(k: number, date: string, status: SeriesOccurrence['status'], found: Found | null, tokenId: string | null, reason: string | null): SeriesOccurrence {
-  return Object.freeze({ occurrence: k, date, status, doctorId: found?.doctorId ?? null, slotId: found?.slotId ?? null, start: found === null ? null : new Date(found.start), tokenId, reason });
+function occurrenceView(
+  k: number,
+  date: string,
+  status: SeriesOccurrence['status'],
+  found: Found | null,
+  tokenId: string | null,
+  reason: string | null,
+): SeriesOccurrence {
+  return Object.freeze({
+    occurrence: k,
+    date,
+    status,
+    doctorId: found?.doctorId ?? null,
+    slotId: found?.slotId ?? null,
+    start: found === null ? null : new Date(found.start),
+    tokenId,
+    reason,
+  });
 }
 
 /** A preview: each occurrence's place or reason; the places held as the series' claims when `holdMinutes` allows. */
-function preview(config: CoreConfig, snapshotOf: (id: string) => DoctorSnapshot | undefined, doctors: readonly string[], command: SeriesCommand, held: ReadonlyMap<number, { doctorId: string; claim: ClaimRecord }>, now: number): Decision<SeriesResult> {
+function preview(
+  config: CoreConfig,
+  snapshotOf: (id: string) => DoctorSnapshot | undefined,
+  doctors: readonly string[],
+  command: SeriesCommand,
+  held: ReadonlyMap<number, { doctorId: string; claim: ClaimRecord }>,
+  now: number,
+): Decision<SeriesResult> {
   const found: (Found | string)[] = command.dates.map((date, i) => {
     const k = i + 1;
     const h = held.get(k);
     if (h !== undefined) {
-      const slot = snapshotOf(h.doctorId)?.days.get(date)?.slots.find((s) => s.slot.id === h.claim.slotId)?.slot;
+      const slot = snapshotOf(h.doctorId)
+        ?.days.get(date)
+        ?.slots.find((s) => s.slot.id === h.claim.slotId)?.slot;
       return { doctorId: h.doctorId, slotId: h.claim.slotId, start: slot?.start ?? 0, end: slot?.end ?? 0 };
     }
     const decision = bookOccurrence(config, snapshotOf, doctors, command, k, undefined, now, true);
@@ -236,7 +316,15 @@ function preview(config: CoreConfig, snapshotOf: (id: string) => DoctorSnapshot 
   });
   let changes: ChangeSet = NO_CHANGES;
   for (const ws of workspaces.values()) changes = mergeChanges(changes, unitChanges(ws));
-  const result: SeriesResult = Object.freeze({ seriesId: command.seriesId, mode: command.mode, dryRun: true, heldUntil: heldUntil === null ? null : new Date(heldUntil), occurrences: Object.freeze(occurrences), tokens: Object.freeze([]), effects: Object.freeze([]) });
+  const result: SeriesResult = Object.freeze({
+    seriesId: command.seriesId,
+    mode: command.mode,
+    dryRun: true,
+    heldUntil: heldUntil === null ? null : new Date(heldUntil),
+    occurrences: Object.freeze(occurrences),
+    tokens: Object.freeze([]),
+    effects: Object.freeze([]),
+  });
   return { kind: 'commit', changes, result };
 }
 
@@ -277,7 +365,9 @@ function commitSeries(
     outcomes.push({ occurrence: k, date, tokenId: token.id, reason: null });
     occurrences.push(occurrenceView(k, date, 'BOOKED', placeOf(snapshotOf(token.doctorId), decision), token.id, null));
   }
-  const skipped = outcomes.filter((o) => o.tokenId === null).map((o) => Object.freeze({ occurrence: o.occurrence, date: o.date, reason: o.reason ?? 'SLOT_FULL' }));
+  const skipped = outcomes
+    .filter((o) => o.tokenId === null)
+    .map((o) => Object.freeze({ occurrence: o.occurrence, date: o.date, reason: o.reason ?? 'SLOT_FULL' }));
   if (skipped.length > 0 && command.mode === 'all-or-nothing') {
     const first = skipped[0]!;
     throw new OpdError('SLOT_FULL', `Occurrence ${first.occurrence} of the series has no place on ${first.date} (${first.reason}): no occurrence was booked`, {
@@ -290,12 +380,36 @@ function commitSeries(
     if (outcomes[k - 1]?.tokenId !== null) continue;
     changes = releaseHeld(config, now, changes, snapshotOf(h.doctorId)!, command.dates[k - 1]!, h.claim);
   }
-  changes = withRecord(changes, snapshotOf(home)!, command.dates[0]!, seriesRecord(command.seriesId, now, command.actor, command.fingerprint, command.mode, outcomes));
+  changes = withRecord(
+    changes,
+    snapshotOf(home)!,
+    command.dates[0]!,
+    seriesRecord(command.seriesId, now, command.actor, command.fingerprint, command.mode, outcomes),
+  );
   const sink = new Workspace(config, snapshotOf(home)!, now);
-  const e: SeriesBookedEvent = { type: 'series:booked', seq: 0, facilityId: sink.facilityId, at: sink.nowDate, doctorId: tokens[0]?.doctorId ?? home, actor: null, seriesId: command.seriesId, mode: command.mode, tokenIds: Object.freeze(tokens.map((t) => t.id)), skipped: Object.freeze(skipped) };
+  const e: SeriesBookedEvent = {
+    type: 'series:booked',
+    seq: 0,
+    facilityId: sink.facilityId,
+    at: sink.nowDate,
+    doctorId: tokens[0]?.doctorId ?? home,
+    actor: null,
+    seriesId: command.seriesId,
+    mode: command.mode,
+    tokenIds: Object.freeze(tokens.map((t) => t.id)),
+    skipped: Object.freeze(skipped),
+  };
   const effects = changes.events;
   changes = { ...changes, events: [...changes.events, e] };
-  const result: SeriesResult = Object.freeze({ seriesId: command.seriesId, mode: command.mode, dryRun: false, heldUntil: null, occurrences: Object.freeze(occurrences), tokens: Object.freeze(tokens), effects: Object.freeze([...effects]) });
+  const result: SeriesResult = Object.freeze({
+    seriesId: command.seriesId,
+    mode: command.mode,
+    dryRun: false,
+    heldUntil: null,
+    occurrences: Object.freeze(occurrences),
+    tokens: Object.freeze(tokens),
+    effects: Object.freeze([...effects]),
+  });
   return { kind: 'commit', changes, result };
 }
 
@@ -323,7 +437,10 @@ function withRecord(changes: ChangeSet, snapshot: DoctorSnapshot, day: string, r
   const read = snapshot.days.get(day)?.record;
   if (read === undefined) throw new OpdError('STORAGE_FAILURE', 'The storage adapter did not load a requested day', { details: { day } });
   const base: DayRecord = at < 0 ? read : changes.days[at]!;
-  const next: DayRecord = { ...base, claims: Object.freeze([...(base.claims ?? []).filter((c) => !(c.id === record.id && c.slotId === record.slotId)), record]) };
+  const next: DayRecord = {
+    ...base,
+    claims: Object.freeze([...(base.claims ?? []).filter((c) => !(c.id === record.id && c.slotId === record.slotId)), record]),
+  };
   const days = at < 0 ? [...changes.days, next] : changes.days.map((d, i) => (i === at ? next : d));
   return { ...changes, days };
 }
@@ -362,10 +479,18 @@ export const cancelSeries: Command<CancelSeriesCommand, SeriesCancellation> = {
       for (const date of command.dates) {
         const day = mine.days.get(date);
         if (day === undefined) continue;
-        const tokens = [...day.slots.flatMap((s) => s.places), ...day.waitlist].filter((t) => t.revisit?.seriesId === command.seriesId && CANCELLABLE.has(t.status));
+        const tokens = [...day.slots.flatMap((s) => s.places), ...day.waitlist].filter(
+          (t) => t.revisit?.seriesId === command.seriesId && CANCELLABLE.has(t.status),
+        );
         for (const token of tokens) {
-          const decision = cancel.decide(config, { ...mine, tokens: new Map([[token.id, token]]) }, { tokenId: token.id, reason: command.reason ?? 'series cancelled', actor: command.actor }, now);
-          if (decision.kind !== 'commit') throw new OpdError('STORAGE_FAILURE', 'A cancellation asked for more than its loaded day', { details: { day: date } });
+          const decision = cancel.decide(
+            config,
+            { ...mine, tokens: new Map([[token.id, token]]) },
+            { tokenId: token.id, reason: command.reason ?? 'series cancelled', actor: command.actor },
+            now,
+          );
+          if (decision.kind !== 'commit')
+            throw new OpdError('STORAGE_FAILURE', 'A cancellation asked for more than its loaded day', { details: { day: date } });
           changes = mergeChanges(changes, decision.changes);
           cancelled.push(decision.result.token);
         }
@@ -373,10 +498,25 @@ export const cancelSeries: Command<CancelSeriesCommand, SeriesCancellation> = {
         for (const claim of held) changes = releaseHeld(config, now, changes, mine, date, claim);
       }
     }
-    if (!changes.events.length && cancelled.length === 0 && changes.days.length === 0) return unchanged(Object.freeze({ seriesId: command.seriesId, cancelled: Object.freeze([]), effects: Object.freeze([]) }));
+    if (!changes.events.length && cancelled.length === 0 && changes.days.length === 0)
+      return unchanged(Object.freeze({ seriesId: command.seriesId, cancelled: Object.freeze([]), effects: Object.freeze([]) }));
     const sink = new Workspace(config, snapshotOf(doctors[0]!)!, now);
-    const e: SeriesCancelledEvent = { type: 'series:cancelled', seq: 0, facilityId: sink.facilityId, at: sink.nowDate, doctorId: cancelled[0]?.doctorId ?? doctors[0]!, actor: null, seriesId: command.seriesId, from: command.from, tokenIds: Object.freeze(cancelled.map((t) => t.id)) };
+    const e: SeriesCancelledEvent = {
+      type: 'series:cancelled',
+      seq: 0,
+      facilityId: sink.facilityId,
+      at: sink.nowDate,
+      doctorId: cancelled[0]?.doctorId ?? doctors[0]!,
+      actor: null,
+      seriesId: command.seriesId,
+      from: command.from,
+      tokenIds: Object.freeze(cancelled.map((t) => t.id)),
+    };
     const effects = changes.events;
-    return { kind: 'commit', changes: { ...changes, events: [...changes.events, e] }, result: Object.freeze({ seriesId: command.seriesId, cancelled: Object.freeze(cancelled), effects: Object.freeze([...effects]) }) };
+    return {
+      kind: 'commit',
+      changes: { ...changes, events: [...changes.events, e] },
+      result: Object.freeze({ seriesId: command.seriesId, cancelled: Object.freeze(cancelled), effects: Object.freeze([...effects]) }),
+    };
   },
 };

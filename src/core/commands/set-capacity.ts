@@ -30,7 +30,8 @@ export const setCapacity: Command<SetCapacityInput, Effect[]> = {
     refuseClosedOrEnded(slot, now);
     // A hold that has ended can no longer be confirmed: it is no place that cannot move.
     // Nor is a place leased to a desk, which may have issued it without the network.
-    const fixed = work.places(index).filter((t) => t.status !== 'BOOKED' && !holdEnded(t, now)).length + work.tokenlessClaims(index) - work.withdrawableClaims(index);
+    const fixed =
+      work.places(index).filter((t) => t.status !== 'BOOKED' && !holdEnded(t, now)).length + work.tokenlessClaims(index) - work.withdrawableClaims(index);
     if (capacity < fixed) {
       throw invalid('capacity', `Slot \`${slotId}\` holds ${fixed} places that can no longer move; capacity must be at least ${fixed}`, {
         slotId,

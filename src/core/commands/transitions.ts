@@ -40,7 +40,16 @@ interface Transition {
   /** The statuses it starts from. */
   readonly from: readonly TokenStatus[];
   /** Changes the token (and records its event); returns the new record. */
-  apply(ws: Workspace, work: DayWork, token: TokenRecord, reason: string | null, actor: string | null, route: string | null, lease: string | null, charged: boolean): TokenRecord;
+  apply(
+    ws: Workspace,
+    work: DayWork,
+    token: TokenRecord,
+    reason: string | null,
+    actor: string | null,
+    route: string | null,
+    lease: string | null,
+    charged: boolean,
+  ): TokenRecord;
   /** Checks the caller's input before anything is read (throws `VALIDATION_FAILED`). */
   check?(reason: string | null): void;
 }

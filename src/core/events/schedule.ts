@@ -47,7 +47,14 @@ export function dayClosed(w: EventSink, doctorId: string, day: string, expiredCo
   return e;
 }
 
-export function called(w: EventSink, t: TokenRecord, slotId: string, room: string | null, recall: boolean, by?: { readonly servicePointId?: string; readonly calledBy?: string }): OpdEvent {
+export function called(
+  w: EventSink,
+  t: TokenRecord,
+  slotId: string,
+  room: string | null,
+  recall: boolean,
+  by?: { readonly servicePointId?: string; readonly calledBy?: string },
+): OpdEvent {
   const plain: TokenCalledEvent = {
     type: 'token:called',
     seq: 0,
@@ -70,7 +77,14 @@ export function called(w: EventSink, t: TokenRecord, slotId: string, room: strin
 }
 
 /** A token moved to another queue of its visit (`token:forwarded`). */
-export function forwarded(w: EventSink, t: TokenRecord, from: ForwardedEnd, to: ForwardedEnd, reason: string | null, reentry: TokenForwardedEvent['reentry']): OpdEvent {
+export function forwarded(
+  w: EventSink,
+  t: TokenRecord,
+  from: ForwardedEnd,
+  to: ForwardedEnd,
+  reason: string | null,
+  reentry: TokenForwardedEvent['reentry'],
+): OpdEvent {
   const e: TokenForwardedEvent = {
     type: 'token:forwarded',
     seq: 0,
@@ -114,13 +128,33 @@ export function reinstated(w: EventSink, t: TokenRecord, fromStatus: 'NO_SHOW' |
 }
 
 export function slotClosed(w: EventSink, s: SlotRecord, reason: string | null, leave: SlotLeave | null = null): OpdEvent {
-  const e: SlotClosedEvent = { type: 'slot:closed', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day, reason, leave };
+  const e: SlotClosedEvent = {
+    type: 'slot:closed',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId: s.doctorId,
+    actor: null,
+    slotId: s.id,
+    day: s.day,
+    reason,
+    leave,
+  };
   keep(w, e);
   return e;
 }
 
 export function slotReopened(w: EventSink, s: SlotRecord): OpdEvent {
-  const e: SlotReopenedEvent = { type: 'slot:reopened', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId: s.doctorId, actor: null, slotId: s.id, day: s.day };
+  const e: SlotReopenedEvent = {
+    type: 'slot:reopened',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId: s.doctorId,
+    actor: null,
+    slotId: s.id,
+    day: s.day,
+  };
   keep(w, e);
   return e;
 }
@@ -149,7 +183,17 @@ export function doctorUpdated(w: EventSink, doctorId: string, changes: DoctorCha
 }
 
 export function doctorRetired(w: EventSink, doctorId: string, retiredFrom: number, reason: string | null, reassign: 'department' | null): OpdEvent {
-  const e: DoctorRetiredEvent = { type: 'doctor:retired', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, retiredFrom: fixedDate(retiredFrom), reason, reassign };
+  const e: DoctorRetiredEvent = {
+    type: 'doctor:retired',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    retiredFrom: fixedDate(retiredFrom),
+    reason,
+    reassign,
+  };
   keep(w, e);
   return e;
 }
@@ -325,14 +369,36 @@ export function etaChanged(w: EventSink, t: TokenRecord, slotId: string, estimat
 /** A desk was leased places (`lease:granted`). */
 export function leaseGranted(w: EventSink, doctorId: string, lease: LeaseRecord): OpdEvent {
   const slots = lease.slots.map((s) => Object.freeze({ slotId: s.slotId, places: s.places }));
-  const e: LeaseGrantedEvent = { type: 'lease:granted', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, leaseId: lease.id, deskId: lease.deskId, day: dayOfLease(lease.id), slots, endsAt: new Date(lease.endsAt) };
+  const e: LeaseGrantedEvent = {
+    type: 'lease:granted',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    leaseId: lease.id,
+    deskId: lease.deskId,
+    day: dayOfLease(lease.id),
+    slots,
+    endsAt: new Date(lease.endsAt),
+  };
   keep(w, e);
   return e;
 }
 
 /** A lease ended (`lease:returned` by its desk, `lease:expired` by time), freeing `freed` places. */
 export function leaseEnded(w: EventSink, doctorId: string, lease: LeaseRecord, how: 'RETURNED' | 'EXPIRED', freed: number): OpdEvent {
-  const base = { seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, leaseId: lease.id, deskId: lease.deskId, day: dayOfLease(lease.id), freed };
+  const base = {
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    leaseId: lease.id,
+    deskId: lease.deskId,
+    day: dayOfLease(lease.id),
+    freed,
+  };
   const e: LeaseReturnedEvent | LeaseExpiredEvent = how === 'RETURNED' ? { type: 'lease:returned', ...base } : { type: 'lease:expired', ...base };
   keep(w, e);
   return e;
@@ -346,14 +412,35 @@ function dayOfLease(id: string): string {
 
 /** A doctor paused on `day` (`doctor:paused`) from now until `pause.until`. */
 export function doctorPaused(w: EventSink, doctorId: string, day: string, pause: PauseRecord): OpdEvent {
-  const e: DoctorPausedEvent = { type: 'doctor:paused', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, day, until: new Date(pause.until), minutes: (pause.until - pause.from) / 60_000, reason: pause.reason };
+  const e: DoctorPausedEvent = {
+    type: 'doctor:paused',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    day,
+    until: new Date(pause.until),
+    minutes: (pause.until - pause.from) / 60_000,
+    reason: pause.reason,
+  };
   keep(w, e);
   return e;
 }
 
 /** A doctor resumed on `day` before the end of `pause`, as it stood before the resume (`doctor:resumed`). */
 export function doctorResumed(w: EventSink, doctorId: string, day: string, pause: PauseRecord): OpdEvent {
-  const e: DoctorResumedEvent = { type: 'doctor:resumed', seq: 0, facilityId: w.facilityId, at: w.nowDate, doctorId, actor: null, day, pausedAt: new Date(pause.from), until: new Date(pause.until) };
+  const e: DoctorResumedEvent = {
+    type: 'doctor:resumed',
+    seq: 0,
+    facilityId: w.facilityId,
+    at: w.nowDate,
+    doctorId,
+    actor: null,
+    day,
+    pausedAt: new Date(pause.from),
+    until: new Date(pause.until),
+  };
   keep(w, e);
   return e;
 }

@@ -317,7 +317,8 @@ export class ChainCopy {
 
   /** The snapshot a load request reads, as the chain's units so far leave the days; `undefined` when a day is not held. */
   snapshot(request: LoadRequest): DoctorSnapshot | undefined {
-    if (request.doctorId !== this.doctor.id || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined) return undefined;
+    if (request.doctorId !== this.doctor.id || request.tokenId !== undefined || (request.slotIds?.length ?? 0) > 0 || request.schedule !== undefined)
+      return undefined;
     if (request.slotId === undefined && (request.days?.length ?? 0) === 0) return undefined;
     return assemble(this.doctor, this.rev, request, this.held, this.#days);
   }
@@ -397,7 +398,12 @@ function setRecord(entry: CachedDay, record: DayRecord): void {
  * A day snapshot (arrays of its own over shared, immutable records), tokens in number order.
  * @throws OpdError `STORAGE_FAILURE` when a token holds a place in a slot the day does not have
  */
-export function snapshotOf(entry: { record: DayRecord; slots: Map<string, SlotRecord>; tokens: Map<number, TokenRecord>; view?: DayView | undefined }): DaySnapshot {
+export function snapshotOf(entry: {
+  record: DayRecord;
+  slots: Map<string, SlotRecord>;
+  tokens: Map<number, TokenRecord>;
+  view?: DayView | undefined;
+}): DaySnapshot {
   entry.view ??= new DayView(entry);
   return entry.view.snapshot();
 }

@@ -138,7 +138,11 @@ export class Chains implements Road {
       if (typeof held === 'string') {
         this.#wing.paths[held]++;
         path = 'twoTrips';
-        copy = fresh(this.#wing, await together(this.#wing, this.#wing.lockedLoadStep(first.request, knownRevs(this.#wing, first.request, doctorId)), doctorId), first.request);
+        copy = fresh(
+          this.#wing,
+          await together(this.#wing, this.#wing.lockedLoadStep(first.request, knownRevs(this.#wing, first.request, doctorId)), doctorId),
+          first.request,
+        );
       } else {
         copy = held;
       }
@@ -166,7 +170,10 @@ export class Chains implements Road {
     const floor = this.#wing.seqFloor;
     let out: unknown[];
     try {
-      out = steps.length === 1 ? [await together(this.#wing, steps[0]!, doctorId, notification)] : await this.#wing.driver.unit((tx) => tx.run(steps, { afterCommit: notification }));
+      out =
+        steps.length === 1
+          ? [await together(this.#wing, steps[0]!, doctorId, notification)]
+          : await this.#wing.driver.unit((tx) => tx.run(steps, { afterCommit: notification }));
     } catch (error) {
       await this.#chainFailed(doctorId, queue, links, error, floor);
       return undefined;
@@ -253,7 +260,13 @@ export class Chains implements Road {
    * unit with a key that was not looked up ends the chain); without it, a further unit with a key
    * is decided as if its key were not stored, and goes in the chain only if it writes.
    */
-  #decideChain(doctorId: string, candidates: readonly Queued[], chain: ChainCopy, snapshot: DoctorSnapshot, stored: Map<Queued, DoctorSnapshot['idempotency']> | undefined): Link[] {
+  #decideChain(
+    doctorId: string,
+    candidates: readonly Queued[],
+    chain: ChainCopy,
+    snapshot: DoctorSnapshot,
+    stored: Map<Queued, DoctorSnapshot['idempotency']> | undefined,
+  ): Link[] {
     const links: Link[] = [];
     const keys = new Set<string>();
     for (let i = 0; i < candidates.length; i++) {
@@ -287,15 +300,34 @@ export class Chains implements Road {
       const changes = decision.changes;
       if (changes.events.length === 0) {
         if (unkeyed || changeSetDoctor(changes) !== undefined) break;
-        links.push({ job, changes: undefined, step: undefined, tag: undefined, result: decision.result, failed: false, error: undefined, replayed: current.idempotency });
+        links.push({
+          job,
+          changes: undefined,
+          step: undefined,
+          tag: undefined,
+          result: decision.result,
+          failed: false,
+          error: undefined,
+          replayed: current.idempotency,
+        });
         if (key !== undefined) keys.add(key);
         continue;
       }
-      if (changes.doctor !== undefined || changes.updatedDoctor !== undefined || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined) break;
+      if (changes.doctor !== undefined || changes.updatedDoctor !== undefined || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined)
+        break;
       if (!chain.apply(changes)) break;
       const tag = this.#wing.tag();
       const params = writeParams(changes, tag, this.#wing.enforce)!;
-      links.push({ job, changes, step: { statement: this.#wing.sql.write, values: params }, tag, result: decision.result, failed: false, error: undefined, replayed: undefined });
+      links.push({
+        job,
+        changes,
+        step: { statement: this.#wing.sql.write, values: params },
+        tag,
+        result: decision.result,
+        failed: false,
+        error: undefined,
+        replayed: undefined,
+      });
       if (key !== undefined) keys.add(key);
     }
     return links;
@@ -307,7 +339,14 @@ export class Chains implements Road {
    * meanwhile, so neither it nor any unit after it, decided on what it would have left, was
    * written) hands back its answer. The others stay queued.
    */
-  async #settleChain(queue: Queued[], links: readonly Link[], out: readonly unknown[], rev: number, notification: Step | undefined, path: 'oneTrip' | 'twoTrips' | 'locked'): Promise<void> {
+  async #settleChain(
+    queue: Queued[],
+    links: readonly Link[],
+    out: readonly unknown[],
+    rev: number,
+    notification: Step | undefined,
+    path: 'oneTrip' | 'twoTrips' | 'locked',
+  ): Promise<void> {
     let end = links.length;
     let count = 0;
     for (let i = 0; i < links.length; i++) {

@@ -11,7 +11,6 @@ export interface DayRows {
   readonly tokens: ReadonlyMap<number, TokenRecord>;
 }
 
-
 /**
  * A doctor-day's snapshot kept in step with its rows, so that a booking merged into the day (or
  * committed by a unit) costs what it changed: the arrays it touched are copied, the rest are

@@ -76,7 +76,10 @@ export class Optimistic implements Shortcut {
         return undefined;
       }
       const changes = decision.changes;
-      const params = changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined ? undefined : writeParams(changes, tag, wing.enforce);
+      const params =
+        changes.events.length === 0 || changeSetDoctor(changes) !== doctorId || checkChangeSet(changes) !== undefined
+          ? undefined
+          : writeParams(changes, tag, wing.enforce);
       if (params === undefined) {
         paths.undecided++;
         return undefined;

@@ -43,5 +43,20 @@ export interface UnitPaths {
 
 /** Every counter at 0. */
 export function newUnitPaths(): UnitPaths {
-  return { oneTrip: 0, twoTrips: 0, retried: 0, moved: 0, gaveUp: 0, cold: 0, stale: 0, contended: 0, unserved: 0, undecided: 0, locked: 0, other: 0, chains: 0, chained: 0 };
+  return {
+    oneTrip: 0,
+    twoTrips: 0,
+    retried: 0,
+    moved: 0,
+    gaveUp: 0,
+    cold: 0,
+    stale: 0,
+    contended: 0,
+    unserved: 0,
+    undecided: 0,
+    locked: 0,
+    other: 0,
+    chains: 0,
+    chained: 0,
+  };
 }

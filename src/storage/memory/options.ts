@@ -26,7 +26,8 @@ export function historyLimitOf(options: MemoryStorageOptions | undefined): numbe
       const proto: unknown = typeof options === 'object' && options !== null && !Array.isArray(options) ? Object.getPrototypeOf(options) : undefined;
       if (proto !== Object.prototype && proto !== null) throw invalid('options', 'Expected the options of `MemoryStorage` to be an object');
       for (const key of Object.keys(options)) {
-        if (key !== 'historyLimit') throw invalid(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
+        if (key !== 'historyLimit')
+          throw invalid(key, `Unknown option \`${key.length > 40 ? `${key.slice(0, 40)}…` : key}\` of \`MemoryStorage\` (its options: historyLimit)`);
       }
     } catch (error) {
       if (error instanceof OpdError) throw error;

@@ -60,7 +60,12 @@ export function dayCopies(doctors: ReadonlyMap<string, MemDoctor>, filter: DayFi
  * twice or updated unmade, a new token that skips or reuses a number, an update of a token not
  * stored, an idempotency key erased that is not stored, a second live token of a patient.
  */
-export function changeProblem(changes: ChangeSet, doctorId: string, existing: MemDoctor | undefined, slots: ReadonlyMap<string, unknown>): { readonly what: string; readonly id: string } | undefined {
+export function changeProblem(
+  changes: ChangeSet,
+  doctorId: string,
+  existing: MemDoctor | undefined,
+  slots: ReadonlyMap<string, unknown>,
+): { readonly what: string; readonly id: string } | undefined {
   if (changes.doctor !== undefined ? existing !== undefined : existing === undefined) return { what: 'doctor', id: doctorId };
   if (changes.updatedDoctor !== undefined && changes.updatedDoctor.createdAt !== existing!.record.createdAt) return { what: 'doctor', id: doctorId };
   const { newSlots, updatedSlots, newTokens, updatedTokens } = changes;

@@ -113,7 +113,16 @@ export type MutableDayRecord = { -readonly [K in keyof DayRecord]: DayRecord[K] 
 
 /** A copy of a day record, with exactly the record's fields. */
 export function copyDayRecord(r: DayRecord): MutableDayRecord {
-  const copy: MutableDayRecord = { doctorId: r.doctorId, day: r.day, lastTokenNumber: r.lastTokenNumber, bumps: r.bumps, cascades: r.cascades, promotions: r.promotions, drops: r.drops, labels: r.labels };
+  const copy: MutableDayRecord = {
+    doctorId: r.doctorId,
+    day: r.day,
+    lastTokenNumber: r.lastTokenNumber,
+    bumps: r.bumps,
+    cascades: r.cascades,
+    promotions: r.promotions,
+    drops: r.drops,
+    labels: r.labels,
+  };
   // A day that has had claims keeps them (frozen by the core, so shared as they are).
   if (r.claims !== undefined) copy.claims = r.claims;
   // So does a day that has had patients displaced.

@@ -65,7 +65,15 @@ describe('announcement', () => {
     ]);
     const hi = announcement(called(), { language: 'hi' });
     expect(hi.text).toBe('टोकन नंबर डब्ल्यू बारह कृपया कमरा नंबर चार में जाएँ।');
-    expect(hi.units.map((unit) => unit.clipId)).toEqual(['hi/phrase/token', 'hi/letter/W', 'hi/number/12', 'hi/phrase/please', 'hi/phrase/room', 'hi/number/4', 'hi/phrase/goTo']);
+    expect(hi.units.map((unit) => unit.clipId)).toEqual([
+      'hi/phrase/token',
+      'hi/letter/W',
+      'hi/number/12',
+      'hi/phrase/please',
+      'hi/phrase/room',
+      'hi/number/4',
+      'hi/phrase/goTo',
+    ]);
     // No Latin letter in the Hindi sentence: the Hindi voice never switches to English for it.
     expect(hi.text).not.toMatch(/[A-Za-z0-9]/);
   });

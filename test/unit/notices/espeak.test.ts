@@ -15,7 +15,8 @@ import { LABELS } from './labels.js';
 
 const ESPEAK = '/usr/bin/espeak-ng';
 const present = existsSync(ESPEAK);
-if (!present && process.env['CI'] !== 'true') console.warn(`[espeak] ${ESPEAK} is missing: phoneme checks skipped (apt-get install espeak-ng; in CI they fail instead).`);
+if (!present && process.env['CI'] !== 'true')
+  console.warn(`[espeak] ${ESPEAK} is missing: phoneme checks skipped (apt-get install espeak-ng; in CI they fail instead).`);
 
 /** The zero words in espeak's phonemes: English "zero", Hindi "शून्य". */
 const ZERO_PHONEMES = { en: /z'?i@r'?oU/, hi: /S'?u:nj@/ } as const;
@@ -23,8 +24,19 @@ const ZERO_PHONEMES = { en: /z'?i@r'?oU/, hi: /S'?u:nj@/ } as const;
 const phonemes = (language: 'en' | 'hi', text: string): string => execFileSync(ESPEAK, ['-q', '-x', '-v', language, text], { encoding: 'utf8' });
 
 const call = (label: string): TokenCalledEvent => ({
-  type: 'token:called', seq: 1, at: new Date('2026-01-30T09:00:00Z'), facilityId: 'default', doctorId: 'd1', actor: null,
-  tokenId: 't1', tokenNumber: 1, label, day: '2026-01-30', slotId: 's1', room: '4', recall: false,
+  type: 'token:called',
+  seq: 1,
+  at: new Date('2026-01-30T09:00:00Z'),
+  facilityId: 'default',
+  doctorId: 'd1',
+  actor: null,
+  tokenId: 't1',
+  tokenNumber: 1,
+  label,
+  day: '2026-01-30',
+  slotId: 's1',
+  room: '4',
+  recall: false,
 });
 
 describe.skipIf(!present && process.env['CI'] !== 'true')('espeak-ng speaks the announcements', () => {

@@ -17,7 +17,9 @@ const ZERO = { en: /\bzero\b/i, hi: /शून्य/ } as const;
 
 describe('label speller', () => {
   const labels = new LabelSpeller();
-  const spelled = Object.fromEntries(LABELS.map((label) => [label, Object.fromEntries(NOTICE_LANGUAGES.map((language) => [language, labels.spell(label, language)]))]));
+  const spelled = Object.fromEntries(
+    LABELS.map((label) => [label, Object.fromEntries(NOTICE_LANGUAGES.map((language) => [language, labels.spell(label, language)]))]),
+  );
 
   it('spells 100 labels in English and Hindi as the golden file says', () => {
     if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(GOLDEN)) writeFileSync(GOLDEN, `${JSON.stringify(spelled, null, 1)}\n`);
@@ -101,9 +103,24 @@ describe('built-in number speller', () => {
     const en = (value: number): string => speller.spell({ value, language: 'en' });
     const hi = (value: number): string => speller.spell({ value, language: 'hi' });
     expect([en(7), en(12), en(40), en(45), en(105), en(1000), en(100_000), en(9_999_999)]).toEqual([
-      'seven', 'twelve', 'forty', 'forty-five', 'one hundred five', 'one thousand', 'one lakh', 'ninety-nine lakh ninety-nine thousand nine hundred ninety-nine',
+      'seven',
+      'twelve',
+      'forty',
+      'forty-five',
+      'one hundred five',
+      'one thousand',
+      'one lakh',
+      'ninety-nine lakh ninety-nine thousand nine hundred ninety-nine',
     ]);
-    expect([hi(7), hi(12), hi(45), hi(100), hi(105), hi(1005), hi(250_000)]).toEqual(['सात', 'बारह', 'पैंतालीस', 'एक सौ', 'एक सौ पांच', 'एक हज़ार पांच', 'दो लाख पचास हज़ार']);
+    expect([hi(7), hi(12), hi(45), hi(100), hi(105), hi(1005), hi(250_000)]).toEqual([
+      'सात',
+      'बारह',
+      'पैंतालीस',
+      'एक सौ',
+      'एक सौ पांच',
+      'एक हज़ार पांच',
+      'दो लाख पचास हज़ार',
+    ]);
     for (const bad of [-1, 1.5, Number.NaN, 10_000_000]) expect(() => en(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

@@ -15,7 +15,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/notices/${name}`, import.meta.url));
 const FONT = '/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf';
-if (!existsSync(FONT) && process.env['CI'] !== 'true') console.warn(`[print] ${FONT} is missing: slip drawings skipped (apt-get install fonts-noto-core; in CI they fail instead).`);
+if (!existsSync(FONT) && process.env['CI'] !== 'true')
+  console.warn(`[print] ${FONT} is missing: slip drawings skipped (apt-get install fonts-noto-core; in CI they fail instead).`);
 const drawable = existsSync(FONT) || process.env['CI'] === 'true';
 
 let token: Token;
@@ -26,7 +27,8 @@ beforeAll(async () => {
   const opd = new OpdScheduler({ clock: () => new Date('2026-01-30T08:00:00Z'), numbering: 'category', timeZone: 'Asia/Kolkata' });
   await opd.addDoctor({ id: 'd1', name: 'Dr Asha Rao' });
   await opd.addSlots('d1', [{ id: 's1', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 10 }]);
-  for (let i = 0; i < 11; i++) ({ token } = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: `ABHA-${i}`, name: `Meena Kumari ${i}`, phone: '+919800000000' } }));
+  for (let i = 0; i < 11; i++)
+    ({ token } = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: { id: `ABHA-${i}`, name: `Meena Kumari ${i}`, phone: '+919800000000' } }));
   const where = { facility: 'City Hospital', department: 'Medicine', room: '4', timeZone: 'Asia/Kolkata', reportBy: new Date('2026-01-30T09:30:00Z') };
   hindi = ticketDocument(token, { language: 'hi', doctorName: 'डॉ. आशा राव', ...where });
   english = ticketDocument(token, { language: 'en', doctorName: 'Dr Asha Rao', ...where });
@@ -35,7 +37,15 @@ beforeAll(async () => {
 
 describe('ticketDocument', () => {
   it('gives the fields of the slip in the language, and no patient data anywhere', () => {
-    expect(hindi.fields).toEqual({ facility: 'City Hospital', department: 'Medicine', doctor: 'डॉ. आशा राव', room: '4', label: token.label, day: '2026-01-30', reportBy: '15:00' });
+    expect(hindi.fields).toEqual({
+      facility: 'City Hospital',
+      department: 'Medicine',
+      doctor: 'डॉ. आशा राव',
+      room: '4',
+      label: token.label,
+      day: '2026-01-30',
+      reportBy: '15:00',
+    });
     expect(hindi.lines.map((line) => [line.text, line.script])).toEqual([
       ['City Hospital', 'latin'],
       ['विभाग: Medicine', 'devanagari'],

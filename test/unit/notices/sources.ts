@@ -2,14 +2,31 @@
 import type { NoticeKind, NoticeSource } from 'opd-scheduler/notices';
 
 const base = (label: string) => ({
-  seq: 1, at: new Date('2026-01-30T08:00:00Z'), facilityId: 'default', doctorId: 'd1', actor: null, tokenId: 't1', tokenNumber: 1, label, day: '2026-01-30',
+  seq: 1,
+  at: new Date('2026-01-30T08:00:00Z'),
+  facilityId: 'default',
+  doctorId: 'd1',
+  actor: null,
+  tokenId: 't1',
+  tokenNumber: 1,
+  label,
+  day: '2026-01-30',
 });
 
 /** An event (or follow-up) whose notice is of the kind. */
 export function sourceOf(kind: NoticeKind, label: string, room = '4'): NoticeSource {
   switch (kind) {
     case 'booked':
-      return { ...base(label), type: 'token:booked', slotId: 's1', category: 'WALK_IN', rank: 5, overflow: false, rule: 'free-place', fullSlotId: null } as unknown as NoticeSource;
+      return {
+        ...base(label),
+        type: 'token:booked',
+        slotId: 's1',
+        category: 'WALK_IN',
+        rank: 5,
+        overflow: false,
+        rule: 'free-place',
+        fullSlotId: null,
+      } as unknown as NoticeSource;
     case 'turn-near':
       return { ...base(label), type: 'token:turn-near', slotId: 's1', position: 2, estimatedStart: new Date('2026-01-30T09:40:00Z') };
     case 'called':
