@@ -1018,16 +1018,18 @@ class Day {
       doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
     }
     for (const token of touchedTokens) this.#react(token);
-    await this.#checkEmergencies();
+    await this.#checkEmergencies(new Set(events.map((e) => e.doctorId)));
   }
 
   /**
    * Emergency safety, checked from outside after every call: no emergency waits while a usable
-   * slot of its doctor's day has room for it by the preset's own rules.
+   * slot of its doctor's day has room for it by the preset's own rules. Checked for the doctors
+   * whose day the call changed (`touched`): room opens only by a change of the day (a place given
+   * back, a capacity raised), never by the clock, so a day the call left alone keeps its verdict.
    */
-  async #checkEmergencies(): Promise<void> {
+  async #checkEmergencies(touched: ReadonlySet<string>): Promise<void> {
     if (this.#waitingEmergencies.size === 0) return;
-    const doctors = new Set([...this.#waitingEmergencies].map((id) => this.#tokens.get(id)!.doctorId));
+    const doctors = new Set([...this.#waitingEmergencies].map((id) => this.#tokens.get(id)!.doctorId).filter((id) => touched.has(id)));
     for (const doctorId of doctors) {
       const schedule = await this.#opd.getSchedule(doctorId, this.#day);
       for (const token of schedule.waitlist) {
