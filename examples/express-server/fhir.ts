@@ -107,6 +107,8 @@ export interface FhirRouteOptions {
 
 const described = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
 const tokenList = (description: string) => described(z.union([z.string(), z.array(z.string())]), `${description}; repeat it, or separate values with \`,\`, for any of several`);
+/** `start` or `end`: once for one search, repeated (as often as the other) for the dates of a series. */
+const windowBound = (description: string) => described(z.union([z.string(), z.array(z.string())]), description);
 
 /** The NDJSON files of a publication, by file name (`bulkPublish` names them). */
 const FEED_FILES = ['locations.ndjson', 'healthcare-services.ndjson', 'practitioner-roles.ndjson', 'schedules.ndjson', 'slots.ndjson'] as const;
@@ -118,8 +120,13 @@ const FeedQuery = z.strictObject({
 
 /** The parameters of `$find`, in a query string or (as text) in a `Parameters` resource. */
 const FindQuery = z.strictObject({
-  start: described(z.string(), 'The earliest start of a proposed appointment: an instant with an offset, or a date (`YYYY-MM-DD`, from midnight UTC)'),
-  end: described(z.string(), 'The latest start, excluded: an instant or a date, at most 62 days after `start`'),
+  start: windowBound(
+    'The earliest start of a proposed appointment: an instant with an offset, or a date (`YYYY-MM-DD`, from midnight UTC). For the dates of a series, ' +
+      'repeat `start` and `end` as many times each (at most 52): the n-th `start` opens the window the n-th `end` closes, the windows in time order and ' +
+      'not overlapping, each answered as a search of its own (`_count` proposals at most), one after the other in the Bundle; the windows without a place ' +
+      'are told in one `OperationOutcome`, an issue per window'
+  ),
+  end: windowBound('The latest start, excluded: an instant or a date, at most 62 days after its `start`; repeated with `start` for the dates of a series'),
   specialty: tokenList('Doctors of this specialization (`code` or `system|code`, matched without case)').optional(),
   practitioner: tokenList('These doctors: `Practitioner/<id>`, or the id').optional(),
   'service-type': tokenList('Doctors of this department (`code` or `system|code`, matched without case)').optional(),
@@ -141,6 +148,9 @@ const FindQuery = z.strictObject({
 /** The parameters of `$find` that may be given several times. */
 const LIST_PARAMETERS = new Set(['specialty', 'practitioner', 'service-type', 'organization']);
 
+/** The parameters of `$find` repeated for the dates of a series: given once, a value (a search exactly as before); repeated, a list. */
+const SERIES_PARAMETERS = new Set(['start', 'end']);
+
 const AppointmentId = z.strictObject({ id: described(z.string(), 'The Appointment id (the token’s FHIR id, or the token id URL-encoded)') });
 
 /** A value of `Parameters.parameter[i]` as text: the value types `$find` and `$cancel` take. */
@@ -154,7 +164,10 @@ function refuse(message: string, field: string, where: 'body' | 'query' | 'heade
   throw new OpdError('VALIDATION_FAILED', message, { details: { field, in: where } });
 }
 
-/** The parameters of a `Parameters` resource whose names are in `names`, as text (lists for {@link LIST_PARAMETERS}). */
+/**
+ * The parameters of a `Parameters` resource whose names are in `names`, as text: lists for
+ * {@link LIST_PARAMETERS}, and for {@link SERIES_PARAMETERS} given more than once, in their order.
+ */
 function parametersOf(body: unknown, names: ReadonlySet<string>, operation: string): Record<string, string | string[]> {
   if (!isObject(body) || body['resourceType'] !== 'Parameters') refuse(`Expected a \`Parameters\` resource with the parameters of ${operation}`, 'resourceType');
   const given = body['parameter'] ?? [];
@@ -175,10 +188,24 @@ function parametersOf(body: unknown, names: ReadonlySet<string>, operation: stri
     const text = String(value);
     const earlier = out[name];
     if (LIST_PARAMETERS.has(name)) out[name] = earlier === undefined ? [text] : [...(earlier as string[]), text];
+    else if (SERIES_PARAMETERS.has(name)) out[name] = earlier === undefined ? text : [...(Array.isArray(earlier) ? earlier : [earlier]), text];
     else if (earlier !== undefined) refuse(`Expected \`${name}\` at most once`, `parameter[${i}].name`);
     else out[name] = text;
   }
   return out;
+}
+
+/**
+ * Says where `$find`'s refusal of a parameter came from (`details.in`): the engine names the
+ * parameter (`end`, `start[1]`, the n-th value of a repeated one) but not the part of the request
+ * it came in; `_count` is the engine's `options.count`.
+ */
+function locateFindError(error: unknown, where: 'body' | 'query'): unknown {
+  if (!isOpdError(error, 'VALIDATION_FAILED') || error.details['in'] !== undefined) return error;
+  const field = error.details.field === 'options.count' ? '_count' : error.details.field;
+  if (!Object.hasOwn(FindQuery.shape, /^[^.[]*/.exec(field)![0])) return error;
+  const message = error.message.replaceAll('`options.count`', '`_count`');
+  return new OpdError('VALIDATION_FAILED', message, { details: { ...error.details, field, in: where }, cause: error.cause });
 }
 
 /** A channel as the request names it (`code` or `system|code`), as the category bookings read; never `EMERGENCY`. */
@@ -360,12 +387,15 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
     const { 'appointment-type': type, _count: count, ...params } = query;
     const channel = type === undefined ? DEFAULT_FHIR_CHANNEL : channelOf(type, 'appointment-type', where);
     const actor = actorOf(req);
-    const bundle = await findAppointments(scheduler, params, { channel, ...(actor === undefined ? {} : { actor }), ...(count === undefined ? {} : { count }) });
+    const bundle = await findAppointments(scheduler, params, { channel, ...(actor === undefined ? {} : { actor }), ...(count === undefined ? {} : { count }) }).catch((error: unknown) => {
+      throw locateFindError(error, where);
+    });
     send(res, 200, bundle);
   };
   const findDescription =
     'IHE ITI-115: the places a booking by the channel would get now (quotas, reserves, booking windows, duplicate rules for `patient`, ' +
-    'holds), one proposed Appointment per slot, earliest first; none: an empty Bundle whose `OperationOutcome` says why.';
+    'holds), one proposed Appointment per slot, earliest first; none: an empty Bundle whose `OperationOutcome` says why. `start` and `end` ' +
+    'repeated ask the dates of a series: each window answered in turn, the windows without a place told in one `OperationOutcome`.';
 
   return [
     rawRoute({
@@ -402,8 +432,10 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       operationId: 'fhirFindPost',
       tag: 'FHIR',
       summary: 'Appointment/$find with a Parameters resource',
-      description: `${findDescription} The parameters are those of the GET, as \`valueString\`, \`valueDateTime\`, \`valueDate\`, \`valueInteger\` or \`valueReference\`.`,
-      requestBody: fhirBody('A `Parameters` resource: `start`, `end`, and the optional parameters of the GET', true),
+      description:
+        `${findDescription} The parameters are those of the GET, as \`valueString\`, \`valueDateTime\`, \`valueDate\`, \`valueInteger\` or \`valueReference\`; ` +
+        'a repeated `start` and `end` are the dates of a series, paired in their order.',
+      requestBody: fhirBody('A `Parameters` resource: `start`, `end` (repeated for the dates of a series), and the optional parameters of the GET', true),
       headers: [ACTOR_HEADER],
       responses: { 200: resource('Bundle', 'A searchset Bundle of proposed Appointments'), ...withBody },
       handle: async (_input, req, res) => {

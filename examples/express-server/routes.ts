@@ -1399,7 +1399,7 @@ function ownRoutes(ctx: ApiContext): Route[] {
       description: 'For everything, one doctor and/or one date.',
       query: StatsQuery,
       responses: { 200: { description: 'The figures', schema: StatsOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
-      handle: async ({ query }) => ({ status: 200, body: await scheduler.stats({ doctorId: query.doctorId, date: query.date }) }),
+      handle: async ({ query }) => ({ status: 200, body: await fromQuery('filter', () => scheduler.stats({ doctorId: query.doctorId, date: query.date })) }),
     }),
     jsonRoute({
       method: 'get',

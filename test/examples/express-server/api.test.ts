@@ -395,6 +395,10 @@ describe('days, figures and history', () => {
     expect(((await h.call('GET', '/api/stats?date=2026-02-02')).body as { tokens: number }).tokens).toBe(0);
     expectError(await h.call('GET', '/api/stats?doctorId=nobody'), 404, 'DOCTOR_NOT_FOUND');
     expectError(await h.call('GET', '/api/stats?day=2026-01-30'), 400, 'VALIDATION_FAILED');
+    // The engine's `filter.date` is the client's query parameter `date`, in the details and the message.
+    const badDate = expectError(await h.call('GET', '/api/stats?date=bad'), 400, 'VALIDATION_FAILED');
+    expect(badDate.details).toMatchObject({ field: 'date', in: 'query' });
+    expect(badDate.message).toMatch(/^Expected `date` /);
   });
 
   it('pages through the stored events', async () => {

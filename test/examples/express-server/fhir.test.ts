@@ -43,6 +43,7 @@ interface Appointment {
   resourceType: 'Appointment';
   id?: string;
   status: string;
+  start?: string;
   appointmentType?: { coding?: Coding[] };
   slot: { identifier?: { value: string } }[];
   participant: Participant[];
@@ -371,6 +372,111 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     // Alice books it; Mallory is still not answered her booking.
     expect((await operation(portal, '$book', held)).status).toBe('booked');
     expect((await refused(operation(portal, '$book', as('Patient/mallory')))).status).toBe(404);
+  });
+});
+
+describe('$find for the dates of a series', () => {
+  /** The date `n` days after {@link DAY}. */
+  const dayAfter = (n: number): string => new Date(Date.parse(`${DAY}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const WEEKS = [0, 7, 14];
+  /** Each week's date, from midnight to midnight (UTC). */
+  const starts = WEEKS.map((n) => dayAfter(n));
+  const ends = WEEKS.map((n) => dayAfter(n + 1));
+
+  /** d1 with one place at 10:00 on DAY and on the same day of each of the two weeks after it; the second week's is booked. */
+  async function weekly(h: Harness): Promise<void> {
+    expect((await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'Dr One', specialization: 'Obstetrics', department: 'OBS' } })).status).toBe(201);
+    const slots = WEEKS.map((n) => ({ id: `d1-w${String(n / 7)}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 1, overflowCapacity: 0 }));
+    expect((await h.call('POST', '/api/doctors/d1/slots', { key: PORTAL_KEY, body: slots })).status).toBe(201);
+    const taken = await h.call('POST', '/api/tokens', { key: PORTAL_KEY, body: { doctorId: 'd1', category: 'WALK_IN', slotId: 'd1-w1', patient: { id: 'P-9', name: NAME } } });
+    expect(taken.status, taken.text).toBe(201);
+  }
+
+  it('answers three weekly windows each as a search of its own, by GET with repeated start and end and by POST Parameters', async () => {
+    h = await startHarness({ apiKeys: KEYS });
+    await weekly(h);
+    const portal = client(h, PORTAL_KEY);
+
+    // GET by a FHIR client: a list repeats the query parameter (`?start=…&start=…&start=…&end=…`).
+    const got = (await portal.operation({ name: '$find', resourceType: 'Appointment', method: 'GET', input: { start: starts, end: ends, patient: 'Patient/asha-1' } as unknown as FhirResource })) as Bundle & FhirResource;
+    expectValid(got);
+    expect(Client.httpFor(got).response?.status).toBe(200);
+    expect(proposals(got).map((a) => [slotOf(a), a.start])).toEqual([
+      ['d1-w0', `${DAY}T10:00:00.000Z`],
+      ['d1-w2', `${dayAfter(14)}T10:00:00.000Z`],
+    ]);
+    expect(got.total).toBe(2);
+    // The week without a place is told in one OperationOutcome after the proposals, naming its window and why.
+    expect(got.entry!.map((e) => e.search.mode)).toEqual(['match', 'match', 'outcome']);
+    const outcome = got.entry!.at(-1)!.resource as Outcome;
+    expect(outcome.issue.map((i) => i.diagnostics)).toEqual([`${dayAfter(7)}T00:00:00.000Z to ${dayAfter(8)}T00:00:00.000Z: No place: 1 slot: no place left`]);
+    expect(JSON.stringify(got)).not.toContain(NAME);
+
+    // The same windows as a Parameters resource, each `start` and `end` repeated in order (any value type of the GET): the same Bundle.
+    const parameter = [
+      ...starts.map((start, i) => (i === 1 ? { name: 'start', valueDateTime: `${start}T00:00:00Z` } : { name: 'start', valueDate: start })),
+      ...ends.map((end) => ({ name: 'end', valueDate: end })),
+      { name: 'patient', valueReference: { reference: 'Patient/asha-1' } },
+    ];
+    const posted = (await portal.operation({ name: '$find', resourceType: 'Appointment', input: { resourceType: 'Parameters', parameter } })) as Bundle & FhirResource;
+    expectValid(posted);
+    expect(posted).toEqual(got);
+    // `_count` applies to each window; the same search over the raw query string.
+    const added = await h.call('POST', '/api/doctors/d1/slots', { key: PORTAL_KEY, body: [{ id: 'd1-w2-11', start: `${dayAfter(14)}T11:00:00Z`, end: `${dayAfter(14)}T12:00:00Z`, capacity: 1 }] });
+    expect(added.status, added.text).toBe(201);
+    const query = new URLSearchParams([...starts.map((v): [string, string] => ['start', v]), ...ends.map((v): [string, string] => ['end', v]), ['_count', '1']]);
+    const counted = await h.call('GET', `/fhir/Appointment/$find?${query.toString()}`, { key: PORTAL_KEY });
+    expect(counted.status, counted.text).toBe(200);
+    expect(proposals(counted.body as Bundle).map(slotOf)).toEqual(['d1-w0', 'd1-w2']);
+    expect(proposals((await h.call('GET', `/fhir/Appointment/$find?start=${starts[2]!}&end=${ends[2]!}`, { key: PORTAL_KEY })).body as Bundle).map(slotOf)).toEqual(['d1-w2', 'd1-w2-11']);
+
+    // One start and one end, in either form, are one search, answered as before.
+    const single = await find(portal, { start: starts[0]!, end: ends[2]! });
+    expect(proposals(single).map(slotOf)).toEqual(['d1-w0', 'd1-w2', 'd1-w2-11']);
+    expect(single.entry!.every((e) => e.search.mode === 'match')).toBe(true);
+    const singlePosted = await portal.operation({
+      name: '$find',
+      resourceType: 'Appointment',
+      input: { resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: starts[0]! }, { name: 'end', valueDate: ends[2]! }] },
+    });
+    expect(singlePosted).toEqual(single);
+  });
+
+  it('refuses windows that do not pair up, overlap or run backwards with 400, naming the parameter, in the query or the body', async () => {
+    h = await startHarness({ apiKeys: KEYS });
+    await weekly(h);
+    const portal = client(h, PORTAL_KEY);
+    const before = (await h.opd.history()).length;
+    const byQuery = async (pairs: [string, string][], field: string): Promise<void> => {
+      const answer = await h!.call('GET', `/fhir/Appointment/$find?${new URLSearchParams(pairs).toString()}`, { key: PORTAL_KEY });
+      const outcome = expectOutcome(answer, 400, 'VALIDATION_FAILED');
+      expect(outcome.issue[0], JSON.stringify(pairs)).toMatchObject({ severity: 'error', code: 'invalid' });
+      expect(outcome.issue[0]!.diagnostics, JSON.stringify(pairs)).toContain(`\`${field}\``);
+    };
+    // Three starts, two ends: `end` is the parameter at fault.
+    await byQuery([...starts.map((v): [string, string] => ['start', v]), ['end', ends[0]!], ['end', ends[1]!]], 'end');
+    // The second window starts before the first ends; a window that ends before it starts; a value that is no date.
+    await byQuery([['start', starts[0]!], ['start', starts[0]!], ['end', ends[1]!], ['end', ends[2]!]], 'start[1]');
+    await byQuery([['start', starts[0]!], ['start', ends[2]!], ['end', ends[0]!], ['end', starts[2]!]], 'end[1]');
+    await byQuery([['start', starts[0]!], ['start', 'soon'], ['end', ends[0]!], ['end', ends[2]!]], 'start[1]');
+    // More windows than a series has dates.
+    const many = Array.from({ length: 53 }, (_, i) => dayAfter(i * 2));
+    await byQuery([...many.map((v): [string, string] => ['start', v]), ...many.map((v): [string, string] => ['end', v])], 'start');
+    // `_count` out of range is named as the client sent it (the engine's `options.count`).
+    await byQuery([['start', starts[0]!], ['end', ends[0]!], ['_count', '0']], '_count');
+
+    // The same mismatch as Parameters, asked by the FHIR client.
+    const mismatched = await refused(
+      portal.operation({
+        name: '$find',
+        resourceType: 'Appointment',
+        input: { resourceType: 'Parameters', parameter: [...starts.map((start) => ({ name: 'start', valueDate: start })), { name: 'end', valueDate: ends[0]! }] },
+      }),
+    );
+    expect(mismatched.status).toBe(400);
+    expect(codeOf(mismatched.outcome)).toBe('VALIDATION_FAILED');
+    expect(mismatched.outcome.issue[0]!.diagnostics).toContain('`end`');
+    expect((await h.opd.history()).length).toBe(before);
   });
 });
 
