@@ -340,16 +340,14 @@ const layoutArb: fc.Arbitrary<SlotSpec[]> = fc
     fc.tuple(
       ...perDay.flatMap((hours, i) =>
         hours.map((h) =>
-          fc
-            .record({ capacity: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) })
-            .map(({ capacity, overflow }): SlotSpec => ({
-              doctor: Math.floor(i / DAYS.length),
-              day: i % DAYS.length,
-              minutes: h * 60,
-              length: 60,
-              capacity,
-              overflow,
-            })),
+          fc.record({ capacity: fc.integer({ min: 1, max: 2 }), overflow: fc.integer({ min: 0, max: 1 }) }).map(({ capacity, overflow }): SlotSpec => ({
+            doctor: Math.floor(i / DAYS.length),
+            day: i % DAYS.length,
+            minutes: h * 60,
+            length: 60,
+            capacity,
+            overflow,
+          })),
         ),
       ),
     ),
