@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
 import type { FairCallOrderOptions } from 'opd-scheduler';
 import { parseCallOrder } from './call-order.js';
+import { COME_BACK } from './returning.js';
 import { DEFAULT_ACCEPTANCE, parseAcceptance, type SimOffers } from './offers.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA_PREFIX, STORAGE_KINDS, type StorageKind } from './storage.js';
@@ -40,6 +41,12 @@ export interface Options {
    * lab replays no forwards, so `--days`, `--history` and `--replay` run without journeys.
    */
   readonly journeys: boolean;
+  /**
+   * Patients who come back over the days of a `--days` run (follow-ups, free revisits, dialysis
+   * series): the days after which they are told to come back, or `null` for none (`--no-follow-ups`,
+   * one day, or `--history`: the lab replays no follow-ups).
+   */
+  readonly followUps: { readonly afterDays: readonly [number, number] } | null;
   readonly help: boolean;
 }
 
@@ -135,7 +142,12 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
                          not --compare; not with --scenario department.
   --history <file.jsonl> Write the history the days recorded as JSON lines (the format of the
                          example server's GET /api/history.jsonl), written as each day ends,
-                         for --replay.
+                         for --replay (the days then run without returning patients).
+  --follow-up-days <a-b> With --days: patients seen are told to come back a to b days later
+                         (bookFollowUp; default 7-14); the days share one store, charged
+                         consultations give a free revisit, dialysis runs as series.
+  --no-follow-ups        With --days: no returning patients (each day on a store of its own,
+                         as before follow-ups).
   --retention-days <n>   Keep the patients' data n days after the day, then erase it
                          (retention: { patientDataDays: n }): after the day, purge() at its
                          end and again once the n days have passed, and check that the second
@@ -181,8 +193,9 @@ const VALUE_FLAGS = [
   'days',
   'history',
   'retention-days',
+  'follow-up-days',
 ] as const;
-const SWITCHES = ['compare', 'no-report', 'no-journeys', 'help'] as const;
+const SWITCHES = ['compare', 'no-report', 'no-journeys', 'no-follow-ups', 'help'] as const;
 
 /**
  * Parses the flags after `npm run simulate --` with `node:util` `parseArgs` (its tokens, so that
@@ -269,6 +282,11 @@ export function parseFlags(argv: readonly string[]): Options {
   }
   const retentionDays = values.has('retention-days') ? whole('retention-days', 0, 36_500, 0) : null;
   if (retentionDays !== null && (manyDays || replay !== null)) throw new UsageError('--retention-days applies to a simulated day; leave out --days, --history and --replay');
+  const followUpDays = values.get('follow-up-days');
+  if (followUpDays !== undefined && (days === 1 || history !== null || switches.has('no-follow-ups'))) throw new UsageError('--follow-up-days applies to --days <n> above 1, without --history or --no-follow-ups');
+  const range = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(followUpDays ?? `${COME_BACK.afterDays[0]}-${COME_BACK.afterDays[1]}`);
+  const afterDays = range === null ? null : ([Number(range[1]), Number(range[2] ?? range[1])] as const);
+  if (afterDays === null || afterDays[0] < 1 || afterDays[1] < afterDays[0] || afterDays[1] > 90) throw new UsageError(`--follow-up-days must be days from 1 to 90, as 7-14 or 10 (got \`${followUpDays ?? ''}\`)`);
   const riskText = values.get('risk');
   if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');
   const risk = riskText === undefined ? null : Number(riskText);
@@ -291,6 +309,7 @@ export function parseFlags(argv: readonly string[]): Options {
     history,
     retentionDays,
     journeys: !switches.has('no-journeys') && !manyDays && replay === null,
+    followUps: days > 1 && history === null && !switches.has('no-follow-ups') ? { afterDays } : null,
     help: switches.has('help'),
   };
 }

@@ -17,7 +17,8 @@ import { drawPatients } from './arrivals.js';
 import type { Options } from './cli.js';
 import { Random } from './random.js';
 import { buildScenario, type DoctorPlan, type Scenario } from './scenarios.js';
-import { runDay } from './simulate.js';
+import { dayOptions, runDay } from './simulate.js';
+import { COME_BACK, DIALYSIS, FREE_REVISITS, ReturningPatients, type ReturnFigures } from './returning.js';
 import { storageFactory } from './storage.js';
 import { int, table } from './format.js';
 import { DAY_MS, dayAfter } from './time.js';
@@ -34,6 +35,8 @@ export interface DaysOutcome {
   readonly events: number;
   /** Whether every consistency check of every day passed. */
   readonly ok: boolean;
+  /** What the returning patients did (follow-ups, series, free revisits), or `null` without them. */
+  readonly returning: ReturnFigures | null;
 }
 
 /** Where the history goes: a line at a time, waiting when the file is behind. */
@@ -127,13 +130,30 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
   let ok = true;
   const doctorsWritten = new Set<string>();
   const rows: string[][] = [['day', 'doctors', 'patients', 'tokens', 'seen', 'no-shows', 'bumps', 'events']];
+  // Patients who come back: the days share one scheduler, the rota published ahead.
+  const comeBack =
+    options.followUps === null || sink !== null
+      ? null
+      : new ReturningPatients(
+          dayOptions(options.preset, options.priority, options.offers === null ? undefined : { ...options.offers, seed: options.seed }),
+          await factory.open(),
+          options.seed,
+          options.days,
+          { ...COME_BACK, afterDays: options.followUps.afterDays },
+          first,
+          (m) => scenarioOfDay(options, m, first),
+        );
+  let figures: ReturnFigures | null = null;
   try {
     for (let n = 0; n < options.days; n++) {
       const scenario = scenarioOfDay(options, n, first);
-      const patients = drawPatients(scenario, daySeed(options.seed, n));
+      const drawn = drawPatients(scenario, daySeed(options.seed, n));
+      const day = comeBack === null ? null : await comeBack.dayBefore(n, scenario, drawn);
+      const patients = day?.patients ?? drawn;
       let events = 0;
       const keep = async (opd: OpdScheduler): Promise<void> => {
-        const history = await exportHistory(opd);
+        // One store for all the days (returning patients): the day's events are those after the days before.
+        const history = await exportHistory(opd, comeBack === null ? {} : { after: seq });
         events = history.events.length;
         await onDayOver?.(opd, history);
         if (sink === null) return;
@@ -151,7 +171,7 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
         patients,
         preset: options.preset,
         priority: options.priority,
-        storage: await factory.open(),
+        ...(comeBack === null || day === null ? { storage: await factory.open() } : { shared: comeBack.shared, returning: day.returning }),
         offers: options.offers === null ? undefined : { ...options.offers, seed: daySeed(options.seed, n) },
         beforeClose: keep,
       });
@@ -163,7 +183,9 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
         rows.push([scenario.day, int(scenario.doctors.length), int(patients.length), int(result.stats.tokens), int(result.stats.byStatus.COMPLETED), int(result.stats.byStatus.NO_SHOW), int(result.counted.bumps), int(events)]);
       } else if (n === 7) rows.push(['…', '', '', '', '', '', '', '']);
     }
+    figures = (await comeBack?.figures()) ?? null;
   } finally {
+    await comeBack?.close();
     await factory.close();
     await sink?.close();
   }
@@ -174,6 +196,18 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
     '',
     `In all: ${int(requests)} requests, ${int(tokens)} tokens, ${int(seq)} events${options.history === null ? '' : `, written to ${options.history}`}.`,
     '',
+    ...(figures === null || options.followUps === null ? [] : returningText(figures, options.followUps.afterDays)),
   ].join('\n');
-  return { text, days: options.days, requests, tokens, events: seq, ok };
+  return { text, days: options.days, requests, tokens, events: seq, ok, returning: figures };
+}
+
+/** The lines "Coming back": follow-ups, series and free revisits over the run. */
+export function returningText(f: ReturnFigures, afterDays: readonly [number, number]): string[] {
+  return [
+    `Coming back (${Math.round(COME_BACK.share * 100)}% of the patients seen told to come back in ${afterDays[0]}–${afterDays[1]} days, a free revisit within ${FREE_REVISITS.freeWithinDays} days of a charged consultation, dialysis ${DIALYSIS.weekdays.length} times a week):`,
+    `  follow-ups     ${int(f.followUpsAsked)} asked, ${int(f.followUpsBooked)} booked, ${int(f.followUpsDue)} due without a place (${int(f.followUpsStillDue)} still due), ${int(f.followUpsSeen)} seen on a later day, ${int(f.followUpsMissed)} missed, ${int(f.followUpsAfterRun)} after the last day`,
+    `  series         ${int(f.series)} booked, ${int(f.seriesOccurrences)} occurrences (${int(f.seriesSkipped)} without a place), ${int(f.seriesKept)} kept, ${int(f.seriesMissed)} missed`,
+    `  free revisits  ${int(f.charged)} charged consultations, ${int(f.entitlementsOpened)} entitlements opened, ${int(f.entitlementsUsed)} used, ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`,
+    '',
+  ];
 }
