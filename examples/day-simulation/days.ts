@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { OpdScheduler } from 'opd-scheduler';
 import { exportHistory, type LabHistory } from 'opd-scheduler/lab';
 import { drawPatients } from './arrivals.js';
+import type { PresetName } from './policies.js';
 import type { Options } from './cli.js';
 import { Random } from './random.js';
 import { buildScenario, type DoctorPlan, type Scenario } from './scenarios.js';
@@ -23,9 +24,33 @@ import { storageFactory } from './storage.js';
 import { int, table } from './format.js';
 import { DAY_MS, dayAfter } from './time.js';
 
+/** One day of a `--days` run, as its line prints it. */
+export interface DayLine {
+  readonly day: string;
+  readonly doctors: number;
+  readonly patients: number;
+  readonly tokens: number;
+  readonly seen: number;
+  readonly noShows: number;
+  readonly bumps: number;
+  readonly events: number;
+  /**
+   * The day's returning patients (`null` without them): follow-ups booked (for later days) and
+   * seen (booked on an earlier day), series occurrences kept, free revisits used.
+   */
+  readonly comingBack: { readonly followUpsBooked: number; readonly followUpsSeen: number; readonly seriesKept: number; readonly freeVisitsUsed: number } | null;
+}
+
 /** What `--days` produced: the console text and the totals behind it. */
 export interface DaysOutcome {
   readonly text: string;
+  /** What the run was: the scenario's title, its first day, the preset and the seed. */
+  readonly title: string;
+  readonly firstDay: string;
+  readonly preset: PresetName;
+  readonly seed: number;
+  /** Every day's figures. */
+  readonly lines: readonly DayLine[];
   readonly days: number;
   /** Patients who asked, over all days. */
   readonly requests: number;
@@ -144,12 +169,14 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
           (m) => scenarioOfDay(options, m, first),
         );
   let figures: ReturnFigures | null = null;
+  const lines: DayLine[] = [];
   try {
     for (let n = 0; n < options.days; n++) {
       const scenario = scenarioOfDay(options, n, first);
       const drawn = drawPatients(scenario, daySeed(options.seed, n));
       const day = comeBack === null ? null : await comeBack.dayBefore(n, scenario, drawn);
       const patients = day?.patients ?? drawn;
+      const before = comeBack?.counts() ?? null;
       let events = 0;
       const keep = async (opd: OpdScheduler): Promise<void> => {
         // One store for all the days (returning patients): the day's events are those after the days before.
@@ -179,6 +206,26 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
       requests += result.requests;
       tokens += result.stats.tokens;
       ok &&= result.emergencyViolations.length === 0;
+      const after = comeBack?.counts() ?? null;
+      lines.push({
+        day: scenario.day,
+        doctors: scenario.doctors.length,
+        patients: patients.length,
+        tokens: result.stats.tokens,
+        seen: result.stats.byStatus.COMPLETED,
+        noShows: result.stats.byStatus.NO_SHOW,
+        bumps: result.counted.bumps,
+        events,
+        comingBack:
+          before === null || after === null
+            ? null
+            : {
+                followUpsBooked: after.followUpsBooked - before.followUpsBooked,
+                followUpsSeen: after.followUpsSeen - before.followUpsSeen,
+                seriesKept: after.seriesKept - before.seriesKept,
+                freeVisitsUsed: after.entitlementsUsed - before.entitlementsUsed,
+              },
+      });
       if (n < 7 || n === options.days - 1) {
         rows.push([scenario.day, int(scenario.doctors.length), int(patients.length), int(result.stats.tokens), int(result.stats.byStatus.COMPLETED), int(result.stats.byStatus.NO_SHOW), int(result.counted.bumps), int(events)]);
       } else if (n === 7) rows.push(['…', '', '', '', '', '', '', '']);
@@ -198,7 +245,7 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
     '',
     ...(figures === null || options.followUps === null ? [] : returningText(figures, options.followUps.afterDays)),
   ].join('\n');
-  return { text, days: options.days, requests, tokens, events: seq, ok, returning: figures };
+  return { text, title: first.title, firstDay: first.day, preset: options.preset, seed: options.seed, lines, days: options.days, requests, tokens, events: seq, ok, returning: figures };
 }
 
 /** The lines "Coming back": follow-ups, series and free revisits over the run. */
@@ -210,4 +257,22 @@ export function returningText(f: ReturnFigures, afterDays: readonly [number, num
     `  free revisits  ${int(f.charged)} charged consultations, ${int(f.entitlementsOpened)} entitlements opened, ${int(f.entitlementsUsed)} used, ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`,
     '',
   ];
+}
+
+/** The days' figures as JSON (`--json`): the totals, every day's line and the returning patients'. */
+export function daysJson(outcome: DaysOutcome): string {
+  const { text: _text, ...figures } = outcome;
+  return JSON.stringify(figures, null, 2);
+}
+
+/** The flags that run the days again (for the report). */
+export function daysFlags(options: Options): string {
+  const flags = [`--seed ${options.seed}`, `--scenario ${options.scenario}`];
+  if (options.scenario === 'hospital') flags.push(`--doctors ${options.doctors}`);
+  flags.push(`--preset ${options.preset}`, `--days ${options.days}`);
+  if (options.priority !== 'standard') flags.push(`--priority ${options.priority}`);
+  if (options.storage !== 'memory') flags.push(`--storage ${options.storage}`);
+  if (options.followUps === null) flags.push('--no-follow-ups');
+  else flags.push(`--follow-up-days ${options.followUps.afterDays[0]}-${options.followUps.afterDays[1]}`);
+  return flags.join(' ');
 }

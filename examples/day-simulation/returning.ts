@@ -184,6 +184,11 @@ export class ReturningPatients {
     return { patients: plans, returning };
   }
 
+  /** What coming back has done so far (without what is still due). */
+  counts(): Readonly<Omit<ReturnFigures, 'followUpsStillDue' | 'followUpsAfterRun'>> {
+    return { ...this.#counts };
+  }
+
   /** What coming back did over the run, with what is still due at the end. */
   async figures(): Promise<ReturnFigures> {
     let afterRun = 0;
