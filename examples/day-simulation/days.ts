@@ -163,7 +163,6 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
           dayOptions(options.preset, options.priority, options.offers === null ? undefined : { ...options.offers, seed: options.seed }),
           await factory.open(),
           options.seed,
-          options.days,
           { ...COME_BACK, afterDays: options.followUps.afterDays },
           first,
           (m) => scenarioOfDay(options, m, first),
@@ -253,7 +252,7 @@ export function returningText(f: ReturnFigures, afterDays: readonly [number, num
   return [
     `Coming back (${Math.round(COME_BACK.share * 100)}% of the patients seen told to come back in ${afterDays[0]}–${afterDays[1]} days, a free revisit within ${FREE_REVISITS.freeWithinDays} days of a charged consultation, dialysis ${DIALYSIS.weekdays.length} times a week):`,
     `  follow-ups     ${int(f.followUpsAsked)} asked, ${int(f.followUpsBooked)} booked, ${int(f.followUpsDue)} due without a place (${int(f.followUpsStillDue)} still due), ${int(f.followUpsSeen)} seen on a later day, ${int(f.followUpsMissed)} missed, ${int(f.followUpsAfterRun)} after the last day`,
-    `  series         ${int(f.series)} booked, ${int(f.seriesOccurrences)} occurrences (${int(f.seriesSkipped)} without a place), ${int(f.seriesKept)} kept, ${int(f.seriesMissed)} missed`,
+    `  series         ${int(f.series)} booked, ${int(f.seriesOccurrences)} occurrences (${int(f.seriesSkipped)} without a place), ${int(f.seriesKept)} kept, ${int(f.seriesMissed)} missed, ${int(f.seriesAfterRun)} after the last day`,
     `  free revisits  ${int(f.charged)} charged consultations, ${int(f.entitlementsOpened)} entitlements opened, ${int(f.entitlementsUsed)} used, ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`,
     '',
   ];

@@ -54,6 +54,8 @@ export interface ReturnFigures {
   readonly followUpsMissed: number;
   /** Follow-ups booked for a day after the run's last. */
   readonly followUpsAfterRun: number;
+  /** Series occurrences booked for a day after the run's last (a course runs on). */
+  readonly seriesAfterRun: number;
   /** Series booked (`series:booked`): one per dialysis patient, weekday and course. */
   readonly series: number;
   /** Occurrences booked by those series. */
@@ -90,7 +92,6 @@ export class ReturningPatients {
   readonly #time = { now: 0 };
   readonly #seed: number;
   readonly #plan: ComeBackPlan;
-  readonly #days: number;
   readonly #scenarioOf: (n: number) => Scenario;
   readonly #first: Scenario;
   /** Days whose slots are published. */
@@ -100,7 +101,7 @@ export class ReturningPatients {
   /** Tokens booked for returning patients, by token id; and their ids by day. */
   readonly #visits = new Map<string, Visit>();
   readonly #byDay = new Map<string, string[]>();
-  readonly #counts: Mutable<Omit<ReturnFigures, 'followUpsStillDue' | 'followUpsAfterRun'>> = {
+  readonly #counts: Mutable<Omit<ReturnFigures, 'followUpsStillDue' | 'followUpsAfterRun' | 'seriesAfterRun'>> = {
     followUpsAsked: 0,
     followUpsBooked: 0,
     followUpsDue: 0,
@@ -128,7 +129,6 @@ export class ReturningPatients {
     options: Omit<OpdSchedulerOptions, 'storage' | 'clock' | 'followUps'>,
     storage: StorageAdapter,
     seed: number,
-    days: number,
     plan: ComeBackPlan,
     first: Scenario,
     scenarioOf: (n: number) => Scenario,
@@ -137,7 +137,6 @@ export class ReturningPatients {
     this.#opd.on('event', (event) => this.#count(event));
     this.#seed = seed;
     this.#plan = plan;
-    this.#days = days;
     this.#scenarioOf = scenarioOf;
     this.#first = first;
   }
@@ -155,7 +154,8 @@ export class ReturningPatients {
   async dayBefore(n: number, scenario: Scenario, patients: readonly PatientPlan[]): Promise<{ patients: PatientPlan[]; returning: Returning }> {
     this.#time.now = scenario.startsAt;
     this.#lastDay = scenario.day;
-    await this.#publish(n + this.#plan.afterDays[1] + this.#plan.windowDays);
+    // As far as a follow-up may reach, and a dialysis course.
+    await this.#publish(n + Math.max(this.#plan.afterDays[1] + this.#plan.windowDays, 7 * DIALYSIS.weeksPerCourse));
     if (n % (7 * DIALYSIS.weeksPerCourse) === 0) await this.#bookDialysis(n);
     const tag = scenario.day.replaceAll('-', '');
     const plans = patients.map((p) => ({ ...p, id: `${p.id}-${tag}` }));
@@ -185,15 +185,15 @@ export class ReturningPatients {
   }
 
   /** What coming back has done so far (without what is still due). */
-  counts(): Readonly<Omit<ReturnFigures, 'followUpsStillDue' | 'followUpsAfterRun'>> {
+  counts(): Readonly<Omit<ReturnFigures, 'followUpsStillDue' | 'followUpsAfterRun' | 'seriesAfterRun'>> {
     return { ...this.#counts };
   }
 
   /** What coming back did over the run, with what is still due at the end. */
   async figures(): Promise<ReturnFigures> {
-    let afterRun = 0;
-    for (const [day, ids] of this.#byDay) if (day > this.#lastDay) afterRun += ids.filter((id) => this.#visits.get(id)?.kind === 'follow-up').length;
-    return { ...this.#counts, followUpsStillDue: (await this.#opd.dueFollowUps()).length, followUpsAfterRun: afterRun };
+    const afterRun = { 'follow-up': 0, series: 0 };
+    for (const [day, ids] of this.#byDay) if (day > this.#lastDay) for (const id of ids) afterRun[this.#visits.get(id)!.kind]++;
+    return { ...this.#counts, followUpsStillDue: (await this.#opd.dueFollowUps()).length, followUpsAfterRun: afterRun['follow-up'], seriesAfterRun: afterRun.series };
   }
 
   async close(): Promise<void> {
@@ -218,15 +218,13 @@ export class ReturningPatients {
       const patient = { id: `DIAL-${String(p + 1).padStart(3, '0')}`, name: `Dialysis patient ${p + 1}`, age: 40 + ((p * 7) % 35) };
       for (const weekday of DIALYSIS.weekdays) {
         const start = n + weekday;
-        const count = Math.min(DIALYSIS.weeksPerCourse, Math.ceil((this.#days - start) / 7));
-        if (count <= 0) continue;
         const result = await this.#opd.bookSeries({
           patient,
           department,
           category: 'FOLLOW_UP',
           start: this.#dayOf(start),
           every: { weeks: 1 },
-          count,
+          count: DIALYSIS.weeksPerCourse,
           mode: 'best-effort',
           idempotencyKey: `dialysis-${patient.id}-${start}`,
           actor: 'dialysis-desk',

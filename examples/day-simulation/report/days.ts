@@ -26,7 +26,7 @@ export function renderDaysReport(outcome: DaysOutcome, command: string, afterDay
           card('Follow-ups due', int(f.followUpsDue), `no place in their window when asked; ${int(f.followUpsStillDue)} still due at the end`, f.followUpsStillDue > 0 ? 'warn' : ''),
           card('Follow-ups seen', int(f.followUpsSeen), `on a later day of the run; ${int(f.followUpsMissed)} never came`, 'good'),
           card('Series occurrences', int(f.seriesOccurrences), `booked by ${int(f.series)} dialysis series; ${int(f.seriesSkipped)} without a place`, f.seriesSkipped > 0 ? 'warn' : ''),
-          card('Occurrences kept', int(f.seriesKept), `the patient was seen; ${int(f.seriesMissed)} missed`, 'good'),
+          card('Occurrences kept', int(f.seriesKept), `the patient was seen; ${int(f.seriesMissed)} missed, ${int(f.seriesAfterRun)} after the last day`, 'good'),
           card('Free revisits used', int(f.entitlementsUsed), `of ${int(f.entitlementsOpened)} opened by charged consultations; ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`),
         ]),
   ].join('\n');
