@@ -19,7 +19,7 @@ import type { Options } from './cli.js';
 import { Random } from './random.js';
 import { buildScenario, type DoctorPlan, type Scenario } from './scenarios.js';
 import { dayOptions, runDay } from './simulate.js';
-import { COME_BACK, DIALYSIS, FREE_REVISITS, ReturningPatients, type ReturnFigures } from './returning.js';
+import { COME_BACK, comeBackIn, DIALYSIS, FREE_REVISITS, ReturningPatients, type ReturnFigures } from './returning.js';
 import { storageFactory } from './storage.js';
 import { int, table } from './format.js';
 import { DAY_MS, dayAfter } from './time.js';
@@ -250,7 +250,7 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
 /** The lines "Coming back": follow-ups, series and free revisits over the run. */
 export function returningText(f: ReturnFigures, afterDays: readonly [number, number]): string[] {
   return [
-    `Coming back (${Math.round(COME_BACK.share * 100)}% of the patients seen told to come back in ${afterDays[0]}–${afterDays[1]} days, a free revisit within ${FREE_REVISITS.freeWithinDays} days of a charged consultation, dialysis ${DIALYSIS.weekdays.length} times a week):`,
+    `Coming back (${Math.round(COME_BACK.share * 100)}% of the patients seen told to come back in ${comeBackIn(afterDays)}, a free revisit within ${FREE_REVISITS.freeWithinDays} days of a charged consultation, dialysis ${DIALYSIS.weekdays.length} times a week):`,
     `  follow-ups     ${int(f.followUpsAsked)} asked, ${int(f.followUpsBooked)} booked, ${int(f.followUpsDue)} due without a place (${int(f.followUpsStillDue)} still due), ${int(f.followUpsSeen)} seen on a later day, ${int(f.followUpsMissed)} missed, ${int(f.followUpsAfterRun)} after the last day`,
     `  series         ${int(f.series)} booked, ${int(f.seriesOccurrences)} occurrences (${int(f.seriesSkipped)} without a place), ${int(f.seriesKept)} kept, ${int(f.seriesMissed)} missed, ${int(f.seriesAfterRun)} after the last day`,
     `  free revisits  ${int(f.charged)} charged consultations, ${int(f.entitlementsOpened)} entitlements opened, ${int(f.entitlementsUsed)} used, ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`,

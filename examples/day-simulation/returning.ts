@@ -35,6 +35,12 @@ export const FREE_REVISITS = { freeWithinDays: 14, freeVisits: 1, scope: 'depart
 /** Dialysis: the department that runs the chairs, patients per doctor of it, and the days of the week (from the run's first day). */
 export const DIALYSIS = { department: 'Nephrology', patientsPerDoctor: 2, weekdays: [0, 2, 4], weeksPerCourse: 2 } as const;
 
+/** "come back in 7–14 days", "in 1 day": the days a patient is told to come back after. */
+export function comeBackIn(afterDays: readonly [number, number]): string {
+  const [min, max] = afterDays;
+  return `${min === max ? min : `${min}–${max}`} day${max === 1 ? '' : 's'}`;
+}
+
 /** Share of returning patients who never come (their token is swept as a no-show). */
 const NEVER_COME = 0.06;
 
