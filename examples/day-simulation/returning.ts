@@ -35,6 +35,11 @@ export const FREE_REVISITS = { freeWithinDays: 14, freeVisits: 1, scope: 'depart
 /** Dialysis: the department that runs the chairs, patients per doctor of it, and the days of the week (from the run's first day). */
 export const DIALYSIS = { department: 'Nephrology', patientsPerDoctor: 2, weekdays: [0, 2, 4], weeksPerCourse: 2 } as const;
 
+/** Days of the rota published ahead of the day running: as far as a follow-up may reach, and a dialysis course. */
+export function publishedAhead(afterDays: readonly [number, number], windowDays: number): number {
+  return Math.max(afterDays[1] + windowDays, 7 * DIALYSIS.weeksPerCourse);
+}
+
 /** "come back in 7–14 days", "in 1 day": the days a patient is told to come back after. */
 export function comeBackIn(afterDays: readonly [number, number]): string {
   const [min, max] = afterDays;
@@ -160,8 +165,7 @@ export class ReturningPatients {
   async dayBefore(n: number, scenario: Scenario, patients: readonly PatientPlan[]): Promise<{ patients: PatientPlan[]; returning: Returning }> {
     this.#time.now = scenario.startsAt;
     this.#lastDay = scenario.day;
-    // As far as a follow-up may reach, and a dialysis course.
-    await this.#publish(n + Math.max(this.#plan.afterDays[1] + this.#plan.windowDays, 7 * DIALYSIS.weeksPerCourse));
+    await this.#publish(n + publishedAhead(this.#plan.afterDays, this.#plan.windowDays));
     if (n % (7 * DIALYSIS.weeksPerCourse) === 0) await this.#bookDialysis(n);
     const tag = scenario.day.replaceAll('-', '');
     const plans = patients.map((p) => ({ ...p, id: `${p.id}-${tag}` }));

@@ -74,6 +74,8 @@ describe('simulate --days: patients who come back', () => {
     expect(f.followUpsSeen).toBe(seen.length);
     expect(f.followUpsMissed).toBe(ofType(events, 'token:no-show').filter((e) => bookedIds.has(e.tokenId)).length);
     expect(f.followUpsAfterRun).toBe(booked.filter((e) => e.toDay > outcome.lines.at(-1)!.day).length);
+    // A follow-up of a day of the run was seen, missed, or ended unseen; none is counted twice.
+    expect(f.followUpsSeen + f.followUpsMissed + f.followUpsAfterRun).toBeLessThanOrEqual(f.followUpsBooked);
     expect(f.entitlementsOpened).toBe(ofType(events, 'entitlement:opened').length);
     expect(f.entitlementsUsed).toBe(ofType(events, 'entitlement:used').length);
     expect(f.entitlementsReturned).toBe(ofType(events, 'entitlement:returned').length);

@@ -6,7 +6,7 @@
 import type { DaysOutcome } from '../days.js';
 import { html, int } from '../format.js';
 import { PRESET_SUMMARIES } from '../policies.js';
-import { COME_BACK, comeBackIn, DIALYSIS, FREE_REVISITS } from '../returning.js';
+import { COME_BACK, comeBackIn, DIALYSIS, FREE_REVISITS, publishedAhead } from '../returning.js';
 import { longDate, TIME_ZONE } from '../time.js';
 import { card, CSS } from './report.js';
 
@@ -45,7 +45,7 @@ export function renderDaysReport(outcome: DaysOutcome, command: string, afterDay
 <li><b>Follow-ups</b>: ${Math.round(COME_BACK.share * 100)}% of the patients seen on a first visit are told to come back in ${comeBackIn(afterDays)}, a day either side (<code>bookFollowUp</code> at the end of the consultation). With no place in the window the follow-up is due, and every sweep tries it again.</li>
 <li><b>Free revisits</b>: a first visit is completed as charged (<code>complete(tokenId, { charged: true })</code>) and opens ${FREE_REVISITS.freeVisits} free visit within ${FREE_REVISITS.freeWithinDays} days in the department (the <code>followUps</code> option); a follow-up booked inside it uses it.</li>
 <li><b>Dialysis</b>: ${DIALYSIS.patientsPerDoctor} patients per doctor of ${html(DIALYSIS.department)} keep a chair ${DIALYSIS.weekdays.length} times a week, a weekly series per weekday (<code>bookSeries</code>, best effort), booked a fortnight at a time.</li>
-<li>The days share one store, the rota published ${afterDays[1] + COME_BACK.windowDays} days ahead; returning patients come before their slot (one in about seventeen never comes).</li>
+<li>The days share one store, the rota published ${publishedAhead(afterDays, COME_BACK.windowDays)} days ahead; returning patients come before their slot (one in about seventeen never comes).</li>
 </ul>`;
   return `<!doctype html>
 <html lang="en">
