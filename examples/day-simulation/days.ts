@@ -178,8 +178,14 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
       const before = comeBack?.counts() ?? null;
       let events = 0;
       const keep = async (opd: OpdScheduler): Promise<void> => {
-        // One store for all the days (returning patients): the day's events are those after the days before.
-        const history = await exportHistory(opd, comeBack === null ? {} : { after: seq });
+        if (comeBack !== null) {
+          // One store for all the days (returning patients, no history file): the day's events are
+          // those after the days before, counted as they come; the history is read for a hook only.
+          events = comeBack.events - seq;
+          if (onDayOver !== null) await onDayOver(opd, await exportHistory(opd, { after: seq }));
+          return;
+        }
+        const history = await exportHistory(opd);
         events = history.events.length;
         await onDayOver?.(opd, history);
         if (sink === null) return;

@@ -130,6 +130,7 @@ export class ReturningPatients {
     entitlementsExpired: 0,
   };
   #lastDay = '';
+  #events = 0;
 
   /**
    * @param options the scheduler's options for the run (the day's options, without store and clock)
@@ -192,6 +193,11 @@ export class ReturningPatients {
       windowDays: this.#plan.windowDays,
     };
     return { patients: plans, returning };
+  }
+
+  /** Events the scheduler has emitted so far, over the run. */
+  get events(): number {
+    return this.#events;
   }
 
   /** What coming back has done so far (without what is still due). */
@@ -283,6 +289,7 @@ export class ReturningPatients {
 
   /** Counts what the scheduler reports, and remembers the follow-ups booked. */
   #count(e: OpdEvent): void {
+    this.#events++;
     switch (e.type) {
       case 'followup:booked': {
         this.#counts.followUpsBooked++;

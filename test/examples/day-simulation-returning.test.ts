@@ -85,6 +85,9 @@ describe('simulate --days: patients who come back', () => {
     expect(outcome.lines[0]!.comingBack!.followUpsSeen).toBe(0);
     expect(outcome.lines.reduce((n, l) => n + l.comingBack!.followUpsSeen, 0)).toBe(f.followUpsSeen);
     expect(outcome.text).toContain(`${f.followUpsSeen} seen on a later day`);
+    // Each day's events, counted as they came, are the day's stored history.
+    expect(outcome.lines.reduce((n, l) => n + l.events, 0)).toBe(events.length);
+    expect(outcome.events).toBe(events.length);
     expect(JSON.parse(daysJson(outcome))).toMatchObject({ days: 3, returning: { followUpsSeen: f.followUpsSeen, entitlementsUsed: f.entitlementsUsed } });
   }, 60_000);
 
