@@ -3,10 +3,14 @@
  * come back (`bookFollowUp`) and are seen on a later day, dialysis runs as series (`bookSeries`),
  * charged consultations give free revisits; the figures printed are the scheduler's events.
  */
-import type { OpdEvent, OpdScheduler } from 'opd-scheduler';
+import { MemoryStorage, type OpdEvent, OpdScheduler } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
 import { parseFlags, UsageError } from '../../examples/day-simulation/cli.js';
-import { daysJson, simulateDays } from '../../examples/day-simulation/days.js';
+import { drawPatients, type PatientPlan } from '../../examples/day-simulation/arrivals.js';
+import { daySeed, daysJson, scenarioOfDay, simulateDays } from '../../examples/day-simulation/days.js';
+import { FREE_REVISITS } from '../../examples/day-simulation/returning.js';
+import { addDoctor, addSlots, dayOptions, runDay } from '../../examples/day-simulation/simulate.js';
+import { MINUTE } from '../../examples/day-simulation/time.js';
 import { renderDaysReport } from '../../examples/day-simulation/report/days.js';
 import { buildScenario } from '../../examples/day-simulation/scenarios.js';
 import { dayAfter } from '../../examples/day-simulation/time.js';
@@ -103,6 +107,68 @@ describe('simulate --days: patients who come back', () => {
     // 7 to 14 days ahead: booked, not yet seen.
     expect(on.outcome.returning!.followUpsBooked).toBeGreaterThan(0);
     expect(on.outcome.returning!.followUpsAfterRun).toBe(on.outcome.returning!.followUpsBooked);
+  }, 60_000);
+
+  it('follows a due follow-up that a sweep books into the day running: the patient comes and is seen', async () => {
+    // The rota of the second day is published only after the first: every follow-up asked on the
+    // first day for the next is due, and the second day's sweeps book them.
+    const options = { scenario: 'three-doctors', seed: 22, doctors: 200 } as const;
+    const first = buildScenario(options.scenario, options.seed, options.doctors);
+    const [day0, day1] = [scenarioOfDay(options, 0, first), scenarioOfDay(options, 1, first)];
+    const time = { now: day0.startsAt };
+    const opd = new OpdScheduler({ ...dayOptions('standard', 'standard'), followUps: FREE_REVISITS, storage: new MemoryStorage(), clock: () => new Date(time.now) });
+    const events: OpdEvent[] = [];
+    opd.on('event', (e) => events.push(e));
+    try {
+      for (const doctor of first.doctors) await addDoctor(opd, doctor);
+      for (const doctor of day0.doctors) await addSlots(opd, doctor);
+      const told = (_tokenId: string, patient: number) => ({ charged: true, comeBackAfterDays: patient % 4 === 0 ? 1 : null });
+      await runDay({ scenario: day0, patients: drawPatients(day0, options.seed), preset: 'standard', priority: 'standard', shared: { opd, time }, returning: { booked: [], adopt: () => null, seen: told, windowDays: 0 } });
+      const due = ofType(events, 'followup:due');
+      expect(due.length).toBeGreaterThan(0);
+      expect(ofType(events, 'followup:booked')).toHaveLength(0);
+      expect(await opd.dueFollowUps({ date: day1.day })).toHaveLength(due.length);
+
+      time.now = day1.startsAt;
+      for (const doctor of day1.doctors) await addSlots(opd, doctor);
+      const patients: PatientPlan[] = drawPatients(day1, daySeed(options.seed, 1)).map((p) => ({ ...p, id: `${p.id}-2` }));
+      const adopted: string[] = [];
+      const result = await runDay({
+        scenario: day1,
+        patients,
+        preset: 'standard',
+        priority: 'standard',
+        shared: { opd, time },
+        returning: {
+          booked: [],
+          adopt: (tokenId, doctorId, slotStart) => {
+            adopted.push(tokenId);
+            patients.push({ ...patients[0]!, id: `back-${adopted.length}`, doctorId, category: 'FOLLOW_UP', arrivesAt: Math.max(time.now, slotStart - 10 * MINUTE), checkInMinutes: 0, cancelAt: null, wayIn: 'portal', wayInMinutes: null, payMinutes: null });
+            return patients.length - 1;
+          },
+          seen: () => ({ charged: false, comeBackAfterDays: null }),
+          windowDays: 0,
+        },
+      });
+      const booked = ofType(events, 'followup:booked');
+      expect(booked.length).toBeGreaterThan(0);
+      expect(booked.every((e) => e.toDay === day1.day)).toBe(true);
+      expect(adopted.sort()).toEqual(booked.map((e) => e.toTokenId).sort());
+      // Followed as patients of the day: they came and checked in, and most were seen (late in a
+      // busy doctor's day, some were not reached before the close and expired, as any patient).
+      let seen = 0;
+      for (const id of adopted) {
+        const track = result.tokens.get(id)!;
+        expect(track.category).toBe('FOLLOW_UP');
+        const { status } = await opd.getToken(id);
+        expect(track.status, id).toBe(status);
+        if (status === 'COMPLETED') seen++;
+      }
+      expect(seen).toBeGreaterThan(adopted.length / 2);
+      expect(await opd.dueFollowUps()).toHaveLength(due.length - booked.length);
+    } finally {
+      await opd.close();
+    }
   }, 60_000);
 
   it('runs the dialysis chairs as series in the hospital, each occurrence booked and kept as the events say', async () => {
