@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { PRESET_NAMES, PRESET_SUMMARIES, PRIORITY_NAMES, PRIORITY_SUMMARIES, type PresetName, type PriorityName } from './policies.js';
 import type { FairCallOrderOptions } from 'opd-scheduler';
 import { parseCallOrder } from './call-order.js';
+import { COME_BACK } from './returning.js';
 import { DEFAULT_ACCEPTANCE, parseAcceptance, type SimOffers } from './offers.js';
 import { HOSPITAL_DOCTORS, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { POSTGRES_SCHEMA_PREFIX, STORAGE_KINDS, type StorageKind } from './storage.js';
@@ -40,6 +41,14 @@ export interface Options {
    * lab replays no forwards, so `--days`, `--history` and `--replay` run without journeys.
    */
   readonly journeys: boolean;
+  /**
+   * Patients who come back over the days of a `--days` run (follow-ups, free revisits, dialysis
+   * series): the days after which they are told to come back, or `null` for none (`--no-follow-ups`,
+   * one day, or `--history`: the lab replays no follow-ups).
+   */
+  readonly followUps: { readonly afterDays: readonly [number, number] } | null;
+  /** With `--days`: where to write the days' figures as JSON (`--json`), or `null`. */
+  readonly json: string | null;
   readonly help: boolean;
 }
 
@@ -131,11 +140,18 @@ ${PRIORITY_NAMES.map((p) => choice(p, PRIORITY_SUMMARIES[p])).join('\n')}
                          history's no-shows, at most this chance of overflow per slot (0 < r < 1).
   --days <n>             Simulate n consecutive days (the same doctors on a weekly rota, each
                          with a day off; each day its own patients, drawn from --seed and the
-                         day) and print a line per day instead of the report. With --preset,
-                         not --compare; not with --scenario department.
+                         day) and print a line per day (the report, with --report <file.html>,
+                         draws the days). With --preset, not --compare; not with --scenario
+                         department.
   --history <file.jsonl> Write the history the days recorded as JSON lines (the format of the
                          example server's GET /api/history.jsonl), written as each day ends,
-                         for --replay.
+                         for --replay (the days then run without returning patients).
+  --follow-up-days <a-b> With --days: patients seen are told to come back a to b days later
+                         (bookFollowUp; default 7-14); the days share one store, charged
+                         consultations give a free revisit, dialysis runs as series.
+  --json <file.json>     With --days: write the days' figures (and the returning patients') as JSON.
+  --no-follow-ups        With --days: no returning patients (each day on a store of its own,
+                         as before follow-ups).
   --retention-days <n>   Keep the patients' data n days after the day, then erase it
                          (retention: { patientDataDays: n }): after the day, purge() at its
                          end and again once the n days have passed, and check that the second
@@ -181,8 +197,10 @@ const VALUE_FLAGS = [
   'days',
   'history',
   'retention-days',
+  'follow-up-days',
+  'json',
 ] as const;
-const SWITCHES = ['compare', 'no-report', 'no-journeys', 'help'] as const;
+const SWITCHES = ['compare', 'no-report', 'no-journeys', 'no-follow-ups', 'help'] as const;
 
 /**
  * Parses the flags after `npm run simulate --` with `node:util` `parseArgs` (its tokens, so that
@@ -265,10 +283,18 @@ export function parseFlags(argv: readonly string[]): Options {
     if (replay !== null) throw new UsageError('--days and --history do not apply to --replay');
     if (compare) throw new UsageError('--days and --history run one preset; leave out --compare (replay the history with --replay --compare)');
     if (scenario === 'department') throw new UsageError('--days and --history do not apply to --scenario department');
-    for (const name of ['report', 'csv']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --days or --history (each day prints a line)`);
+    if (values.has('csv')) throw new UsageError('--csv does not apply to --days or --history (each day prints a line; --report draws the days)');
   }
   const retentionDays = values.has('retention-days') ? whole('retention-days', 0, 36_500, 0) : null;
   if (retentionDays !== null && (manyDays || replay !== null)) throw new UsageError('--retention-days applies to a simulated day; leave out --days, --history and --replay');
+  const followUpDays = values.get('follow-up-days');
+  if (followUpDays !== undefined && (days === 1 || history !== null || switches.has('no-follow-ups'))) throw new UsageError('--follow-up-days applies to --days <n> above 1, without --history or --no-follow-ups');
+  const range = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(followUpDays ?? `${COME_BACK.afterDays[0]}-${COME_BACK.afterDays[1]}`);
+  const afterDays = range === null ? null : ([Number(range[1]), Number(range[2] ?? range[1])] as const);
+  if (afterDays === null || afterDays[0] < 1 || afterDays[1] < afterDays[0] || afterDays[1] > 90) throw new UsageError(`--follow-up-days must be days from 1 to 90, as 7-14 or 10 (got \`${followUpDays ?? ''}\`)`);
+  const json = values.get('json') ?? null;
+  if (json !== null && !manyDays) throw new UsageError('--json applies to --days <n> above 1 (the days\' figures)');
+  if (json !== null && !/\.json$/i.test(json)) throw new UsageError(`--json must name a .json file (got \`${json}\`)`);
   const riskText = values.get('risk');
   if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');
   const risk = riskText === undefined ? null : Number(riskText);
@@ -279,7 +305,7 @@ export function parseFlags(argv: readonly string[]): Options {
     priority: oneOf('priority', PRIORITY_NAMES, 'standard'),
     scenario,
     doctors: whole('doctors', 1, 2000, HOSPITAL_DOCTORS),
-    report: manyDays ? null : report,
+    report: manyDays ? (switches.has('no-report') ? null : (values.get('report') ?? null)) : report,
     csv: manyDays ? null : csv,
     compare,
     offers,
@@ -291,6 +317,8 @@ export function parseFlags(argv: readonly string[]): Options {
     history,
     retentionDays,
     journeys: !switches.has('no-journeys') && !manyDays && replay === null,
+    json,
+    followUps: days > 1 && history === null && !switches.has('no-follow-ups') ? { afterDays } : null,
     help: switches.has('help'),
   };
 }

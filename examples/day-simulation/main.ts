@@ -14,7 +14,8 @@ import { simulate } from './run.js';
 import { buildScenario } from './scenarios.js';
 import { StorageUnavailable } from './storage.js';
 import { replayHistory } from './replay.js';
-import { fileSink, simulateDays } from './days.js';
+import { daysFlags, daysJson, fileSink, simulateDays } from './days.js';
+import { renderDaysReport } from './report/days.js';
 
 const UNAVAILABLE = Symbol('unavailable');
 
@@ -35,6 +36,16 @@ async function daysMain(options: Options): Promise<number> {
   const outcome = await orUnavailable(async () => simulateDays(options, options.history === null ? null : await fileSink(options.history)));
   if (outcome === UNAVAILABLE) return 2;
   process.stdout.write(outcome.text);
+  if (options.report !== null) {
+    await mkdir(dirname(options.report), { recursive: true });
+    await writeFile(options.report, renderDaysReport(outcome, `npm run simulate -- ${daysFlags(options)}`, options.followUps?.afterDays ?? null));
+    process.stdout.write(`\nReport written to ${options.report}: open it in a browser.\n`);
+  }
+  if (options.json !== null) {
+    await mkdir(dirname(options.json), { recursive: true });
+    await writeFile(options.json, `${daysJson(outcome)}\n`);
+    process.stdout.write(`${options.report === null ? '\n' : ''}Figures written to ${options.json}.\n`);
+  }
   process.stderr.write(`(simulated in ${((performance.now() - began) / 1000).toFixed(2)} s)\n`);
   if (!outcome.ok) {
     process.stderr.write('simulate: an emergency waited while its day had room (run the day alone to see it)\n');

@@ -39,8 +39,15 @@ export interface DayInput {
   readonly patients: readonly PatientPlan[];
   readonly preset: PresetName;
   readonly priority: PriorityName;
-  /** A fresh, empty store; the run closes it. */
-  readonly storage: StorageAdapter;
+  /** A fresh, empty store; the run closes it. Not with `shared`. */
+  readonly storage?: StorageAdapter | undefined;
+  /**
+   * A scheduler the days of a run share (`--days` with returning patients), its doctors and the
+   * day's slots published already; the day neither publishes them nor closes it.
+   */
+  readonly shared?: SharedScheduler | undefined;
+  /** The patients who come back, or `undefined` for a day of first visits only. */
+  readonly returning?: Returning | undefined;
   /**
    * How patients ask: `doctor` (the default) books the doctor they chose; `department` books
    * their doctor's department (`book({ department })`), which gives the soonest place with any of
@@ -62,6 +69,37 @@ export interface DayInput {
    * day at the doctors' rooms only (`--no-journeys`).
    */
   readonly journeys?: readonly JourneyPlan[] | undefined;
+}
+
+/** A scheduler that lives across the days of a run, and the simulated clock it reads. */
+export interface SharedScheduler {
+  readonly opd: OpdScheduler;
+  /** The simulated clock: the day running moves it. */
+  readonly time: { now: number };
+}
+
+/** What a patient seen is told at the end of the consultation. */
+export interface SeenOutcome {
+  /** Whether the consultation is charged (`complete(tokenId, { charged: true })`): it opens free revisits. */
+  readonly charged: boolean;
+  /** Told to come back this many days later (`bookFollowUp`), or `null`. */
+  readonly comeBackAfterDays: number | null;
+}
+
+/** Patients who come back on the day: booked on an earlier day (a follow-up, a series' occurrence), and those told to. */
+export interface Returning {
+  /** Tokens of the day booked on an earlier day. */
+  readonly booked: readonly string[];
+  /**
+   * Takes in the patient of a token booked earlier for the day (or by a sweep, for a follow-up
+   * that was due): adds their plan to the day's patients and answers its index, or `null` for a
+   * token not booked for a returning patient.
+   */
+  adopt(tokenId: string, doctorId: string, slotStart: number): number | null;
+  /** The end of a consultation: charged or not, and whether the patient is told to come back. */
+  seen(tokenId: string, patient: number): SeenOutcome;
+  /** The follow-up's window: any day of `[due − windowDays, due + windowDays]` will do. */
+  readonly windowDays: number;
 }
 
 /** A moment worth showing on the timeline. */
@@ -321,6 +359,40 @@ export function dayOptions(preset: PresetName, priority: PriorityName, offers?: 
   };
 }
 
+/** Adds a doctor of the scenario to the scheduler. */
+export async function addDoctor(opd: OpdScheduler, doctor: DoctorPlan): Promise<void> {
+  await opd.addDoctor({
+    id: doctor.id,
+    name: doctor.name,
+    specialization: doctor.department,
+    department: departmentId(doctor.department),
+    consultMinutes: doctor.consultMinutes,
+    // Every department but General Medicine runs a specialist OPD (HMIS item 14.2.1.a).
+    specialist: doctor.department !== 'General Medicine',
+  });
+}
+
+/** Publishes a doctor's slots of the day. */
+export async function addSlots(opd: OpdScheduler, doctor: DoctorPlan): Promise<void> {
+  await opd.addSlots(
+    doctor.id,
+    doctor.slots.map((s) => ({ id: s.id, start: new Date(s.start), end: new Date(s.end), capacity: s.capacity, overflowCapacity: s.overflowCapacity })),
+  );
+}
+
+/** The scheduler of a day that runs on its own store. */
+function ownScheduler(input: DayInput, now: () => number): OpdScheduler {
+  if (input.storage === undefined) throw new Error('A day needs a store or a shared scheduler');
+  return new OpdScheduler({
+    ...dayOptions(input.preset, input.priority, input.offers),
+    ...(input.callOrder === undefined ? {} : { callOrder: new FairCallOrder(input.callOrder) }),
+    ...(input.retentionDays === undefined ? {} : { retention: { patientDataDays: input.retentionDays } }),
+    ...(input.journeys === undefined ? {} : { servicePoints: servicePoints(input.scenario).map((p) => p.point), routes: ROUTES }),
+    storage: input.storage,
+    clock: () => new Date(now()),
+  });
+}
+
 export async function runDay(input: DayInput): Promise<DayResult> {
   return new Day(input).run();
 }
@@ -329,7 +401,9 @@ class Day {
   readonly #input: DayInput;
   readonly #opd: OpdScheduler;
   readonly #agenda = new Agenda<Action>();
-  #now: number;
+  /** The simulated clock (the shared scheduler's, over days). */
+  readonly #time: { now: number };
+  readonly #listener = (event: OpdEvent): void => void this.#pending.push(event);
   readonly #slots = new Map<string, SlotTrack>();
   readonly #doctors = new Map<string, DoctorTrack>();
   readonly #tokens = new Map<string, TokenTrack>();
@@ -384,16 +458,10 @@ class Day {
 
   constructor(input: DayInput) {
     this.#input = input;
+    this.#time = input.shared?.time ?? { now: 0 };
     this.#now = input.scenario.startsAt;
-    this.#opd = new OpdScheduler({
-      ...dayOptions(input.preset, input.priority, input.offers),
-      ...(input.callOrder === undefined ? {} : { callOrder: new FairCallOrder(input.callOrder) }),
-      ...(input.retentionDays === undefined ? {} : { retention: { patientDataDays: input.retentionDays } }),
-      ...(input.journeys === undefined ? {} : { servicePoints: servicePoints(input.scenario).map((p) => p.point), routes: ROUTES }),
-      storage: input.storage,
-      clock: () => new Date(this.#now),
-    });
-    this.#opd.on('event', (event) => this.#pending.push(event));
+    this.#opd = input.shared?.opd ?? ownScheduler(input, () => this.#now);
+    this.#opd.on('event', this.#listener);
     this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
     this.#uhi = new UhiProvider(this.#opd, { providerId: 'hspa.hospital.example', providerUri: 'https://hspa.hospital.example/uhi', pinSecret: 'the simulated hospital secret' });
     this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
@@ -404,23 +472,22 @@ class Day {
     return this.#input.scenario.day;
   }
 
+  get #now(): number {
+    return this.#time.now;
+  }
+
+  set #now(at: number) {
+    this.#time.now = at;
+  }
+
   async run(): Promise<DayResult> {
     const { scenario, patients, preset } = this.#input;
     try {
       for (const doctor of scenario.doctors) {
-        await this.#opd.addDoctor({
-          id: doctor.id,
-          name: doctor.name,
-          specialization: doctor.department,
-          department: departmentId(doctor.department),
-          consultMinutes: doctor.consultMinutes,
-          // Every department but General Medicine runs a specialist OPD (HMIS item 14.2.1.a).
-          specialist: doctor.department !== 'General Medicine',
-        });
-        await this.#opd.addSlots(
-          doctor.id,
-          doctor.slots.map((s) => ({ id: s.id, start: new Date(s.start), end: new Date(s.end), capacity: s.capacity, overflowCapacity: s.overflowCapacity })),
-        );
+        if (this.#input.shared === undefined) {
+          await addDoctor(this.#opd, doctor);
+          await addSlots(this.#opd, doctor);
+        }
         this.#doctors.set(doctor.id, {
           plan: doctor,
           waiting: [[scenario.startsAt, 0]],
@@ -462,6 +529,8 @@ class Day {
         if (p.arrivesAt !== null && p.arrivesAt > p.requestAt) this.#agenda.add(p.arrivesAt, { kind: 'arrive', patient: i });
         if (p.cancelAt !== null) this.#agenda.add(p.cancelAt, { kind: 'cancel', patient: i });
       });
+      // Patients booked on an earlier day come back today (added to the patients, with no request to make).
+      for (const tokenId of this.#input.returning?.booked ?? []) await this.#welcomeBack(tokenId);
       const firstStart = Math.min(...scenario.doctors.map((d) => d.slots[0]!.start));
       // Until the grace period of a place taken in the last minute of the last slot has passed.
       const lastEnd = Math.max(...scenario.doctors.flatMap((d) => d.slots.map((s) => s.end)));
@@ -524,8 +593,59 @@ class Day {
         endsAt,
       };
     } finally {
-      await this.#opd.close();
+      if (this.#input.shared === undefined) await this.#opd.close();
+      else this.#opd.off('event', this.#listener);
     }
+  }
+
+  /** A patient booked on an earlier day for today: followed from the start of the day, and on their way. */
+  async #welcomeBack(tokenId: string): Promise<void> {
+    const token = await this.#opd.getToken(tokenId);
+    if (token.day !== this.#day || token.status !== 'BOOKED' || token.slotId === null) return;
+    const slot = this.#slots.get(token.slotId)!;
+    const track = this.#adopt(tokenId, token.doctorId, token.tokenNumber, token.slotId);
+    if (track === null) return;
+    track.status = 'BOOKED';
+    track.place = token.slotId;
+    track.lastSlot = token.slotId;
+    slot.placesNow++;
+    step(slot.places, this.#now, slot.placesNow);
+    slot.peakPlaces = Math.max(slot.peakPlaces, slot.placesNow);
+  }
+
+  /**
+   * Follows a returning patient's token (booked before today, or by a sweep for a follow-up that
+   * was due) as a new patient of the day, who comes to the hospital before their slot; `null`
+   * for a token booked for nobody the run knows.
+   */
+  #adopt(tokenId: string, doctorId: string, tokenNumber: number, slotId: string): TokenTrack | null {
+    const slot = this.#slots.get(slotId)!;
+    const index = this.#input.returning?.adopt(tokenId, doctorId, slot.plan.start) ?? null;
+    if (index === null) return null;
+    const plan = this.#input.patients[index]!;
+    const track: TokenTrack = {
+      id: tokenId,
+      doctorId,
+      patientIndex: index,
+      category: 'FOLLOW_UP',
+      tokenNumber,
+      requestedAt: this.#now,
+      presentAt: plan.arrivesAt ?? this.#now,
+      age: plan.age,
+      wayIn: 'portal',
+      status: 'WAITLISTED',
+      place: null,
+      waitingFor: null,
+      lastSlot: null,
+      bumps: 0,
+      consultStart: null,
+      estimatedAtBooking: null,
+    };
+    this.#tokens.set(tokenId, track);
+    // Booked for them: they never register again at the desk.
+    this.#patients[index] = { present: false, tokenId, waitingSince: null, reRegistered: true };
+    if (plan.arrivesAt !== null) this.#agenda.add(Math.max(this.#now, plan.arrivesAt), { kind: 'arrive', patient: index });
+    return track;
   }
 
   async #handle(action: Action): Promise<void> {
@@ -891,7 +1011,13 @@ class Day {
       // Tests ordered: the patient goes to the lab and comes back with the result.
       this.#sentToLab.add(tokenId);
       await this.#opd.forward(tokenId, { to: 'lab', reason: 'tests ordered', actor: doctorId });
-    } else await this.#opd.complete(tokenId);
+    } else if (this.#input.returning === undefined) await this.#opd.complete(tokenId);
+    else {
+      // A first visit is charged (free revisits follow it); some patients are told to come back.
+      const { charged, comeBackAfterDays } = this.#input.returning.seen(tokenId, token.patientIndex);
+      await this.#opd.complete(tokenId, { charged });
+      if (comeBackAfterDays !== null) await this.#opd.bookFollowUp(tokenId, { afterDays: comeBackAfterDays, windowDays: this.#input.returning.windowDays, actor: doctorId });
+    }
     const doctor = this.#doctors.get(doctorId)!;
     doctor.busy = false;
     doctor.lastConsultEnd = this.#now;
@@ -1303,6 +1429,9 @@ class Day {
     const known = this.#tokens.get(e.tokenId);
     if (known !== undefined) return known;
     const booking = this.#booking;
+    // A sweep books a follow-up that was due into a place of today: its patient comes back today.
+    const adopted = booking === null && e.type === 'token:booked' ? this.#adopt(e.tokenId, e.doctorId, e.tokenNumber, e.slotId) : null;
+    if (adopted !== null) return adopted;
     if (booking === null) throw new Error(`An event about an unknown token ${e.tokenId} outside a booking`);
     const token: TokenTrack = {
       id: e.tokenId,

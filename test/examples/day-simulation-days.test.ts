@@ -22,7 +22,9 @@ describe('simulate --days', () => {
     expect(() => parseFlags(['--days', '3', '--compare'])).toThrow(UsageError);
     expect(() => parseFlags(['--days', '3', '--replay', 'h.jsonl'])).toThrow(UsageError);
     expect(() => parseFlags(['--days', '3', '--scenario', 'department'])).toThrow(UsageError);
-    expect(() => parseFlags(['--days', '3', '--report', 'r.html'])).toThrow('--report does not apply');
+    expect(() => parseFlags(['--days', '3', '--csv', 'r.csv'])).toThrow('--csv does not apply');
+    // The report draws the days when asked for; none by default.
+    expect(parseFlags(['--days', '3', '--report', 'r.html'])).toMatchObject({ report: 'r.html', csv: null });
     expect(() => parseFlags(['--days', '0'])).toThrow('--days must be a whole number');
     expect(() => parseFlags(['--history', 'h.json'])).toThrow('--history must name a .jsonl file');
   });

@@ -634,6 +634,8 @@ describe('day simulation: flags', () => {
       history: null,
       retentionDays: null,
       journeys: true,
+      json: null,
+      followUps: null,
       help: false,
     });
     expect(parseFlags(['--seed=5', '--preset', 'cascade', '--priority', 'senior+aging', '--report', 'out/a.html'])).toMatchObject({

@@ -362,7 +362,7 @@ ${aboutSection()}
 </main>`;
 }
 
-function card(title: string, value: string, note: string, tone = ''): string {
+export function card(title: string, value: string, note: string, tone = ''): string {
   return `<div class="card ${tone}"><div class="value">${value}</div><div class="title">${html(title)}</div><div class="note">${html(note)}</div></div>`;
 }
 
@@ -486,7 +486,7 @@ function formatMinutes(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-const CSS = `
+export const CSS = `
 :root { --text: ${COLOURS.text}; --muted: ${COLOURS.muted}; --line: #e2e2e2; --bg: #ffffff; --panel: #f7f8fa; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: var(--text); background: var(--bg); }
