@@ -135,9 +135,15 @@ export function drawPatients(scenario: Scenario, seed: number): PatientPlan[] {
   });
 }
 
-function drawPatient(rng: Random, doctor: DoctorPlan, startsAt: number, only?: BuiltInCategory): Omit<PatientPlan, 'id' | 'payMinutes' | 'wayIn' | 'wayInMinutes'> {
+function drawPatient(
+  rng: Random,
+  doctor: DoctorPlan,
+  startsAt: number,
+  only?: BuiltInCategory,
+): Omit<PatientPlan, 'id' | 'payMinutes' | 'wayIn' | 'wayInMinutes'> {
   const category =
-    only ?? rng.weighted<BuiltInCategory>([...CATEGORY_MIX.map(([c, w]) => [c, w * (1 - doctor.emergencyShare)] as const), ['EMERGENCY', doctor.emergencyShare]]);
+    only ??
+    rng.weighted<BuiltInCategory>([...CATEGORY_MIX.map(([c, w]) => [c, w * (1 - doctor.emergencyShare)] as const), ['EMERGENCY', doctor.emergencyShare]]);
   const slots = doctor.slots;
   const open = slots[0]!.start;
   const close = slots[slots.length - 1]!.end;

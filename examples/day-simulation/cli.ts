@@ -260,7 +260,8 @@ export function parseFlags(argv: readonly string[]): Options {
   if (report !== null && !/\.html?$/i.test(report)) throw new UsageError(`--report must name an .html file (got \`${report}\`)`);
   const csv = values.get('csv') ?? (report === null ? null : report.replace(/\.html?$/i, '.csv'));
   if (csv !== null && !/\.csv$/i.test(csv)) throw new UsageError(`--csv must name a .csv file (got \`${csv}\`)`);
-  if (!values.has('offers') && (values.has('offer-group') || values.has('offer-acceptance'))) throw new UsageError('--offer-group and --offer-acceptance apply with --offers <minutes> only');
+  if (!values.has('offers') && (values.has('offer-group') || values.has('offer-acceptance')))
+    throw new UsageError('--offer-group and --offer-acceptance apply with --offers <minutes> only');
   const acceptance = parseAcceptance(values.get('offer-acceptance'));
   if (typeof acceptance === 'string') throw new UsageError(acceptance);
   const offers = values.has('offers') ? { windowMinutes: whole('offers', 1, 240, 15), groupSize: whole('offer-group', 1, 20, 3), acceptance } : null;
@@ -273,7 +274,8 @@ export function parseFlags(argv: readonly string[]): Options {
   if (typeof callOrder === 'string') throw new UsageError(callOrder);
   const replay = values.get('replay') ?? null;
   if (replay !== null) {
-    for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv', 'call-order', 'interleave-every', 'max-wait', 'call-rates']) if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
+    for (const name of ['seed', 'scenario', 'doctors', 'storage', 'csv', 'call-order', 'interleave-every', 'max-wait', 'call-rates'])
+      if (values.has(name)) throw new UsageError(`--${name} does not apply to --replay (the history is the day)`);
   }
   const days = whole('days', 1, 3660, 1);
   const history = values.get('history') ?? null;
@@ -286,14 +288,17 @@ export function parseFlags(argv: readonly string[]): Options {
     if (values.has('csv')) throw new UsageError('--csv does not apply to --days or --history (each day prints a line; --report draws the days)');
   }
   const retentionDays = values.has('retention-days') ? whole('retention-days', 0, 36_500, 0) : null;
-  if (retentionDays !== null && (manyDays || replay !== null)) throw new UsageError('--retention-days applies to a simulated day; leave out --days, --history and --replay');
+  if (retentionDays !== null && (manyDays || replay !== null))
+    throw new UsageError('--retention-days applies to a simulated day; leave out --days, --history and --replay');
   const followUpDays = values.get('follow-up-days');
-  if (followUpDays !== undefined && (days === 1 || history !== null || switches.has('no-follow-ups'))) throw new UsageError('--follow-up-days applies to --days <n> above 1, without --history or --no-follow-ups');
+  if (followUpDays !== undefined && (days === 1 || history !== null || switches.has('no-follow-ups')))
+    throw new UsageError('--follow-up-days applies to --days <n> above 1, without --history or --no-follow-ups');
   const range = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(followUpDays ?? `${COME_BACK.afterDays[0]}-${COME_BACK.afterDays[1]}`);
   const afterDays = range === null ? null : ([Number(range[1]), Number(range[2] ?? range[1])] as const);
-  if (afterDays === null || afterDays[0] < 1 || afterDays[1] < afterDays[0] || afterDays[1] > 90) throw new UsageError(`--follow-up-days must be days from 1 to 90, as 7-14 or 10 (got \`${followUpDays ?? ''}\`)`);
+  if (afterDays === null || afterDays[0] < 1 || afterDays[1] < afterDays[0] || afterDays[1] > 90)
+    throw new UsageError(`--follow-up-days must be days from 1 to 90, as 7-14 or 10 (got \`${followUpDays ?? ''}\`)`);
   const json = values.get('json') ?? null;
-  if (json !== null && !manyDays) throw new UsageError('--json applies to --days <n> above 1 (the days\' figures)');
+  if (json !== null && !manyDays) throw new UsageError("--json applies to --days <n> above 1 (the days' figures)");
   if (json !== null && !/\.json$/i.test(json)) throw new UsageError(`--json must name a .json file (got \`${json}\`)`);
   const riskText = values.get('risk');
   if (riskText !== undefined && replay === null) throw new UsageError('--risk applies to --replay only');

@@ -38,7 +38,12 @@ export interface DayLine {
    * The day's returning patients (`null` without them): follow-ups booked (for later days) and
    * seen (booked on an earlier day), series occurrences kept, free revisits used.
    */
-  readonly comingBack: { readonly followUpsBooked: number; readonly followUpsSeen: number; readonly seriesKept: number; readonly freeVisitsUsed: number } | null;
+  readonly comingBack: {
+    readonly followUpsBooked: number;
+    readonly followUpsSeen: number;
+    readonly seriesKept: number;
+    readonly freeVisitsUsed: number;
+  } | null;
 }
 
 /** What `--days` produced: the console text and the totals behind it. */
@@ -128,17 +133,15 @@ export function scenarioOfDay(options: Pick<Options, 'scenario' | 'seed' | 'doct
   const day = dayAfter(drawn.day, n);
   const tag = day.replaceAll('-', '');
   const names = new Map(first.doctors.map((d) => [d.id, d.name]));
-  const doctors = drawn.doctors.map(
-    (d): DoctorPlan => ({
-      ...d,
-      name: names.get(d.id) ?? d.name,
-      slots: d.slots.map((s) => ({ ...s, id: `${s.id}-${tag}`, start: s.start + shift, end: s.end + shift })),
-      // A leave moves its patients to the doctor's next day with room, which a day's own store
-      // does not have: over many days, doctors keep their days (the history stays one store's).
-      leave: null,
-      bursts: d.bursts.map((b) => ({ ...b, at: b.at + shift })),
-    }),
-  );
+  const doctors = drawn.doctors.map((d): DoctorPlan => ({
+    ...d,
+    name: names.get(d.id) ?? d.name,
+    slots: d.slots.map((s) => ({ ...s, id: `${s.id}-${tag}`, start: s.start + shift, end: s.end + shift })),
+    // A leave moves its patients to the doctor's next day with room, which a day's own store
+    // does not have: over many days, doctors keep their days (the history stays one store's).
+    leave: null,
+    bursts: d.bursts.map((b) => ({ ...b, at: b.at + shift })),
+  }));
   return { ...drawn, day, startsAt: drawn.startsAt + shift, doctors: onDuty(doctors, n) };
 }
 
@@ -146,7 +149,11 @@ export function scenarioOfDay(options: Pick<Options, 'scenario' | 'seed' | 'doct
  * Runs `options.days` consecutive days of the scenario under the `--preset`, writing each day's
  * history to `sink` as it ends (doctors once, then each day's slots and events).
  */
-export async function simulateDays(options: Options, sink: LineSink | null, onDayOver: ((opd: OpdScheduler, history: LabHistory) => Promise<void>) | null = null): Promise<DaysOutcome> {
+export async function simulateDays(
+  options: Options,
+  sink: LineSink | null,
+  onDayOver: ((opd: OpdScheduler, history: LabHistory) => Promise<void>) | null = null,
+): Promise<DaysOutcome> {
   const first = buildScenario(options.scenario, options.seed, options.doctors);
   const factory = await storageFactory(options.storage);
   let seq = 0;
@@ -232,7 +239,16 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
               },
       });
       if (n < 7 || n === options.days - 1) {
-        rows.push([scenario.day, int(scenario.doctors.length), int(patients.length), int(result.stats.tokens), int(result.stats.byStatus.COMPLETED), int(result.stats.byStatus.NO_SHOW), int(result.counted.bumps), int(events)]);
+        rows.push([
+          scenario.day,
+          int(scenario.doctors.length),
+          int(patients.length),
+          int(result.stats.tokens),
+          int(result.stats.byStatus.COMPLETED),
+          int(result.stats.byStatus.NO_SHOW),
+          int(result.counted.bumps),
+          int(events),
+        ]);
       } else if (n === 7) rows.push(['…', '', '', '', '', '', '', '']);
     }
     figures = (await comeBack?.figures()) ?? null;
@@ -250,7 +266,20 @@ export async function simulateDays(options: Options, sink: LineSink | null, onDa
     '',
     ...(figures === null || options.followUps === null ? [] : returningText(figures, options.followUps.afterDays)),
   ].join('\n');
-  return { text, title: first.title, firstDay: first.day, preset: options.preset, seed: options.seed, lines, days: options.days, requests, tokens, events: seq, ok, returning: figures };
+  return {
+    text,
+    title: first.title,
+    firstDay: first.day,
+    preset: options.preset,
+    seed: options.seed,
+    lines,
+    days: options.days,
+    requests,
+    tokens,
+    events: seq,
+    ok,
+    returning: figures,
+  };
 }
 
 /** The lines "Coming back": follow-ups, series and free revisits over the run. */

@@ -40,7 +40,8 @@ export const PRIORITY_SUMMARIES: Readonly<Record<PriorityName, string>> = {
  */
 export function policyFor(preset: PresetName, priority: PriorityName): Preset {
   const base = presets[preset]();
-  const senior = priority === 'senior' || priority === 'senior+aging' ? new SeniorCitizenPriority({ inner: base.priority, age: 60, ageOf: ageOnSimDay }) : base.priority;
+  const senior =
+    priority === 'senior' || priority === 'senior+aging' ? new SeniorCitizenPriority({ inner: base.priority, age: 60, ageOf: ageOnSimDay }) : base.priority;
   const ranked = priority === 'aging' || priority === 'senior+aging' ? new AgingPriority({ inner: senior, everyMinutes: 45, perBump: true }) : senior;
   return { ...base, priority: ranked };
 }

@@ -58,9 +58,7 @@ export async function replayHistory(open: () => AsyncIterable<string>, options: 
   const names = options.compare ? PRESET_NAMES : [options.preset];
   const lab = { timeZone: 'Asia/Kolkata', forgetDaysAfter: 1 } as const;
   const results: PolicyReplay[] =
-    file !== undefined && names.length > 1
-      ? await inWorkers(names.map((preset): ReplayJob => ({ file, preset, priority: options.priority })))
-      : [];
+    file !== undefined && names.length > 1 ? await inWorkers(names.map((preset): ReplayJob => ({ file, preset, priority: options.priority }))) : [];
   if (results.length === 0) {
     for (const name of names) {
       const r = await replay(open(), { ...policyFor(name, options.priority), ...lab, label: name });
@@ -79,7 +77,14 @@ export async function replayHistory(open: () => AsyncIterable<string>, options: 
   }
   const recorded = results[0]!.recorded;
   const grid = rows(recorded, results);
-  const refused = results.map((r) => `  ${r.label}: ${int(r.requests.issued)} requests issued, ${Object.entries(r.requests.refused).map(([code, n]) => `${int(n)} ${code}`).join(', ') || 'none refused'}, ${int(r.requests.skipped)} about tokens never made`);
+  const refused = results.map(
+    (r) =>
+      `  ${r.label}: ${int(r.requests.issued)} requests issued, ${
+        Object.entries(r.requests.refused)
+          .map(([code, n]) => `${int(n)} ${code}`)
+          .join(', ') || 'none refused'
+      }, ${int(r.requests.skipped)} about tokens never made`,
+  );
   const assumptions = results[0]!.assumptions;
   const textOut = [
     `The recorded history (${int(results[0]!.events)} events, ${int(recorded.tokens)} tokens) replayed under ${results.map((r) => r.label).join(', ')}`,
@@ -130,6 +135,8 @@ function inWorker(job: ReplayJob): Promise<PolicyReplay> {
     let answer: PolicyReplay | undefined;
     worker.once('message', (message: PolicyReplay) => (answer = message));
     worker.once('error', reject);
-    worker.once('exit', (code) => (answer !== undefined ? resolve(answer) : reject(new Error(`the replay under ${job.preset as PresetName} ended (exit code ${code}) without its figures`))));
+    worker.once('exit', (code) =>
+      answer !== undefined ? resolve(answer) : reject(new Error(`the replay under ${job.preset as PresetName} ended (exit code ${code}) without its figures`)),
+    );
   });
 }

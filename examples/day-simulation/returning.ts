@@ -209,7 +209,12 @@ export class ReturningPatients {
   async figures(): Promise<ReturnFigures> {
     const afterRun = { 'follow-up': 0, series: 0 };
     for (const [day, ids] of this.#byDay) if (day > this.#lastDay) for (const id of ids) afterRun[this.#visits.get(id)!.kind]++;
-    return { ...this.#counts, followUpsStillDue: (await this.#opd.dueFollowUps()).length, followUpsAfterRun: afterRun['follow-up'], seriesAfterRun: afterRun.series };
+    return {
+      ...this.#counts,
+      followUpsStillDue: (await this.#opd.dueFollowUps()).length,
+      followUpsAfterRun: afterRun['follow-up'],
+      seriesAfterRun: afterRun.series,
+    };
   }
 
   async close(): Promise<void> {

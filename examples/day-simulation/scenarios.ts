@@ -111,9 +111,45 @@ const DEPARTMENTS: readonly Department[] = [
 ];
 
 const SURNAMES = [
-  'Sharma', 'Reddy', 'Kapoor', 'Iyer', 'Nair', 'Gupta', 'Khan', 'Das', 'Patel', 'Singh', 'Menon', 'Rao', 'Banerjee', 'Joshi',
-  'Kulkarni', 'Mehta', 'Pillai', 'Verma', 'Yadav', 'Bose', 'Chatterjee', 'Desai', 'Ghosh', 'Hegde', 'Jain', 'Kaur', 'Mishra',
-  'Naidu', 'Pandey', 'Qureshi', 'Saxena', 'Thakur', 'Varghese', 'Agarwal', 'Bhat', 'Chauhan', 'Dutta', 'Fernandes', 'Goswami',
+  'Sharma',
+  'Reddy',
+  'Kapoor',
+  'Iyer',
+  'Nair',
+  'Gupta',
+  'Khan',
+  'Das',
+  'Patel',
+  'Singh',
+  'Menon',
+  'Rao',
+  'Banerjee',
+  'Joshi',
+  'Kulkarni',
+  'Mehta',
+  'Pillai',
+  'Verma',
+  'Yadav',
+  'Bose',
+  'Chatterjee',
+  'Desai',
+  'Ghosh',
+  'Hegde',
+  'Jain',
+  'Kaur',
+  'Mishra',
+  'Naidu',
+  'Pandey',
+  'Qureshi',
+  'Saxena',
+  'Thakur',
+  'Varghese',
+  'Agarwal',
+  'Bhat',
+  'Chauhan',
+  'Dutta',
+  'Fernandes',
+  'Goswami',
   'Krishnan',
 ];
 const INITIALS = 'ABCDEGHJKLMNPRSTVY';
@@ -225,7 +261,10 @@ function threeDoctors(reddyLeaves: LeavePlan | null): DoctorPlan[] {
 
 /** The library's id of a department: its name in lower case, words joined by `-`. */
 export function departmentId(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /**
@@ -301,7 +340,11 @@ function hospital(seed: number, count: number): DoctorPlan[] {
           ? (() => {
               const fromSlot = rng.int(2, hours.length - 1);
               const announceAt = slots[fromSlot]!.start - rng.int(30, 75) * MINUTE;
-              return { announceAt, fromSlot, reason: rng.pick(['doctor called to the operating theatre', 'doctor called to a ward emergency', 'doctor unwell']) };
+              return {
+                announceAt,
+                fromSlot,
+                reason: rng.pick(['doctor called to the operating theatre', 'doctor called to a ward emergency', 'doctor unwell']),
+              };
             })()
           : null,
         ages: dept.ages,

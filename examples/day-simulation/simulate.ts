@@ -20,7 +20,16 @@ import { onProfileShare, UhiProvider } from 'opd-scheduler/abdm';
 import { hmisReturn, opdReport, type HmisRow } from 'opd-scheduler/reports';
 import { Agenda } from './agenda.js';
 import type { PatientPlan, WayIn } from './arrivals.js';
-import { elasticAllowance, GRACE_MINUTES, HOLD_MINUTES, policyFor, type PresetName, type PriorityName, simulationQuota, simulationWindows } from './policies.js';
+import {
+  elasticAllowance,
+  GRACE_MINUTES,
+  HOLD_MINUTES,
+  policyFor,
+  type PresetName,
+  type PriorityName,
+  simulationQuota,
+  simulationWindows,
+} from './policies.js';
 import { emergencyRoom } from './safety.js';
 import { JOURNEY, ROUTES, servicePoints, WITH_VITALS, type JourneyFigures, type JourneyPlan, type StaffedPoint } from './journeys.js';
 import { OfferTally, offerPolicy, type OfferFigures, type SimOffers } from './offers.js';
@@ -463,9 +472,14 @@ class Day {
     this.#opd = input.shared?.opd ?? ownScheduler(input, () => this.#now);
     this.#opd.on('event', this.#listener);
     this.#offers = input.offers === undefined ? null : new OfferTally(input.offers);
-    this.#uhi = new UhiProvider(this.#opd, { providerId: 'hspa.hospital.example', providerUri: 'https://hspa.hospital.example/uhi', pinSecret: 'the simulated hospital secret' });
+    this.#uhi = new UhiProvider(this.#opd, {
+      providerId: 'hspa.hospital.example',
+      providerUri: 'https://hspa.hospital.example/uhi',
+      pinSecret: 'the simulated hospital secret',
+    });
     this.#patients = input.patients.map(() => ({ present: false, tokenId: null, waitingSince: null, reRegistered: false }));
-    if (input.journeys !== undefined) for (const staffed of servicePoints(input.scenario)) this.#points.set(staffed.point.id, { staffed, busy: false, waiting: new Set() });
+    if (input.journeys !== undefined)
+      for (const staffed of servicePoints(input.scenario)) this.#points.set(staffed.point.id, { staffed, busy: false, waiting: new Set() });
   }
 
   get #day(): string {
@@ -534,7 +548,11 @@ class Day {
       const firstStart = Math.min(...scenario.doctors.map((d) => d.slots[0]!.start));
       // Until the grace period of a place taken in the last minute of the last slot has passed.
       const lastEnd = Math.max(...scenario.doctors.flatMap((d) => d.slots.map((s) => s.end)));
-      for (let t = firstStart + SWEEP_EVERY_MINUTES * MINUTE; t <= lastEnd + (GRACE_MINUTES + SWEEP_EVERY_MINUTES) * MINUTE; t += SWEEP_EVERY_MINUTES * MINUTE) {
+      for (
+        let t = firstStart + SWEEP_EVERY_MINUTES * MINUTE;
+        t <= lastEnd + (GRACE_MINUTES + SWEEP_EVERY_MINUTES) * MINUTE;
+        t += SWEEP_EVERY_MINUTES * MINUTE
+      ) {
         this.#agenda.add(t, { kind: 'sweep' });
       }
 
@@ -741,7 +759,13 @@ class Day {
 
     for (const [i, request] of attempts.entries()) {
       let result: BookingResult;
-      this.#booking = { patient: index, category, requestedAt: this.#now, desk, wayIn: desk || plan.wayIn === 'scan-share' ? 'desk' : plan.wayIn === 'uhi' ? 'portal' : plan.wayIn };
+      this.#booking = {
+        patient: index,
+        category,
+        requestedAt: this.#now,
+        desk,
+        wayIn: desk || plan.wayIn === 'scan-share' ? 'desk' : plan.wayIn === 'uhi' ? 'portal' : plan.wayIn,
+      };
       try {
         result = await this.#opd.book(request);
       } catch (error) {
@@ -757,7 +781,8 @@ class Day {
       await this.#settle();
       this.#booking = null;
       const track = this.#tokens.get(result.token.id);
-      if (track !== undefined && result.replayed !== true && result.token.estimatedStart !== null) track.estimatedAtBooking = result.token.estimatedStart.getTime();
+      if (track !== undefined && result.replayed !== true && result.token.estimatedStart !== null)
+        track.estimatedAtBooking = result.token.estimatedStart.getTime();
       return;
     }
   }
@@ -842,21 +867,29 @@ class Day {
     const doctor = this.#doctors.get(plan.doctorId)!.plan;
     const from = doctor.slots[plan.preferredSlot ?? 0]!.start;
     const context = (action: string): Record<string, string> => this.#uhiContext(plan.id, action);
-    const fulfillment = { start: { time: { timestamp: new Date(from).toISOString() } }, end: { time: { timestamp: new Date(this.#scheduleEnd()).toISOString() } } };
+    const fulfillment = {
+      start: { time: { timestamp: new Date(from).toISOString() } },
+      end: { time: { timestamp: new Date(this.#scheduleEnd()).toISOString() } },
+    };
     const intent =
       this.#input.booking === 'department'
         ? { item: { descriptor: { name: departmentId(doctor.department) } }, fulfillment }
         : { fulfillment: { ...fulfillment, agent: { id: doctor.id } } };
     this.#rails.uhiSearches++;
     const found = await this.#uhi.search({ context: context('search'), message: { intent } });
-    const first = found.message.catalog.providers.flatMap((p) => p.fulfillments).sort((a, b) => a.start.time.timestamp.localeCompare(b.start.time.timestamp))[0];
+    const first = found.message.catalog.providers
+      .flatMap((p) => p.fulfillments)
+      .sort((a, b) => a.start.time.timestamp.localeCompare(b.start.time.timestamp))[0];
     if (first === undefined) {
       this.#rails.uhiAtPortal++;
       return false;
     }
     this.#booking = { patient: index, category: 'ONLINE', requestedAt: this.#now, desk: false, wayIn: 'uhi' };
     try {
-      const onInit = await this.#uhi.init({ context: context('init'), message: { order: { fulfillment: { id: first.id }, customer: { id: `${plan.id.toLowerCase()}@sbx`, person: { name: `Patient ${plan.id}` } } } } });
+      const onInit = await this.#uhi.init({
+        context: context('init'),
+        message: { order: { fulfillment: { id: first.id }, customer: { id: `${plan.id.toLowerCase()}@sbx`, person: { name: `Patient ${plan.id}` } } } },
+      });
       const tokenId = onInit.message.order.id!;
       this.#patients[index]!.tokenId = tokenId;
       await this.#settle();
@@ -986,12 +1019,15 @@ class Day {
     const due = emergencies.length > 0 || waiting.some((t) => t.place !== null && this.#slots.get(t.place)!.plan.start <= this.#now);
     if (!due) return;
     const called = (await this.#opd.callNext(doctorId)).token;
-    if (called === null || !doctor.checkedIn.has(called.id)) throw new Error(`callNext(${doctorId}) called ${called?.id ?? 'nobody'}, not a patient checked in`);
+    if (called === null || !doctor.checkedIn.has(called.id))
+      throw new Error(`callNext(${doctorId}) called ${called?.id ?? 'nobody'}, not a patient checked in`);
     if (emergencies.length > 0) {
       this.#emergencyCalls.calls++;
       if (called.category !== 'EMERGENCY') {
         const first = emergencies[0]!;
-        this.#emergencyCalls.passedOver.push(`${plan.name} called #${called.tokenNumber} (${called.category}) at ${clock(this.#now)} while emergency #${first.tokenNumber} was checked in`);
+        this.#emergencyCalls.passedOver.push(
+          `${plan.name} called #${called.tokenNumber} (${called.category}) at ${clock(this.#now)} while emergency #${first.tokenNumber} was checked in`,
+        );
       }
     }
     const next = this.#tokens.get(called.id)!;
@@ -1016,7 +1052,8 @@ class Day {
       // A first visit is charged (free revisits follow it); some patients are told to come back.
       const { charged, comeBackAfterDays } = this.#input.returning.seen(tokenId, token.patientIndex);
       await this.#opd.complete(tokenId, { charged });
-      if (comeBackAfterDays !== null) await this.#opd.bookFollowUp(tokenId, { afterDays: comeBackAfterDays, windowDays: this.#input.returning.windowDays, actor: doctorId });
+      if (comeBackAfterDays !== null)
+        await this.#opd.bookFollowUp(tokenId, { afterDays: comeBackAfterDays, windowDays: this.#input.returning.windowDays, actor: doctorId });
     }
     const doctor = this.#doctors.get(doctorId)!;
     doctor.busy = false;
@@ -1061,7 +1098,8 @@ class Day {
     const point = this.#points.get(pointId)!;
     if (point.busy || point.waiting.size === 0) return;
     const called = (await this.#opd.callNext({ servicePoint: pointId })).token;
-    if (called === null || !point.waiting.has(called.id)) throw new Error(`callNext({ servicePoint: ${pointId} }) called ${called?.id ?? 'nobody'}, not a patient waiting there`);
+    if (called === null || !point.waiting.has(called.id))
+      throw new Error(`callNext({ servicePoint: ${pointId} }) called ${called?.id ?? 'nobody'}, not a patient waiting there`);
     this.#journeyCounts.pointCalls++;
     point.busy = true;
     await this.#settle();
@@ -1162,7 +1200,8 @@ class Day {
         if (!this.#waitingEmergencies.has(token.id)) continue;
         this.#emergencyChecks++;
         const room = emergencyRoom(this.#input.preset, schedule, token, this.#now);
-        if (room !== null) this.#emergencyViolations.push(`#${token.tokenNumber} (${schedule.doctor.name}) waited at ${clock(this.#now)} while the day had ${room}`);
+        if (room !== null)
+          this.#emergencyViolations.push(`#${token.tokenNumber} (${schedule.doctor.name}) waited at ${clock(this.#now)} while the day had ${room}`);
       }
     }
   }
@@ -1181,7 +1220,8 @@ class Day {
     } else if (token.status === 'WAITLISTED' && patient.waitingSince === null) {
       patient.waitingSince = this.#now;
       const patience = this.#input.patients[token.patientIndex]!.patienceMinutes;
-      if (Number.isFinite(patience)) this.#agenda.add(this.#now + patience * MINUTE, { kind: 'give-up', patient: token.patientIndex, tokenId: token.id, since: this.#now });
+      if (Number.isFinite(patience))
+        this.#agenda.add(this.#now + patience * MINUTE, { kind: 'give-up', patient: token.patientIndex, tokenId: token.id, since: this.#now });
     } else if (token.status === 'DROPPED' || token.status === 'CANCELLED' || token.status === 'NO_SHOW') {
       patient.present = false;
     }
@@ -1213,7 +1253,17 @@ class Day {
       }
       old.status = 'CANCELLED';
       old.place = null;
-      const moved: TokenTrack = { ...old, id: e.tokenId, doctorId: e.doctorId, tokenNumber: e.tokenNumber, status: 'BOOKED', place: e.toSlotId, waitingFor: null, lastSlot: e.toSlotId, bumps: 0 };
+      const moved: TokenTrack = {
+        ...old,
+        id: e.tokenId,
+        doctorId: e.doctorId,
+        tokenNumber: e.tokenNumber,
+        status: 'BOOKED',
+        place: e.toSlotId,
+        waitingFor: null,
+        lastSlot: e.toSlotId,
+        bumps: 0,
+      };
       this.#tokens.set(moved.id, moved);
       const to = this.#slots.get(e.toSlotId)!;
       to.placesNow++;
@@ -1223,7 +1273,13 @@ class Day {
       this.#followEmergency(old, 'token:cancelled');
       tokens.add(old);
       tokens.add(moved);
-      this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `#${moved.tokenNumber} (${moved.category}) moved here from ${slotLabel(e.fromSlotId ?? '')} of a colleague on leave` });
+      this.#markers.push({
+        at,
+        kind: 'cascade',
+        doctorId: e.doctorId,
+        slotId: e.toSlotId,
+        text: `#${moved.tokenNumber} (${moved.category}) moved here from ${slotLabel(e.fromSlotId ?? '')} of a colleague on leave`,
+      });
       return;
     }
     // The simulation manages no doctors: nothing of theirs to follow.
@@ -1233,7 +1289,14 @@ class Day {
     // Nor a doctor's pause: it moves estimates, not tokens.
     if (e.type === 'doctor:paused' || e.type === 'doctor:resumed') return;
     // A follow-up's or a series' own events: its tokens' events tell their story.
-    if (e.type === 'followup:booked' || e.type === 'followup:due' || e.type === 'followup:cancelled' || e.type === 'series:booked' || e.type === 'series:cancelled') return;
+    if (
+      e.type === 'followup:booked' ||
+      e.type === 'followup:due' ||
+      e.type === 'followup:cancelled' ||
+      e.type === 'series:booked' ||
+      e.type === 'series:cancelled'
+    )
+      return;
     if (e.type === 'entitlement:opened' || e.type === 'entitlement:used' || e.type === 'entitlement:returned' || e.type === 'entitlement:expired') return;
     // The simulation follows its one day: a patient carried to a later day is followed no further.
     if (e.day !== this.#day) return;
@@ -1299,7 +1362,13 @@ class Day {
         this.#counted.cascades++;
         token.status = 'BOOKED';
         place(e.toSlotId);
-        this.#markers.push({ at, kind: 'cascade', doctorId: e.doctorId, slotId: e.toSlotId, text: `${label} moved here from ${slotLabel(e.fromSlotId)} (${e.reason})` });
+        this.#markers.push({
+          at,
+          kind: 'cascade',
+          doctorId: e.doctorId,
+          slotId: e.toSlotId,
+          text: `${label} moved here from ${slotLabel(e.fromSlotId)} (${e.reason})`,
+        });
         return;
       case 'token:promoted':
         this.#counted.promotions++;
@@ -1338,7 +1407,12 @@ class Day {
         if (e.to.kind === 'lab') this.#journeyCounts.toLab++;
         if (e.reentry !== null) this.#journeyCounts.back++;
         // From the doctor's room (in consultation) the patient was in no queue.
-        this.#enterQueue(token, token.status === 'IN_CONSULTATION' ? undefined : (e.from.servicePointId ?? DOCTOR_QUEUE), e.to.servicePointId ?? DOCTOR_QUEUE, at);
+        this.#enterQueue(
+          token,
+          token.status === 'IN_CONSULTATION' ? undefined : (e.from.servicePointId ?? DOCTOR_QUEUE),
+          e.to.servicePointId ?? DOCTOR_QUEUE,
+          at,
+        );
         token.status = 'CHECKED_IN';
         return;
       case 'token:consultation-started':
@@ -1393,10 +1467,17 @@ class Day {
         // Pulled forward by an offer it accepted: the same token, an earlier slot of the day.
         token.status = 'BOOKED';
         place(e.toSlotId);
-        this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.toSlotId, text: `${label} took an offered place, from ${slotLabel(e.fromSlotId ?? '')}` });
+        this.#markers.push({
+          at,
+          kind: 'promotion',
+          doctorId: e.doctorId,
+          slotId: e.toSlotId,
+          text: `${label} took an offered place, from ${slotLabel(e.fromSlotId ?? '')}`,
+        });
         return;
       case 'token:offer-accepted':
-        if (e.fromSlotId === null) this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} accepted an offered place` });
+        if (e.fromSlotId === null)
+          this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} accepted an offered place` });
         return;
       case 'token:offered':
       case 'token:offer-declined':

@@ -180,7 +180,13 @@ export function summarize(result: DayResult): Summary {
   for (const token of tokens.values()) {
     if (token.consultStart !== null) add(actual, groups(token.category, token.age), Math.max(0, token.consultStart - token.presentAt) / MINUTE);
   }
-  const labels = [...CATEGORIES, ...[...matrix.keys()].filter((c) => !(CATEGORIES as readonly string[]).includes(c)), SENIOR_WALK_INS, YOUNGER_WALK_INS, 'all patients'];
+  const labels = [
+    ...CATEGORIES,
+    ...[...matrix.keys()].filter((c) => !(CATEGORIES as readonly string[]).includes(c)),
+    SENIOR_WALK_INS,
+    YOUNGER_WALK_INS,
+    'all patients',
+  ];
   const waits: WaitRow[] = labels.map((label) => ({
     label,
     estimated: (estimated.get(label) ?? []).sort((a, b) => a - b),
@@ -262,7 +268,10 @@ export function summarize(result: DayResult): Summary {
   });
   const unfinished = byStatus.BOOKED + byStatus.HELD + byStatus.CHECKED_IN + byStatus.IN_CONSULTATION;
   if (result.retention !== null) {
-    checks.push({ ok: retentionHeld(result.retention), text: 'purge() erased no patient data within its retention, then every token of the day\'s and no other, and stats() read the same' });
+    checks.push({
+      ok: retentionHeld(result.retention),
+      text: "purge() erased no patient data within its retention, then every token of the day's and no other, and stats() read the same",
+    });
   }
   checks.push({ ok: unfinished === 0, text: 'every token ended the day seen, cancelled, a no-show, dropped or still on a waiting list' });
   const journeys = result.journeys;
@@ -286,7 +295,11 @@ export function summarize(result: DayResult): Summary {
   });
   const uhiPatients = result.patients.filter((p) => p.wayIn === 'uhi').length;
   checks.push({
-    ok: r.uhiInits === r.uhiConfirmed + r.uhiExpired + r.uhiReleased && r.uhiInits + r.uhiAtPortal === r.uhiSearches && r.uhiSearches <= uhiPatients && r.pinCheckIns + r.uhiCancelled <= r.uhiConfirmed,
+    ok:
+      r.uhiInits === r.uhiConfirmed + r.uhiExpired + r.uhiReleased &&
+      r.uhiInits + r.uhiAtPortal === r.uhiSearches &&
+      r.uhiSearches <= uhiPatients &&
+      r.pinCheckIns + r.uhiCancelled <= r.uhiConfirmed,
     text: `every UHI init (${int(r.uhiInits)}) was confirmed (${int(r.uhiConfirmed)}), expired unconfirmed (${int(r.uhiExpired)}) or released by a closed slot (${int(r.uhiReleased)}); PIN check-ins (${int(r.pinCheckIns)}) only of confirmed orders`,
   });
   if (result.offers !== null) {
@@ -308,7 +321,20 @@ export function summarize(result: DayResult): Summary {
     waitingAtEnd: matrix.get('EMERGENCY')?.WAITLISTED ?? 0,
     unplaced: result.counted.unplaced,
   };
-  return { result, doctors, matrix, refusedByCategory, byStatus, waits, emergencies, estimateError: estimateErrorOf(tokens.values()), checks, demand, capacity, slotCount };
+  return {
+    result,
+    doctors,
+    matrix,
+    refusedByCategory,
+    byStatus,
+    waits,
+    emergencies,
+    estimateError: estimateErrorOf(tokens.values()),
+    checks,
+    demand,
+    capacity,
+    slotCount,
+  };
 }
 
 /** The value at a percentile of sorted values (nearest rank), or `null` for none. */

@@ -68,12 +68,16 @@ export function dayText(header: RunHeader, summary: Summary): string {
     `Movements    bumps ${int(stats.bumps)} · cascades ${int(stats.cascades)} · promotions ${int(stats.promotions)} · drops ${int(stats.drops)} · elastic places granted ${int(elasticGranted(summary))} (${int(stats.overflowUsed)} in use at the end)`,
   );
   const { holds } = result;
-  out.push(`Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`);
+  out.push(
+    `Holds        paid patients' places held while they pay: ${int(holds.made)} held · ${int(holds.confirmed)} confirmed · ${int(holds.expired)} expired unpaid${holds.released > 0 ? ` · ${int(holds.released)} released (slot closed)` : ''}`,
+  );
   out.push(...railLines(result.rails));
   if (result.offers !== null) out.push(`Offers       freed places offered to waiting patients: ${offerLine(result.offers)}`);
   if (result.retention !== null) out.push(`Retention    ${retentionLine(result.retention)}`);
   const { closeOut } = result;
-  out.push(`Day closed   patients never seen (still waiting, booked or checked in at the end): ${int(closeOut.expired)} expired · ${int(closeOut.carried)} carried to a later day`);
+  out.push(
+    `Day closed   patients never seen (still waiting, booked or checked in at the end): ${int(closeOut.expired)} expired · ${int(closeOut.carried)} carried to a later day`,
+  );
   out.push(`Utilisation  ${percent(stats.utilisation)} of the ${int(stats.capacity)} places in open slots hold a patient`, '');
   out.push(`${WAITS_HEADLINE}: to the estimated start (tokens with a place at the end), to the consultation (patients seen)`, waitTable(summary), '');
   out.push(FAIRNESS_HEADLINE, fairnessTable(summary), '');
@@ -165,7 +169,18 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
         ['preset', 'Scan & Share', 'confirmed', 'expired', 'at the desk', 'UHI inits', 'confirmed', 'expired', 'cancelled', 'PIN check-ins'],
         ...summaries.map((s) => {
           const r = s.result.rails;
-          return [s.result.preset, int(r.shares), int(r.shareConfirmed), count(r.shareExpired), count(r.shareAtDesk), int(r.uhiInits), int(r.uhiConfirmed), count(r.uhiExpired), count(r.uhiCancelled), int(r.pinCheckIns)];
+          return [
+            s.result.preset,
+            int(r.shares),
+            int(r.shareConfirmed),
+            count(r.shareExpired),
+            count(r.shareAtDesk),
+            int(r.uhiInits),
+            int(r.uhiConfirmed),
+            count(r.uhiExpired),
+            count(r.uhiCancelled),
+            int(r.pinCheckIns),
+          ];
         }),
       ],
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
@@ -208,13 +223,19 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
     '',
     `${WAITS_HEADLINE}, p50/p95 to the estimated start`,
     table(
-      [['preset', ...labels.map(categoryWord)], ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.estimated ?? []))])],
+      [
+        ['preset', ...labels.map(categoryWord)],
+        ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.estimated ?? []))]),
+      ],
       ['left', ...labels.map((): Align => 'right')],
     ),
     '',
     `${WAITS_HEADLINE}, p50/p95 to the consultation (patients seen)`,
     table(
-      [['preset', ...labels.map(categoryWord)], ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.actual ?? []))])],
+      [
+        ['preset', ...labels.map(categoryWord)],
+        ...summaries.map((s) => [s.result.preset, ...labels.map((l) => p50p95(s.waits.find((w) => w.label === l)?.actual ?? []))]),
+      ],
       ['left', ...labels.map((): Align => 'right')],
     ),
     '',
@@ -223,7 +244,9 @@ export function compareText(header: RunHeader, summaries: readonly Summary[]): s
   const checks = summaries.reduce((n, s) => n + s.checks.length, 0);
   out.push(
     'Checks',
-    ...(failed.length === 0 ? [`  ✓ all ${checks} checks passed for every preset (events agree with stats(), no overbooking, no emergency waited while its day had room)`] : failed),
+    ...(failed.length === 0
+      ? [`  ✓ all ${checks} checks passed for every preset (events agree with stats(), no overbooking, no emergency waited while its day had room)`]
+      : failed),
   );
   return out.join('\n') + '\n';
 }
@@ -342,7 +365,10 @@ function departmentTable(summary: Summary): string {
     ];
   });
   return table(
-    [['department', 'doctors', 'places', 'used', 'seen', 'no-shows', 'refused', 'bumps', 'cascades', 'promotions', 'drops', 'still waiting', 'closed slots'], ...rows],
+    [
+      ['department', 'doctors', 'places', 'used', 'seen', 'no-shows', 'refused', 'bumps', 'cascades', 'promotions', 'drops', 'still waiting', 'closed slots'],
+      ...rows,
+    ],
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
@@ -369,7 +395,10 @@ function statusTable(summary: Summary): string {
   });
   const total = TOKEN_STATUSES.reduce((n, s) => n + summary.byStatus[s], 0);
   rows.push(['all', ...statuses.map((s) => int(summary.byStatus[s])), int(total), int(summary.result.refusals.length)]);
-  return table([['category', ...statuses.map((s) => STATUS_WORDS[s]), 'tokens', 'refused'], ...rows], ['left', ...statuses.map((): Align => 'right'), 'right', 'right']);
+  return table(
+    [['category', ...statuses.map((s) => STATUS_WORDS[s]), 'tokens', 'refused'], ...rows],
+    ['left', ...statuses.map((): Align => 'right'), 'right', 'right'],
+  );
 }
 
 function waitTable(summary: Summary): string {
@@ -384,7 +413,10 @@ function waitTable(summary: Summary): string {
       minutes(percentile(w.actual, 50)),
       minutes(percentile(w.actual, 95)),
     ]);
-  return table([['patients', 'with place', 'est. p50', 'est. p95', 'seen', 'seen p50', 'seen p95'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+  return table(
+    [['patients', 'with place', 'est. p50', 'est. p95', 'seen', 'seen p50', 'seen p95'], ...rows],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
 }
 
 /** What the fairness table measures (the scheduler's own ledger, `fairness()`). */
@@ -403,7 +435,10 @@ function fairnessTable(summary: Summary): string {
     int(c.longestPassRun),
   ]);
   if (rows.length === 0) return '  nobody was seen';
-  return table([['category', 'seen', 'p50', 'p95', 'max', 'skips', 'longest pass run'], ...rows], ['left', 'right', 'right', 'right', 'right', 'right', 'right']);
+  return table(
+    [['category', 'seen', 'p50', 'p95', 'max', 'skips', 'longest pass run'], ...rows],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
 }
 
 /** What the stage table measures (the scheduler's own ledger, `fairness()`). */
@@ -528,13 +563,21 @@ export function bookingText(header: RunHeader, summaries: readonly Summary[]): s
   out.push(
     'Emergencies (registration to the doctor) and what was turned away',
     table(
-      [['booking', 'emergencies seen', 'p50', 'p95', 'longest', 'still waiting', 'refused', 'dropped'], emergencyRow('by doctor', byDoctor), emergencyRow('by department', byDepartment)],
+      [
+        ['booking', 'emergencies seen', 'p50', 'p95', 'longest', 'still waiting', 'refused', 'dropped'],
+        emergencyRow('by doctor', byDoctor),
+        emergencyRow('by department', byDepartment),
+      ],
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
   );
   for (const s of [byDoctor, byDepartment]) out.push(`Booked by ${s.result.booking}:`, ...railLines(s.result.rails), '');
   const failed = summaries.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `  ✗ ${s.result.booking}: ${c.text}`));
-  out.push(failed.length === 0 ? `Checks: all ${summaries.reduce((n, s) => n + s.checks.length, 0)} passed, both ways of booking` : ['Checks FAILED', ...failed].join('\n'));
+  out.push(
+    failed.length === 0
+      ? `Checks: all ${summaries.reduce((n, s) => n + s.checks.length, 0)} passed, both ways of booking`
+      : ['Checks FAILED', ...failed].join('\n'),
+  );
   return out.join('\n') + '\n';
 }

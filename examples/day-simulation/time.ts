@@ -40,9 +40,7 @@ export function isoIst(ms: number): string {
 export function longDate(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
   const weekday = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][date.getUTCDay()];
-  const month = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][
-    date.getUTCMonth()
-  ];
+  const month = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][date.getUTCMonth()];
   return `${weekday ?? ''} ${date.getUTCDate()} ${month ?? ''} ${date.getUTCFullYear()}`;
 }
 

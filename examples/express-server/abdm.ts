@@ -45,7 +45,10 @@ export function abdmRoutes(ctx: ApiContext, options: AbdmServerOptions | undefin
         'checks in (it ends by itself after the validity). A re-scan the same day answers the same token. The answer is the body of the `on-share` call.',
       body: Json,
       responses: {
-        200: { description: 'The `on-share` acknowledgement: `{ acknowledgement: { status, abhaAddress, profile: { context, tokenNumber, expiry } }, response: { requestId } }`' },
+        200: {
+          description:
+            'The `on-share` acknowledgement: `{ acknowledgement: { status, abhaAddress, profile: { context, tokenNumber, expiry } }, response: { requestId } }`',
+        },
         400: err('A field of the share is invalid (`VALIDATION_FAILED`, naming it)'),
         401: err('Missing or wrong API key (`UNAUTHORIZED`), when the server has one'),
         404: err('The counter’s doctor or department is unknown'),
@@ -54,7 +57,12 @@ export function abdmRoutes(ctx: ApiContext, options: AbdmServerOptions | undefin
       },
       headers: [{ name: 'REQUEST-ID', description: 'The gateway’s request id, answered in `response.requestId` when the body has no `requestId`' }],
       handle: async ({ body, req }) => {
-        const { acknowledgement, response } = await onProfileShare(scheduler, body, { counters: options.counters, hipId: options.hipId, validityMinutes: options.validityMinutes, requestId: req.header('REQUEST-ID') });
+        const { acknowledgement, response } = await onProfileShare(scheduler, body, {
+          counters: options.counters,
+          hipId: options.hipId,
+          validityMinutes: options.validityMinutes,
+          requestId: req.header('REQUEST-ID'),
+        });
         return { status: 200, body: { acknowledgement, response } };
       },
     }),

@@ -23,7 +23,12 @@ export interface HallAnnouncement {
   /** Where the patient is called to (the call's room, else the doctor's configured room), or `null`. */
   readonly room: string | null;
   /** The words, one entry per language in the order asked. */
-  readonly languages: readonly { readonly language: NoticeLanguage; readonly speechLang: string; readonly text: string; readonly units: readonly AnnouncementUnit[] }[];
+  readonly languages: readonly {
+    readonly language: NoticeLanguage;
+    readonly speechLang: string;
+    readonly text: string;
+    readonly units: readonly AnnouncementUnit[];
+  }[];
 }
 
 /** Options of {@link AnnouncementFeed}. */
@@ -219,6 +224,14 @@ export function announcementsPage(languages: readonly NoticeLanguage[], feed: st
 <script nonce="${nonce}">${SCRIPT}</script>
 </body></html>
 `;
-  const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "connect-src 'self'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'"].join('; ');
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
   return { html, csp };
 }

@@ -203,7 +203,15 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streams = new SseRegistry({ what: 'event streams', maxStreams: options.maxStreams ?? 1000, heartbeatMs, retryMs: 2000 });
   const boardStreams = new SseRegistry({ what: 'display-board streams', maxStreams: options.maxBoardStreams ?? 1000, heartbeatMs, retryMs: 2000 });
-  const boards = new BoardFeed(scheduler, hub, { clock, logger, refreshMs: options.boardRefreshMs ?? 30_000, minIntervalMs: options.boardMinIntervalMs ?? 500, rooms: options.rooms ?? {}, servicePoints, calls });
+  const boards = new BoardFeed(scheduler, hub, {
+    clock,
+    logger,
+    refreshMs: options.boardRefreshMs ?? 30_000,
+    minIntervalMs: options.boardMinIntervalMs ?? 500,
+    rooms: options.rooms ?? {},
+    servicePoints,
+    calls,
+  });
   const announcements = new AnnouncementFeed(scheduler, hub, { logger, rooms: options.rooms ?? {} });
   const ctx: ApiContext = {
     scheduler,
@@ -243,7 +251,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
       operationId: 'docs',
       tag: 'Server',
       summary: 'Browsable API documentation',
-      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut } },
+      responses: {
+        200: { description: 'The page', content: 'text/html' },
+        400: { description: 'A query string was given (`VALIDATION_FAILED`)', schema: ProblemOut },
+      },
       handle: async (_input, _req, res) => {
         res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': docsHtml.csp }).send(docsHtml.html);
       },
@@ -445,7 +456,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
     limiter?.close();
     throw error;
   }
-  const sweep = options.sweepEveryMs === undefined ? undefined : new PeriodicSweep(scheduler, { everyMs: options.sweepEveryMs, logger, purge: options.purge === true, clock });
+  const sweep =
+    options.sweepEveryMs === undefined
+      ? undefined
+      : new PeriodicSweep(scheduler, { everyMs: options.sweepEveryMs, logger, purge: options.purge === true, clock });
   sweep?.start();
   /** Ends a connection with no request in progress, taking no further request on it. */
   const endIdle = (socket: Socket): void => {
@@ -456,8 +470,7 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
-  const shutdown = (graceMs = 10_000): Promise<void> =>
-    (closing ??= Promise.all([sweep?.stop(), closeHttp(graceMs)]).then(() => undefined));
+  const shutdown = (graceMs = 10_000): Promise<void> => (closing ??= Promise.all([sweep?.stop(), closeHttp(graceMs)]).then(() => undefined));
   const closeHttp = (graceMs: number): Promise<void> =>
     new Promise<void>((resolve) => {
       shuttingDown = true;
@@ -480,7 +493,10 @@ export async function startServer(options: ServerOptions): Promise<OpdServer> {
 }
 
 const actorRefused = { description: '`X-Actor` names an actor this key may not sign as (`ACTOR_NOT_ALLOWED`)', schema: ProblemOut };
-const tooMany = { description: 'Over the booking rate limit of the key, when the server has one (`TOO_MANY_REQUESTS`); `Retry-After` says when to retry', schema: ProblemOut };
+const tooMany = {
+  description: 'Over the booking rate limit of the key, when the server has one (`TOO_MANY_REQUESTS`); `Retry-After` says when to retry',
+  schema: ProblemOut,
+};
 
 /** A route with the answers of authentication and the rate limit: 403 on every keyed route, 429 on the limited ones. */
 function withAccessAnswers(route: Route): Route {

@@ -86,7 +86,9 @@ export function resolveActor(header: string | undefined, holder: { readonly acto
   const prefix = `${holder.actor}/`;
   if (holder.narrow && header.startsWith(prefix)) {
     if (NAME.test(header.slice(prefix.length))) return header;
-    throw new OpdError('VALIDATION_FAILED', `Expected \`X-Actor\` to be \`${prefix}<name>\` with a name of 1 to 48 letters, digits, \`.\`, \`_\` or \`-\``, { details });
+    throw new OpdError('VALIDATION_FAILED', `Expected \`X-Actor\` to be \`${prefix}<name>\` with a name of 1 to 48 letters, digits, \`.\`, \`_\` or \`-\``, {
+      details,
+    });
   }
   const allowed = holder.narrow ? `\`${holder.actor}\` or \`${prefix}<name>\`` : `\`${holder.actor}\` only`;
   throw new HttpError('ACTOR_NOT_ALLOWED', `Calls made with this key are signed by ${allowed}; \`X-Actor\` may not name another actor`, details);
@@ -120,7 +122,12 @@ export function authenticate(keys: readonly ApiKey[]): (req: Request, res: Respo
       let holder: (typeof expected)[number] | undefined;
       for (const entry of expected) if (sameKey(given, entry.key) && holder === undefined) holder = entry;
       if (match === null || holder === undefined) {
-        throw new HttpError('UNAUTHORIZED', 'The API key is not valid', { header: 'authorization' }, { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` });
+        throw new HttpError(
+          'UNAUTHORIZED',
+          'The API key is not valid',
+          { header: 'authorization' },
+          { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` },
+        );
       }
       res.locals[ACTOR] = resolveActor(actorHeader, holder);
       res.locals[KEY_NAME] = holder.actor;

@@ -119,8 +119,28 @@ export const BOARD_LANGUAGES = Object.keys(BOARD_MESSAGES) as [BoardLanguage, ..
  * configured. Each language names the same kinds.
  */
 export const SERVICE_POINT_KINDS = {
-  en: { registration: 'Registration', vitals: 'Vitals', lab: 'Laboratory', xray: 'X-ray', 'x-ray': 'X-ray', radiology: 'Radiology', pharmacy: 'Pharmacy', billing: 'Billing', doctor: 'Doctor' },
-  hi: { registration: 'पंजीकरण', vitals: 'वाइटल्स जाँच', lab: 'प्रयोगशाला', xray: 'एक्स-रे', 'x-ray': 'एक्स-रे', radiology: 'रेडियोलॉजी', pharmacy: 'दवा वितरण', billing: 'बिलिंग', doctor: 'डॉक्टर' },
+  en: {
+    registration: 'Registration',
+    vitals: 'Vitals',
+    lab: 'Laboratory',
+    xray: 'X-ray',
+    'x-ray': 'X-ray',
+    radiology: 'Radiology',
+    pharmacy: 'Pharmacy',
+    billing: 'Billing',
+    doctor: 'Doctor',
+  },
+  hi: {
+    registration: 'पंजीकरण',
+    vitals: 'वाइटल्स जाँच',
+    lab: 'प्रयोगशाला',
+    xray: 'एक्स-रे',
+    'x-ray': 'एक्स-रे',
+    radiology: 'रेडियोलॉजी',
+    pharmacy: 'दवा वितरण',
+    billing: 'बिलिंग',
+    doctor: 'डॉक्टर',
+  },
 } as const satisfies Record<BoardLanguage, Readonly<Record<string, string>>>;
 
 /** A kind of service point as a screen in `lang` names it: its name when known, else the kind as configured. */

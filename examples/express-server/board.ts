@@ -180,7 +180,15 @@ export class PointCalls {
       if (calls === undefined) this.#points.set(event.servicePointId, (calls = new Map()));
       for (const [tokenId, call] of calls) if (call.room === event.room) calls.delete(tokenId);
       calls.delete(event.tokenId);
-      calls.set(event.tokenId, { tokenId: event.tokenId, doctorId: event.doctorId, tokenNumber: event.tokenNumber, label: event.label, room: event.room, day: event.day, seq: event.seq });
+      calls.set(event.tokenId, {
+        tokenId: event.tokenId,
+        doctorId: event.doctorId,
+        tokenNumber: event.tokenNumber,
+        label: event.label,
+        room: event.room,
+        day: event.day,
+        seq: event.seq,
+      });
     } else if (event.type === 'token:forwarded' && event.from.servicePointId !== null) {
       this.#points.get(event.from.servicePointId)?.delete(event.tokenId);
     }
@@ -193,7 +201,15 @@ export class PointCalls {
 }
 
 /** Builds the board of a service point from its queue (in call order) and the calls made there. */
-export function pointBoardOf(point: ServicePoint, queue: readonly Token[], calls: readonly PointCall[], date: string, timeZone: string, seq: number, now: Date): PointBoard {
+export function pointBoardOf(
+  point: ServicePoint,
+  queue: readonly Token[],
+  calls: readonly PointCall[],
+  date: string,
+  timeZone: string,
+  seq: number,
+  now: Date,
+): PointBoard {
   const waitingIds = new Set(queue.map((t) => t.id));
   const serving = calls.filter((call) => waitingIds.has(call.tokenId));
   const servingIds = new Set(serving.map((call) => call.tokenId));
@@ -360,7 +376,9 @@ export class BoardFeed {
   async pointBoard(servicePointId: string, date: string | undefined): Promise<PointBoard> {
     const point = this.#points.get(servicePointId);
     if (point === undefined) {
-      throw new OpdError('VALIDATION_FAILED', `No service point \`${servicePointId.slice(0, 64)}\` with a queue of its own`, { details: { field: 'servicePointId', servicePoint: servicePointId.slice(0, 64) } });
+      throw new OpdError('VALIDATION_FAILED', `No service point \`${servicePointId.slice(0, 64)}\` with a queue of its own`, {
+        details: { field: 'servicePointId', servicePoint: servicePointId.slice(0, 64) },
+      });
     }
     const seq = this.#hub.cursor;
     const now = this.#options.clock();
@@ -408,13 +426,20 @@ export class BoardFeed {
   }
 
   /** Reads the board a subject shows on `date`, as a frame. */
-  async #read(kind: BoardKind, id: string, date: string | undefined, read?: (day: string) => Promise<DaySchedule>): Promise<{ frame: string; fingerprint: string; seq: number }> {
+  async #read(
+    kind: BoardKind,
+    id: string,
+    date: string | undefined,
+    read?: (day: string) => Promise<DaySchedule>,
+  ): Promise<{ frame: string; fingerprint: string; seq: number }> {
     return kind === 'doctor' ? this.#encode(await this.board(id, date, read)) : this.#encodePoint(await this.pointBoard(id, date));
   }
 
   async #follow(kind: BoardKind, ids: readonly string[], date: string | undefined, open: () => SseConnection): Promise<void> {
     const key = date ?? '';
-    const reads = await Promise.all(ids.map(async (id) => (this.#subjects.get(keyOf(kind, id))?.groups.get(key)?.frame === undefined ? this.#read(kind, id, date) : undefined)));
+    const reads = await Promise.all(
+      ids.map(async (id) => (this.#subjects.get(keyOf(kind, id))?.groups.get(key)?.frame === undefined ? this.#read(kind, id, date) : undefined)),
+    );
     const stream = open();
     ids.forEach((id, i) => {
       const read = reads[i];
@@ -505,10 +530,12 @@ export class BoardFeed {
     if (this.#closed || subject.running !== undefined || (subject.dirty !== null && subject.dirty.size === 0)) return;
     const wait = subject.lastRefresh + this.#options.minIntervalMs - performance.now();
     const spaced = wait > 0 ? new Promise<void>((done) => setTimeout(done, wait).unref()) : Promise.resolve();
-    subject.running = spaced.then(() => this.#send(subject)).finally(() => {
-      subject.running = undefined;
-      this.#run(subject);
-    });
+    subject.running = spaced
+      .then(() => this.#send(subject))
+      .finally(() => {
+        subject.running = undefined;
+        this.#run(subject);
+      });
   }
 
   /** Reads each changed date of the subject's boards once and sends every group its board. */
@@ -521,8 +548,7 @@ export class BoardFeed {
     // By what each group shows: today's board (`''`, with the previous date's night session) or a fixed date's.
     const byKey = new Map<string, Group[]>();
     for (const group of subject.groups.values()) {
-      const changed =
-        dirty === null || (group.date === undefined ? dirty.has(today) || dirty.has(dateBefore(today)) : dirty.has(group.date));
+      const changed = dirty === null || (group.date === undefined ? dirty.has(today) || dirty.has(dateBefore(today)) : dirty.has(group.date));
       if (!changed) continue;
       const key = group.date ?? '';
       byKey.set(key, [...(byKey.get(key) ?? []), group]);
@@ -544,7 +570,10 @@ export class BoardFeed {
           for (const stream of group.streams) stream.sendFrame(frame);
         }
       } catch (error) {
-        this.#options.logger.error('display board refresh failed', { ...(subject.kind === 'doctor' ? { doctorId: subject.id } : { servicePointId: subject.id }), ...describeError(error) });
+        this.#options.logger.error('display board refresh failed', {
+          ...(subject.kind === 'doctor' ? { doctorId: subject.id } : { servicePointId: subject.id }),
+          ...describeError(error),
+        });
       }
     }
   }

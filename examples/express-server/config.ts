@@ -118,8 +118,15 @@ const Env = z.object({
     .string()
     .regex(/^(off|\d{1,6}\/\d{1,5}[smh])$/, 'must be off or <calls>/<duration> such as 120/1m (s, m or h)')
     .default('120/1m'),
-  OPD_SWEEP_EVERY: z.string().regex(/^(off|\d{1,5}[smh])$/, 'must be off or a duration such as 30s, 1m or 1h').default('1m'),
-  OPD_RETENTION_DAYS: z.string().regex(/^\d{1,5}$/, 'must be a number of days such as 180').transform(Number).optional(),
+  OPD_SWEEP_EVERY: z
+    .string()
+    .regex(/^(off|\d{1,5}[smh])$/, 'must be off or a duration such as 30s, 1m or 1h')
+    .default('1m'),
+  OPD_RETENTION_DAYS: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a number of days such as 180')
+    .transform(Number)
+    .optional(),
   OPD_TIME_ZONE: z.string().default('UTC'),
   OPD_FACILITY_ID: z
     .string()
@@ -127,7 +134,10 @@ const Env = z.object({
     .default('default'),
   OPD_PRESET: z.enum(PRESET_NAMES, `must be one of ${PRESET_NAMES.join(', ')}`).default('standard'),
   OPD_DATA_DIR: z.string().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   OPD_DB_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
@@ -184,7 +194,9 @@ function byCategory<T>(name: string, entries: readonly (readonly [string, T])[],
   for (const [key, value] of entries) {
     const category = normalizeCategory(key);
     if (known !== null && !known.includes(category)) {
-      throw new StartupError(`${name}.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`);
+      throw new StartupError(
+        `${name}.${key}: not a category of the ${preset} preset; use one of ${known.join(', ')} (case-insensitive, with the aliases bookings accept)`,
+      );
     }
     const earlier = named.get(category);
     if (earlier !== undefined) throw new StartupError(`${name}.${key}: the same category as \`${earlier.key}\` (${category}); give each category one ${noun}`);
@@ -284,7 +296,10 @@ function parseBookingWindows(text: string | undefined, preset: (typeof PRESET_NA
   if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
     // Categories as bookings name them (`online`, `Walk-in`), each once; `exemptActors` as given.
     const { exemptActors, ...named } = options as Record<string, unknown>;
-    windows = { ...(exemptActors === undefined ? {} : { exemptActors }), ...byCategory('OPD_BOOKING_WINDOWS', Object.entries(named), 'window') } as BookingWindows;
+    windows = {
+      ...(exemptActors === undefined ? {} : { exemptActors }),
+      ...byCategory('OPD_BOOKING_WINDOWS', Object.entries(named), 'window'),
+    } as BookingWindows;
   }
   // The scheduler checks the option as it would at startup, against the preset's categories.
   checkWith('OPD_BOOKING_WINDOWS', () => new OpdScheduler({ ...presetOf(preset), bookingWindows: windows }).close());
@@ -322,7 +337,9 @@ interface Journeys {
  */
 function parseJourneys(pointsText: string | undefined, routesText: string | undefined, reentryText: string | undefined): Journeys {
   const servicePoints =
-    pointsText === undefined ? undefined : (parseJson('OPD_SERVICE_POINTS', pointsText, '[{"id":"vitals","kind":"vitals","rooms":["Vitals 1"]},{"id":"lab","kind":"lab"}]') as ServicePoint[]);
+    pointsText === undefined
+      ? undefined
+      : (parseJson('OPD_SERVICE_POINTS', pointsText, '[{"id":"vitals","kind":"vitals","rooms":["Vitals 1"]},{"id":"lab","kind":"lab"}]') as ServicePoint[]);
   const routes = routesText === undefined ? undefined : (parseJson('OPD_ROUTES', routesText, '{"with-lab":["vitals","doctor","lab","doctor"]}') as Routes);
   const reentry = reentryText === undefined ? undefined : (parseJson('OPD_REENTRY', reentryText, '{"maxPassed":2}') as ReturnAheadOptions);
   if (reentry !== undefined) checkWith('OPD_REENTRY', () => new ReturnAhead(reentry));
@@ -373,7 +390,15 @@ export function parseApiKeys(text: string | undefined): ApiKey[] {
   const keys = text.split(',').map((raw, i) => {
     const parts = raw.trim().split(':');
     const [actor, key, flag] = parts;
-    if (parts.length < 2 || parts.length > 3 || actor === undefined || key === undefined || actor === '' || key === '' || (flag !== undefined && flag !== 'narrow')) {
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      actor === undefined ||
+      key === undefined ||
+      actor === '' ||
+      key === '' ||
+      (flag !== undefined && flag !== 'narrow')
+    ) {
       throw new StartupError(`OPD_API_KEYS entry ${i + 1} must be <name>:<key> or <name>:<key>:narrow (entries separated by commas)`);
     }
     return { actor, key, narrow: flag === 'narrow' };
@@ -416,7 +441,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     storage,
     log: e.OPD_LOG === 'json',
     corsOrigins: e.OPD_CORS_ORIGINS === undefined ? undefined : e.OPD_CORS_ORIGINS === '*' ? '*' : e.OPD_CORS_ORIGINS.split(',').map((o) => o.trim()),
-    rooms: Object.fromEntries((e.OPD_ROOMS ?? '').split(',').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string])),
+    rooms: Object.fromEntries(
+      (e.OPD_ROOMS ?? '')
+        .split(',')
+        .filter((pair) => pair.trim() !== '')
+        .map((pair) => pair.split('=').map((part) => part.trim()) as [string, string]),
+    ),
     boardLanguage: e.OPD_BOARD_LANGUAGE,
     quota: parseQuota(e.OPD_QUOTA, e.OPD_PRESET),
     bookingWindows: parseBookingWindows(e.OPD_BOOKING_WINDOWS, e.OPD_PRESET),

@@ -22,7 +22,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON that can sit inside a `<script>` element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function csp(nonce: string): string {
@@ -523,7 +526,10 @@ export function pointsPage(boards: readonly PointBoard[], timeZone: string, lang
   <thead><tr><th>${escapeHtml(m.servicePoint)}</th><th>${escapeHtml(m.roomHeading)}</th><th>${escapeHtml(m.nowServing)}</th><th>${escapeHtml(m.next)}</th></tr></thead>
   <tbody id="hall-rows"></tbody>
 </table>`;
-  return screenPage({ kind: 'points', boards, timeZone, feed, lang }, { title: m.pointsTitle, style: HALL_STYLE, header, main, counts: '', script: POINTS_SCRIPT });
+  return screenPage(
+    { kind: 'points', boards, timeZone, feed, lang },
+    { title: m.pointsTitle, style: HALL_STYLE, header, main, counts: '', script: POINTS_SCRIPT },
+  );
 }
 
 /** A plain error page for a screen that cannot be shown. */

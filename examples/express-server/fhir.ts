@@ -101,12 +101,12 @@ export interface FhirRouteOptions {
   readonly feedMaxAgeSeconds?: number | undefined;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Input
 
 const described = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
-const tokenList = (description: string) => described(z.union([z.string(), z.array(z.string())]), `${description}; repeat it, or separate values with \`,\`, for any of several`);
+const tokenList = (description: string) =>
+  described(z.union([z.string(), z.array(z.string())]), `${description}; repeat it, or separate values with \`,\`, for any of several`);
 /** `start` or `end`: once for one search, repeated (as often as the other) for the dates of a series. */
 const windowBound = (description: string) => described(z.union([z.string(), z.array(z.string())]), description);
 
@@ -115,7 +115,10 @@ const FEED_FILES = ['locations.ndjson', 'healthcare-services.ndjson', 'practitio
 
 /** The query of the feed: `_since`, an instant. */
 const FeedQuery = z.strictObject({
-  _since: described(z.string(), 'Only what may have changed since this instant (an ISO 8601 instant): the manifest of a previous poll names it as its `transactionTime`').optional(),
+  _since: described(
+    z.string(),
+    'Only what may have changed since this instant (an ISO 8601 instant): the manifest of a previous poll names it as its `transactionTime`',
+  ).optional(),
 });
 
 /** The parameters of `$find`, in a query string or (as text) in a `Parameters` resource. */
@@ -124,7 +127,7 @@ const FindQuery = z.strictObject({
     'The earliest start of a proposed appointment: an instant with an offset, or a date (`YYYY-MM-DD`, from midnight UTC). For the dates of a series, ' +
       'repeat `start` and `end` as many times each (at most 52): the n-th `start` opens the window the n-th `end` closes, the windows in time order and ' +
       'not overlapping, each answered as a search of its own (`_count` proposals at most), one after the other in the Bundle; the windows without a place ' +
-      'are told in one `OperationOutcome`, an issue per window'
+      'are told in one `OperationOutcome`, an issue per window',
   ),
   end: windowBound('The latest start, excluded: an instant or a date, at most 62 days after its `start`; repeated with `start` for the dates of a series'),
   specialty: tokenList('Doctors of this specialization (`code` or `system|code`, matched without case)').optional(),
@@ -134,14 +137,14 @@ const FindQuery = z.strictObject({
   patient: described(z.string(), 'The patient (`Patient/<id>`): the duplicate rules then apply to them').optional(),
   'appointment-type': described(
     z.string(),
-    `The channel searching: a category, read as bookings read them (\`code\` or \`system|code\`; \`walk-in\` is \`WALK_IN\`); \`EMERGENCY\` is refused. Default \`${DEFAULT_FHIR_CHANNEL}\``
+    `The channel searching: a category, read as bookings read them (\`code\` or \`system|code\`; \`walk-in\` is \`WALK_IN\`); \`EMERGENCY\` is refused. Default \`${DEFAULT_FHIR_CHANNEL}\``,
   ).optional(),
   _count: described(
     z
       .string()
       .regex(/^\d{1,9}$/, 'Expected a positive integer')
       .transform(Number),
-    'At most this many proposals (1 to 1000; default 100)'
+    'At most this many proposals (1 to 1000; default 100)',
   ).optional(),
 });
 
@@ -154,7 +157,17 @@ const SERIES_PARAMETERS = new Set(['start', 'end']);
 const AppointmentId = z.strictObject({ id: described(z.string(), 'The Appointment id (the token’s FHIR id, or the token id URL-encoded)') });
 
 /** A value of `Parameters.parameter[i]` as text: the value types `$find` and `$cancel` take. */
-const VALUE_KEYS = ['valueString', 'valueDateTime', 'valueDate', 'valueInstant', 'valueCode', 'valueUri', 'valueId', 'valueInteger', 'valuePositiveInt'] as const;
+const VALUE_KEYS = [
+  'valueString',
+  'valueDateTime',
+  'valueDate',
+  'valueInstant',
+  'valueCode',
+  'valueUri',
+  'valueId',
+  'valueInteger',
+  'valuePositiveInt',
+] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -169,7 +182,8 @@ function refuse(message: string, field: string, where: 'body' | 'query' | 'heade
  * {@link LIST_PARAMETERS}, and for {@link SERIES_PARAMETERS} given more than once, in their order.
  */
 function parametersOf(body: unknown, names: ReadonlySet<string>, operation: string): Record<string, string | string[]> {
-  if (!isObject(body) || body['resourceType'] !== 'Parameters') refuse(`Expected a \`Parameters\` resource with the parameters of ${operation}`, 'resourceType');
+  if (!isObject(body) || body['resourceType'] !== 'Parameters')
+    refuse(`Expected a \`Parameters\` resource with the parameters of ${operation}`, 'resourceType');
   const given = body['parameter'] ?? [];
   if (!Array.isArray(given)) refuse('Expected `parameter` to be a list', 'parameter');
   const out: Record<string, string | string[]> = {};
@@ -212,7 +226,8 @@ function locateFindError(error: unknown, where: 'body' | 'query'): unknown {
 function channelOf(raw: string, field: string, where: 'body' | 'query'): string {
   const channel = normalizeCategory(raw.slice(raw.lastIndexOf('|') + 1));
   if (channel === '') refuse(`Expected \`${field}\` to name a channel (a category such as \`${DEFAULT_FHIR_CHANNEL}\`)`, field, where);
-  if (channel === 'EMERGENCY') refuse('An emergency is booked with `POST /api/tokens/emergency`: it is never searched for, held or booked over FHIR', field, where);
+  if (channel === 'EMERGENCY')
+    refuse('An emergency is booked with `POST /api/tokens/emergency`: it is never searched for, held or booked over FHIR', field, where);
   return channel;
 }
 
@@ -272,7 +287,8 @@ function patchReasonOf(body: unknown): string | undefined {
     const value = isObject(op) ? op['value'] : undefined;
     if (kind !== 'replace' && kind !== 'add') refuse('Expected each operation to be `replace` or `add`: an Appointment is only ever cancelled', `[${i}].op`);
     if (path === '/status' && value === 'cancelled' && !cancelled) cancelled = true;
-    else if (path === '/cancelationReason' && reason === undefined && isObject(value) && typeof value['text'] === 'string' && value['text'] !== '') reason = value['text'];
+    else if (path === '/cancelationReason' && reason === undefined && isObject(value) && typeof value['text'] === 'string' && value['text'] !== '')
+      reason = value['text'];
     else refuse('Expected the patch to set `/status` to `cancelled`, and at most `/cancelationReason` (`{ "text": … }`) besides', `[${i}].path`);
   }
   if (!cancelled) refuse('Expected the patch to set `/status` to `cancelled`', 'body');
@@ -330,11 +346,16 @@ const keyed = { 400: invalid, 401: unauthorized, 403: forbidden, 503: unavailabl
 const withBody = { ...keyed, 413: tooLarge, 415: notJson };
 
 const FHIR_OBJECT = { type: 'object', description: 'A FHIR R4 resource (JSON)' };
-const fhirBody = (description: string, required: boolean): RequestBodyDoc => ({ description, required, content: { [FHIR_JSON]: FHIR_OBJECT, 'application/json': FHIR_OBJECT } });
+const fhirBody = (description: string, required: boolean): RequestBodyDoc => ({
+  description,
+  required,
+  content: { [FHIR_JSON]: FHIR_OBJECT, 'application/json': FHIR_OBJECT },
+});
 const APPOINTMENT_BODY = fhirBody('An Appointment, or a `Parameters` resource whose `appt-resource` is one', true);
 const JSON_PATCH = {
   type: 'array',
-  description: 'JSON Patch (RFC 6902): `[{ "op": "replace", "path": "/status", "value": "cancelled" }]`, and optionally `{ "op": "add", "path": "/cancelationReason", "value": { "text": "…" } }`',
+  description:
+    'JSON Patch (RFC 6902): `[{ "op": "replace", "path": "/status", "value": "cancelled" }]`, and optionally `{ "op": "add", "path": "/cancelationReason", "value": { "text": "…" } }`',
   items: { type: 'object' },
 };
 const IDEMPOTENT_HEADERS = [
@@ -364,7 +385,10 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
     if (kept !== undefined && now - kept.at < maxAge * 1000) return kept;
     const baseUrl = options.baseUrl ?? `${req.protocol}://${req.host}${FHIR_BASE}`;
     const made = await bulkPublish(scheduler, { baseUrl, channel: feedChannel, ...(since === undefined ? {} : { since }) });
-    const etags = new Map<string, string>([['$bulk-publish', etagOf(JSON.stringify(made.manifest))], ...made.files.map((f) => [f.name, etagOf(f.ndjson)] as [string, string])]);
+    const etags = new Map<string, string>([
+      ['$bulk-publish', etagOf(JSON.stringify(made.manifest))],
+      ...made.files.map((f) => [f.name, etagOf(f.ndjson)] as [string, string]),
+    ]);
     // Old publications of other polls are dropped as new ones are made: at most a few are kept.
     for (const [k, p] of publications) if (now - p.at >= maxAge * 1000) publications.delete(k);
     if (publications.size >= 64) publications.clear();
@@ -387,7 +411,11 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
     const { 'appointment-type': type, _count: count, ...params } = query;
     const channel = type === undefined ? DEFAULT_FHIR_CHANNEL : channelOf(type, 'appointment-type', where);
     const actor = actorOf(req);
-    const bundle = await findAppointments(scheduler, params, { channel, ...(actor === undefined ? {} : { actor }), ...(count === undefined ? {} : { count }) }).catch((error: unknown) => {
+    const bundle = await findAppointments(scheduler, params, {
+      channel,
+      ...(actor === undefined ? {} : { actor }),
+      ...(count === undefined ? {} : { count }),
+    }).catch((error: unknown) => {
       throw locateFindError(error, where);
     });
     send(res, 200, bundle);
@@ -461,13 +489,23 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
         200: resource('Appointment', 'The Appointment, `pending`'),
         ...withBody,
         404: outcome('Unknown slot (`SLOT_NOT_FOUND`)'),
-        409: outcome('No place left (`SLOT_FULL`), a duplicate (`DUPLICATE_BOOKING`), the request’s id reused for another request (`IDEMPOTENCY_CONFLICT`), a busy store (`CONFLICT`)'),
+        409: outcome(
+          'No place left (`SLOT_FULL`), a duplicate (`DUPLICATE_BOOKING`), the request’s id reused for another request (`IDEMPOTENCY_CONFLICT`), a busy store (`CONFLICT`)',
+        ),
         422: outcome('The state refuses it now (`SLOT_CLOSED`, `SLOT_ENDED`, `OUTSIDE_BOOKING_WINDOW`, `DOCTOR_RETIRED`)'),
         429: tooMany,
       },
       handle: async (_input, req, res) => {
         const actor = actorOf(req);
-        sendResult(res, await holdAppointment(scheduler, bodyOf(req, true), { channel: DEFAULT_FHIR_CHANNEL, readChannel, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(
+          res,
+          await holdAppointment(scheduler, bodyOf(req, true), {
+            channel: DEFAULT_FHIR_CHANNEL,
+            readChannel,
+            ...requestIdOf(req),
+            ...(actor === undefined ? {} : { actor }),
+          }),
+        );
       },
     }),
     rawRoute({
@@ -487,13 +525,25 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
         200: resource('Appointment', 'The Appointment, `booked`'),
         ...withBody,
         404: outcome('Unknown slot, or no held token of the patient named (`SLOT_NOT_FOUND`, `TOKEN_NOT_FOUND`)'),
-        409: outcome('No place left (`SLOT_FULL`), a duplicate (`DUPLICATE_BOOKING`), the request’s id reused (`IDEMPOTENCY_CONFLICT`), a busy store (`CONFLICT`)'),
-        422: outcome('The state refuses it now: a hold that expired or was released (`INVALID_TRANSITION`), `SLOT_CLOSED`, `SLOT_ENDED`, `OUTSIDE_BOOKING_WINDOW`'),
+        409: outcome(
+          'No place left (`SLOT_FULL`), a duplicate (`DUPLICATE_BOOKING`), the request’s id reused (`IDEMPOTENCY_CONFLICT`), a busy store (`CONFLICT`)',
+        ),
+        422: outcome(
+          'The state refuses it now: a hold that expired or was released (`INVALID_TRANSITION`), `SLOT_CLOSED`, `SLOT_ENDED`, `OUTSIDE_BOOKING_WINDOW`',
+        ),
         429: tooMany,
       },
       handle: async (_input, req, res) => {
         const actor = actorOf(req);
-        sendResult(res, await bookAppointment(scheduler, bodyOf(req, true), { channel: DEFAULT_FHIR_CHANNEL, readChannel, ...requestIdOf(req), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(
+          res,
+          await bookAppointment(scheduler, bodyOf(req, true), {
+            channel: DEFAULT_FHIR_CHANNEL,
+            readChannel,
+            ...requestIdOf(req),
+            ...(actor === undefined ? {} : { actor }),
+          }),
+        );
       },
     }),
     rawRoute({
@@ -519,7 +569,10 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       handle: async ({ params }, req, res) => {
         const actor = actorOf(req);
         const reason = cancelReasonOf(bodyOf(req, false));
-        sendResult(res, await cancelAppointment(scheduler, params.id, { ...(reason === undefined ? {} : { reason }), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(
+          res,
+          await cancelAppointment(scheduler, params.id, { ...(reason === undefined ? {} : { reason }), ...(actor === undefined ? {} : { actor }) }),
+        );
       },
     }),
     rawRoute({
@@ -545,7 +598,10 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
       handle: async ({ params }, req, res) => {
         const actor = actorOf(req);
         const reason = patchReasonOf(bodyOf(req, true));
-        sendResult(res, await cancelAppointment(scheduler, params.id, { ...(reason === undefined ? {} : { reason }), ...(actor === undefined ? {} : { actor }) }));
+        sendResult(
+          res,
+          await cancelAppointment(scheduler, params.id, { ...(reason === undefined ? {} : { reason }), ...(actor === undefined ? {} : { actor }) }),
+        );
       },
     }),
 
@@ -577,7 +633,12 @@ export function fhirRoutes(ctx: ApiContext, options: FhirRouteOptions = {}): Rou
         summary: `SMART Scheduling Links: ${name}`,
         description: 'One NDJSON file the manifest lists (one FHIR resource a line). Public; `ETag`, `Cache-Control: max-age`, `If-None-Match` (304).',
         query: FeedQuery,
-        responses: { 200: { description: 'The resources', content: 'application/fhir+ndjson' }, 304: { description: 'Not modified (`If-None-Match`)' }, 400: invalid, 503: unavailable },
+        responses: {
+          200: { description: 'The resources', content: 'application/fhir+ndjson' },
+          304: { description: 'Not modified (`If-None-Match`)' },
+          400: invalid,
+          503: unavailable,
+        },
         handle: async ({ query }, req, res) => {
           const { publication: made, etags } = await publication(req, query._since);
           const file = made.files.find((f) => f.name === name);

@@ -78,9 +78,12 @@ async function main(): Promise<void> {
     docs: `${server.url}/docs`,
   });
   if (config.apiKeys.length === 0) {
-    logger.info('development mode: no OPD_API_KEYS, so the server listens on loopback only, every call is made by `anonymous` and no answer contains patient data', {
-      actor: ANONYMOUS_ACTOR,
-    });
+    logger.info(
+      'development mode: no OPD_API_KEYS, so the server listens on loopback only, every call is made by `anonymous` and no answer contains patient data',
+      {
+        actor: ANONYMOUS_ACTOR,
+      },
+    );
   }
 
   let stopping = false;

@@ -100,7 +100,8 @@ function parameters(route: Route): Json[] {
   };
   if (route.params !== undefined) add('path', route.params.shape);
   if (route.query !== undefined) add('query', route.query.shape);
-  for (const header of route.headers ?? []) out.push({ name: header.name, in: 'header', required: false, description: header.description, schema: { type: 'string' } });
+  for (const header of route.headers ?? [])
+    out.push({ name: header.name, in: 'header', required: false, description: header.description, schema: { type: 'string' } });
   return out;
 }
 
@@ -205,7 +206,9 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, clean(schema as Json)])),
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of the keys of `OPD_API_KEYS`; the name it is given there is the actor of the call' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of the keys of `OPD_API_KEYS`; the name it is given there is the actor of the call' },
+      },
     },
   };
 }
@@ -294,7 +297,12 @@ export function docsPage(doc: OpenApiDocument): { html: string; csp: string } {
           const responses = Object.entries(op['responses'] as Record<string, { description: string; content?: Record<string, { schema: Json }> }>)
             .map(([status, r]) => {
               const [media, content] = Object.entries(r.content ?? {})[0] ?? [];
-              const schema = content === undefined ? '' : media === 'application/json' || media === PROBLEM_TYPE ? `<code>${JSON.stringify(content.schema).includes('$ref') ? `<a href="#schema-${String(content.schema['$ref']).slice(REF.length)}">${escapeHtml(String(content.schema['$ref']).slice(REF.length))}</a>` : 'JSON'}</code>` : `<code>${escapeHtml(media ?? '')}</code>`;
+              const schema =
+                content === undefined
+                  ? ''
+                  : media === 'application/json' || media === PROBLEM_TYPE
+                    ? `<code>${JSON.stringify(content.schema).includes('$ref') ? `<a href="#schema-${String(content.schema['$ref']).slice(REF.length)}">${escapeHtml(String(content.schema['$ref']).slice(REF.length))}</a>` : 'JSON'}</code>`
+                    : `<code>${escapeHtml(media ?? '')}</code>`;
               return `<tr><td><code>${status}</code></td><td>${inlineMarkdown(r.description)}</td><td>${schema}</td></tr>`;
             })
             .join('');

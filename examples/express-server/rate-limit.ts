@@ -52,10 +52,14 @@ export function bookingLimiter(options: RateLimitOptions, logger: Logger): Booki
     },
     handler: (_req, _res, next) => {
       next(
-        new HttpError('TOO_MANY_REQUESTS', `Too many bookings: at most ${options.limit} every ${options.windowMs / 1000} s; retry after the time in \`Retry-After\``, {
-          limit: options.limit,
-          windowSeconds: options.windowMs / 1000,
-        }),
+        new HttpError(
+          'TOO_MANY_REQUESTS',
+          `Too many bookings: at most ${options.limit} every ${options.windowMs / 1000} s; retry after the time in \`Retry-After\``,
+          {
+            limit: options.limit,
+            windowSeconds: options.windowMs / 1000,
+          },
+        ),
       );
     },
     logger: {

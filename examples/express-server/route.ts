@@ -101,9 +101,7 @@ export interface JsonRouteSpec<P extends z.ZodObject, Q extends z.ZodObject, B e
 }
 
 /** Defines a JSON route: input is parsed with the schemas, then handed to `handle`. */
-export function jsonRoute<P extends z.ZodObject = Empty, Q extends z.ZodObject = Empty, B extends z.ZodType = Empty>(
-  spec: JsonRouteSpec<P, Q, B>,
-): JsonRoute {
+export function jsonRoute<P extends z.ZodObject = Empty, Q extends z.ZodObject = Empty, B extends z.ZodType = Empty>(spec: JsonRouteSpec<P, Q, B>): JsonRoute {
   const params = (spec.params ?? EMPTY) as P;
   const query = (spec.query ?? EMPTY) as Q;
   const body = (spec.body ?? EMPTY) as B;
@@ -216,11 +214,13 @@ export function checkBodyDepth(raw: Buffer): void {
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
+      if (c === 0x5c)
+        i++; // a backslash escapes the next byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_BODY_DEPTH) fail(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, { field: 'body', in: 'body', maxDepth: MAX_BODY_DEPTH });
+      if (++depth > MAX_BODY_DEPTH)
+        fail(`The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, { field: 'body', in: 'body', maxDepth: MAX_BODY_DEPTH });
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
 }

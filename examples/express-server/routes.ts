@@ -208,7 +208,12 @@ const ACTOR_HEADER = {
     '(e.g. `desk-1/reena`) for a key marked `narrow`; any other actor is refused (`ACTOR_NOT_ALLOWED`). Stored as `actor` on its events; never patient data',
 };
 
-const LAST_EVENT_ID = z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,16}$/, 'Expected the `seq` of an event').transform(Number) });
+const LAST_EVENT_ID = z.object({
+  'Last-Event-ID': z
+    .string()
+    .regex(/^\d{1,16}$/, 'Expected the `seq` of an event')
+    .transform(Number),
+});
 
 /** Every route of the API (without the documentation routes, which describe these). */
 export function apiRoutes(ctx: ApiContext): Route[] {
@@ -229,7 +234,11 @@ function withCommonAnswers(route: Route): Route {
   if (route.method === 'get') return { ...route, responses: { 400: invalid, ...route.responses } };
   const own409 = route.responses[409];
   const conflict409 =
-    own409 === undefined ? conflict(LOCK_BUSY) : own409.description.includes('`CONFLICT`') ? own409 : { ...own409, description: `${own409.description}; ${LOCK_BUSY}` };
+    own409 === undefined
+      ? conflict(LOCK_BUSY)
+      : own409.description.includes('`CONFLICT`')
+        ? own409
+        : { ...own409, description: `${own409.description}; ${LOCK_BUSY}` };
   return {
     ...route,
     responses: {
@@ -286,7 +295,11 @@ function ownRoutes(ctx: ApiContext): Route[] {
       tag: 'Server',
       summary: 'Health check',
       description: 'Answers 200 while the server accepts requests and 503 while it shuts down. Probes the store.',
-      responses: { 200: { description: 'Accepting requests', schema: HealthOut }, 400: invalid, 503: { description: 'Shutting down or the store failed', schema: HealthOut } },
+      responses: {
+        200: { description: 'Accepting requests', schema: HealthOut },
+        400: invalid,
+        503: { description: 'Shutting down or the store failed', schema: HealthOut },
+      },
       handle: async () => {
         let status: 'ok' | 'shutting-down' = ctx.shuttingDown() ? 'shutting-down' : 'ok';
         if (status === 'ok') {
@@ -411,7 +424,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
       headers: [ACTOR_HEADER],
       handle: async ({ params, query, body, req }) => {
         const dryRun = query.dryRun ?? body.dryRun ?? false;
-        const { doctor, effects } = await scheduler.retireDoctor(params.doctorId, { from: body.from, reason: body.reason, reassign: body.reassign, dryRun, actor: actorOf(req) });
+        const { doctor, effects } = await scheduler.retireDoctor(params.doctorId, {
+          from: body.from,
+          reason: body.reason,
+          reassign: body.reassign,
+          dryRun,
+          actor: actorOf(req),
+        });
         return { status: 200, body: { dryRun, doctor, effects } };
       },
     }),
@@ -440,7 +459,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
           () => scheduler.addSlots(params.doctorId, slots, { actor: actorOf(req) }),
           async (field) => {
             const id = slots[Number(/\d+/.exec(field)![0])]?.id;
-            return id !== undefined && (await scheduler.getSlot(id).then(() => true, () => false));
+            return (
+              id !== undefined &&
+              (await scheduler.getSlot(id).then(
+                () => true,
+                () => false,
+              ))
+            );
           },
         );
         return { status: 201, body: { slots: added } };
@@ -469,7 +494,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       headers: [ACTOR_HEADER],
-      handle: async ({ params, body, req }) => ({ status: 201, body: { slots: await scheduler.addRecurringSlots(params.doctorId, body, { actor: actorOf(req) }) } }),
+      handle: async ({ params, body, req }) => ({
+        status: 201,
+        body: { slots: await scheduler.addRecurringSlots(params.doctorId, body, { actor: actorOf(req) }) },
+      }),
     }),
     jsonRoute({
       method: 'post',
@@ -637,7 +665,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
       description: 'Every slot of the day in time order with its queue, and the day’s waitlist. `date` defaults to today in the scheduler’s time zone.',
       params: DoctorParams,
       query: DateQuery,
-      responses: { 200: { description: 'The day', schema: DayScheduleOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      responses: {
+        200: { description: 'The day', schema: DayScheduleOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
       handle: async ({ params, query }) => ({ status: 200, body: await scheduler.getSchedule(params.doctorId, query.date ?? today()) }),
     }),
     jsonRoute({
@@ -650,7 +684,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
       description: 'Waitlisted tokens in promotion order (rank, request time, token number), `limit` at a time (default 100). `date` defaults to today.',
       params: DoctorParams,
       query: WaitlistQuery,
-      responses: { 200: { description: 'A page of the waitlist', schema: WaitlistOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      responses: {
+        200: { description: 'A page of the waitlist', schema: WaitlistOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
       handle: async ({ params, query }) => {
         const date = query.date ?? today();
         const { items, next } = page(await scheduler.getWaitlist(params.doctorId, date), (t) => t.id, query.limit, query.after);
@@ -719,7 +759,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
         503: unavailable,
       },
       headers: [ACTOR_HEADER],
-      handle: async ({ params, req }) => ({ status: 200, body: { dryRun: false, effects: await scheduler.reopenSlot(params.slotId, { actor: actorOf(req) }) } }),
+      handle: async ({ params, req }) => ({
+        status: 200,
+        body: { dryRun: false, effects: await scheduler.reopenSlot(params.slotId, { actor: actorOf(req) }) },
+      }),
     }),
     jsonRoute({
       method: 'put',
@@ -832,7 +875,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
         '(`lang=hi`). No patient data beyond the label.',
       params: TokenParams,
       query: ExplainQuery,
-      responses: { 200: { description: 'The explanation', schema: ExplanationOut }, 400: invalid, 401: unauthorized, 404: notFound('token (`TOKEN_NOT_FOUND`)'), 503: unavailable },
+      responses: {
+        200: { description: 'The explanation', schema: ExplanationOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('token (`TOKEN_NOT_FOUND`)'),
+        503: unavailable,
+      },
       handle: async ({ params, query }) => {
         const lang = query.lang ?? 'en';
         const [explanation, text] = await Promise.all([scheduler.explain(params.tokenId), scheduler.explainText(params.tokenId, { lang })]);
@@ -892,8 +941,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
         return { status: result.replayed ? 200 : 201, body: result, headers: { Location: tokenLocation(result.token.id) } };
       },
     }),
-    transition('confirm', 'confirm', 'Confirm a hold', 'A `HELD` token before its hold ends becomes `BOOKED` in the same place.', '`INVALID_TRANSITION` (also for a hold that has ended, `details.expired`)', (id, actor) =>
-      scheduler.confirm(id, { actor }),
+    transition(
+      'confirm',
+      'confirm',
+      'Confirm a hold',
+      'A `HELD` token before its hold ends becomes `BOOKED` in the same place.',
+      '`INVALID_TRANSITION` (also for a hold that has ended, `details.expired`)',
+      (id, actor) => scheduler.confirm(id, { actor }),
     ),
     jsonRoute({
       method: 'post',
@@ -926,8 +980,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
         return { status: 200, body: { dryRun, ...result } };
       },
     }),
-    transition('release', 'release', 'Release a hold', 'A `HELD` token ends `CANCELLED` (`hold-released`); its place is promoted into.', '`INVALID_TRANSITION`', (id, actor) =>
-      scheduler.release(id, { actor }),
+    transition(
+      'release',
+      'release',
+      'Release a hold',
+      'A `HELD` token ends `CANCELLED` (`hold-released`); its place is promoted into.',
+      '`INVALID_TRANSITION`',
+      (id, actor) => scheduler.release(id, { actor }),
     ),
     ...(['accept', 'decline'] as const).map((answer) =>
       jsonRoute({
@@ -1016,8 +1075,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
       },
       handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.callNext(params.doctorId, { room: body.room, actor: actorOf(req) }) }),
     }),
-    transition('no-show', 'markNoShow', 'Mark a no-show', 'A `BOOKED` token whose slot has started; the freed place is promoted into.', '`INVALID_TRANSITION`, `NOT_YET_DUE`', (id, actor) =>
-      scheduler.markNoShow(id, { actor }),
+    transition(
+      'no-show',
+      'markNoShow',
+      'Mark a no-show',
+      'A `BOOKED` token whose slot has started; the freed place is promoted into.',
+      '`INVALID_TRANSITION`, `NOT_YET_DUE`',
+      (id, actor) => scheduler.markNoShow(id, { actor }),
     ),
     jsonRoute({
       method: 'post',
@@ -1065,10 +1129,15 @@ function ownRoutes(ctx: ApiContext): Route[] {
         400: err('Invalid input: no service points, an unknown or ambiguous `to`, a point of another department (`VALIDATION_FAILED`)'),
         401: unauthorized,
         404: notFound('token (`TOKEN_NOT_FOUND`)'),
-        422: refused('`INVALID_TRANSITION`: a token neither checked in nor in consultation, one already waiting there, or a kind no later stage of its route has'),
+        422: refused(
+          '`INVALID_TRANSITION`: a token neither checked in nor in consultation, one already waiting there, or a kind no later stage of its route has',
+        ),
         503: unavailable,
       },
-      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.forward(params.tokenId, { to: body.to, reason: body.reason, actor: actorOf(req) }) }),
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.forward(params.tokenId, { to: body.to, reason: body.reason, actor: actorOf(req) }),
+      }),
     }),
     jsonRoute({
       method: 'post',
@@ -1091,7 +1160,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
         401: unauthorized,
         503: unavailable,
       },
-      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.callNext({ servicePoint: params.servicePointId }, { room: body.room, actor: actorOf(req) }) }),
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.callNext({ servicePoint: params.servicePointId }, { room: body.room, actor: actorOf(req) }),
+      }),
     }),
     jsonRoute({
       method: 'post',
@@ -1140,10 +1212,15 @@ function ownRoutes(ctx: ApiContext): Route[] {
       },
       handle: async ({ params, query }) => {
         const date = query.date ?? today();
-        return { status: 200, body: { servicePointId: params.servicePointId, date, tokens: await scheduler.getServicePointQueue(params.servicePointId, date) } };
+        return {
+          status: 200,
+          body: { servicePointId: params.servicePointId, date, tokens: await scheduler.getServicePointQueue(params.servicePointId, date) },
+        };
       },
     }),
-    transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id, actor) => scheduler.startConsultation(id, { actor })),
+    transition('start', 'startConsultation', 'Start the consultation', 'A `CHECKED_IN` token.', '`INVALID_TRANSITION`', (id, actor) =>
+      scheduler.startConsultation(id, { actor }),
+    ),
     jsonRoute({
       method: 'post',
       path: '/api/tokens/:tokenId/complete',
@@ -1166,7 +1243,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
         422: refused('`INVALID_TRANSITION`'),
         503: unavailable,
       },
-      handle: async ({ params, body, req }) => ({ status: 200, body: await scheduler.complete(params.tokenId, { charged: body.charged, actor: actorOf(req) }) }),
+      handle: async ({ params, body, req }) => ({
+        status: 200,
+        body: await scheduler.complete(params.tokenId, { charged: body.charged, actor: actorOf(req) }),
+      }),
     }),
 
     // --- Coming back: follow-ups, series of visits, free revisits ------------------------------
@@ -1265,11 +1345,16 @@ function ownRoutes(ctx: ApiContext): Route[] {
       body: SeriesBody,
       responses: {
         201: { description: 'The series booked: every occurrence with its place or reason, and the tokens booked', schema: SeriesResultOut },
-        200: { description: 'A preview (`dryRun: true`, nothing booked, the places held), or a replay of the commit with the same key', schema: SeriesResultOut },
+        200: {
+          description: 'A preview (`dryRun: true`, nothing booked, the places held), or a replay of the commit with the same key',
+          schema: SeriesResultOut,
+        },
         400: err('Invalid input: neither or both of `doctorId` and `department`, a bad `every` or `count`, a start in the past, no key (`VALIDATION_FAILED`)'),
         401: unauthorized,
         404: notFound('doctor or department (`DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`)'),
-        409: conflict('`SLOT_FULL` (all-or-nothing: an occurrence has no place, `details.skipped`), `IDEMPOTENCY_CONFLICT` (the key was used for another series)'),
+        409: conflict(
+          '`SLOT_FULL` (all-or-nothing: an occurrence has no place, `details.skipped`), `IDEMPOTENCY_CONFLICT` (the key was used for another series)',
+        ),
         503: unavailable,
       },
       handle: async ({ query, body, req }) => {
@@ -1398,7 +1483,13 @@ function ownRoutes(ctx: ApiContext): Route[] {
       summary: 'Statistics',
       description: 'For everything, one doctor and/or one date.',
       query: StatsQuery,
-      responses: { 200: { description: 'The figures', schema: StatsOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      responses: {
+        200: { description: 'The figures', schema: StatsOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
       handle: async ({ query }) => ({ status: 200, body: await fromQuery('filter', () => scheduler.stats({ doctorId: query.doctorId, date: query.date })) }),
     }),
     jsonRoute({
@@ -1408,9 +1499,16 @@ function ownRoutes(ctx: ApiContext): Route[] {
       operationId: 'fairness',
       tag: 'Reports',
       summary: 'Fairness of a day’s calls',
-      description: 'Per category: waits from due to called (p50, p95, max), skips and the longest run of better-ranked patients passing one. `date` defaults to today.',
+      description:
+        'Per category: waits from due to called (p50, p95, max), skips and the longest run of better-ranked patients passing one. `date` defaults to today.',
       query: FairnessQuery,
-      responses: { 200: { description: 'The ledger', schema: FairnessOut }, 400: invalid, 401: unauthorized, 404: notFound('doctor (`DOCTOR_NOT_FOUND`)'), 503: unavailable },
+      responses: {
+        200: { description: 'The ledger', schema: FairnessOut },
+        400: invalid,
+        401: unauthorized,
+        404: notFound('doctor (`DOCTOR_NOT_FOUND`)'),
+        503: unavailable,
+      },
       handle: async ({ query }) => ({ status: 200, body: await scheduler.fairness({ doctorId: query.doctorId, date: query.date ?? today() }) }),
     }),
     jsonRoute({
@@ -1493,7 +1591,12 @@ function ownRoutes(ctx: ApiContext): Route[] {
         'beginning after a `reset` event. Events never contain patient data.',
       query: EventsQuery,
       headers: [{ name: 'Last-Event-ID', description: 'Resume after this `seq`' }],
-      responses: { 200: { description: 'The stream', content: 'text/event-stream' }, 400: invalid, 401: unauthorized, 503: err('Too many streams or shutting down') },
+      responses: {
+        200: { description: 'The stream', content: 'text/event-stream' },
+        400: invalid,
+        401: unauthorized,
+        503: err('Too many streams or shutting down'),
+      },
       handle: async ({ query }, req, res) => {
         if (headOnly(req, res)) return;
         const header = req.headers['last-event-id'];
@@ -1518,7 +1621,11 @@ function ownRoutes(ctx: ApiContext): Route[] {
         'only. `date` defaults to today, `lang` to the server’s language.',
       params: DoctorParams,
       query: BoardQuery,
-      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid date', content: 'text/html' }, 404: { description: 'Unknown doctor', content: 'text/html' } },
+      responses: {
+        200: { description: 'The page', content: 'text/html' },
+        400: { description: 'Invalid date', content: 'text/html' },
+        404: { description: 'Unknown doctor', content: 'text/html' },
+      },
       handle: async ({ params, query }, _req, res) => {
         try {
           const board = await ctx.boards.board(params.doctorId, query.date);
@@ -1595,7 +1702,8 @@ function ownRoutes(ctx: ApiContext): Route[] {
           sendPage(res, 200, hallPage(boards, scheduler.timeZone, query.lang ?? ctx.boardLanguage, feed));
         } catch (error) {
           if (error instanceof HttpError) sendPage(res, error.status, errorPage('No doctor in this department'));
-          else if (isOpdError(error)) sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This screen cannot be shown'));
+          else if (isOpdError(error))
+            sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.code === 'DOCTOR_NOT_FOUND' ? 'Unknown doctor' : 'This screen cannot be shown'));
           else throw error;
         }
       },
@@ -1728,9 +1836,14 @@ function ownRoutes(ctx: ApiContext): Route[] {
       operationId: 'servicePointsScreenEvents',
       tag: 'Display board',
       summary: 'The live feed of the screen of every service point (Server-Sent Events)',
-      description: 'For each service point, a `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event when a patient is called there. Token labels only.',
+      description:
+        'For each service point, a `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event when a patient is called there. Token labels only.',
       query: BoardQuery,
-      responses: { 200: { description: 'The stream of `ServicePointBoard` and `BoardCall` objects', content: 'text/event-stream' }, 400: invalid, 503: err('Too many display boards or shutting down') },
+      responses: {
+        200: { description: 'The stream of `ServicePointBoard` and `BoardCall` objects', content: 'text/event-stream' },
+        400: invalid,
+        503: err('Too many display boards or shutting down'),
+      },
       handle: async ({ query }, req, res) => {
         const ids = ctx.boards.servicePoints.map((point) => point.id);
         if (req.method === 'HEAD') {
@@ -1754,7 +1867,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
         'to today, `lang` to the server’s language.',
       params: ServicePointParams,
       query: BoardQuery,
-      responses: { 200: { description: 'The page', content: 'text/html' }, 400: { description: 'Invalid date, or no such service point', content: 'text/html' } },
+      responses: {
+        200: { description: 'The page', content: 'text/html' },
+        400: { description: 'Invalid date, or no such service point', content: 'text/html' },
+      },
       handle: async ({ params, query }, _req, res) => {
         try {
           const board = await ctx.boards.pointBoard(params.servicePointId, query.date);
@@ -1762,7 +1878,11 @@ function ownRoutes(ctx: ApiContext): Route[] {
           sendPage(res, 200, pointPage(board, query.lang ?? ctx.boardLanguage, feed));
         } catch (error) {
           if (!isOpdError(error)) throw error;
-          sendPage(res, STATUS_BY_CODE[error.code], errorPage(error.details.field === 'servicePointId' ? 'Unknown service point' : 'This board cannot be shown'));
+          sendPage(
+            res,
+            STATUS_BY_CODE[error.code],
+            errorPage(error.details.field === 'servicePointId' ? 'Unknown service point' : 'This board cannot be shown'),
+          );
         }
       },
     }),
@@ -1776,7 +1896,10 @@ function ownRoutes(ctx: ApiContext): Route[] {
       description: 'Token labels only: the patients called there and still there, with their room, and the next ones in the order the point calls them.',
       params: ServicePointParams,
       query: BoardQuery,
-      responses: { 200: { description: 'The board', schema: PointBoardOut }, 400: err('Invalid input, or no such service point with a queue of its own (`VALIDATION_FAILED`)') },
+      responses: {
+        200: { description: 'The board', schema: PointBoardOut },
+        400: err('Invalid input, or no such service point with a queue of its own (`VALIDATION_FAILED`)'),
+      },
       handle: async ({ params, query }) => ({ status: 200, body: await ctx.boards.pointBoard(params.servicePointId, query.date) }),
     }),
     rawRoute({
@@ -1786,7 +1909,8 @@ function ownRoutes(ctx: ApiContext): Route[] {
       operationId: 'servicePointBoardEvents',
       tag: 'Display board',
       summary: "A service point board's live feed (Server-Sent Events)",
-      description: 'A `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event (`BoardCall` with `servicePointId`) when a patient is called there. Token labels only.',
+      description:
+        'A `board` event (`ServicePointBoard`) on connect and whenever it changes, and a `call` event (`BoardCall` with `servicePointId`) when a patient is called there. Token labels only.',
       params: ServicePointParams,
       query: BoardQuery,
       responses: {
@@ -1831,7 +1955,10 @@ async function fromQuery<T>(argument: string, call: () => Promise<T>): Promise<T
     const prefix = `${argument}.`;
     if (!isOpdError(error, 'VALIDATION_FAILED') || !error.details.field.startsWith(prefix)) throw error;
     const message = error.message.replaceAll(`\`${prefix}`, '`');
-    throw new OpdError('VALIDATION_FAILED', message, { details: { ...error.details, field: error.details.field.slice(prefix.length), in: 'query' }, cause: error.cause });
+    throw new OpdError('VALIDATION_FAILED', message, {
+      details: { ...error.details, field: error.details.field.slice(prefix.length), in: 'query' },
+      cause: error.cause,
+    });
   }
 }
 
@@ -1868,7 +1995,9 @@ function holdRequest<B extends { readonly doctorId?: string | undefined; readonl
  * A booking body as the scheduler's request: by doctor or by department. The scheduler itself
  * refuses a body with both or neither (`VALIDATION_FAILED`), so the body is passed on as it is.
  */
-function bookingRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined }>(body: B): BookingRequest | DepartmentBookingRequest {
+function bookingRequest<B extends { readonly doctorId?: string | undefined; readonly department?: string | undefined }>(
+  body: B,
+): BookingRequest | DepartmentBookingRequest {
   return body as unknown as BookingRequest | DepartmentBookingRequest;
 }
 

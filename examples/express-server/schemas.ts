@@ -45,7 +45,10 @@ export const CATEGORY_ALIASES: Readonly<Record<string, string>> = Object.freeze(
 
 /** `walk-in`, `Walk In`, `walk_in` → `WALK_IN`; `PAID_PRIORITY` → `PAID`; `vip` → `VIP`. */
 export function normalizeCategory(raw: string): string {
-  const key = raw.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const key = raw
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
   return CATEGORY_ALIASES[key] ?? key;
 }
 
@@ -110,7 +113,9 @@ export const SlotParams = z.strictObject({ slotId: LookupId.meta({ description: 
 /** `:servicePointId` */
 export const ServicePointParams = z.strictObject({ servicePointId: LookupId.meta({ description: 'Service point id, as configured (`OPD_SERVICE_POINTS`)' }) });
 /** `:department` */
-export const DepartmentParams = z.strictObject({ department: LookupId.meta({ description: 'The department of a pooled queue (a service point of kind `doctor`), URL-encoded' }) });
+export const DepartmentParams = z.strictObject({
+  department: LookupId.meta({ description: 'The department of a pooled queue (a service point of kind `doctor`), URL-encoded' }),
+});
 /** `:tokenId` */
 export const TokenParams = z.strictObject({ tokenId: LookupId.meta({ description: 'Token id (URL-encoded)' }) });
 
@@ -165,11 +170,19 @@ export const HallQuery = z
     doctors: d(
       z
         .string()
-        .transform((list) => list.split(',').map((id) => id.trim()).filter((id) => id !== ''))
+        .transform((list) =>
+          list
+            .split(',')
+            .map((id) => id.trim())
+            .filter((id) => id !== ''),
+        )
         .pipe(z.array(z.string()).min(1, 'must name at least one doctor').max(HALL_MAX_DOCTORS, `must name at most ${HALL_MAX_DOCTORS} doctors`)),
       `Comma-separated doctor ids, in the order shown (at most ${HALL_MAX_DOCTORS})`,
     ).optional(),
-    department: d(z.string().min(1), 'Every doctor whose `department` is this one (matched exactly, as bookings by department match it), in the order they were added').optional(),
+    department: d(
+      z.string().min(1),
+      'Every doctor whose `department` is this one (matched exactly, as bookings by department match it), in the order they were added',
+    ).optional(),
     date: d(Day, 'Pin the screen to this local date (default: today)').optional(),
     lang: Lang.optional(),
   })
@@ -179,7 +192,14 @@ export const AnnouncementsQuery = z.strictObject({
   lang: d(
     z
       .string()
-      .transform((list) => [...new Set(list.split(',').map((lang) => lang.trim()).filter((lang) => lang !== ''))])
+      .transform((list) => [
+        ...new Set(
+          list
+            .split(',')
+            .map((lang) => lang.trim())
+            .filter((lang) => lang !== ''),
+        ),
+      ])
       .pipe(z.array(z.enum(BOARD_LANGUAGES)).min(1, 'must name at least one language')),
     `Comma-separated languages, each announcement said in each in turn: ${BOARD_LANGUAGES.map((l) => `\`${l}\``).join(', ')} (default: the server's, then the others)`,
   ).optional(),
@@ -311,7 +331,11 @@ export const BookBody = component('BookRequest', 'A request for a token.', z.str
 export const EmergencyBody = component('EmergencyRequest', 'An emergency request for a token.', z.strictObject(bookFields));
 
 /** Body of `POST /api/tokens/:tokenId/cancel`. */
-export const CancelBody = component('CancelRequest', 'Why the token is cancelled.', z.strictObject({ reason: d(Reason, 'Why the token is cancelled (free text without patient data)').optional() }));
+export const CancelBody = component(
+  'CancelRequest',
+  'Why the token is cancelled.',
+  z.strictObject({ reason: d(Reason, 'Why the token is cancelled (free text without patient data)').optional() }),
+);
 
 /** Body of `POST /api/tokens/:tokenId/move`. */
 export const MoveBody = component(
@@ -349,7 +373,11 @@ export const HoldBody = component(
 );
 
 /** Body of `POST /api/doctors/:doctorId/call-next` and `POST /api/tokens/:tokenId/recall`. */
-export const CallBody = component('CallRequest', 'Where the patient should go.', z.strictObject({ room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters)').optional() }));
+export const CallBody = component(
+  'CallRequest',
+  'Where the patient should go.',
+  z.strictObject({ room: d(z.string(), 'The room, shown on the waiting-room board (at most 50 characters)').optional() }),
+);
 
 /** Body of `POST /api/tokens/:tokenId/check-in`. */
 export const CheckInBody = component(
@@ -365,7 +393,10 @@ export const ForwardBody = component(
   'ForwardRequest',
   'Where the patient goes next on the visit.',
   z.strictObject({
-    to: d(z.string(), 'A service point id, or a kind (`lab`, `doctor`): the point of that kind serving the token’s department; `doctor` is the token’s own doctor'),
+    to: d(
+      z.string(),
+      'A service point id, or a kind (`lab`, `doctor`): the point of that kind serving the token’s department; `doctor` is the token’s own doctor',
+    ),
     reason: d(Reason, 'Why (`CBC ordered`), without patient data').optional(),
   }),
 );
@@ -388,7 +419,11 @@ export const SweepBody = component(
 );
 
 /** Body of `POST /api/slots/:slotId/close`. */
-export const CloseSlotBody = component('CloseSlotRequest', 'Why the slot closes.', z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }));
+export const CloseSlotBody = component(
+  'CloseSlotRequest',
+  'Why the slot closes.',
+  z.strictObject({ reason: d(Reason, 'Why the slot closes, such as `doctor left`').optional() }),
+);
 
 /** Body of `POST /api/doctors/:doctorId/leave`. */
 export const LeaveBody = component(
@@ -400,7 +435,10 @@ export const LeaveBody = component(
     reason: d(Reason, 'Why the slots close, such as `on leave`').optional(),
     dryRun: d(z.boolean(), 'Return what would happen and change nothing (as `?dryRun=true`)').optional(),
     reassign: d(z.enum(['department']), 'Move displaced patients to colleagues of the doctor’s department').optional(),
-    horizonDays: d(z.number(), 'How many days past the leave a displaced patient may be moved to a later day: an integer from 0 to 366 (default 28)').optional(),
+    horizonDays: d(
+      z.number(),
+      'How many days past the leave a displaced patient may be moved to a later day: an integer from 0 to 366 (default 28)',
+    ).optional(),
   }),
 );
 
@@ -550,12 +588,19 @@ export const ManualRegisterReportOut = component(
       ),
       'The rows entered, in order',
     ),
-    didNotFit: d(z.array(z.strictObject({ label: d(z.string(), 'The row’s label'), code: d(z.string(), 'The refusal’s error code') })), 'The rows the rules refused'),
+    didNotFit: d(
+      z.array(z.strictObject({ label: d(z.string(), 'The row’s label'), code: d(z.string(), 'The refusal’s error code') })),
+      'The rows the rules refused',
+    ),
   }),
 );
 
 /** Body of `PUT /api/slots/:slotId/capacity`. */
-export const CapacityBody = component('SetCapacityRequest', 'The new capacity.', z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }));
+export const CapacityBody = component(
+  'SetCapacityRequest',
+  'The new capacity.',
+  z.strictObject({ capacity: d(z.number(), 'The new capacity: an integer from 0 to 100,000') }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -656,7 +701,10 @@ export const TokenOut = component(
       }),
       'Where the token stands on its visit (with service points); absent otherwise',
     ).optional(),
-    followUpId: d(z.string(), 'For a token a follow-up booked (`POST /api/tokens/:tokenId/follow-up`, or the sweep later), the follow-up; absent otherwise').optional(),
+    followUpId: d(
+      z.string(),
+      'For a token a follow-up booked (`POST /api/tokens/:tokenId/follow-up`, or the sweep later), the follow-up; absent otherwise',
+    ).optional(),
     seriesId: d(z.string(), 'For an occurrence of a series (`POST /api/series`), the series; absent otherwise').optional(),
     occurrence: d(z.number().int().min(1), 'For an occurrence of a series, which one, from 1; absent otherwise').optional(),
     entitlement: d(
@@ -666,7 +714,10 @@ export const TokenOut = component(
       }),
       'For a free revisit (a scheduler with `followUps`), the entitlement it uses: bill it as free; absent otherwise',
     ).optional(),
-    charged: d(z.literal(true), 'On a completed visit charged for (`complete` with `charged: true`), which opened an entitlement to free revisits; absent otherwise').optional(),
+    charged: d(
+      z.literal(true),
+      'On a completed visit charged for (`complete` with `charged: true`), which opened an entitlement to free revisits; absent otherwise',
+    ).optional(),
   }),
 );
 
@@ -723,7 +774,10 @@ export const EventOut = component(
       category: d(z.string(), 'The request channel'),
       rank: d(z.number(), 'The rank given by the priority policy'),
       overflow: d(z.boolean(), 'Whether the place is an elastic one'),
-      rule: d(z.enum(['free-place', 'elastic-place', 'bump', 'next-slot']), 'Which rule gave the place (what `explain` reads); absent on events stored by earlier versions').optional(),
+      rule: d(
+        z.enum(['free-place', 'elastic-place', 'bump', 'next-slot']),
+        'Which rule gave the place (what `explain` reads); absent on events stored by earlier versions',
+      ).optional(),
       fullSlotId: d(z.string().nullable(), 'With `next-slot`: the slot asked for that had no place; else `null`').optional(),
       quota: d(z.string().nullable(), 'The quota strategy that refused the slot asked for, or `null`').optional(),
       bumpedTokenId: d(z.string().nullable(), 'With `bump`: the token whose place it took; else `null`').optional(),
@@ -772,10 +826,26 @@ export const EventOut = component(
       fromDay: d(Day, 'The local date it left'),
       reason: d(z.string().nullable(), 'The reason given, or `null`'),
     }),
-    z.strictObject({ type: type('token:promoted'), ...tokenEventBase, slotId: d(z.string(), 'The slot it got a place in'), fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any') }),
-    z.strictObject({ type: type('token:dropped'), ...tokenEventBase, slotId: d(z.null(), 'Always `null`: no place'), fromSlotId: FromSlotId, reason: Displacement }),
+    z.strictObject({
+      type: type('token:promoted'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot it got a place in'),
+      fromSlotId: d(z.string().nullable(), 'The slot it had been displaced from, if any'),
+    }),
+    z.strictObject({
+      type: type('token:dropped'),
+      ...tokenEventBase,
+      slotId: d(z.null(), 'Always `null`: no place'),
+      fromSlotId: FromSlotId,
+      reason: Displacement,
+    }),
     z.strictObject({ type: type('emergency:unplaced'), ...tokenEventBase }),
-    z.strictObject({ type: type('token:cancelled'), ...tokenEventBase, slotId: d(z.string().nullable(), 'The slot whose place was given up, if any'), reason: d(z.string().nullable(), 'The reason given, or `null`') }),
+    z.strictObject({
+      type: type('token:cancelled'),
+      ...tokenEventBase,
+      slotId: d(z.string().nullable(), 'The slot whose place was given up, if any'),
+      reason: d(z.string().nullable(), 'The reason given, or `null`'),
+    }),
     z.strictObject({ type: type('token:no-show'), ...tokenEventBase, slotId: SlotId, reason: d(z.enum(['manual', 'sweep']), 'Marked by hand or by a sweep') }),
     z.strictObject({ type: type('token:checked-in'), ...tokenEventBase, slotId: SlotId }),
     z.strictObject({ type: type('token:consultation-started'), ...tokenEventBase, slotId: SlotId }),
@@ -805,13 +875,21 @@ export const EventOut = component(
       offerId: d(z.string(), 'The offer accepted'),
       fromSlotId: d(z.string().nullable(), 'The slot left (a booked patient pulled forward), or `null` for a waitlisted one'),
     }),
-    z.strictObject({ type: type('token:offer-declined'), ...tokenEventBase, slotId: d(z.string(), 'The slot of the place offered'), offerId: d(z.string(), 'The offer declined') }),
+    z.strictObject({
+      type: type('token:offer-declined'),
+      ...tokenEventBase,
+      slotId: d(z.string(), 'The slot of the place offered'),
+      offerId: d(z.string(), 'The offer declined'),
+    }),
     z.strictObject({
       type: type('token:offer-lapsed'),
       ...tokenEventBase,
       slotId: d(z.string(), 'The slot of the place offered'),
       offerId: d(z.string(), 'The offer that lapsed'),
-      reason: d(z.enum(['taken', 'expired', 'moved-on']), '`taken`: another candidate accepted first; `expired`: its window passed; `moved-on`: the token can no longer take the place (cancelled, moved, checked in, booked elsewhere, carried, expired)'),
+      reason: d(
+        z.enum(['taken', 'expired', 'moved-on']),
+        '`taken`: another candidate accepted first; `expired`: its window passed; `moved-on`: the token can no longer take the place (cancelled, moved, checked in, booked elsewhere, carried, expired)',
+      ),
     }),
     z.strictObject({
       type: type('token:offer-withdrawn'),
@@ -845,7 +923,15 @@ export const EventOut = component(
       route: d(z.string().nullable(), 'The route it follows, or `null`'),
       stage: d(z.number().int().nonnegative().nullable(), 'The stage reached, or `null`'),
       reason: d(z.string().nullable(), 'Why, or `null`'),
-      reentry: d(z.strictObject({ policy: d(z.string(), 'The re-entry policy’s name (`return-ahead`)'), passed: d(Count, 'How many of the patients then waiting it let go first') }).nullable(), 'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`'),
+      reentry: d(
+        z
+          .strictObject({
+            policy: d(z.string(), 'The re-entry policy’s name (`return-ahead`)'),
+            passed: d(Count, 'How many of the patients then waiting it let go first'),
+          })
+          .nullable(),
+        'Back to the doctor: the re-entry policy and how many waiting patients it let go first; else `null`',
+      ),
     }),
     z.strictObject({
       type: type('token:reinstated'),
@@ -901,7 +987,13 @@ export const EventOut = component(
       day: d(Day, 'The slot’s local date'),
       reason: d(z.string().nullable(), 'Why it closed, or `null`'),
       leave: d(
-        z.strictObject({ from: d(IsoTime, 'The start of the leave'), to: d(IsoTime, 'Its end'), reassign: d(z.literal('department').nullable(), '`department` when patients went to colleagues') }).nullable(),
+        z
+          .strictObject({
+            from: d(IsoTime, 'The start of the leave'),
+            to: d(IsoTime, 'Its end'),
+            reassign: d(z.literal('department').nullable(), '`department` when patients went to colleagues'),
+          })
+          .nullable(),
         'The leave (`closeSlots`) that closed it, or `null` for a single closing',
       ).optional(),
     }),
@@ -997,7 +1089,16 @@ export const EventOut = component(
       seriesId: d(z.string(), 'The series'),
       mode: d(z.enum(['all-or-nothing', 'best-effort']), 'How it was booked'),
       tokenIds: d(z.array(z.string()), 'The occurrences’ tokens, in order'),
-      skipped: d(z.array(z.strictObject({ occurrence: d(z.number().int().positive(), 'Which occurrence'), date: d(Day, 'Its date'), reason: d(z.string(), 'Why it has no place') })), 'The occurrences without a place (best-effort)'),
+      skipped: d(
+        z.array(
+          z.strictObject({
+            occurrence: d(z.number().int().positive(), 'Which occurrence'),
+            date: d(Day, 'Its date'),
+            reason: d(z.string(), 'Why it has no place'),
+          }),
+        ),
+        'The occurrences without a place (best-effort)',
+      ),
     }),
     z.strictObject({
       type: type('series:cancelled'),
@@ -1068,7 +1169,10 @@ export const SlotViewOut = component(
             z.strictObject({
               category: d(z.string(), 'The request channel'),
               extras: d(z.number().min(0).nullable(), 'Places beyond the capacity the category may fill up to now (`null`: no limit)'),
-              basis: d(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), 'What the number rests on, in the strategy’s terms (a calibrated strategy: showRate, sample, group, fallback, risk, lead)'),
+              basis: d(
+                z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+                'What the number rests on, in the strategy’s terms (a calibrated strategy: showRate, sample, group, fallback, risk, lead)',
+              ),
             }),
           ),
           'One note per category the strategy describes',
@@ -1101,7 +1205,10 @@ export const BookingResultOut = component(
     overflow: d(z.boolean(), 'Whether the place is an elastic one beyond the capacity'),
     effects: Effects,
     replayed: d(z.literal(true), 'Present when this repeats an earlier call with the same idempotency key').optional(),
-    movedFromTokenId: d(z.string(), "Under the duplicate rule `onDuplicate: 'move'`: the patient's token this booking moved (the token returned is where it is now)").optional(),
+    movedFromTokenId: d(
+      z.string(),
+      "Under the duplicate rule `onDuplicate: 'move'`: the patient's token this booking moved (the token returned is where it is now)",
+    ).optional(),
   }),
 );
 
@@ -1116,17 +1223,33 @@ export const TransitionResultOut = component(
 export const OfferAnswerOut = component(
   'OfferAnswer',
   "The candidate's token after the answer (`BOOKED` in the place offered, once accepted), and everything else it caused.",
-  z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'Present when the offer had already been answered so: nothing changed').optional() }),
+  z.strictObject({
+    token: TokenOut,
+    effects: Effects,
+    replayed: d(z.literal(true), 'Present when the offer had already been answered so: nothing changed').optional(),
+  }),
 );
 
 /** Path parameters naming an offer. */
 export const OfferParams = z.strictObject({ offerId: LookupId.meta({ description: 'Offer id, from `token:offered` (URL-encoded)' }) });
 
 /** What `POST /api/tokens/hold` returns. */
-export const HoldResultOut = component('HoldResult', 'The `HELD` token with its `holdExpiresAt`, and everything else the call caused.', z.strictObject({ token: TokenOut, effects: Effects, replayed: d(z.literal(true), 'A replay of an earlier request with the same idempotency key').optional() }));
+export const HoldResultOut = component(
+  'HoldResult',
+  'The `HELD` token with its `holdExpiresAt`, and everything else the call caused.',
+  z.strictObject({
+    token: TokenOut,
+    effects: Effects,
+    replayed: d(z.literal(true), 'A replay of an earlier request with the same idempotency key').optional(),
+  }),
+);
 
 /** What `POST /api/doctors/:doctorId/call-next` returns. */
-export const CallResultOut = component('CallResult', 'The patient called, or `null` when nobody is checked in.', z.strictObject({ token: d(TokenOut.nullable(), 'The patient called, or `null` when nobody is checked in'), effects: Effects }));
+export const CallResultOut = component(
+  'CallResult',
+  'The patient called, or `null` when nobody is checked in.',
+  z.strictObject({ token: d(TokenOut.nullable(), 'The patient called, or `null` when nobody is checked in'), effects: Effects }),
+);
 
 /** What a move returns. */
 export const MoveResultOut = component(
@@ -1188,7 +1311,10 @@ export const StatsOut = component(
   'Counts per status and category, slot utilisation, bumps, cascades, promotions, drops and average wait.',
   z.strictObject({
     tokens: d(Count, 'Number of tokens'),
-    byStatus: d(z.strictObject(Object.fromEntries(TOKEN_STATUSES.map((status) => [status, d(Count, `Tokens with status \`${status}\``)]))), 'Tokens per status (every status present)'),
+    byStatus: d(
+      z.strictObject(Object.fromEntries(TOKEN_STATUSES.map((status) => [status, d(Count, `Tokens with status \`${status}\``)]))),
+      'Tokens per status (every status present)',
+    ),
     byCategory: d(z.record(z.string(), Count), 'Tokens per category (only categories that occur)'),
     openSlots: d(Count, 'Number of open slots'),
     closedSlots: d(Count, 'Number of closed slots'),
@@ -1232,7 +1358,11 @@ export const BoardOut = component(
   'What a waiting-room screen shows for one doctor-day: token labels and numbers only, never patient data. Today’s board (no `date`) also shows the previous date’s slots still running (a night session past midnight), first.',
   z.strictObject({
     doctor: d(
-      z.strictObject({ id: d(z.string(), 'Doctor id'), name: d(z.string(), 'Display name'), specialization: d(z.string().nullable(), 'Specialization, or `null`') }),
+      z.strictObject({
+        id: d(z.string(), 'Doctor id'),
+        name: d(z.string(), 'Display name'),
+        specialization: d(z.string().nullable(), 'Specialization, or `null`'),
+      }),
       'The doctor',
     ),
     room: d(z.string().nullable(), 'The doctor’s room, from the server’s configuration, or `null`'),
@@ -1328,7 +1458,10 @@ export const ExplainQuery = z.strictObject({
 
 const ExplainStepOut = z.strictObject({
   at: d(IsoTime, 'When it happened'),
-  rule: d(z.string(), 'The rule: `free-place`, `elastic-place`, `bump`, `next-slot`, `quota-refused`, `bumped-by`, `cascaded`, `waitlisted`, `promoted`, `moved`, `called`, …'),
+  rule: d(
+    z.string(),
+    'The rule: `free-place`, `elastic-place`, `bump`, `next-slot`, `quota-refused`, `bumped-by`, `cascaded`, `waitlisted`, `promoted`, `moved`, `called`, …',
+  ),
   seq: d(z.number().int().min(0), 'The `seq` of the stored event it was read from'),
   event: d(z.string(), 'The type of that event'),
   slotId: d(z.string().nullable(), 'The slot of the place after the step, or null'),
@@ -1364,7 +1497,10 @@ export const ExplanationOut = component(
 );
 
 /** Filter of `/api/fairness`. */
-export const FairnessQuery = z.strictObject({ doctorId: d(LookupId, 'Only this doctor').optional(), date: d(Day, 'The local date (default: today)').optional() });
+export const FairnessQuery = z.strictObject({
+  doctorId: d(LookupId, 'Only this doctor').optional(),
+  date: d(Day, 'The local date (default: today)').optional(),
+});
 
 /** Waits summarised, minutes; every figure null when count is 0. */
 const WaitSummaryOut = z.strictObject({
@@ -1438,7 +1574,10 @@ export const PatientExportOut = component(
 export const PatientErasureOut = component(
   'PatientErasure',
   'The tokens whose patient data was erased, and their `patient:erased` events.',
-  z.strictObject({ tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'), effects: d(z.array(EventOut), 'One `patient:erased` per token') }),
+  z.strictObject({
+    tokenIds: d(z.array(z.string()), 'The tokens erased (none when nothing was left to erase)'),
+    effects: d(z.array(EventOut), 'One `patient:erased` per token'),
+  }),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1460,10 +1599,9 @@ export const FollowUpBody = component(
     windowDays: d(z.number(), 'Days either side of the due date that will do: an integer from 0 to 30 (default 0)').optional(),
     doctorId: LookupId.optional().meta({ description: 'Another doctor to see (default: the visit’s doctor); or give `department`' }),
     department: LookupId.optional().meta({ description: 'Instead of `doctorId`: any doctor of this department (the visit’s doctor first when one of them)' }),
-    idempotencyKey: z
-      .string()
-      .optional()
-      .meta({ description: 'Tells a retried request from a new one once the follow-up was cancelled (the `Idempotency-Key` header works too), 1–200 characters' }),
+    idempotencyKey: z.string().optional().meta({
+      description: 'Tells a retried request from a new one once the follow-up was cancelled (the `Idempotency-Key` header works too), 1–200 characters',
+    }),
   }),
 );
 
@@ -1540,10 +1678,18 @@ export const SeriesBody = component(
     ),
     count: d(z.number(), 'How many occurrences: an integer from 1 to 52, the last within 12 months of the first'),
     preferredTime: d(LocalTime, 'The local time the patient prefers: each occurrence takes the earliest place of its day from then on').optional(),
-    mode: d(z.enum(['all-or-nothing', 'best-effort']), '`all-or-nothing`: every occurrence gets a place or none is booked (`SLOT_FULL`, `details.skipped`); `best-effort`: each that has one is booked, the others are named'),
-    dryRun: d(z.boolean(), 'A preview: every occurrence with its place or its reason, the places held for `holdMinutes` until the commit (the same request without `dryRun`); `?dryRun=true` works too').optional(),
+    mode: d(
+      z.enum(['all-or-nothing', 'best-effort']),
+      '`all-or-nothing`: every occurrence gets a place or none is booked (`SLOT_FULL`, `details.skipped`); `best-effort`: each that has one is booked, the others are named',
+    ),
+    dryRun: d(
+      z.boolean(),
+      'A preview: every occurrence with its place or its reason, the places held for `holdMinutes` until the commit (the same request without `dryRun`); `?dryRun=true` works too',
+    ).optional(),
     holdMinutes: d(z.number(), 'How long a preview holds the places it proposes: an integer from 0 to 1440 minutes (default 15; 0 holds nothing)').optional(),
-    idempotencyKey: z.string().optional().meta({ description: 'The series’ key, required (here or as the `Idempotency-Key` header), 1–200 characters: a retried commit is answered as the first' }),
+    idempotencyKey: z.string().optional().meta({
+      description: 'The series’ key, required (here or as the `Idempotency-Key` header), 1–200 characters: a retried commit is answered as the first',
+    }),
   }),
 );
 
@@ -1554,7 +1700,10 @@ const SeriesOccurrenceOut = component(
   z.strictObject({
     occurrence: d(z.number().int().min(1), 'Which occurrence, from 1'),
     date: d(Day, 'Its local date'),
-    status: d(z.enum(['BOOKED', 'HELD', 'PROPOSED', 'NO_PLACE']), '`BOOKED` (a commit gave it a token), `HELD` (a preview holds its place), `PROPOSED` (a preview found a place, not held), `NO_PLACE`'),
+    status: d(
+      z.enum(['BOOKED', 'HELD', 'PROPOSED', 'NO_PLACE']),
+      '`BOOKED` (a commit gave it a token), `HELD` (a preview holds its place), `PROPOSED` (a preview found a place, not held), `NO_PLACE`',
+    ),
     doctorId: d(z.string().nullable(), 'The doctor of its place, or `null`'),
     slotId: d(z.string().nullable(), 'The slot of its place, or `null`'),
     start: d(IsoTime.nullable(), 'When that slot starts, or `null`'),
@@ -1641,7 +1790,10 @@ export const CompleteBody = component(
   'CompleteRequest',
   'How the consultation ends (or no body: not charged).',
   z.strictObject({
-    charged: d(z.boolean(), 'Whether the consultation is charged for: on a server whose scheduler has `followUps`, it opens an entitlement to free revisits (`entitlement:opened`). Default `false`').optional(),
+    charged: d(
+      z.boolean(),
+      'Whether the consultation is charged for: on a server whose scheduler has `followUps`, it opens an entitlement to free revisits (`entitlement:opened`). Default `false`',
+    ).optional(),
   }),
 );
 
@@ -1710,7 +1862,12 @@ export const ReportOut = component(
     by: d(z.array(z.enum(ReportDimensions)), 'The dimensions of the tables'),
     lookbackDays: d(z.number().int().nullable(), 'The look-back of new and repeat patients, or null'),
     total: ReportRowOut,
-    tables: d(z.strictObject(Object.fromEntries(ReportDimensions.map((dim) => [dim, d(z.array(ReportRowOut), `The table by ${dim}, its rows sorted by key`).optional()]))), 'One table per dimension asked'),
+    tables: d(
+      z.strictObject(
+        Object.fromEntries(ReportDimensions.map((dim) => [dim, d(z.array(ReportRowOut), `The table by ${dim}, its rows sorted by key`).optional()])),
+      ),
+      'One table per dimension asked',
+    ),
     hmis: d(
       z.strictObject({
         cells: d(

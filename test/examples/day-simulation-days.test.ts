@@ -17,7 +17,12 @@ import { dayOptions } from '../../examples/day-simulation/simulate.js';
 
 describe('simulate --days', () => {
   it('reads --days and --history, and refuses what does not apply to them', () => {
-    expect(parseFlags(['--scenario', 'hospital', '--doctors', '6', '--days', '3', '--history', 'h.jsonl'])).toMatchObject({ days: 3, history: 'h.jsonl', report: null, csv: null });
+    expect(parseFlags(['--scenario', 'hospital', '--doctors', '6', '--days', '3', '--history', 'h.jsonl'])).toMatchObject({
+      days: 3,
+      history: 'h.jsonl',
+      report: null,
+      csv: null,
+    });
     expect(parseFlags([])).toMatchObject({ days: 1, history: null });
     expect(() => parseFlags(['--days', '3', '--compare'])).toThrow(UsageError);
     expect(() => parseFlags(['--days', '3', '--replay', 'h.jsonl'])).toThrow(UsageError);
@@ -81,7 +86,11 @@ describe('simulate --days', () => {
       });
       try {
         expect(streamed.events).toBe(result.events);
-        expect({ recorded: streamed.recorded, replayed: streamed.replayed, requests: streamed.requests }).toEqual({ recorded: replayed.recorded, replayed: replayed.replayed, requests: replayed.requests });
+        expect({ recorded: streamed.recorded, replayed: streamed.replayed, requests: streamed.requests }).toEqual({
+          recorded: replayed.recorded,
+          replayed: replayed.replayed,
+          requests: replayed.requests,
+        });
         const [first, , last] = [...days].sort();
         const kept = [...outcomes.keys()].filter((id) => streamed.tokens.has(id));
         expect(kept.length).toBeGreaterThan(0);

@@ -26,7 +26,8 @@ async function dayWithEvents(seed: number): Promise<{ events: OpdEvent[]; result
       storage: await factory.open(),
       journeys: drawJourneys(scenario, patients, seed),
       beforeClose: async (opd) => {
-        for (let page = await opd.history({ limit: 1000 }); page.length > 0; page = await opd.history({ after: page.at(-1)!.seq, limit: 1000 })) events.push(...page);
+        for (let page = await opd.history({ limit: 1000 }); page.length > 0; page = await opd.history({ after: page.at(-1)!.seq, limit: 1000 }))
+          events.push(...page);
       },
     });
     return { events, result };

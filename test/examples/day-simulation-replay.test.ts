@@ -50,12 +50,19 @@ describe('simulate --replay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-'));
     const file = await historyFile(dir);
     const report = join(dir, 'lab.html');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--compare', '--risk', '0.05', '--report', report], { encoding: 'utf8', timeout: 600_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--compare', '--risk', '0.05', '--report', report], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     const header = result.stdout.split('\n').find((line) => line.trim().startsWith('recorded'))!;
     expect(header.trim().split(/\s+/)).toEqual(['recorded', 'standard', 'cascade', 'waitlist', 'elastic', 'calibrated', '0.05']);
     // Replayed under its own preset, the day is as recorded; the cascade preset bumps.
-    const bumps = result.stdout.split('\n').find((line) => line.trim().startsWith('bumps'))!.trim().split(/\s+/);
+    const bumps = result.stdout
+      .split('\n')
+      .find((line) => line.trim().startsWith('bumps'))!
+      .trim()
+      .split(/\s+/);
     expect(bumps[1]).toBe(bumps[2]);
     expect(Number(bumps[3])).toBeGreaterThan(0);
     expect(result.stdout).toContain('Assumptions:');
@@ -76,7 +83,8 @@ describe('simulate --replay', () => {
           { id: 'r10', start: `${day}T04:30:00Z`, end: `${day}T05:30:00Z`, capacity: 2 },
         ]);
         const ids: string[] = [];
-        for (const category of ['WALK_IN', 'ONLINE', 'EMERGENCY', 'WALK_IN', 'PAID']) ids.push((await opd.book({ doctorId: 'reddy', category, patient: { name: 'Asha' } })).token.id);
+        for (const category of ['WALK_IN', 'ONLINE', 'EMERGENCY', 'WALK_IN', 'PAID'])
+          ids.push((await opd.book({ doctorId: 'reddy', category, patient: { name: 'Asha' } })).token.id);
         return ids;
       });
       await store.withOpd(`${day}T03:40:00Z`, async (opd) => {
@@ -92,7 +100,12 @@ describe('simulate --replay', () => {
       writeFileSync(file, exported.stdout);
       const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', file, '--no-report'], { encoding: 'utf8', timeout: 600_000 });
       expect(result.status, result.stderr).toBe(0);
-      const row = (name: string) => result.stdout.split('\n').find((line) => line.trim().startsWith(name))?.trim().split(/\s{2,}/);
+      const row = (name: string) =>
+        result.stdout
+          .split('\n')
+          .find((line) => line.trim().startsWith(name))
+          ?.trim()
+          .split(/\s{2,}/);
       expect(row('recorded')).toEqual(['recorded', 'standard']);
       // The day as recorded, and replayed under its own preset: two consultations each, nothing refused.
       expect(row('consultations')).toEqual(['consultations', '2', '2']);
@@ -104,7 +117,10 @@ describe('simulate --replay', () => {
   }, 120_000);
 
   it('says so when the history cannot be read (exit 2)', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', join(tmpdir(), 'no-such-history.jsonl'), '--no-report'], { encoding: 'utf8', timeout: 600_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', join(tmpdir(), 'no-such-history.jsonl'), '--no-report'], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('cannot read the history');
   }, 60_000);

@@ -27,7 +27,8 @@ async function run(argv: string[], look: (opd: OpdScheduler, day: number, events
   return { options, outcome, events };
 }
 
-const ofType = <T extends OpdEvent['type']>(events: readonly OpdEvent[], type: T): Extract<OpdEvent, { type: T }>[] => events.filter((e): e is Extract<OpdEvent, { type: T }> => e.type === type);
+const ofType = <T extends OpdEvent['type']>(events: readonly OpdEvent[], type: T): Extract<OpdEvent, { type: T }>[] =>
+  events.filter((e): e is Extract<OpdEvent, { type: T }> => e.type === type);
 
 describe('simulate --days: patients who come back', () => {
   it('reads --follow-up-days, --no-follow-ups and --json, and refuses them where they do not apply', () => {
@@ -116,14 +117,26 @@ describe('simulate --days: patients who come back', () => {
     const first = buildScenario(options.scenario, options.seed, options.doctors);
     const [day0, day1] = [scenarioOfDay(options, 0, first), scenarioOfDay(options, 1, first)];
     const time = { now: day0.startsAt };
-    const opd = new OpdScheduler({ ...dayOptions('standard', 'standard'), followUps: FREE_REVISITS, storage: new MemoryStorage(), clock: () => new Date(time.now) });
+    const opd = new OpdScheduler({
+      ...dayOptions('standard', 'standard'),
+      followUps: FREE_REVISITS,
+      storage: new MemoryStorage(),
+      clock: () => new Date(time.now),
+    });
     const events: OpdEvent[] = [];
     opd.on('event', (e) => events.push(e));
     try {
       for (const doctor of first.doctors) await addDoctor(opd, doctor);
       for (const doctor of day0.doctors) await addSlots(opd, doctor);
       const told = (_tokenId: string, patient: number) => ({ charged: true, comeBackAfterDays: patient % 4 === 0 ? 1 : null });
-      await runDay({ scenario: day0, patients: drawPatients(day0, options.seed), preset: 'standard', priority: 'standard', shared: { opd, time }, returning: { booked: [], adopt: () => null, seen: told, windowDays: 0 } });
+      await runDay({
+        scenario: day0,
+        patients: drawPatients(day0, options.seed),
+        preset: 'standard',
+        priority: 'standard',
+        shared: { opd, time },
+        returning: { booked: [], adopt: () => null, seen: told, windowDays: 0 },
+      });
       const due = ofType(events, 'followup:due');
       expect(due.length).toBeGreaterThan(0);
       expect(ofType(events, 'followup:booked')).toHaveLength(0);
@@ -143,7 +156,18 @@ describe('simulate --days: patients who come back', () => {
           booked: [],
           adopt: (tokenId, doctorId, slotStart) => {
             adopted.push(tokenId);
-            patients.push({ ...patients[0]!, id: `back-${adopted.length}`, doctorId, category: 'FOLLOW_UP', arrivesAt: Math.max(time.now, slotStart - 10 * MINUTE), checkInMinutes: 0, cancelAt: null, wayIn: 'portal', wayInMinutes: null, payMinutes: null });
+            patients.push({
+              ...patients[0]!,
+              id: `back-${adopted.length}`,
+              doctorId,
+              category: 'FOLLOW_UP',
+              arrivesAt: Math.max(time.now, slotStart - 10 * MINUTE),
+              checkInMinutes: 0,
+              cancelAt: null,
+              wayIn: 'portal',
+              wayInMinutes: null,
+              payMinutes: null,
+            });
             return patients.length - 1;
           },
           seen: () => ({ charged: false, comeBackAfterDays: null }),
@@ -174,14 +198,17 @@ describe('simulate --days: patients who come back', () => {
   it('runs the dialysis chairs as series in the hospital, each occurrence booked and kept as the events say', async () => {
     const ended = new Map<string, string>();
     const lastDay = dayAfter(buildScenario('hospital', 3, 20).day, 1);
-    const { outcome, events, options } = await run(['--scenario', 'hospital', '--doctors', '20', '--days', '2', '--follow-up-days', '1', '--seed', '3'], async (opd, day, sofar) => {
-      if (day !== 1) return;
-      for (const id of ofType(sofar, 'series:booked').flatMap((e) => e.tokenIds)) {
-        const token = await opd.getToken(id);
-        expect(token.seriesId, id).toBeDefined();
-        if (token.day <= lastDay) ended.set(id, token.status);
-      }
-    });
+    const { outcome, events, options } = await run(
+      ['--scenario', 'hospital', '--doctors', '20', '--days', '2', '--follow-up-days', '1', '--seed', '3'],
+      async (opd, day, sofar) => {
+        if (day !== 1) return;
+        for (const id of ofType(sofar, 'series:booked').flatMap((e) => e.tokenIds)) {
+          const token = await opd.getToken(id);
+          expect(token.seriesId, id).toBeDefined();
+          if (token.day <= lastDay) ended.set(id, token.status);
+        }
+      },
+    );
     const f = outcome.returning!;
     const series = ofType(events, 'series:booked');
     expect(series.length).toBeGreaterThan(0);

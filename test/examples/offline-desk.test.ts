@@ -6,7 +6,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('examples/offline-desk', () => {
   it('leases, is cut off, issues tokens on PGlite, reconnects and reconciles, printing the report', { timeout: 120_000 }, () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', 'offline-desk', 'main.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 100_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', 'offline-desk', 'main.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 100_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');

@@ -96,7 +96,11 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     const expected = summary.result.markers.filter((m) => m.kind !== 'closed');
     expect(r.markers).toHaveLength(expected.length);
     expect(r.markers.every(visible)).toBe(true);
-    for (const kind of ['bump', 'cascade', 'promotion', 'elastic']) expect(r.markers.some((m) => m.kind === kind), kind).toBe(true);
+    for (const kind of ['bump', 'cascade', 'promotion', 'elastic'])
+      expect(
+        r.markers.some((m) => m.kind === kind),
+        kind,
+      ).toBe(true);
     expect(r.boxes.length).toBeGreaterThan(8);
     expect(r.boxes.every(visible)).toBe(true);
     expect(r.cards).toBe(16); // with "Day closed", "Scan & Share", "UHI" and "Whole visit"

@@ -70,23 +70,41 @@ export function timeline(summary: Summary, doctor: DoctorRow, range: TimeRange, 
     parts.push(
       `<path d="${stepArea(track.places, range.from, until, x, y)}" fill="${COLOURS.elastic}" fill-opacity="0.85"><title>places held in the ${clock(plan.start)} slot (elastic places in orange)</title></path>`,
     );
-    parts.push(`<path d="${stepArea(track.places, range.from, until, x, y, plan.capacity)}" fill="${COLOURS.placeFill}" stroke="${COLOURS.place}" stroke-width="1"/>`);
+    parts.push(
+      `<path d="${stepArea(track.places, range.from, until, x, y, plan.capacity)}" fill="${COLOURS.placeFill}" stroke="${COLOURS.place}" stroke-width="1"/>`,
+    );
     parts.push(line(left, y(plan.capacity), width - right, y(plan.capacity), `stroke="${COLOURS.place}" stroke-width="1" stroke-dasharray="4 3"`));
     // Dim the lane outside the slot's own hour, so that the hour the doctor sees it stands out.
     parts.push(rect(left, y0, x(plan.start) - left, laneH, `fill="#ffffff" fill-opacity="0.55"`));
     parts.push(rect(x(plan.end), y0, width - right - x(plan.end), laneH, `fill="#ffffff" fill-opacity="0.55"`));
     parts.push(rect(x(plan.start), y0, x(plan.end) - x(plan.start), laneH, `fill="none" stroke="#5b7a99" stroke-width="1.2"`));
     if (track.peakWaiting > 0) {
-      parts.push(`<path d="${stepLine(track.waiting, range.from, range.to, x, y)}" fill="none" stroke="${COLOURS.waiting}" stroke-width="2"><title>waiting for the ${clock(plan.start)} slot</title></path>`);
+      parts.push(
+        `<path d="${stepLine(track.waiting, range.from, range.to, x, y)}" fill="none" stroke="${COLOURS.waiting}" stroke-width="2"><title>waiting for the ${clock(plan.start)} slot</title></path>`,
+      );
     }
     if (track.closedAt !== null) {
       parts.push(rect(x(track.closedAt), y0, width - right - x(track.closedAt), laneH, `fill="url(#hatch-${id})" fill-opacity="0.75"`));
-      parts.push(text(x(track.closedAt) + 4, y0 + laneH / 2 + 4, `closed ${clock(track.closedAt)}${compact ? '' : `: ${track.closedReason ?? ''}`}`, `${LABEL} font-weight="600"`));
+      parts.push(
+        text(
+          x(track.closedAt) + 4,
+          y0 + laneH / 2 + 4,
+          `closed ${clock(track.closedAt)}${compact ? '' : `: ${track.closedReason ?? ''}`}`,
+          `${LABEL} font-weight="600"`,
+        ),
+      );
     }
     const end = track.places[track.places.length - 1]?.[1] ?? 0;
     parts.push(text(left - 8, y0 + 15, `${clock(plan.start)}–${clock(plan.end)}`, `${LABEL} text-anchor="end" font-weight="600"`));
     parts.push(text(left - 8, y0 + 29, `${end}/${plan.capacity}${compact ? '' : ' at end'}`, `${SMALL} text-anchor="end"`));
-    parts.push(...markerSymbols(markers.filter((m) => m.slotId === plan.id), x, y0, laneH));
+    parts.push(
+      ...markerSymbols(
+        markers.filter((m) => m.slotId === plan.id),
+        x,
+        y0,
+        laneH,
+      ),
+    );
   });
 
   // The doctor-day waiting list.
@@ -95,7 +113,10 @@ export function timeline(summary: Summary, doctor: DoctorRow, range: TimeRange, 
   const wMax = Math.max(1, track.peakWaiting);
   const wy = linear(0, wMax, wy0 + waitH, wy0 + 3);
   parts.push(rect(left, wy0, width - right - left, waitH, `fill="#fbf6fa"`));
-  if (track.peakWaiting > 0) parts.push(`<path d="${stepArea(track.waiting, range.from, range.to, x, wy)}" fill="${COLOURS.waiting}" fill-opacity="0.45" stroke="${COLOURS.waiting}" stroke-width="1"/>`);
+  if (track.peakWaiting > 0)
+    parts.push(
+      `<path d="${stepArea(track.waiting, range.from, range.to, x, wy)}" fill="${COLOURS.waiting}" fill-opacity="0.45" stroke="${COLOURS.waiting}" stroke-width="1"/>`,
+    );
   parts.push(text(left - 8, wy0 + 14, 'waiting list', `${LABEL} text-anchor="end" font-weight="600"`));
   parts.push(text(left - 8, wy0 + 27, `peak ${track.peakWaiting}`, `${SMALL} text-anchor="end"`));
 
@@ -198,7 +219,15 @@ export function outcomeBars(rows: readonly OutcomeRow[], label: string): string 
       if (v === 0) continue;
       const w = x(at + v) - x(at);
       parts.push(`<g>${rect(x(at), y0, w, barH, `fill="${colour}"`)}<title>${html(`${r.label}: ${v} ${name} (${percent(v / total)})`)}</title></g>`);
-      if (w > 26) parts.push(text(x(at) + w / 2, y0 + 15, int(v), `${FONT} font-size="11" text-anchor="middle" fill="${key === 'cancelled' || key === 'noShow' ? '#222' : '#fff'}"`));
+      if (w > 26)
+        parts.push(
+          text(
+            x(at) + w / 2,
+            y0 + 15,
+            int(v),
+            `${FONT} font-size="11" text-anchor="middle" fill="${key === 'cancelled' || key === 'noShow' ? '#222' : '#fff'}"`,
+          ),
+        );
       at += v;
     }
     parts.push(text(width - right + 8, y0 + 15, `${int(total)}`, `${SMALL}`));
@@ -230,7 +259,9 @@ export function waitBoxes(summaries: readonly Summary[], pick: (w: WaitRow) => r
   parts.push(text(width - right + 8, height - 8, 'minutes', SMALL));
   labels.forEach((name, g) => {
     const gy = g * groupH + 6;
-    parts.push(text(left - 8, gy + (per * (boxH + 3)) / 2 + 4, categoryWord(name), `${LABEL} text-anchor="end" font-weight="${name === 'all patients' ? 700 : 500}"`));
+    parts.push(
+      text(left - 8, gy + (per * (boxH + 3)) / 2 + 4, categoryWord(name), `${LABEL} text-anchor="end" font-weight="${name === 'all patients' ? 700 : 500}"`),
+    );
     if (g > 0) parts.push(line(left - 120, gy - 6, width - 10, gy - 6, `stroke="#eeeeee"`));
     summaries.forEach((s, k) => {
       const values = pick(s.waits.find((w) => w.label === name)!);
@@ -247,7 +278,14 @@ export function waitBoxes(summaries: readonly Summary[], pick: (w: WaitRow) => r
       parts.push(
         `<g class="box">${line(x(p5), mid, x(p95), mid, `stroke="${colour}" stroke-width="1.5"`)}${line(x(p5), y0 + 3, x(p5), y0 + boxH - 3, `stroke="${colour}" stroke-width="1.5"`)}${line(x(p95), y0 + 3, x(p95), y0 + boxH - 3, `stroke="${colour}" stroke-width="1.5"`)}${rect(x(p25), y0, Math.max(2, x(p75) - x(p25)), boxH, `fill="${colour}" fill-opacity="0.28" stroke="${colour}" stroke-width="1.2"`)}${line(x(p50), y0 - 1, x(p50), y0 + boxH + 1, `stroke="${COLOURS.text}" stroke-width="2.5"`)}<title>${html(tip)}</title></g>`,
       );
-      parts.push(text(width - right + 8, y0 + boxH - 3, `${who}p50 ${Math.round(p50)} · p95 ${Math.round(p95)} · n ${int(values.length)}`, `${FONT} font-size="${per === 1 ? 12 : 10.5}" fill="${COLOURS.text}"`));
+      parts.push(
+        text(
+          width - right + 8,
+          y0 + boxH - 3,
+          `${who}p50 ${Math.round(p50)} · p95 ${Math.round(p95)} · n ${int(values.length)}`,
+          `${FONT} font-size="${per === 1 ? 12 : 10.5}" fill="${COLOURS.text}"`,
+        ),
+      );
     });
   });
   return svg(width, height, label, parts.join(''));
@@ -285,7 +323,14 @@ export function fairnessBars(summary: Summary, label: string): string {
     parts.push(
       `<g class="fair">${rect(x(0), y0, Math.max(1, x(p95) - x(0)), barH, `fill="${COLOURS.place}" fill-opacity="0.3"`)}${rect(x(0), y0, Math.max(1, x(p50) - x(0)), barH, `fill="${COLOURS.place}"`)}<title>${html(tip)}</title></g>`,
     );
-    parts.push(text(width - right + 8, y0 + 13, `p50 ${Math.round(p50)} · p95 ${Math.round(p95)} · skips ${int(r.skips)} · run ${int(r.longestPassRun)}`, `${FONT} font-size="12" fill="${COLOURS.text}"`));
+    parts.push(
+      text(
+        width - right + 8,
+        y0 + 13,
+        `p50 ${Math.round(p50)} · p95 ${Math.round(p95)} · skips ${int(r.skips)} · run ${int(r.longestPassRun)}`,
+        `${FONT} font-size="12" fill="${COLOURS.text}"`,
+      ),
+    );
   });
   return svg(width, height, label, parts.join(''));
 }
@@ -322,12 +367,24 @@ export function utilisationBars(summary: Summary, label: string, compact = false
       } else {
         const within = Math.min(s.places, s.capacity) / cap;
         const tip = `${d.plan.name} ${s.label}: ${s.places} places of ${s.capacity}${s.elastic > 0 ? ` (${s.elastic} elastic)` : ''}, ${s.seen} seen, ${s.noShows} no-shows`;
-        parts.push(`<g>${rect(bx, y(within), barW, y(0) - y(within), `fill="${COLOURS.place}"`)}${rect(bx, y(s.places / cap), barW, y(within) - y(s.places / cap), `fill="${COLOURS.elastic}"`)}<title>${html(tip)}</title></g>`);
-        if (!compact) parts.push(text(bx + barW / 2, y(s.places / cap) - 4, `${s.places}/${s.capacity}`, `${FONT} font-size="10" text-anchor="middle" fill="${COLOURS.text}"`));
+        parts.push(
+          `<g>${rect(bx, y(within), barW, y(0) - y(within), `fill="${COLOURS.place}"`)}${rect(bx, y(s.places / cap), barW, y(within) - y(s.places / cap), `fill="${COLOURS.elastic}"`)}<title>${html(tip)}</title></g>`,
+        );
+        if (!compact)
+          parts.push(
+            text(bx + barW / 2, y(s.places / cap) - 4, `${s.places}/${s.capacity}`, `${FONT} font-size="10" text-anchor="middle" fill="${COLOURS.text}"`),
+          );
       }
       parts.push(text(bx + barW / 2, top + plotH + 13, clock(s.start).slice(0, 2), `${SMALL} text-anchor="middle"`));
     });
-    parts.push(text(gx + groupW / 2, top + plotH + (compact ? 28 : 32), compact ? d.plan.name.replace('Dr. ', '') : `${d.plan.name}`, `${LABEL} text-anchor="middle" font-weight="600"`));
+    parts.push(
+      text(
+        gx + groupW / 2,
+        top + plotH + (compact ? 28 : 32),
+        compact ? d.plan.name.replace('Dr. ', '') : `${d.plan.name}`,
+        `${LABEL} text-anchor="middle" font-weight="600"`,
+      ),
+    );
   });
   return svg(width, height, label, parts.join(''));
 }
@@ -364,7 +421,9 @@ export function utilisationByHour(summaries: readonly Summary[], label: string):
       const f = figures[k]![i]!;
       const bx = gx + k * (barW + 3);
       const colour = per === 1 ? COLOURS.place : (PRESET_COLOURS[s.result.preset] ?? COLOURS.place);
-      parts.push(`<g>${rect(bx, y(f.u), barW, y(0) - y(f.u), `fill="${colour}"`)}<title>${html(`${per === 1 ? '' : `${s.result.preset}: `}${h} slots: ${int(f.places)} places of ${int(f.capacity)} (${percent(f.u)})`)}</title></g>`);
+      parts.push(
+        `<g>${rect(bx, y(f.u), barW, y(0) - y(f.u), `fill="${colour}"`)}<title>${html(`${per === 1 ? '' : `${s.result.preset}: `}${h} slots: ${int(f.places)} places of ${int(f.capacity)} (${percent(f.u)})`)}</title></g>`,
+      );
       if (per === 1) parts.push(text(bx + barW / 2, y(f.u) - 4, percent(f.u), `${FONT} font-size="11" text-anchor="middle" fill="${COLOURS.text}"`));
     });
     parts.push(text(gx + groupW / 2, top + plotH + 16, `${h} slots`, `${LABEL} text-anchor="middle"`));
@@ -402,7 +461,14 @@ export function slotHeatmap(summary: Summary, label: string): string {
         const fill = closed ? 'url(#hatch-heat)' : u > 1 ? COLOURS.elastic : heat(u);
         const tip = `${d.plan.name} ${s.label}: ${closed ? `closed at ${clock(s.closedAt!)}, ` : ''}${s.places}/${s.capacity} places${s.elastic > 0 ? ` (+${s.elastic} elastic)` : ''}`;
         parts.push(`<g>${rect(cx + 1, y0 + 1, cellW - 2, rowH - 2, `fill="${fill}"`)}<title>${html(tip)}</title></g>`);
-        parts.push(text(cx + cellW / 2, y0 + 11, closed ? 'closed' : `${s.places}/${s.capacity}`, `${FONT} font-size="9.5" text-anchor="middle" fill="${!closed && u > 0.55 && u <= 1 ? '#fff' : '#222'}"`));
+        parts.push(
+          text(
+            cx + cellW / 2,
+            y0 + 11,
+            closed ? 'closed' : `${s.places}/${s.capacity}`,
+            `${FONT} font-size="9.5" text-anchor="middle" fill="${!closed && u > 0.55 && u <= 1 ? '#fff' : '#222'}"`,
+          ),
+        );
       });
       const peak = d.peakWaiting;
       const wx = left + hours.length * cellW + 10;
@@ -440,4 +506,3 @@ export function presetBars(summaries: readonly Summary[], title: string, value: 
   });
   return svg(width, height, title, parts.join(''), 'chart mini');
 }
-

@@ -45,7 +45,11 @@ export const CSV_COLUMNS: readonly Column[] = [
   { name: 'status', description: 'the token’s status at the end of the day', value: (t) => t.status },
   { name: 'slot', description: 'the slot it ended in, or waited for (`09:00–10:00`), empty if none', value: (t) => slotOf(t) },
   { name: 'bumps', description: 'how many times a more urgent token took its place', value: (t) => t.bumps },
-  { name: 'consultation_started_at', description: 'when its consultation started (ISO 8601, UTC), empty if the patient was not seen', value: (t) => iso(t.consultStart) },
+  {
+    name: 'consultation_started_at',
+    description: 'when its consultation started (ISO 8601, UTC), empty if the patient was not seen',
+    value: (t) => iso(t.consultStart),
+  },
   { name: 'consultation_time', description: 'the same, as a local clock time', value: (t) => local(t.consultStart) },
   {
     name: 'wait_minutes',

@@ -22,19 +22,61 @@ export function renderDaysReport(outcome: DaysOutcome, command: string, afterDay
     ...(f === null
       ? []
       : [
-          card('Follow-ups booked', int(f.followUpsBooked), `of ${int(f.followUpsAsked)} patients told to come back; ${int(f.followUpsAfterRun)} for a day after the last`),
-          card('Follow-ups due', int(f.followUpsDue), `no place in their window when asked; ${int(f.followUpsStillDue)} still due at the end`, f.followUpsStillDue > 0 ? 'warn' : ''),
+          card(
+            'Follow-ups booked',
+            int(f.followUpsBooked),
+            `of ${int(f.followUpsAsked)} patients told to come back; ${int(f.followUpsAfterRun)} for a day after the last`,
+          ),
+          card(
+            'Follow-ups due',
+            int(f.followUpsDue),
+            `no place in their window when asked; ${int(f.followUpsStillDue)} still due at the end`,
+            f.followUpsStillDue > 0 ? 'warn' : '',
+          ),
           card('Follow-ups seen', int(f.followUpsSeen), `on a later day of the run; ${int(f.followUpsMissed)} never came`, 'good'),
-          card('Series occurrences', int(f.seriesOccurrences), `booked by ${int(f.series)} dialysis series; ${int(f.seriesSkipped)} without a place`, f.seriesSkipped > 0 ? 'warn' : ''),
-          card('Occurrences kept', int(f.seriesKept), `the patient was seen; ${int(f.seriesMissed)} missed, ${int(f.seriesAfterRun)} after the last day`, 'good'),
-          card('Free revisits used', int(f.entitlementsUsed), `of ${int(f.entitlementsOpened)} opened by charged consultations; ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`),
+          card(
+            'Series occurrences',
+            int(f.seriesOccurrences),
+            `booked by ${int(f.series)} dialysis series; ${int(f.seriesSkipped)} without a place`,
+            f.seriesSkipped > 0 ? 'warn' : '',
+          ),
+          card(
+            'Occurrences kept',
+            int(f.seriesKept),
+            `the patient was seen; ${int(f.seriesMissed)} missed, ${int(f.seriesAfterRun)} after the last day`,
+            'good',
+          ),
+          card(
+            'Free revisits used',
+            int(f.entitlementsUsed),
+            `of ${int(f.entitlementsOpened)} opened by charged consultations; ${int(f.entitlementsReturned)} given back, ${int(f.entitlementsExpired)} expired`,
+          ),
         ]),
   ].join('\n');
   const comingBack = outcome.lines.some((l) => l.comingBack !== null);
-  const head = ['day', 'doctors', 'patients', 'tokens', 'seen', 'no-shows', 'bumps', 'events', ...(comingBack ? ['follow-ups booked', 'follow-ups seen', 'series kept', 'free revisits used'] : [])];
+  const head = [
+    'day',
+    'doctors',
+    'patients',
+    'tokens',
+    'seen',
+    'no-shows',
+    'bumps',
+    'events',
+    ...(comingBack ? ['follow-ups booked', 'follow-ups seen', 'series kept', 'free revisits used'] : []),
+  ];
   const rows = outcome.lines
     .map((l) => {
-      const cells = [l.doctors, l.patients, l.tokens, l.seen, l.noShows, l.bumps, l.events, ...(l.comingBack === null ? [] : [l.comingBack.followUpsBooked, l.comingBack.followUpsSeen, l.comingBack.seriesKept, l.comingBack.freeVisitsUsed])];
+      const cells = [
+        l.doctors,
+        l.patients,
+        l.tokens,
+        l.seen,
+        l.noShows,
+        l.bumps,
+        l.events,
+        ...(l.comingBack === null ? [] : [l.comingBack.followUpsBooked, l.comingBack.followUpsSeen, l.comingBack.seriesKept, l.comingBack.freeVisitsUsed]),
+      ];
       return `<tr><th scope="row">${html(l.day)}</th>${cells.map((c) => `<td class="num">${int(c)}</td>`).join('')}</tr>`;
     })
     .join('\n');

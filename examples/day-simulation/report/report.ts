@@ -106,9 +106,21 @@ function dayBody(header: RunHeader, summary: Summary): string {
     card('Bumps', int(stats.bumps), 'a more urgent patient took the place'),
     card('Cascades', int(stats.cascades), 'displaced patients moved to a later slot'),
     card('Promotions', int(stats.promotions), 'waiting patients given a freed place'),
-    card('Holds', int(result.holds.made), `paid places held while paying: ${int(result.holds.confirmed)} confirmed, ${int(result.holds.expired)} expired unpaid`),
-    card('Scan & Share', int(result.rails.shares), `ABDM tokens held from the QR scan: ${int(result.rails.shareConfirmed)} confirmed at the counter, ${int(result.rails.shareExpired)} expired, ${int(result.rails.shareAtDesk)} registered at the desk (no place to hold)`),
-    card('UHI', int(result.rails.uhiInits), `orders from UHI apps: ${int(result.rails.uhiConfirmed)} confirmed, ${int(result.rails.uhiExpired)} expired unconfirmed, ${int(result.rails.pinCheckIns)} checked in with their PIN`),
+    card(
+      'Holds',
+      int(result.holds.made),
+      `paid places held while paying: ${int(result.holds.confirmed)} confirmed, ${int(result.holds.expired)} expired unpaid`,
+    ),
+    card(
+      'Scan & Share',
+      int(result.rails.shares),
+      `ABDM tokens held from the QR scan: ${int(result.rails.shareConfirmed)} confirmed at the counter, ${int(result.rails.shareExpired)} expired, ${int(result.rails.shareAtDesk)} registered at the desk (no place to hold)`,
+    ),
+    card(
+      'UHI',
+      int(result.rails.uhiInits),
+      `orders from UHI apps: ${int(result.rails.uhiConfirmed)} confirmed, ${int(result.rails.uhiExpired)} expired unconfirmed, ${int(result.rails.pinCheckIns)} checked in with their PIN`,
+    ),
     ...(result.offers === null
       ? []
       : [
@@ -116,7 +128,9 @@ function dayBody(header: RunHeader, summary: Summary): string {
             'Offers',
             int(result.offers.made),
             `freed places offered: ${int(result.offers.accepted)} accepted, ${int(result.offers.lapsed)} lapsed, ${int(result.offers.backToPromotion)} back to promotion${
-              result.offers.minutesSooner.length === 0 ? '' : `; ${int(result.offers.minutesSooner.length)} patients seen sooner (median ${int(percentile(result.offers.minutesSooner, 50)!)} min)`
+              result.offers.minutesSooner.length === 0
+                ? ''
+                : `; ${int(result.offers.minutesSooner.length)} patients seen sooner (median ${int(percentile(result.offers.minutesSooner, 50)!)} min)`
             }`,
           ),
         ]),
@@ -132,7 +146,11 @@ function dayBody(header: RunHeader, summary: Summary): string {
             `mean from check-in at registration to the completed consultation (p90 ${minutes(result.fairness.visits.p90)} min); ${int(result.journeys.toLab)} sent to the lab and back`,
           ),
         ]),
-    card('Day closed', int(result.closeOut.expired + result.closeOut.carried), `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`),
+    card(
+      'Day closed',
+      int(result.closeOut.expired + result.closeOut.carried),
+      `patients never seen when the day closed: ${int(result.closeOut.expired)} expired, ${int(result.closeOut.carried)} carried to a later day`,
+    ),
     card('Elastic places', int(elasticGranted(summary)), 'granted beyond capacity (emergencies)'),
     card('Utilisation', percent(stats.utilisation), 'of the places in open slots were used'),
   ].join('');
@@ -223,7 +241,8 @@ function stageWaitsTable(summaries: readonly Summary[]): string {
   const withJourneys = summaries.filter((s) => s.result.journeys !== null);
   if (withJourneys.length === 0) return '';
   const names = [...new Map(withJourneys.flatMap((s) => s.result.fairness.stages.map((x) => [`${x.kind}/${x.round}`, x] as const))).values()];
-  const cell = (w: { readonly mean: number | null; readonly p90: number | null } | undefined): string => `<td>${minutes(w?.mean ?? null)}</td><td>${minutes(w?.p90 ?? null)}</td>`;
+  const cell = (w: { readonly mean: number | null; readonly p90: number | null } | undefined): string =>
+    `<td>${minutes(w?.mean ?? null)}</td><td>${minutes(w?.p90 ?? null)}</td>`;
   const rows = withJourneys
     .map((s) => {
       const stage = (kind: string, round: number) => s.result.fairness.stages.find((x) => x.kind === kind && x.round === round)?.waits;
@@ -450,7 +469,10 @@ function emergencySentence(summary: Summary): string {
   if (e.toConsultation.length === 0) return '';
   const p95 = Math.round(percentile(e.toConsultation, 95)!);
   const longest = Math.round(percentile(e.toConsultation, 100)!);
-  const waiting = e.waitingAtEnd === 0 ? 'none was still waiting at the end' : `${int(e.waitingAtEnd)} were still waiting at the end, with no room left in their doctor's day`;
+  const waiting =
+    e.waitingAtEnd === 0
+      ? 'none was still waiting at the end'
+      : `${int(e.waitingAtEnd)} were still waiting at the end, with no room left in their doctor's day`;
   return ` 95% of the emergencies saw the doctor within <b>${p95} minutes</b> of registering, the longest wait was ${longest} minutes, and ${waiting}.`;
 }
 
@@ -459,7 +481,11 @@ const WAITS_HELP =
   'Every wait starts when the patient is at the hospital: walk-in, paid and emergency patients when they register at the desk, online and follow-up patients (who book ahead) when they arrive, near their slot.';
 
 function checksSection(summaries: readonly Summary[]): string {
-  const items = summaries.flatMap((s) => s.checks.map((c) => `<li class="${c.ok ? 'ok' : 'fail'}">${c.ok ? '✓' : '✗'} ${summaries.length > 1 ? `<b>${html(s.result.preset)}</b>: ` : ''}${html(c.text)}</li>`));
+  const items = summaries.flatMap((s) =>
+    s.checks.map(
+      (c) => `<li class="${c.ok ? 'ok' : 'fail'}">${c.ok ? '✓' : '✗'} ${summaries.length > 1 ? `<b>${html(s.result.preset)}</b>: ` : ''}${html(c.text)}</li>`,
+    ),
+  );
   return `<section id="checks">
 <h2>Checks</h2>
 <p class="help">The simulation follows every event the scheduler emits and compares what it saw with the scheduler's own figures.</p>

@@ -72,7 +72,14 @@ export function line(x1: number, y1: number, x2: number, y2: number, attrs: stri
  * The area under a step function given as (time, value) steps, from `from` to `to`; each value
  * holds until the next step. `cap` clips values from above.
  */
-export function stepArea(steps: ReadonlyArray<readonly [number, number]>, from: number, to: number, x: (t: number) => number, y: (v: number) => number, cap = Infinity): string {
+export function stepArea(
+  steps: ReadonlyArray<readonly [number, number]>,
+  from: number,
+  to: number,
+  x: (t: number) => number,
+  y: (v: number) => number,
+  cap = Infinity,
+): string {
   let d = `M${n(x(from))},${n(y(0))}`;
   let value = 0;
   for (const [t, v] of steps) {
@@ -87,7 +94,13 @@ export function stepArea(steps: ReadonlyArray<readonly [number, number]>, from: 
 }
 
 /** The line of a step function (same input as {@link stepArea}). */
-export function stepLine(steps: ReadonlyArray<readonly [number, number]>, from: number, to: number, x: (t: number) => number, y: (v: number) => number): string {
+export function stepLine(
+  steps: ReadonlyArray<readonly [number, number]>,
+  from: number,
+  to: number,
+  x: (t: number) => number,
+  y: (v: number) => number,
+): string {
   let d = '';
   for (const [t, v] of steps) {
     if (t > to) break;

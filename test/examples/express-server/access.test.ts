@@ -35,7 +35,11 @@ describe('the actor of a call', { timeout: 30_000 }, () => {
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(await lastActor(h)).toBe('desk-1');
     // Repeating the key's own name is not narrowing: allowed.
-    const again = await h.call('POST', '/api/tokens', { key: PORTAL, headers: { 'x-actor': 'portal' }, body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-2', name: 'Bina' } } });
+    const again = await h.call('POST', '/api/tokens', {
+      key: PORTAL,
+      headers: { 'x-actor': 'portal' },
+      body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-2', name: 'Bina' } },
+    });
     expect(again.status, again.text).toBe(201);
     expect(await lastActor(h)).toBe('portal');
   });
@@ -51,19 +55,39 @@ describe('the actor of a call', { timeout: 30_000 }, () => {
     const before = (await h.opd.history()).length;
     // Another key's actor, a privileged-sounding name, the server's own actors: refused before anything happens.
     for (const actor of ['portal', 'medical-superintendent', 'anonymous', 'sweep', 'desk-10/reena', 'portal/desk-1']) {
-      const refused = expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': actor }, body: {} }), 403, 'ACTOR_NOT_ALLOWED');
+      const refused = expectError(
+        await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': actor }, body: {} }),
+        403,
+        'ACTOR_NOT_ALLOWED',
+      );
       expect(refused.details).toEqual({ field: 'X-Actor', in: 'header', actor: 'desk-1' });
     }
     // A key not marked narrow cannot name a sub-actor either.
-    expectError(await h.call('POST', '/api/tokens', { key: PORTAL, headers: { 'x-actor': 'portal/web' }, body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' } } }), 403, 'ACTOR_NOT_ALLOWED');
+    expectError(
+      await h.call('POST', '/api/tokens', {
+        key: PORTAL,
+        headers: { 'x-actor': 'portal/web' },
+        body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' } },
+      }),
+      403,
+      'ACTOR_NOT_ALLOWED',
+    );
     // A malformed sub-actor, or an empty header, is bad input.
     for (const actor of ['desk-1/', 'desk-1/a/b', `desk-1/${'x'.repeat(49)}`, '']) {
-      expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': actor }, body: {} }), 400, 'VALIDATION_FAILED');
+      expectError(
+        await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': actor }, body: {} }),
+        400,
+        'VALIDATION_FAILED',
+      );
     }
     expect((await h.opd.history()).length).toBe(before);
     expect((await h.opd.getToken(token.id)).status).toBe('CHECKED_IN');
     // The refusal is checked before the body is read.
-    expectError(await h.call('POST', '/api/tokens', { key: PORTAL, headers: { 'x-actor': 'desk-1', 'content-type': 'application/json' }, raw: '{not json' }), 403, 'ACTOR_NOT_ALLOWED');
+    expectError(
+      await h.call('POST', '/api/tokens', { key: PORTAL, headers: { 'x-actor': 'desk-1', 'content-type': 'application/json' }, raw: '{not json' }),
+      403,
+      'ACTOR_NOT_ALLOWED',
+    );
   });
 
   it('is `anonymous` without keys (loopback only, no patient data), narrowed only as `anonymous/<name>`', async () => {
@@ -74,9 +98,17 @@ describe('the actor of a call', { timeout: 30_000 }, () => {
     expect((booked.body as { token: { patient: unknown } }).token.patient).toBeNull();
     expect(await lastActor(h)).toBe('anonymous');
     const token = tokenOf(booked);
-    expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { headers: { 'x-actor': 'medical-superintendent' }, body: {} }), 403, 'ACTOR_NOT_ALLOWED');
+    expectError(
+      await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { headers: { 'x-actor': 'medical-superintendent' }, body: {} }),
+      403,
+      'ACTOR_NOT_ALLOWED',
+    );
     // A key sent to a server without keys makes no difference.
-    expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': 'desk-1' }, body: {} }), 403, 'ACTOR_NOT_ALLOWED');
+    expectError(
+      await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { key: DESK, headers: { 'x-actor': 'desk-1' }, body: {} }),
+      403,
+      'ACTOR_NOT_ALLOWED',
+    );
     expect((await h.opd.getToken(token.id)).status).toBe('BOOKED');
     const cancelled = await h.call('POST', `/api/tokens/${enc(token.id)}/cancel`, { headers: { 'x-actor': 'anonymous/tester' }, body: {} });
     expect(cancelled.status, cancelled.text).toBe(200);
@@ -100,7 +132,10 @@ describe('the booking rate limit', { timeout: 30_000 }, () => {
     expect(first.status, first.text).toBe(201);
     expect(first.headers.get('ratelimit')).toMatch(/^"booking"; r=1; t=\d+$/);
     expect(first.headers.get('ratelimit-policy')).toMatch(/^"booking"; q=2; w=60; pk=:[^:]+:$/);
-    const held = await h.call('POST', '/api/tokens/hold', { key: PORTAL, body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-2', name: 'Patient 2' }, holdMinutes: 10 } });
+    const held = await h.call('POST', '/api/tokens/hold', {
+      key: PORTAL,
+      body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-2', name: 'Patient 2' }, holdMinutes: 10 },
+    });
     expect(held.status, held.text).toBe(201);
     const before = (await h.opd.history()).length;
 
@@ -112,7 +147,11 @@ describe('the booking rate limit', { timeout: 30_000 }, () => {
     expect(over.headers.get('ratelimit')).toMatch(/^"booking"; r=0; t=\d+$/);
     expectDocumented(h, 'book', over);
     // Holding and confirming draw on the same budget.
-    expectError(await h.call('POST', '/api/tokens/hold', { key: PORTAL, body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }), 429, 'TOO_MANY_REQUESTS');
+    expectError(
+      await h.call('POST', '/api/tokens/hold', { key: PORTAL, body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }),
+      429,
+      'TOO_MANY_REQUESTS',
+    );
     expectError(await h.call('POST', `/api/tokens/${enc(tokenOf(held).id)}/confirm`, { key: PORTAL }), 429, 'TOO_MANY_REQUESTS');
     expect((await h.opd.history()).length).toBe(before);
 
@@ -126,7 +165,7 @@ describe('the booking rate limit', { timeout: 30_000 }, () => {
 
     // The OpenAPI document says which routes may answer 429.
     const limited = h.server.routes.filter((r) => r.responses[429] !== undefined).map((r) => r.operationId);
-    expect(limited.sort()).toEqual(['book', 'confirm', 'fhirBook', 'fhirHold', 'hold']);
+    expect(limited.sort()).toEqual(['book', 'bookFollowUp', 'bookSeries', 'confirm', 'fhirBook', 'fhirHold', 'hold']);
     // express-rate-limit found nothing to warn about in its settings.
     expect(h.logs.filter((l) => l['level'] === 'error')).toEqual([]);
   });
@@ -180,7 +219,10 @@ describe('settings of keys, the rate limit and the sweep', () => {
       { actor: 'portal', key: PORTAL, narrow: false },
     ]);
     expect(loadConfig({})).toMatchObject({ apiKeys: [], rateLimit: { limit: 120, windowMs: 60_000 }, sweepEveryMs: 60_000 });
-    expect(loadConfig({ OPD_RATE_LIMIT: '30/10s', OPD_SWEEP_EVERY: '5m' })).toMatchObject({ rateLimit: { limit: 30, windowMs: 10_000 }, sweepEveryMs: 300_000 });
+    expect(loadConfig({ OPD_RATE_LIMIT: '30/10s', OPD_SWEEP_EVERY: '5m' })).toMatchObject({
+      rateLimit: { limit: 30, windowMs: 10_000 },
+      sweepEveryMs: 300_000,
+    });
     expect(loadConfig({ OPD_RATE_LIMIT: 'off', OPD_SWEEP_EVERY: 'off' })).toMatchObject({ rateLimit: undefined, sweepEveryMs: undefined });
   });
 

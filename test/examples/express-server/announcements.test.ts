@@ -78,7 +78,10 @@ describe('announcements over HTTP', { timeout: 30_000 }, () => {
     const token = tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: 'd1-09', name: 'Asha Verma' }));
     const url = `${h.url}/tickets/${enc(token.id)}.png`;
     expect((await fetch(url)).status).toBe(401);
-    for (const [width, dots] of [['58', 384], ['80', 576]] as const) {
+    for (const [width, dots] of [
+      ['58', 384],
+      ['80', 576],
+    ] as const) {
       const answer = await fetch(`${url}?lang=hi&width=${width}`, { headers: { authorization: `Bearer ${KEY}` } });
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-type')).toBe('image/png');
@@ -153,7 +156,8 @@ describe.skipIf(!browserTestsRun('hall announcements'))('the hall board in Chrom
     await expect.poll(() => page.locator('[data-testid="now"]').innerText(), POLL).toBe(expected[0]!.text);
     await expect.poll(async () => (await page.locator('[data-testid="queue"] li').allInnerTexts()).length, POLL).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: join(SCREENSHOTS, 'hall-announcements.png'), animations: 'disabled' });
-    const recorded = (): Promise<{ speech: { text: string; lang: string }[]; overlap: number }> => page.evaluate('window.recorded') as Promise<{ speech: { text: string; lang: string }[]; overlap: number }>;
+    const recorded = (): Promise<{ speech: { text: string; lang: string }[]; overlap: number }> =>
+      page.evaluate('window.recorded') as Promise<{ speech: { text: string; lang: string }[]; overlap: number }>;
     await expect.poll(async () => (await recorded()).speech, POLL).toEqual(expected);
     expect((await recorded()).overlap).toBe(1);
     await expect.poll(() => page.locator('[data-testid="queue"] li').count(), POLL).toBe(0);

@@ -36,7 +36,11 @@ describe('doctors and slots', () => {
     expect(expectError(await h.call('POST', '/api/doctors', { body: { name: 'A', capacity: 3 } }), 400, 'VALIDATION_FAILED').details.field).toBe('capacity');
     await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'A' } });
     // A taken id conflicts with existing data: 409 (the engine's VALIDATION_FAILED, told apart over HTTP).
-    expect(expectError(await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'B' } }), 409, 'ALREADY_EXISTS').details).toMatchObject({ field: 'id', doctorId: 'd1', in: 'body' });
+    expect(expectError(await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'B' } }), 409, 'ALREADY_EXISTS').details).toMatchObject({
+      field: 'id',
+      doctorId: 'd1',
+      in: 'body',
+    });
     expectError(await h.call('POST', '/api/doctors', { body: { id: 'has space', name: 'B' } }), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', '/api/doctors', { body: { name: 'B', consultMinutes: 0 } }), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', '/api/doctors', { body: ['not', 'an', 'object'] }), 400, 'VALIDATION_FAILED');
@@ -51,20 +55,44 @@ describe('doctors and slots', () => {
     expect(added.status).toBe(201);
     const { slots } = expectDocumented(h, 'addSlots', added) as { slots: { id: string; start: string; overflowCapacity: number }[] };
     expect(slots[0]).toMatchObject({ id: 'nine', start: '2026-01-30T09:00:00.000Z', overflowCapacity: 2, status: 'OPEN' });
-    const wrapped = await h.call('POST', '/api/doctors/d1/slots', { body: { slots: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: 5, overflowCapacity: 0 }] } });
+    const wrapped = await h.call('POST', '/api/doctors/d1/slots', {
+      body: { slots: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: 5, overflowCapacity: 0 }] },
+    });
     expect(wrapped.status).toBe(201);
     expect((wrapped.body as { slots: { overflowCapacity: number }[] }).slots[0]!.overflowCapacity).toBe(0);
   });
 
   it('refuses bad slots: overlaps, local times without offset, negative capacity, unknown doctor', async () => {
     await doctorWithSlots(h, 'd1', [9], 5);
-    const overlap = expectError(await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T09:30:00Z`, end: `${DAY}T10:30:00Z`, capacity: 1 }] }), 409, 'SLOT_OVERLAP');
+    const overlap = expectError(
+      await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T09:30:00Z`, end: `${DAY}T10:30:00Z`, capacity: 1 }] }),
+      409,
+      'SLOT_OVERLAP',
+    );
     expect(overlap.details).toMatchObject({ field: 'slots[0]', slotId: 'd1-09' });
-    const local = expectError(await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: '2026-01-30T10:00:00', end: `${DAY}T11:00:00Z`, capacity: 1 }] }), 400, 'VALIDATION_FAILED');
+    const local = expectError(
+      await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: '2026-01-30T10:00:00', end: `${DAY}T11:00:00Z`, capacity: 1 }] }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(local.details).toMatchObject({ field: 'slots[0].start', in: 'body' });
-    expect(expectError(await h.call('POST', '/api/doctors/d1/slots', { body: { slots: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: -1 }] } }), 400, 'VALIDATION_FAILED').details.field).toBe('slots[0].capacity');
-    expectError(await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T11:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 1 }] }), 400, 'VALIDATION_FAILED');
-    expectError(await h.call('POST', '/api/doctors/nobody/slots', { body: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: 1 }] }), 404, 'DOCTOR_NOT_FOUND');
+    expect(
+      expectError(
+        await h.call('POST', '/api/doctors/d1/slots', { body: { slots: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: -1 }] } }),
+        400,
+        'VALIDATION_FAILED',
+      ).details.field,
+    ).toBe('slots[0].capacity');
+    expectError(
+      await h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T11:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 1 }] }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(
+      await h.call('POST', '/api/doctors/nobody/slots', { body: [{ start: `${DAY}T10:00:00Z`, end: `${DAY}T11:00:00Z`, capacity: 1 }] }),
+      404,
+      'DOCTOR_NOT_FOUND',
+    );
     expectError(await h.call('POST', '/api/doctors/d1/slots'), 400, 'VALIDATION_FAILED');
   });
 
@@ -117,12 +145,18 @@ describe('booking', () => {
     const [nine] = await doctorWithSlots(h, 'd1', [9], 5);
     const answer = await book(h, 'd1', 'ONLINE', { slotId: nine! });
     expect(answer.status).toBe(201);
-    const { token } = expectDocumented(h, 'book', answer) as { token: { id: string; requestedAt: string; position: number; estimatedStart: string; tokenNumber: number } };
+    const { token } = expectDocumented(h, 'book', answer) as {
+      token: { id: string; requestedAt: string; position: number; estimatedStart: string; tokenNumber: number };
+    };
     expect(answer.headers.get('location')).toBe(`/api/tokens/${enc(token.id)}`);
     expect(token).toMatchObject({ tokenNumber: 1, position: 1, estimatedStart: '2026-01-30T09:00:00.000Z', requestedAt: '2026-01-30T07:00:00.000Z' });
     const details = await h.call('GET', answer.headers.get('location')!);
     expect(details.status).toBe(200);
-    expect(expectDocumented(h, 'getToken', details)).toMatchObject({ id: token.id, status: 'BOOKED', patient: { name: expect.any(String), phone: '9876543210' } });
+    expect(expectDocumented(h, 'getToken', details)).toMatchObject({
+      id: token.id,
+      status: 'BOOKED',
+      patient: { name: expect.any(String), phone: '9876543210' },
+    });
     expectError(await h.call('GET', '/api/tokens/nope'), 404, 'TOKEN_NOT_FOUND');
   });
 
@@ -130,7 +164,9 @@ describe('booking', () => {
     await doctorWithSlots(h, 'd1', [9, 10], 1);
     const first = await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'A' }, date: DAY } });
     expect(tokenOf(first).slotId).toBe('d1-09');
-    const after = await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, after: '2026-01-30T15:30:00+05:30' } });
+    const after = await h.call('POST', '/api/tokens', {
+      body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'B' }, after: '2026-01-30T15:30:00+05:30' },
+    });
     expect(tokenOf(after).slotId).toBe('d1-10');
     const full = await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'C' }, date: DAY } });
     expect(full.status).toBe(201);
@@ -149,7 +185,11 @@ describe('booking', () => {
     expect(result.effects[1]).toMatchObject({ tokenId: online.id, toSlotId: 'd1-10' });
     expect((await h.opd.getToken(online.id)).slotId).toBe('d1-10');
     // The category is the route's: giving one is an unknown field.
-    expectError(await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' } } }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' } } }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('replays a retried booking (body key or Idempotency-Key header) with 200 and refuses a reused key', async () => {
@@ -160,8 +200,16 @@ describe('booking', () => {
     const again = await h.call('POST', '/api/tokens', { body: { ...body, idempotencyKey: 'portal-7731' } });
     expect(again.status).toBe(200);
     expect(expectDocumented(h, 'book', again)).toMatchObject({ replayed: true, token: { id: tokenOf(first).id } });
-    expectError(await h.call('POST', '/api/tokens', { body: { ...body, category: 'PAID' }, headers: { 'idempotency-key': 'portal-7731' } }), 409, 'IDEMPOTENCY_CONFLICT');
-    const differ = expectError(await h.call('POST', '/api/tokens', { body: { ...body, idempotencyKey: 'a' }, headers: { 'idempotency-key': 'b' } }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await h.call('POST', '/api/tokens', { body: { ...body, category: 'PAID' }, headers: { 'idempotency-key': 'portal-7731' } }),
+      409,
+      'IDEMPOTENCY_CONFLICT',
+    );
+    const differ = expectError(
+      await h.call('POST', '/api/tokens', { body: { ...body, idempotencyKey: 'a' }, headers: { 'idempotency-key': 'b' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(differ.details).toMatchObject({ field: 'idempotencyKey', in: 'header' });
     expect(((await h.call('GET', '/api/stats')).body as { tokens: number }).tokens).toBe(1);
   });
@@ -213,7 +261,10 @@ describe('the visit lifecycle', () => {
     ] as const) {
       const answer = await h.call('POST', `/api/tokens/${enc(waiting.id)}/${step}`);
       expect(answer.status, answer.text).toBe(200);
-      expect((expectDocumented(h, step === 'check-in' ? 'checkIn' : step === 'start' ? 'startConsultation' : 'complete', answer) as { token: { status: string } }).token.status).toBe(status);
+      expect(
+        (expectDocumented(h, step === 'check-in' ? 'checkIn' : step === 'start' ? 'startConsultation' : 'complete', answer) as { token: { status: string } })
+          .token.status,
+      ).toBe(status);
     }
     const again = expectError(await h.call('POST', `/api/tokens/${enc(waiting.id)}/complete`), 422, 'INVALID_TRANSITION');
     expect(again.details).toMatchObject({ tokenId: waiting.id });
@@ -238,7 +289,9 @@ describe('the visit lifecycle', () => {
     const none = await h.call('POST', '/api/sweep', { body: { now: `${DAY}T09:10:00Z` } });
     expect(expectDocumented(h, 'sweep', none)).toEqual({ dryRun: false, effects: [] });
     const swept = await h.call('POST', '/api/sweep', { body: { now: '2026-01-30T14:50:00+05:30' } });
-    expect((swept.body as { effects: { type: string; tokenId: string; reason: string }[] }).effects).toMatchObject([{ type: 'token:no-show', tokenId: b.id, reason: 'sweep' }]);
+    expect((swept.body as { effects: { type: string; tokenId: string; reason: string }[] }).effects).toMatchObject([
+      { type: 'token:no-show', tokenId: b.id, reason: 'sweep' },
+    ]);
     // Without a body, the sweep runs at the scheduler's clock; a `now` past it is refused.
     expect(expectDocumented(h, 'sweep', await h.call('POST', '/api/sweep'))).toEqual({ dryRun: false, effects: [] });
     expectError(await h.call('POST', '/api/sweep', { body: { now: '2099-01-30T09:00:00Z' } }), 400, 'VALIDATION_FAILED');
@@ -257,7 +310,11 @@ describe('weekly rotas and reopening', () => {
     const again = await h.call('POST', '/api/doctors/d1/rota', { body: rota });
     expect(expectDocumented(h, 'addRecurringSlots', again)).toEqual({ slots: [] });
     expectError(await h.call('POST', '/api/doctors/d1/rota', { body: { ...rota, weekly: [{ ...rota.weekly[0], slotMinutes: 60 }] } }), 409, 'SLOT_OVERLAP');
-    const bad = expectError(await h.call('POST', '/api/doctors/d1/rota', { body: { ...rota, weekly: [{ ...rota.weekly[0], weekday: 8 }] } }), 400, 'VALIDATION_FAILED');
+    const bad = expectError(
+      await h.call('POST', '/api/doctors/d1/rota', { body: { ...rota, weekly: [{ ...rota.weekly[0], weekday: 8 }] } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(bad.details['field']).toBe('rota.weekly[0].weekday');
     expectError(await h.call('POST', '/api/doctors/nobody/rota', { body: rota }), 404, 'DOCTOR_NOT_FOUND');
   });
@@ -270,7 +327,13 @@ describe('weekly rotas and reopening', () => {
     const reopened = await h.call('POST', `/api/slots/${enc(nine!)}/reopen`);
     expect(reopened.status).toBe(200);
     const body = expectDocumented(h, 'reopenSlot', reopened) as { dryRun: boolean; effects: { type: string; tokenId?: string }[] };
-    expect(body).toMatchObject({ dryRun: false, effects: [{ type: 'slot:reopened', slotId: nine }, { type: 'token:promoted', tokenId: waiting.id }] });
+    expect(body).toMatchObject({
+      dryRun: false,
+      effects: [
+        { type: 'slot:reopened', slotId: nine },
+        { type: 'token:promoted', tokenId: waiting.id },
+      ],
+    });
     expectError(await h.call('POST', `/api/slots/${enc(nine!)}/reopen`), 400, 'VALIDATION_FAILED');
     await h.call('POST', `/api/slots/${enc(nine!)}/close`, { body: { reason: 'again' } });
     h.clock.set(`${DAY}T10:00:00Z`);
@@ -297,11 +360,17 @@ describe('a doctor’s leave', () => {
       ['token:cascaded', a.id],
     ]);
     expect((await h.call('GET', `/api/doctors/d1/schedule?date=${DAY}`)).text).toBe(before.text);
-    const real = expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave', { body: leave })) as { dryRun: boolean; effects: { type: string }[] };
+    const real = expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave', { body: leave })) as {
+      dryRun: boolean;
+      effects: { type: string }[];
+    };
     expect(real.dryRun).toBe(false);
     expect(real.effects.map((e) => e.type)).toEqual(dry.effects.map((e) => e.type));
     expect((await h.opd.getToken(a.id)).slotId).toBe('d1-11');
-    expect(expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave?dryRun=true', { body: leave }))).toEqual({ dryRun: true, effects: [] });
+    expect(expectDocumented(h, 'closeSlots', await h.call('POST', '/api/doctors/d1/leave?dryRun=true', { body: leave }))).toEqual({
+      dryRun: true,
+      effects: [],
+    });
     const bad = expectError(await h.call('POST', '/api/doctors/d1/leave', { body: { ...leave, to: leave.from } }), 400, 'VALIDATION_FAILED');
     expect(bad.details['field']).toBe('leave.to');
     expectError(await h.call('POST', '/api/doctors/d1/leave', { body: { ...leave, reassign: 'hospital' } }), 400, 'VALIDATION_FAILED');
@@ -339,7 +408,10 @@ describe('closing slots and changing capacity', () => {
     const preview = await h.call('PUT', `/api/slots/${enc(nine!)}/capacity?dryRun=true`, { body: { capacity: 1 } });
     const dry = expectDocumented(h, 'setCapacity', preview) as { dryRun: boolean; effects: { type: string; tokenId?: string }[] };
     expect(dry.dryRun).toBe(true);
-    expect(dry.effects).toMatchObject([{ type: 'slot:capacity-changed', previousCapacity: 2, capacity: 1 }, { type: 'token:cascaded', tokenId: b.id }]);
+    expect(dry.effects).toMatchObject([
+      { type: 'slot:capacity-changed', previousCapacity: 2, capacity: 1 },
+      { type: 'token:cascaded', tokenId: b.id },
+    ]);
     expect((await h.opd.getSlot(nine!)).slot.capacity).toBe(2);
 
     await h.call('POST', `/api/tokens/${enc(a.id)}/check-in`);
@@ -356,7 +428,10 @@ describe('closing slots and changing capacity', () => {
 
   it('refuses a misspelt dryRun rather than running the real thing', async () => {
     const [nine] = await doctorWithSlots(h, 'd1', [9], 2);
-    expect(expectError(await h.call('POST', `/api/slots/${enc(nine!)}/close?dryrun=true`), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'dryrun', in: 'query' });
+    expect(expectError(await h.call('POST', `/api/slots/${enc(nine!)}/close?dryrun=true`), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'dryrun',
+      in: 'query',
+    });
     expectError(await h.call('POST', `/api/slots/${enc(nine!)}/close?dryRun=yes`), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', `/api/slots/${enc(nine!)}/close?dryRun=true&dryRun=false`), 400, 'VALIDATION_FAILED');
     expect((await h.opd.getSlot(nine!)).slot.status).toBe('OPEN');
@@ -409,7 +484,10 @@ describe('days, figures and history', () => {
     expect(first.nextAfter).toBe(2);
     const rest = (await h.call('GET', `/api/history?after=${first.nextAfter}`)).body as { events: { seq: number }[]; nextAfter: number };
     expect(rest.events.map((e) => e.seq)).toEqual([3, 4, 5]);
-    expect(((await h.call('GET', `/api/history?after=${rest.nextAfter}`)).body as { events: unknown[]; nextAfter: number })).toEqual({ events: [], nextAfter: 5 });
+    expect((await h.call('GET', `/api/history?after=${rest.nextAfter}`)).body as { events: unknown[]; nextAfter: number }).toEqual({
+      events: [],
+      nextAfter: 5,
+    });
     expectError(await h.call('GET', '/api/history?limit=0'), 400, 'VALIDATION_FAILED');
     expectError(await h.call('GET', '/api/history?limit=1001'), 400, 'VALIDATION_FAILED');
     expectError(await h.call('GET', '/api/history?after=-1'), 400, 'VALIDATION_FAILED');

@@ -22,7 +22,31 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
     // Every mutating route is keyed; the public ones are exactly these reads without patient data.
     expect(h.server.routes.filter((r) => r.method !== 'get').every((r) => r.auth === 'key')).toBe(true);
     expect(open.sort()).toEqual(
-      ['GET /', 'GET /api/health', 'GET /docs', 'GET /openapi.json', 'GET /display/:doctorId', 'GET /display/:doctorId/board', 'GET /display/:doctorId/events', 'GET /hall', 'GET /hall/events', 'GET /hall/announcements', 'GET /hall/announcements/events', 'GET /service-points', 'GET /service-points/events', 'GET /service-points/:servicePointId/display', 'GET /service-points/:servicePointId/board', 'GET /service-points/:servicePointId/events', 'GET /fhir/metadata', 'GET /fhir/$bulk-publish', 'GET /fhir/locations.ndjson', 'GET /fhir/healthcare-services.ndjson', 'GET /fhir/practitioner-roles.ndjson', 'GET /fhir/schedules.ndjson', 'GET /fhir/slots.ndjson'].sort(),
+      [
+        'GET /',
+        'GET /api/health',
+        'GET /docs',
+        'GET /openapi.json',
+        'GET /display/:doctorId',
+        'GET /display/:doctorId/board',
+        'GET /display/:doctorId/events',
+        'GET /hall',
+        'GET /hall/events',
+        'GET /hall/announcements',
+        'GET /hall/announcements/events',
+        'GET /service-points',
+        'GET /service-points/events',
+        'GET /service-points/:servicePointId/display',
+        'GET /service-points/:servicePointId/board',
+        'GET /service-points/:servicePointId/events',
+        'GET /fhir/metadata',
+        'GET /fhir/$bulk-publish',
+        'GET /fhir/locations.ndjson',
+        'GET /fhir/healthcare-services.ndjson',
+        'GET /fhir/practitioner-roles.ndjson',
+        'GET /fhir/schedules.ndjson',
+        'GET /fhir/slots.ndjson',
+      ].sort(),
     );
     // The FHIR routes answer the same 401 as an OperationOutcome (fhir.test.ts).
     for (const route of keyed.filter((r) => !isFhirPath(r.path))) {
@@ -34,7 +58,10 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
       const wrong = await h.call(route.method.toUpperCase(), path, { key: 'wrong-key-0123456789abcdef', body });
       expectError(wrong, 401, 'UNAUTHORIZED');
       expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
-      const basic = await h.call(route.method.toUpperCase(), path, { key: null, headers: { authorization: `Basic ${Buffer.from(`x:${KEY}`).toString('base64')}` } });
+      const basic = await h.call(route.method.toUpperCase(), path, {
+        key: null,
+        headers: { authorization: `Basic ${Buffer.from(`x:${KEY}`).toString('base64')}` },
+      });
       expectError(basic, 401, 'UNAUTHORIZED');
       // The OpenAPI document says the same.
       expect(h.server.openapi.paths[openApiPath(route.path)]![route.method]!['security']).toEqual([{ bearerAuth: [] }]);
@@ -44,7 +71,11 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
   it('checks the key before reading the body', async () => {
     h = await startHarness({ apiKey: KEY });
     expectError(await h.call('POST', '/api/tokens', { key: null, raw: '{not json', headers: { 'content-type': 'application/json' } }), 401, 'UNAUTHORIZED');
-    expectError(await h.call('POST', '/api/tokens', { key: null, raw: 'x'.repeat(400_000), headers: { 'content-type': 'application/json' } }), 401, 'UNAUTHORIZED');
+    expectError(
+      await h.call('POST', '/api/tokens', { key: null, raw: 'x'.repeat(400_000), headers: { 'content-type': 'application/json' } }),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 
   it('serves the whole flow with the key (scheme case-insensitive), and keeps the board public without names', async () => {

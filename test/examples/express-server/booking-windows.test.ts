@@ -14,7 +14,8 @@ afterEach(async () => {
 
 describe('booking windows configuration', () => {
   it('reads OPD_BOOKING_WINDOWS and --booking-windows, with categories as bookings name them, and refuses bad ones at startup naming the field', () => {
-    const windows = '{"online":{"maxDaysAhead":7,"opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"Walk-in":{"sameDayOnly":true},"exemptActors":["desk"]}';
+    const windows =
+      '{"online":{"maxDaysAhead":7,"opensAt":{"daysBefore":7,"at":"08:00"},"cancelCutoffMinutes":120},"Walk-in":{"sameDayOnly":true},"exemptActors":["desk"]}';
     expect(loadConfig({ OPD_BOOKING_WINDOWS: windows }).bookingWindows).toEqual({
       ONLINE: { maxDaysAhead: 7, opensAt: { daysBefore: 7, at: '08:00' }, cancelCutoffMinutes: 120 },
       WALK_IN: { sameDayOnly: true },
@@ -24,7 +25,9 @@ describe('booking windows configuration', () => {
     expect(parseServerArgs(['--booking-windows', windows]).env).toEqual({ OPD_BOOKING_WINDOWS: windows });
     expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{online' })).toThrow(/^OPD_BOOKING_WINDOWS must be JSON/);
     expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLINE":{"maxDaysAhead":-1}}' })).toThrow(StartupError);
-    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLINE":{"maxDaysAhead":-1}}' })).toThrow(/^OPD_BOOKING_WINDOWS: Expected `bookingWindows\.ONLINE\.maxDaysAhead`/);
+    expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLINE":{"maxDaysAhead":-1}}' })).toThrow(
+      /^OPD_BOOKING_WINDOWS: Expected `bookingWindows\.ONLINE\.maxDaysAhead`/,
+    );
     expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"ONLNE":{"sameDayOnly":true}}' })).toThrow(/^OPD_BOOKING_WINDOWS: .*`ONLNE`/);
     expect(() => loadConfig({ OPD_BOOKING_WINDOWS: '{"online":{},"ONLINE":{}}' })).toThrow(/^OPD_BOOKING_WINDOWS\.ONLINE: the same category as `online`/);
   });
@@ -33,12 +36,21 @@ describe('booking windows configuration', () => {
 describe('booking windows over HTTP', () => {
   it('refuses a portal booking outside the window with the window in the problem, and lets an exempt key book it', async () => {
     const windows = { ONLINE: { minNoticeMinutes: 120 }, exemptActors: ['desk'] };
-    h = await startHarness({ scheduler: { bookingWindows: windows }, apiKeys: [{ actor: 'portal', key: 'p'.repeat(32) }, { actor: 'desk', key: 'd'.repeat(32) }] });
+    h = await startHarness({
+      scheduler: { bookingWindows: windows },
+      apiKeys: [
+        { actor: 'portal', key: 'p'.repeat(32) },
+        { actor: 'desk', key: 'd'.repeat(32) },
+      ],
+    });
     const [eight] = await doctorWithSlots(h, 'd1', [8], 2);
     const portal = await book(h, 'd1', 'ONLINE', { slotId: eight! });
     const problem = expectError(portal, 422, 'OUTSIDE_BOOKING_WINDOW');
     expect(problem.details).toMatchObject({ slotId: eight, category: 'ONLINE', opensAt: null, closesAt: `${DAY}T06:00:00.000Z` });
-    const desk = await h.call('POST', '/api/tokens', { key: 'd'.repeat(32), body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-9', name: 'Patient' }, slotId: eight } });
+    const desk = await h.call('POST', '/api/tokens', {
+      key: 'd'.repeat(32),
+      body: { doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-9', name: 'Patient' }, slotId: eight },
+    });
     expect(desk.status, desk.text).toBe(201);
     expect(tokenOf(desk).slotId).toBe(eight);
   });
@@ -46,7 +58,8 @@ describe('booking windows over HTTP', () => {
 
 describe('duplicate rules configuration', () => {
   it('reads OPD_DUPLICATES and --duplicates, with exception categories as bookings name them, and refuses bad ones at startup naming the field', () => {
-    const rules = '{"scope":"department-day","maxActivePerPatient":3,"exceptions":[{"category":"follow-up","afterCompletedSameDay":true},{"department":"Laboratory"}]}';
+    const rules =
+      '{"scope":"department-day","maxActivePerPatient":3,"exceptions":[{"category":"follow-up","afterCompletedSameDay":true},{"department":"Laboratory"}]}';
     expect(loadConfig({ OPD_DUPLICATES: rules }).duplicates).toEqual({
       scope: 'department-day',
       maxActivePerPatient: 3,
@@ -56,7 +69,9 @@ describe('duplicate rules configuration', () => {
     expect(parseServerArgs(['--duplicates', rules]).env).toEqual({ OPD_DUPLICATES: rules });
     expect(() => loadConfig({ OPD_DUPLICATES: '{scope' })).toThrow(/^OPD_DUPLICATES must be JSON/);
     expect(() => loadConfig({ OPD_DUPLICATES: '{"scope":"ward-day"}' })).toThrow(/^OPD_DUPLICATES: Expected `duplicates\.scope`/);
-    expect(() => loadConfig({ OPD_DUPLICATES: '{"scope":"doctor-day","maxActivePerPatient":0}' })).toThrow(/^OPD_DUPLICATES: Expected `duplicates\.maxActivePerPatient`/);
+    expect(() => loadConfig({ OPD_DUPLICATES: '{"scope":"doctor-day","maxActivePerPatient":0}' })).toThrow(
+      /^OPD_DUPLICATES: Expected `duplicates\.maxActivePerPatient`/,
+    );
   });
 });
 

@@ -79,7 +79,9 @@ describe('a server started with a call order and notices', { timeout: 30_000 }, 
 
     const called: number[] = [];
     for (let k = 0; k < 4; k++) {
-      const answer = expectDocumented(h, 'callNext', await h.call('POST', '/api/doctors/d1/call-next', { body: {} })) as { token: { id: string; tokenNumber: number } };
+      const answer = expectDocumented(h, 'callNext', await h.call('POST', '/api/doctors/d1/call-next', { body: {} })) as {
+        token: { id: string; tokenNumber: number };
+      };
       called.push(answer.token.tokenNumber);
       // Before each consultation, the board's first is the one called: what the screens announce.
       const now = (await h.call('GET', '/display/d1/board')).body as { next: { tokenNumber: number }[] };

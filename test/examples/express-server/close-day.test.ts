@@ -46,7 +46,9 @@ describe('POST /api/doctors/:doctorId/days/:date/close', () => {
   it('carries the waiting patients to the next day with a server that carries forward', async () => {
     h = await startHarness({ scheduler: { closeOut: { carryForward: true } } });
     await doctorWithSlots(h, 'd1', [8], 1);
-    const next = await h.call('POST', '/api/doctors/d1/slots', { body: { slots: [{ id: 'd1-next', start: `${NEXT}T08:00:00Z`, end: `${NEXT}T09:00:00Z`, capacity: 0 }] } });
+    const next = await h.call('POST', '/api/doctors/d1/slots', {
+      body: { slots: [{ id: 'd1-next', start: `${NEXT}T08:00:00Z`, end: `${NEXT}T09:00:00Z`, capacity: 0 }] },
+    });
     expect(next.status, next.text).toBe(201);
     await book(h, 'd1', 'ONLINE');
     const waiting = await book(h, 'd1', 'WALK_IN', { date: DAY });
@@ -59,6 +61,9 @@ describe('POST /api/doctors/:doctorId/days/:date/close', () => {
     expect(token.body).toMatchObject({ day: NEXT, status: 'WAITLISTED' });
     expect((token.body as { carriedFrom?: string }).carriedFrom).toMatch(/~2026-01-30~/);
     expect(body.effects.at(-1)).toMatchObject({ carried: 2, toDay: NEXT });
-    expect((await h.call('GET', `/api/tokens/${encodeURIComponent(tokenOf(waiting).id)}`)).body).toMatchObject({ status: 'CANCELLED', cancelReason: 'carried' });
+    expect((await h.call('GET', `/api/tokens/${encodeURIComponent(tokenOf(waiting).id)}`)).body).toMatchObject({
+      status: 'CANCELLED',
+      cancelReason: 'carried',
+    });
   });
 });

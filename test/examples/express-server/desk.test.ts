@@ -23,7 +23,10 @@ function as(actor: string): { key: string } {
 }
 
 async function desk(): Promise<Harness> {
-  const harness = await startHarness({ rooms: { d1: '12' }, apiKeys: Object.entries(KEYS).map(([actor, key]) => ({ actor, key, narrow: actor === 'desk-1' })) });
+  const harness = await startHarness({
+    rooms: { d1: '12' },
+    apiKeys: Object.entries(KEYS).map(([actor, key]) => ({ actor, key, narrow: actor === 'desk-1' })),
+  });
   harness.clock.set(`${DAY}T07:00:00Z`);
   return harness;
 }
@@ -39,9 +42,21 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     expect(held.status, held.text).toBe(201);
     const token = (expectDocumented(h, 'hold', held) as { token: { id: string; status: string; holdExpiresAt: string; label: string } }).token;
     expect(token).toMatchObject({ status: 'HELD', holdExpiresAt: `${DAY}T07:10:00.000Z`, label: '1' });
-    expectError(await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }), 409, 'SLOT_FULL');
-    expectError(await h.call('POST', '/api/tokens/hold', { body: { department: 'nowhere', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }), 404, 'DEPARTMENT_NOT_FOUND');
-    expectError(await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 0 } }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }),
+      409,
+      'SLOT_FULL',
+    );
+    expectError(
+      await h.call('POST', '/api/tokens/hold', { body: { department: 'nowhere', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 10 } }),
+      404,
+      'DEPARTMENT_NOT_FOUND',
+    );
+    expectError(
+      await h.call('POST', '/api/tokens/hold', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'X' }, holdMinutes: 0 } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const confirmed = await h.call('POST', `/api/tokens/${enc(token.id)}/confirm`, { ...as('payments') });
     expect((expectDocumented(h, 'confirm', confirmed) as { token: { status: string } }).token.status).toBe('BOOKED');
     expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/release`), 422, 'INVALID_TRANSITION');
@@ -81,16 +96,29 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     expect((await h.call('PUT', '/api/slots/d1-09/capacity', { body: { capacity: 3 }, ...as('admin') })).status).toBe(200);
     expect((await h.call('POST', '/api/slots/d1-09/close', { body: { reason: 'meeting' }, ...as('admin') })).status).toBe(200);
     expect((await h.call('POST', '/api/slots/d1-09/reopen', { ...as('admin') })).status).toBe(200);
-    const added = await h.call('POST', '/api/doctors/d1/slots', { body: [{ id: 'd1-12', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 2 }], ...as('admin') });
+    const added = await h.call('POST', '/api/doctors/d1/slots', {
+      body: [{ id: 'd1-12', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 2 }],
+      ...as('admin'),
+    });
     expect(added.status, added.text).toBe(201);
-    const leave = await h.call('POST', '/api/doctors/d1/leave', { body: { from: `${DAY}T12:00:00Z`, to: `${DAY}T13:00:00Z`, reason: 'leave' }, ...as('admin') });
+    const leave = await h.call('POST', '/api/doctors/d1/leave', {
+      body: { from: `${DAY}T12:00:00Z`, to: `${DAY}T13:00:00Z`, reason: 'leave' },
+      ...as('admin'),
+    });
     expect(leave.status, leave.text).toBe(200);
-    const absent = await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'd1', slotId: 'd1-09', patient: { id: 'P-c', name: 'Chandra' } }, ...desk1 });
+    const absent = await h.call('POST', '/api/tokens/emergency', {
+      body: { doctorId: 'd1', slotId: 'd1-09', patient: { id: 'P-c', name: 'Chandra' } },
+      ...desk1,
+    });
     expect(absent.status, absent.text).toBe(201);
     h.clock.set(`${DAY}T09:20:00Z`);
     expect((await h.call('POST', '/api/sweep', { ...cron })).status).toBe(200);
     // An empty actor is refused like on every other mutation, and changes nothing.
-    expectError(await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'WALK_IN', patient: { name: 'X' } }, headers: { 'x-actor': '' } }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'WALK_IN', patient: { name: 'X' } }, headers: { 'x-actor': '' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectError(await h.call('POST', `/api/tokens/${enc(token.id)}/move`, { body: { slotId: 'd1-09' }, headers: { 'x-actor': '' } }), 400, 'VALIDATION_FAILED');
 
     const history = await h.call('GET', '/api/history');
@@ -114,12 +142,39 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     expect(history.text).not.toMatch(/Asha|Bina|Chandra/);
 
     // The OpenAPI document names the header on every mutation that takes an actor.
-    const doc = (await h.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string }[] }>> };
+    const doc = (await h.call('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string }[] }>>;
+    };
     const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
-    const mutations = ['book', 'bookEmergency', 'move', 'closeSlots', 'closeSlot', 'reopenSlot', 'setCapacity', 'sweep', 'addRecurringSlots', 'addSlots', 'hold', 'cancel', 'confirm', 'release', 'reinstate', 'callNext', 'recall', 'checkIn', 'startConsultation', 'complete', 'markNoShow'];
+    const mutations = [
+      'book',
+      'bookEmergency',
+      'move',
+      'closeSlots',
+      'closeSlot',
+      'reopenSlot',
+      'setCapacity',
+      'sweep',
+      'addRecurringSlots',
+      'addSlots',
+      'hold',
+      'cancel',
+      'confirm',
+      'release',
+      'reinstate',
+      'callNext',
+      'recall',
+      'checkIn',
+      'startConsultation',
+      'complete',
+      'markNoShow',
+    ];
     for (const operationId of mutations) {
       const operation = operations.find((o) => o.operationId === operationId);
-      expect(operation?.parameters?.some((p) => p.name === 'X-Actor' && p.in === 'header'), operationId).toBe(true);
+      expect(
+        operation?.parameters?.some((p) => p.name === 'X-Actor' && p.in === 'header'),
+        operationId,
+      ).toBe(true);
     }
   });
 
@@ -137,11 +192,17 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     const called = await h.call('POST', '/api/doctors/d1/call-next', { body: { room: '3' }, ...as('dr-rao') });
     expect((expectDocumented(h, 'callNext', called) as { token: { id: string } }).token.id).toBe(a.id);
     await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
-    expect(stream.named('call').map((f) => JSON.parse(f.data) as unknown)).toEqual([{ doctorId: 'd1', tokenNumber: a.tokenNumber, label: String(a.tokenNumber), room: '3', seq: expect.any(Number) as number }]);
+    expect(stream.named('call').map((f) => JSON.parse(f.data) as unknown)).toEqual([
+      { doctorId: 'd1', tokenNumber: a.tokenNumber, label: String(a.tokenNumber), room: '3', seq: expect.any(Number) as number },
+    ]);
     for (const frame of stream.frames) expect(frame.data).not.toMatch(/Asha|Verma/);
     const again = await h.call('POST', `/api/tokens/${enc(a.id)}/recall`);
     expect(expectDocumented(h, 'recall', again)).toMatchObject({ token: { id: a.id } });
-    expect((await h.opd.history()).filter((e) => e.type === 'token:called').map((e) => [e.actor, 'room' in e ? e.room : undefined, 'recall' in e ? e.recall : undefined])).toEqual([
+    expect(
+      (await h.opd.history())
+        .filter((e) => e.type === 'token:called')
+        .map((e) => [e.actor, 'room' in e ? e.room : undefined, 'recall' in e ? e.recall : undefined]),
+    ).toEqual([
       ['dr-rao', '3', false],
       ['desk-1', null, true],
     ]);
@@ -150,7 +211,10 @@ describe('the front desk over HTTP', { timeout: 30_000 }, () => {
     expect((await h.call('POST', `/api/tokens/${enc(b.id)}/no-show`)).status).toBe(200);
     // desk-1's key is marked `narrow`: X-Actor names the member of staff at that desk.
     const back = await h.call('POST', `/api/tokens/${enc(b.id)}/reinstate`, { headers: { 'x-actor': 'desk-1/reena' } });
-    expect((expectDocumented(h, 'reinstate', back) as { token: { status: string; slotId: string } }).token).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    expect((expectDocumented(h, 'reinstate', back) as { token: { status: string; slotId: string } }).token).toMatchObject({
+      status: 'BOOKED',
+      slotId: 'd1-09',
+    });
     expect((await h.opd.history()).at(-1)).toMatchObject({ tokenId: b.id, actor: 'desk-1/reena' });
   });
 });

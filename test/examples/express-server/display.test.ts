@@ -66,7 +66,9 @@ describe('display board data', { timeout: 30_000 }, () => {
       await book(h, 'd2', 'ONLINE'); // another doctor: no new board for d1
       await visit(a.id, 'check-in', 'start');
       await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing[0] === '1'), 'the call');
-      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: 1, label: '1', room: null, seq: expect.any(Number) }]);
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([
+        { doctorId: 'd1', tokenNumber: 1, label: '1', room: null, seq: expect.any(Number) },
+      ]);
       const boards = stream.named('board').map((f) => BoardOut.parse(JSON.parse(f.data)));
       expect(boards.at(-1)).toMatchObject({ nowServing: ['1'], next: [], waiting: 0 });
       // Board ids are the seq of the last event they reflect, never going back.
@@ -103,10 +105,15 @@ describe('display board data', { timeout: 30_000 }, () => {
       const called = await h.opd.callNext('d1', { room: '4' });
       expect(called.token?.id).toBe(night.id);
       await stream.until((f) => f.some((x) => x.event === 'call'), 'the call');
-      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([{ doctorId: 'd1', tokenNumber: night.tokenNumber, label: night.label, room: '4', seq: expect.any(Number) }]);
+      expect(stream.named('call').map((f) => JSON.parse(f.data))).toEqual([
+        { doctorId: 'd1', tokenNumber: night.tokenNumber, label: night.label, room: '4', seq: expect.any(Number) },
+      ]);
       await h.opd.startConsultation(night.id);
       await stream.until((f) => f.some((x) => x.event === 'board' && JSON.parse(x.data).nowServing.length === 1), 'the consultation');
-      expect(BoardOut.parse(JSON.parse(stream.named('board').at(-1)!.data))).toMatchObject({ nowServing: [night.label], next: [{ tokenNumber: morning.tokenNumber }] });
+      expect(BoardOut.parse(JSON.parse(stream.named('board').at(-1)!.data))).toMatchObject({
+        nowServing: [night.label],
+        next: [{ tokenNumber: morning.tokenNumber }],
+      });
     } finally {
       stream.close();
     }
@@ -227,7 +234,9 @@ describe.skipIf(!browserTestsRun('display board'))('display board in headless Ch
     await expect.poll(() => text(page, 'now-serving'), POLL).toBe('2');
 
     // An emergency into the full 09:00 slot takes an elastic place at the front of the queue.
-    const emergency = await h.call('POST', '/api/tokens/emergency', { body: { doctorId: 'sharma', patient: { name: 'Unnamed emergency' }, slotId: 'sharma-9' } });
+    const emergency = await h.call('POST', '/api/tokens/emergency', {
+      body: { doctorId: 'sharma', patient: { name: 'Unnamed emergency' }, slotId: 'sharma-9' },
+    });
     expect(emergency.status).toBe(201);
     await expect.poll(() => nextTokens(page), POLL).toEqual(['8', '4', '1', '6', '7', '5']);
     expect(await text(page, 'waiting')).toBe('6');

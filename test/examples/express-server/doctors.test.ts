@@ -55,12 +55,19 @@ describe('doctor management', () => {
     expect(retired.dryRun).toBe(false);
     expect(retired.effects[0]).toMatchObject({ type: 'doctor:retired', retiredFrom: `${DAY}T10:00:00.000Z`, reason: 'retired', reassign: null });
     expect((await h.call('GET', `/api/tokens/${late.id}`)).body).toMatchObject({ status: 'WAITLISTED' });
-    expect((await h.call('GET', '/api/doctors')).body).toMatchObject({ doctors: [{ id: 'd1', retiredFrom: `${DAY}T10:00:00.000Z`, retiredReason: 'retired' }] });
+    expect((await h.call('GET', '/api/doctors')).body).toMatchObject({
+      doctors: [{ id: 'd1', retiredFrom: `${DAY}T10:00:00.000Z`, retiredReason: 'retired' }],
+    });
 
-    expect(expectError(await book(h, 'd1', 'ONLINE', { slotId: 'd1-10' }), 422, 'DOCTOR_RETIRED').details).toMatchObject({ doctorId: 'd1', retiredFrom: `${DAY}T10:00:00.000Z` });
+    expect(expectError(await book(h, 'd1', 'ONLINE', { slotId: 'd1-10' }), 422, 'DOCTOR_RETIRED').details).toMatchObject({
+      doctorId: 'd1',
+      retiredFrom: `${DAY}T10:00:00.000Z`,
+    });
     expect(tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' })).status).toBe('BOOKED');
     expectError(await h.call('POST', '/api/doctors/d1/retire', { body: retirement }), 422, 'DOCTOR_RETIRED');
-    expect(expectError(await h.call('POST', '/api/doctors/d1/retire', { body: { from: 'later' } }), 400, 'VALIDATION_FAILED').details['field']).toBe('retirement.from');
+    expect(expectError(await h.call('POST', '/api/doctors/d1/retire', { body: { from: 'later' } }), 400, 'VALIDATION_FAILED').details['field']).toBe(
+      'retirement.from',
+    );
     expectError(await h.call('POST', '/api/doctors/nobody/retire', { body: retirement }), 404, 'DOCTOR_NOT_FOUND');
   });
 });

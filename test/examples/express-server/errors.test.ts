@@ -76,7 +76,10 @@ describe('every engine error code has its documented status', () => {
     await check(h.call('POST', '/api/tokens/nope/cancel'), 'TOKEN_NOT_FOUND');
     await check(h.call('POST', '/api/doctors/d1/slots', { body: [{ start: `${DAY}T09:30:00Z`, end: `${DAY}T09:45:00Z`, capacity: 1 }] }), 'SLOT_OVERLAP');
     await check(book(h, 'd1', 'WALK_IN', { patientId: 'ABHA-1' }), 'DUPLICATE_BOOKING');
-    await check(book(h, 'd1', 'WALK_IN', { idempotencyKey: 'k1' }).then(() => book(h!, 'd1', 'PAID', { idempotencyKey: 'k1' })), 'IDEMPOTENCY_CONFLICT');
+    await check(
+      book(h, 'd1', 'WALK_IN', { idempotencyKey: 'k1' }).then(() => book(h!, 'd1', 'PAID', { idempotencyKey: 'k1' })),
+      'IDEMPOTENCY_CONFLICT',
+    );
     await check(h.call('POST', `/api/tokens/${enc(a.id)}/start`), 'INVALID_TRANSITION');
     await check(h.call('POST', `/api/tokens/${enc(a.id)}/no-show`), 'NOT_YET_DUE');
     await check(h.call('POST', `/api/doctors/d1/days/${DAY}/close`), 'DAY_NOT_OVER');
@@ -165,7 +168,10 @@ describe('every engine error code has its documented status', () => {
 describe('HTTP-level failures get clean 4xx answers', () => {
   it('malformed JSON: 400 without quoting the body', async () => {
     h = await startHarness();
-    const answer = await h.call('POST', '/api/tokens', { raw: '{"doctorId":"d1","patient":{"name":"Asha Verma"', headers: { 'content-type': 'application/json' } });
+    const answer = await h.call('POST', '/api/tokens', {
+      raw: '{"doctorId":"d1","patient":{"name":"Asha Verma"',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectError(answer, 400, 'VALIDATION_FAILED').details).toEqual({ field: 'body', in: 'body' });
     expect(answer.text).not.toContain('Asha');
     for (const raw of ['"just a string"', '42', 'null', '', '{"a":1}}']) {
@@ -182,16 +188,31 @@ describe('HTTP-level failures get clean 4xx answers', () => {
 
   it('non-JSON bodies: 415; unsupported charsets: 415', async () => {
     h = await startHarness();
-    expectError(await h.call('POST', '/api/doctors', { raw: 'name=A', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await h.call('POST', '/api/doctors', { raw: 'name=A', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectError(await h.call('POST', '/api/doctors', { raw: '{"name":"A"}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/json; charset=latin1' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/json; charset=latin1' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     // UTF-8 only: a UTF-16 body would pass the nesting limit unjudged (it is judged on UTF-8 bytes).
     for (const charset of ['utf-16le', 'UTF-16', 'utf-32']) {
       const body = Buffer.from(JSON.stringify({ id: 'dr-16', name: 'A' }), 'utf16le');
-      expectError(await h.call('POST', '/api/doctors', { raw: body, headers: { 'content-type': `application/json; charset=${charset}` } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expectError(
+        await h.call('POST', '/api/doctors', { raw: body, headers: { 'content-type': `application/json; charset=${charset}` } }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
     }
     for (const [i, charset] of ['utf-8', 'UTF-8', '"utf-8"'].entries()) {
-      const named = await h.call('POST', '/api/doctors', { raw: JSON.stringify({ id: `dr-${i}`, name: 'A' }), headers: { 'content-type': `application/json; charset=${charset}` } });
+      const named = await h.call('POST', '/api/doctors', {
+        raw: JSON.stringify({ id: `dr-${i}`, name: 'A' }),
+        headers: { 'content-type': `application/json; charset=${charset}` },
+      });
       expect(named.status, charset).toBe(201);
     }
     const vendor = await h.call('POST', '/api/doctors', { raw: '{"name":"A"}', headers: { 'content-type': 'application/vnd.api+json' } });
@@ -203,7 +224,10 @@ describe('HTTP-level failures get clean 4xx answers', () => {
       expectError(await h.call('POST', '/api/doctors', { raw: latin1, headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     }
     expectError(await h.call('GET', '/api/doctors/dr-latin1'), 404, 'DOCTOR_NOT_FOUND');
-    const utf8 = await h.call('POST', '/api/doctors', { raw: Buffer.from('{"id":"dr-utf8","name":"Jos\u00e9"}', 'utf8'), headers: { 'content-type': 'application/json' } });
+    const utf8 = await h.call('POST', '/api/doctors', {
+      raw: Buffer.from('{"id":"dr-utf8","name":"Jos\u00e9"}', 'utf8'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(utf8.status).toBe(201);
   });
 
@@ -255,8 +279,16 @@ describe('bad input never causes a 5xx', () => {
     const text = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('d1', 'd1-09', 'ONLINE', 'walk_in', DAY, 'true', '../..', '%', '\u0000'));
     const bodyFor = fc.oneof(
       json,
-      fc.record({ doctorId: fc.oneof(text, json), category: fc.oneof(text, json), patient: fc.oneof(json, fc.record({ name: fc.oneof(text, json) })) }, { requiredKeys: [] }),
-      fc.record({ slots: fc.array(fc.record({ start: fc.oneof(text, json), end: fc.oneof(text, json), capacity: fc.oneof(fc.integer(), json) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      fc.record(
+        { doctorId: fc.oneof(text, json), category: fc.oneof(text, json), patient: fc.oneof(json, fc.record({ name: fc.oneof(text, json) })) },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        {
+          slots: fc.array(fc.record({ start: fc.oneof(text, json), end: fc.oneof(text, json), capacity: fc.oneof(fc.integer(), json) }, { requiredKeys: [] })),
+        },
+        { requiredKeys: [] },
+      ),
     );
     const route = fc.constantFrom(
       ['POST', '/api/tokens'],
@@ -276,14 +308,19 @@ describe('bad input never causes a 5xx', () => {
     await fc.assert(
       fc.asyncProperty(route, bodyFor, text, text, async ([method, template], body, id, q) => {
         const path = template!.replace('{id}', encodeURIComponent(id)).replaceAll('{q}', encodeURIComponent(q));
-        const answer = await harness.call(method!, path, method === 'GET' ? {} : { raw: JSON.stringify(body) ?? 'null', headers: { 'content-type': 'application/json' } });
+        const answer = await harness.call(
+          method!,
+          path,
+          method === 'GET' ? {} : { raw: JSON.stringify(body) ?? 'null', headers: { 'content-type': 'application/json' } },
+        );
         if (answer.status >= 500) throw new Error(`${method} ${path} answered ${answer.status}: ${answer.text}`);
         if (answer.status >= 400) {
           const error = answer.body as { code?: unknown; detail?: unknown; details?: unknown; status?: unknown } | undefined;
           if (typeof error?.code !== 'string' || typeof error.detail !== 'string' || typeof error.details !== 'object' || error.status !== answer.status) {
             throw new Error(`${method} ${path} answered ${answer.status} without the error body: ${answer.text}`);
           }
-          if (answer.headers.get('content-type') !== 'application/problem+json; charset=utf-8') throw new Error(`${method} ${path} answered ${answer.status} as ${answer.headers.get('content-type')}`);
+          if (answer.headers.get('content-type') !== 'application/problem+json; charset=utf-8')
+            throw new Error(`${method} ${path} answered ${answer.status} as ${answer.headers.get('content-type')}`);
           if (/\n\s+at /.test(answer.text)) throw new Error(`stack trace in ${answer.text}`);
         }
       }),

@@ -55,7 +55,18 @@ describe('GET /events', { timeout: 30_000 }, () => {
     await stream.until((f) => f.length >= 2, 'the waitlisting and its report');
     expect(stream.frames.map((f) => f.event)).toEqual(['token:waitlisted', 'emergency:unplaced']);
     const unplaced = EventOut.parse(JSON.parse(stream.frames[1]!.data));
-    expect(unplaced).toEqual({ type: 'emergency:unplaced', seq: Number(stream.frames[1]!.id), at: expect.any(String), doctorId: 'd1', facilityId: 'default', actor: 'anonymous', tokenId: emergency.id, tokenNumber: 2, label: '2', day: '2026-01-30' });
+    expect(unplaced).toEqual({
+      type: 'emergency:unplaced',
+      seq: Number(stream.frames[1]!.id),
+      at: expect.any(String),
+      doctorId: 'd1',
+      facilityId: 'default',
+      actor: 'anonymous',
+      tokenId: emergency.id,
+      tokenNumber: 2,
+      label: '2',
+      day: '2026-01-30',
+    });
     expect(stream.frames[1]!.data).not.toContain('Ravi');
     await h.call('POST', `/api/tokens/${enc(present.id)}/cancel`);
     await stream.until((f) => f.length >= 4, 'the promotion');
@@ -232,7 +243,10 @@ describe('GET /events', { timeout: 30_000 }, () => {
 
   it('refuses bad resume points and unknown parameters', async () => {
     h = await startHarness();
-    expect(expectError(await h.call('GET', '/events', { headers: { 'last-event-id': 'abc' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'Last-Event-ID', in: 'header' });
+    expect(expectError(await h.call('GET', '/events', { headers: { 'last-event-id': 'abc' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'Last-Event-ID',
+      in: 'header',
+    });
     expectError(await h.call('GET', '/events?after=-3'), 400, 'VALIDATION_FAILED');
     expectError(await h.call('GET', '/events?since=3'), 400, 'VALIDATION_FAILED');
   });
@@ -298,7 +312,11 @@ describe('display-board streams', { timeout: 30_000 }, () => {
     const reads = vi.spyOn(h.opd, 'getSchedule');
     const booked = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
     const shows = (reader: SseReader, n: number): Promise<void> =>
-      reader.until((frames) => frames.some((f) => f.event === 'board' && (JSON.parse(f.data) as { next: { tokenNumber: number }[] }).next.some((e) => e.tokenNumber === n)), `token ${n}`);
+      reader.until(
+        (frames) =>
+          frames.some((f) => f.event === 'board' && (JSON.parse(f.data) as { next: { tokenNumber: number }[] }).next.some((e) => e.tokenNumber === n)),
+        `token ${n}`,
+      );
     await Promise.all(d1.map((reader) => shows(reader, booked.tokenNumber)));
     expect(reads.mock.calls).toEqual([['d1', DAY]]);
     // A burst of changes: at most one read per change, none for the other doctor's boards.

@@ -28,7 +28,9 @@ describe('explanations over HTTP', { timeout: 30_000 }, () => {
     expect(hi.text).not.toMatch(/Sunita|ABHA-77|9876543210/);
 
     const en = await h.call('GET', `/api/tokens/${enc(walkIn.id)}/explain`);
-    expect((expectDocumented(h, 'explainToken', en) as { text: string }).text).toBe('You moved to 10:00 because an emergency needed the 09:00 place; you keep token W-1.');
+    expect((expectDocumented(h, 'explainToken', en) as { text: string }).text).toBe(
+      'You moved to 10:00 because an emergency needed the 09:00 place; you keep token W-1.',
+    );
 
     expectError(await h.call('GET', `/api/tokens/${enc(walkIn.id)}/explain?lang=fr`), 400, 'VALIDATION_FAILED');
     expectError(await h.call('GET', `/api/tokens/${enc('d1~2026-01-30~99')}/explain`), 404, 'TOKEN_NOT_FOUND');

@@ -12,7 +12,6 @@ import { openApiPath } from '../../../examples/express-server/openapi.js';
 import { DAY, enc, startHarness, type Answer, type Harness } from './harness.js';
 import { validateResource } from '../../fhir-schema.js';
 
-
 /** Valid FHIR R4, each resource of a Bundle too. */
 function expectValid(resource: unknown): void {
   expect(validateResource(resource), JSON.stringify(validateResource.errors?.slice(0, 5), null, 1)).toBe(true);
@@ -66,7 +65,11 @@ afterEach(async () => {
 });
 
 function client(h: Harness, key?: string, headers?: Record<string, string>): Client {
-  return new Client({ baseUrl: `${h.url}/fhir`, ...(key === undefined ? {} : { bearerToken: key }), ...(headers === undefined ? {} : { customHeaders: headers }) });
+  return new Client({
+    baseUrl: `${h.url}/fhir`,
+    ...(key === undefined ? {} : { bearerToken: key }),
+    ...(headers === undefined ? {} : { customHeaders: headers }),
+  });
 }
 
 /** Two doctors: d1 (cardiology) with one place at 09:00 and one at 10:00, d2 (dermatology) with two at 09:00. */
@@ -88,11 +91,21 @@ async function hospital(h: Harness): Promise<void> {
 }
 
 function find(c: Client, input: Record<string, string | string[]>): Promise<Bundle> {
-  return c.operation({ name: '$find', resourceType: 'Appointment', method: 'GET', input: { start: DAY, end: NEXT_DAY, ...input } }) as Promise<FhirResource> as Promise<Bundle & FhirResource>;
+  return c.operation({
+    name: '$find',
+    resourceType: 'Appointment',
+    method: 'GET',
+    input: { start: DAY, end: NEXT_DAY, ...input },
+  }) as Promise<FhirResource> as Promise<Bundle & FhirResource>;
 }
 
 function operation(c: Client, name: string, input: unknown, headers?: Record<string, string>): Promise<Appointment> {
-  return c.operation({ name, resourceType: 'Appointment', input: input as FhirResource, ...(headers === undefined ? {} : { options: { headers } }) }) as Promise<Appointment & FhirResource>;
+  return c.operation({
+    name,
+    resourceType: 'Appointment',
+    input: input as FhirResource,
+    ...(headers === undefined ? {} : { options: { headers } }),
+  }) as Promise<Appointment & FhirResource>;
 }
 
 function proposals(bundle: Bundle): Appointment[] {
@@ -176,7 +189,8 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     // Exactly the places `availability` gives the default channel, ONLINE.
     const available: string[] = [];
     for (const doctorId of ['d1', 'd2']) {
-      for (const a of await h.opd.availability({ doctorId, category: 'ONLINE', from: new Date(`${DAY}T00:00:00Z`), to: new Date(`${NEXT_DAY}T00:00:00Z`) })) if (a.available) available.push(a.slot.id);
+      for (const a of await h.opd.availability({ doctorId, category: 'ONLINE', from: new Date(`${DAY}T00:00:00Z`), to: new Date(`${NEXT_DAY}T00:00:00Z`) }))
+        if (a.available) available.push(a.slot.id);
     }
     expect(found.map(slotOf).sort()).toEqual(available.sort());
     for (const a of found) {
@@ -268,7 +282,9 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     // A held Appointment cancelled: the hold is released.
     const second = await operation(portal, '$hold', forPatient(found[2]!, 'Patient/meena-3'));
     expect(second.status).toBe('pending');
-    expect((await portal.operation({ name: '$cancel', resourceType: 'Appointment', id: second.id!, method: 'POST' })) as FhirResource).toMatchObject({ status: 'cancelled' });
+    expect((await portal.operation({ name: '$cancel', resourceType: 'Appointment', id: second.id!, method: 'POST' })) as FhirResource).toMatchObject({
+      status: 'cancelled',
+    });
     expect((await h.opd.getSlot('d1-10')).free).toBe(1);
   });
 
@@ -309,8 +325,12 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     await hospital(h);
     const portal = client(h, PORTAL_KEY);
     const [proposal] = proposals(await find(portal, { practitioner: 'd2', patient: 'Patient/asha-1' }));
-    const coded = (code: string, patient = 'Patient/asha-1'): Appointment => ({ ...forPatient(proposal!, patient), appointmentType: { coding: [{ system: 'urn:opd-scheduler:channel', code }] } });
-    const nested = (resource: unknown, depth: number): unknown => (depth === 0 ? resource : { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: nested(resource, depth - 1) }] });
+    const coded = (code: string, patient = 'Patient/asha-1'): Appointment => ({
+      ...forPatient(proposal!, patient),
+      appointmentType: { coding: [{ system: 'urn:opd-scheduler:channel', code }] },
+    });
+    const nested = (resource: unknown, depth: number): unknown =>
+      depth === 0 ? resource : { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: nested(resource, depth - 1) }] };
     const before = (await h.opd.history()).length;
     for (const depth of [0, 1, 2, 3]) {
       for (const name of ['$hold', '$book']) {
@@ -338,7 +358,11 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     });
     expect(hold.status, hold.text).toBe(201);
     const tokenId = (hold.body as { token: { id: string } }).token.id;
-    const pending = { ...coded('ONLINE'), id: tokenId.replace(/[^A-Za-z0-9-]/g, (c) => `.${c.charCodeAt(0).toString(16).padStart(2, '0')}`), status: 'pending' };
+    const pending = {
+      ...coded('ONLINE'),
+      id: tokenId.replace(/[^A-Za-z0-9-]/g, (c) => `.${c.charCodeAt(0).toString(16).padStart(2, '0')}`),
+      status: 'pending',
+    };
     pending.participant = [{ actor: { reference: 'Patient/ravi-2' }, required: 'required', status: 'accepted' }];
     for (const depth of [0, 2]) {
       const { status, outcome } = await refused(operation(portal, '$book', nested(pending, depth)));
@@ -355,9 +379,14 @@ describe('find, hold, book and cancel with a FHIR client', () => {
     const [proposal] = proposals(await find(portal, { practitioner: 'd1', patient: 'Patient/alice' }));
     const held = await operation(portal, '$hold', proposal);
     expect(held.participant[0]!.actor.reference).toBe('Patient/alice');
-    const as = (reference: string): Appointment => ({ ...held, participant: [{ actor: { reference }, required: 'required', status: 'accepted' }, ...held.participant.slice(1)] });
+    const as = (reference: string): Appointment => ({
+      ...held,
+      participant: [{ actor: { reference }, required: 'required', status: 'accepted' }, ...held.participant.slice(1)],
+    });
     const before = (await h.opd.history()).length;
-    const mallory = await refused(operation(portal, '$book', { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: as('Patient/mallory') }] }));
+    const mallory = await refused(
+      operation(portal, '$book', { resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: as('Patient/mallory') }] }),
+    );
     expect(mallory.status).toBe(404);
     expect(codeOf(mallory.outcome)).toBe('TOKEN_NOT_FOUND');
     expect(JSON.stringify(mallory.outcome)).not.toMatch(/alice|mallory/);
@@ -386,9 +415,18 @@ describe('$find for the dates of a series', () => {
   /** d1 with one place at 10:00 on DAY and on the same day of each of the two weeks after it; the second week's is booked. */
   async function weekly(h: Harness): Promise<void> {
     expect((await h.call('POST', '/api/doctors', { body: { id: 'd1', name: 'Dr One', specialization: 'Obstetrics', department: 'OBS' } })).status).toBe(201);
-    const slots = WEEKS.map((n) => ({ id: `d1-w${String(n / 7)}`, start: `${dayAfter(n)}T10:00:00Z`, end: `${dayAfter(n)}T11:00:00Z`, capacity: 1, overflowCapacity: 0 }));
+    const slots = WEEKS.map((n) => ({
+      id: `d1-w${String(n / 7)}`,
+      start: `${dayAfter(n)}T10:00:00Z`,
+      end: `${dayAfter(n)}T11:00:00Z`,
+      capacity: 1,
+      overflowCapacity: 0,
+    }));
     expect((await h.call('POST', '/api/doctors/d1/slots', { key: PORTAL_KEY, body: slots })).status).toBe(201);
-    const taken = await h.call('POST', '/api/tokens', { key: PORTAL_KEY, body: { doctorId: 'd1', category: 'WALK_IN', slotId: 'd1-w1', patient: { id: 'P-9', name: NAME } } });
+    const taken = await h.call('POST', '/api/tokens', {
+      key: PORTAL_KEY,
+      body: { doctorId: 'd1', category: 'WALK_IN', slotId: 'd1-w1', patient: { id: 'P-9', name: NAME } },
+    });
     expect(taken.status, taken.text).toBe(201);
   }
 
@@ -398,7 +436,12 @@ describe('$find for the dates of a series', () => {
     const portal = client(h, PORTAL_KEY);
 
     // GET by a FHIR client: a list repeats the query parameter (`?start=…&start=…&start=…&end=…`).
-    const got = (await portal.operation({ name: '$find', resourceType: 'Appointment', method: 'GET', input: { start: starts, end: ends, patient: 'Patient/asha-1' } as unknown as FhirResource })) as Bundle & FhirResource;
+    const got = (await portal.operation({
+      name: '$find',
+      resourceType: 'Appointment',
+      method: 'GET',
+      input: { start: starts, end: ends, patient: 'Patient/asha-1' } as unknown as FhirResource,
+    })) as Bundle & FhirResource;
     expectValid(got);
     expect(Client.httpFor(got).response?.status).toBe(200);
     expect(proposals(got).map((a) => [slotOf(a), a.start])).toEqual([
@@ -418,17 +461,27 @@ describe('$find for the dates of a series', () => {
       ...ends.map((end) => ({ name: 'end', valueDate: end })),
       { name: 'patient', valueReference: { reference: 'Patient/asha-1' } },
     ];
-    const posted = (await portal.operation({ name: '$find', resourceType: 'Appointment', input: { resourceType: 'Parameters', parameter } })) as Bundle & FhirResource;
+    const posted = (await portal.operation({ name: '$find', resourceType: 'Appointment', input: { resourceType: 'Parameters', parameter } })) as Bundle &
+      FhirResource;
     expectValid(posted);
     expect(posted).toEqual(got);
     // `_count` applies to each window; the same search over the raw query string.
-    const added = await h.call('POST', '/api/doctors/d1/slots', { key: PORTAL_KEY, body: [{ id: 'd1-w2-11', start: `${dayAfter(14)}T11:00:00Z`, end: `${dayAfter(14)}T12:00:00Z`, capacity: 1 }] });
+    const added = await h.call('POST', '/api/doctors/d1/slots', {
+      key: PORTAL_KEY,
+      body: [{ id: 'd1-w2-11', start: `${dayAfter(14)}T11:00:00Z`, end: `${dayAfter(14)}T12:00:00Z`, capacity: 1 }],
+    });
     expect(added.status, added.text).toBe(201);
-    const query = new URLSearchParams([...starts.map((v): [string, string] => ['start', v]), ...ends.map((v): [string, string] => ['end', v]), ['_count', '1']]);
+    const query = new URLSearchParams([
+      ...starts.map((v): [string, string] => ['start', v]),
+      ...ends.map((v): [string, string] => ['end', v]),
+      ['_count', '1'],
+    ]);
     const counted = await h.call('GET', `/fhir/Appointment/$find?${query.toString()}`, { key: PORTAL_KEY });
     expect(counted.status, counted.text).toBe(200);
     expect(proposals(counted.body as Bundle).map(slotOf)).toEqual(['d1-w0', 'd1-w2']);
-    expect(proposals((await h.call('GET', `/fhir/Appointment/$find?start=${starts[2]!}&end=${ends[2]!}`, { key: PORTAL_KEY })).body as Bundle).map(slotOf)).toEqual(['d1-w2', 'd1-w2-11']);
+    expect(
+      proposals((await h.call('GET', `/fhir/Appointment/$find?start=${starts[2]!}&end=${ends[2]!}`, { key: PORTAL_KEY })).body as Bundle).map(slotOf),
+    ).toEqual(['d1-w2', 'd1-w2-11']);
 
     // One start and one end, in either form, are one search, answered as before.
     const single = await find(portal, { start: starts[0]!, end: ends[2]! });
@@ -437,7 +490,13 @@ describe('$find for the dates of a series', () => {
     const singlePosted = await portal.operation({
       name: '$find',
       resourceType: 'Appointment',
-      input: { resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: starts[0]! }, { name: 'end', valueDate: ends[2]! }] },
+      input: {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'start', valueDate: starts[0]! },
+          { name: 'end', valueDate: ends[2]! },
+        ],
+      },
     });
     expect(singlePosted).toEqual(single);
   });
@@ -456,21 +515,55 @@ describe('$find for the dates of a series', () => {
     // Three starts, two ends: `end` is the parameter at fault.
     await byQuery([...starts.map((v): [string, string] => ['start', v]), ['end', ends[0]!], ['end', ends[1]!]], 'end');
     // The second window starts before the first ends; a window that ends before it starts; a value that is no date.
-    await byQuery([['start', starts[0]!], ['start', starts[0]!], ['end', ends[1]!], ['end', ends[2]!]], 'start[1]');
-    await byQuery([['start', starts[0]!], ['start', ends[2]!], ['end', ends[0]!], ['end', starts[2]!]], 'end[1]');
-    await byQuery([['start', starts[0]!], ['start', 'soon'], ['end', ends[0]!], ['end', ends[2]!]], 'start[1]');
+    await byQuery(
+      [
+        ['start', starts[0]!],
+        ['start', starts[0]!],
+        ['end', ends[1]!],
+        ['end', ends[2]!],
+      ],
+      'start[1]',
+    );
+    await byQuery(
+      [
+        ['start', starts[0]!],
+        ['start', ends[2]!],
+        ['end', ends[0]!],
+        ['end', starts[2]!],
+      ],
+      'end[1]',
+    );
+    await byQuery(
+      [
+        ['start', starts[0]!],
+        ['start', 'soon'],
+        ['end', ends[0]!],
+        ['end', ends[2]!],
+      ],
+      'start[1]',
+    );
     // More windows than a series has dates.
     const many = Array.from({ length: 53 }, (_, i) => dayAfter(i * 2));
     await byQuery([...many.map((v): [string, string] => ['start', v]), ...many.map((v): [string, string] => ['end', v])], 'start');
     // `_count` out of range is named as the client sent it (the engine's `options.count`).
-    await byQuery([['start', starts[0]!], ['end', ends[0]!], ['_count', '0']], '_count');
+    await byQuery(
+      [
+        ['start', starts[0]!],
+        ['end', ends[0]!],
+        ['_count', '0'],
+      ],
+      '_count',
+    );
 
     // The same mismatch as Parameters, asked by the FHIR client.
     const mismatched = await refused(
       portal.operation({
         name: '$find',
         resourceType: 'Appointment',
-        input: { resourceType: 'Parameters', parameter: [...starts.map((start) => ({ name: 'start', valueDate: start })), { name: 'end', valueDate: ends[0]! }] },
+        input: {
+          resourceType: 'Parameters',
+          parameter: [...starts.map((start) => ({ name: 'start', valueDate: start })), { name: 'end', valueDate: ends[0]! }],
+        },
       }),
     );
     expect(mismatched.status).toBe(400);
@@ -485,7 +578,12 @@ describe('the last place', () => {
     h = await startHarness({ apiKeys: KEYS });
     expect((await h.call('POST', '/api/doctors', { body: { id: 'r1', name: 'Dr Race' } })).status).toBe(201);
     const hours = [9, 10, 11, 12, 13];
-    const slots = hours.map((hour) => ({ id: `r1-${hour}`, start: `${DAY}T${String(hour).padStart(2, '0')}:00:00Z`, end: `${DAY}T${String(hour + 1).padStart(2, '0')}:00:00Z`, capacity: 1 }));
+    const slots = hours.map((hour) => ({
+      id: `r1-${hour}`,
+      start: `${DAY}T${String(hour).padStart(2, '0')}:00:00Z`,
+      end: `${DAY}T${String(hour + 1).padStart(2, '0')}:00:00Z`,
+      capacity: 1,
+    }));
     expect((await h.call('POST', '/api/doctors/r1/slots', { body: slots })).status).toBe(201);
     const clients = [client(h, PORTAL_KEY), client(h, KIOSK_KEY), client(h, PORTAL_KEY)];
     const found = proposals(await find(clients[0]!, { practitioner: 'r1' }));
@@ -567,10 +665,24 @@ describe('failures are OperationOutcomes', () => {
     expect(expectOutcome(await raw('POST', '/fhir/Appointment/$hold', '{"resourceType":'), 400, 'VALIDATION_FAILED').issue[0]!.code).toBe('structure');
     expectOutcome(await raw('POST', '/fhir/Appointment/$hold', 'appointment', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectOutcome(await raw('POST', '/fhir/Appointment/$hold', '{}'), 400, 'VALIDATION_FAILED');
-    expectOutcome(await raw('POST', '/fhir/Appointment/$book', JSON.stringify(proposal), 'application/fhir+json', { 'x-request-id': 'not an id!' }), 400, 'VALIDATION_FAILED');
-    expectOutcome(await raw('POST', '/fhir/Appointment/$book', JSON.stringify(proposal), 'application/json', { 'idempotency-key': 'x'.repeat(201) }), 400, 'VALIDATION_FAILED');
+    expectOutcome(
+      await raw('POST', '/fhir/Appointment/$book', JSON.stringify(proposal), 'application/fhir+json', { 'x-request-id': 'not an id!' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectOutcome(
+      await raw('POST', '/fhir/Appointment/$book', JSON.stringify(proposal), 'application/json', { 'idempotency-key': 'x'.repeat(201) }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const patch = (ops: unknown) => raw('PATCH', '/fhir/Appointment/anything', JSON.stringify(ops), 'application/json-patch+json');
-    for (const ops of [[], [{ op: 'replace', path: '/status', value: 'booked' }], [{ op: 'remove', path: '/status' }], [{ op: 'replace', path: '/start', value: DAY }], { status: 'cancelled' }]) {
+    for (const ops of [
+      [],
+      [{ op: 'replace', path: '/status', value: 'booked' }],
+      [{ op: 'remove', path: '/status' }],
+      [{ op: 'replace', path: '/start', value: DAY }],
+      { status: 'cancelled' },
+    ]) {
       expectOutcome(await patch(ops), 400, 'VALIDATION_FAILED');
     }
     expect((await h.opd.history()).length).toBe(before);
@@ -596,13 +708,19 @@ describe('failures are OperationOutcomes', () => {
         'POST /fhir/Appointment/$book',
         'POST /fhir/Appointment/:id/$cancel',
         'PATCH /fhir/Appointment/:id',
-        'GET /fhir/$bulk-publish', 'GET /fhir/locations.ndjson', 'GET /fhir/healthcare-services.ndjson', 'GET /fhir/practitioner-roles.ndjson', 'GET /fhir/schedules.ndjson', 'GET /fhir/slots.ndjson',
-      ].sort()
+        'GET /fhir/$bulk-publish',
+        'GET /fhir/locations.ndjson',
+        'GET /fhir/healthcare-services.ndjson',
+        'GET /fhir/practitioner-roles.ndjson',
+        'GET /fhir/schedules.ndjson',
+        'GET /fhir/slots.ndjson',
+      ].sort(),
     );
     for (const route of fhirRoutes) {
       const path = route.path.replace(':id', 'd1.7e2026-01-30.7e1');
       const method = route.method.toUpperCase();
-      const body = method === 'GET' ? undefined : route.method === 'patch' ? [{ op: 'replace', path: '/status', value: 'cancelled' }] : { resourceType: 'Parameters' };
+      const body =
+        method === 'GET' ? undefined : route.method === 'patch' ? [{ op: 'replace', path: '/status', value: 'cancelled' }] : { resourceType: 'Parameters' };
       if (route.auth === 'public') {
         expect((await h.call(method, path, { key: null })).status).toBe(200);
         continue;
@@ -613,9 +731,13 @@ describe('failures are OperationOutcomes', () => {
       expectOutcome(await h.call(method, path, { key: 'wrong-key-0123456789abcdef', body }), 401, 'UNAUTHORIZED');
       expectOutcome(await h.call(method, path, { body, headers: { 'x-actor': 'kiosk' } }), 403, 'ACTOR_NOT_ALLOWED');
       // The OpenAPI document says the same, and that answers are FHIR JSON.
-      const documented = h.server.openapi.paths[openApiPath(route.path)]![route.method]! as { security: unknown; responses: Record<string, { content: Record<string, unknown> }> };
+      const documented = h.server.openapi.paths[openApiPath(route.path)]![route.method]! as {
+        security: unknown;
+        responses: Record<string, { content: Record<string, unknown> }>;
+      };
       expect(documented.security).toEqual([{ bearerAuth: [] }]);
-      for (const status of ['200', '400', '401', '403']) expect(Object.keys(documented.responses[status]!.content), `${route.operationId} ${status}`).toEqual(['application/fhir+json']);
+      for (const status of ['200', '400', '401', '403'])
+        expect(Object.keys(documented.responses[status]!.content), `${route.operationId} ${status}`).toEqual(['application/fhir+json']);
     }
     // Through the FHIR client: no key, no search; the statement stays public.
     expect((await refused(find(client(h), {}))).status).toBe(401);
@@ -648,19 +770,22 @@ describe('failures are OperationOutcomes', () => {
       {
         slot: fc.oneof(json, fc.constant([{ reference: 'Slot/d1-09' }]), fc.array(fc.record({ reference: text }))),
         participant: fc.oneof(json, fc.array(fc.record({ actor: fc.oneof(json, fc.record({ reference: text, display: text })) }))),
-        appointmentType: fc.oneof(json, fc.record({ coding: fc.array(fc.record({ system: fc.constantFrom('urn:opd-scheduler:channel', 'x'), code: fc.oneof(text, json) })) })),
+        appointmentType: fc.oneof(
+          json,
+          fc.record({ coding: fc.array(fc.record({ system: fc.constantFrom('urn:opd-scheduler:channel', 'x'), code: fc.oneof(text, json) })) }),
+        ),
         status: fc.oneof(text, fc.constantFrom('pending', 'proposed')),
         id: text,
         identifier: json,
       },
-      { requiredKeys: [] }
+      { requiredKeys: [] },
     );
     const appointment = mutated.map((m) => ({ ...proposal!, ...m }));
     const body = fc.oneof(
       json,
       appointment,
       appointment.map((a) => ({ resourceType: 'Parameters', parameter: [{ name: 'appt-resource', resource: a }] })),
-      fc.record({ resourceType: fc.constant('Parameters'), parameter: fc.array(fc.record({ name: text, valueString: fc.oneof(text, json) })) })
+      fc.record({ resourceType: fc.constant('Parameters'), parameter: fc.array(fc.record({ name: text, valueString: fc.oneof(text, json) })) }),
     );
     const route = fc.constantFrom(
       ['POST', '/fhir/Appointment/$hold'],
@@ -669,18 +794,24 @@ describe('failures are OperationOutcomes', () => {
       ['POST', '/fhir/Appointment/{id}/$cancel'],
       ['PATCH', '/fhir/Appointment/{id}'],
       ['GET', '/fhir/Appointment/$find?start={q}&end={q}&specialty={q}&appointment-type={q}'],
-      ['GET', '/fhir/Appointment/$find?start={q}&end=2026-02-01&patient={q}&_count={q}']
+      ['GET', '/fhir/Appointment/$find?start={q}&end=2026-02-01&patient={q}&_count={q}'],
     );
     await fc.assert(
       fc.asyncProperty(route, body, text, text, async ([method, template], sent, id, q) => {
         const path = template!.replace('{id}', encodeURIComponent(id)).replaceAll('{q}', encodeURIComponent(q));
-        const answer = await harness.call(method!, path, method === 'GET' ? {} : { raw: JSON.stringify(sent) ?? 'null', headers: { 'content-type': 'application/fhir+json' } });
+        const answer = await harness.call(
+          method!,
+          path,
+          method === 'GET' ? {} : { raw: JSON.stringify(sent) ?? 'null', headers: { 'content-type': 'application/fhir+json' } },
+        );
         if (answer.status >= 500) throw new Error(`${method} ${path} answered ${answer.status}: ${answer.text}`);
-        if (answer.headers.get('content-type') !== FHIR_TYPE) throw new Error(`${method} ${path} answered ${answer.status} as ${answer.headers.get('content-type')}`);
+        if (answer.headers.get('content-type') !== FHIR_TYPE)
+          throw new Error(`${method} ${path} answered ${answer.status} as ${answer.headers.get('content-type')}`);
         if (!validateResource(answer.body)) throw new Error(`${method} ${path} answered invalid FHIR: ${answer.text}`);
-        if (answer.status >= 400 && (answer.body as { resourceType?: unknown }).resourceType !== 'OperationOutcome') throw new Error(`${method} ${path} answered ${answer.status} with ${answer.text}`);
+        if (answer.status >= 400 && (answer.body as { resourceType?: unknown }).resourceType !== 'OperationOutcome')
+          throw new Error(`${method} ${path} answered ${answer.status} with ${answer.text}`);
       }),
-      { numRuns: Number(process.env['OPD_PROPERTY_RUNS'] ?? 150), seed: 20260130, verbose: 1 }
+      { numRuns: Number(process.env['OPD_PROPERTY_RUNS'] ?? 150), seed: 20260130, verbose: 1 },
     );
   }, 60_000);
 });
@@ -737,14 +868,23 @@ describe('GET /fhir/$bulk-publish (SMART Scheduling Links)', () => {
     }
     const free = (resources.get('Slot') ?? []).filter((s) => s['status'] === 'free').map((s) => (s['identifier'] as { value: string }[])[0]!.value);
     const portal = client(h, PORTAL_KEY);
-    expect(free.sort()).toEqual(proposals(await find(portal, {})).map(slotOf).sort());
+    expect(free.sort()).toEqual(
+      proposals(await find(portal, {}))
+        .map(slotOf)
+        .sort(),
+    );
     // _since: the request and the files name it.
-    const since = await (await fetch(`${h.url}/fhir/$bulk-publish?_since=${encodeURIComponent(manifest.transactionTime)}`)).json() as { request: string; output: { url: string }[] };
+    const since = (await (await fetch(`${h.url}/fhir/$bulk-publish?_since=${encodeURIComponent(manifest.transactionTime)}`)).json()) as {
+      request: string;
+      output: { url: string }[];
+    };
     expect(since.request).toContain('_since=');
     for (const output of since.output) expect(output.url).toContain('_since=');
     expect((await fetch(`${h.url}/fhir/$bulk-publish?_since=yesterday`)).status).toBe(400);
     // The statement names the feed and the patch that cancels.
-    const statement = (await (await fetch(`${h.url}/fhir/metadata`)).json()) as { rest: { operation?: { name: string }[]; resource: { interaction?: { code: string }[] }[] }[] };
+    const statement = (await (await fetch(`${h.url}/fhir/metadata`)).json()) as {
+      rest: { operation?: { name: string }[]; resource: { interaction?: { code: string }[] }[] }[];
+    };
     expect(statement.rest[0]!.operation!.map((o) => o.name)).toEqual(['bulk-publish']);
     expect(statement.rest[0]!.resource[0]!.interaction).toEqual([{ code: 'patch' }]);
   });

@@ -20,7 +20,9 @@ function plus(n: number): string {
 async function slotOn(doctorId: string, date: string, hh: string, capacity: number): Promise<string> {
   const id = `${doctorId}-${date}-${hh}`;
   const next = String(Number(hh) + 1).padStart(2, '0');
-  const added = await h.call('POST', `/api/doctors/${enc(doctorId)}/slots`, { body: [{ id, start: `${date}T${hh}:00:00Z`, end: `${date}T${next}:00:00Z`, capacity, overflowCapacity: 0 }] });
+  const added = await h.call('POST', `/api/doctors/${enc(doctorId)}/slots`, {
+    body: [{ id, start: `${date}T${hh}:00:00Z`, end: `${date}T${next}:00:00Z`, capacity, overflowCapacity: 0 }],
+  });
   expect(added.status, added.text).toBe(201);
   return id;
 }
@@ -56,15 +58,27 @@ describe('POST /api/tokens/:tokenId/follow-up', () => {
     });
     expect(answer.status, answer.text).toBe(201);
     const result = expectDocumented(h, 'bookFollowUp', answer) as FollowUpResult;
-    expect(result.followUp).toMatchObject({ id: `${visitId}~f`, fromTokenId: visitId, status: 'BOOKED', dueDate: plus(7), from: plus(6), to: plus(8), actor: KEY_ACTOR });
+    expect(result.followUp).toMatchObject({
+      id: `${visitId}~f`,
+      fromTokenId: visitId,
+      status: 'BOOKED',
+      dueDate: plus(7),
+      from: plus(6),
+      to: plus(8),
+      actor: KEY_ACTOR,
+    });
     expect(result.token).toMatchObject({ category: 'FOLLOW_UP', slotId: inSix, day: plus(6) });
     expect(result.followUp.tokenId).toBe(result.token!.id);
     expect(result.effects.map((e) => e.type)).toEqual(['token:booked']);
     // The token carries its patient to the key's holder; the follow-up and its events never do.
     expect(JSON.stringify([result.followUp, result.effects])).not.toMatch(/ABHA-1|Meena/);
     expect(JSON.stringify(h.logs)).not.toMatch(/ABHA-1|Meena/);
-    const history = (await h.call('GET', '/api/history?limit=1000')).body as { events: { type: string; followUpId?: string; toTokenId?: string; actor: string | null }[] };
-    expect(history.events.filter((e) => e.type === 'followup:booked')).toEqual([expect.objectContaining({ followUpId: result.followUp.id, toTokenId: result.token!.id, actor: KEY_ACTOR })]);
+    const history = (await h.call('GET', '/api/history?limit=1000')).body as {
+      events: { type: string; followUpId?: string; toTokenId?: string; actor: string | null }[];
+    };
+    expect(history.events.filter((e) => e.type === 'followup:booked')).toEqual([
+      expect.objectContaining({ followUpId: result.followUp.id, toTokenId: result.token!.id, actor: KEY_ACTOR }),
+    ]);
 
     // Asked again (a retried request): the same follow-up, answered as it stands, no second token.
     const again = await h.call('POST', `/api/tokens/${enc(visitId)}/follow-up`, { body: { afterDays: 7, idempotencyKey: 'fu-1' } });
@@ -86,9 +100,16 @@ describe('POST /api/tokens/:tokenId/follow-up', () => {
     const both = expectError(await h.call('POST', url(seen), { body: { afterDays: 7, on: plus(7) } }), 400, 'VALIDATION_FAILED');
     expect(both.details).toMatchObject({ in: 'body' });
     expectError(await h.call('POST', url(seen), { body: {} }), 400, 'VALIDATION_FAILED');
-    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: 7, windowDays: 31 } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'body' });
-    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: '7' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'afterDays', in: 'body' });
-    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: 7, nurse: 'x' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'nurse' });
+    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: 7, windowDays: 31 } }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      in: 'body',
+    });
+    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: '7' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'afterDays',
+      in: 'body',
+    });
+    expect(expectError(await h.call('POST', url(seen), { body: { afterDays: 7, nurse: 'x' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'nurse',
+    });
     const keys = await h.call('POST', url(seen), { body: { afterDays: 7, idempotencyKey: 'a' }, headers: { 'Idempotency-Key': 'b' } });
     expect(expectError(keys, 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'idempotencyKey', in: 'header' });
     // The visit was not seen: a follow-up is asked at the end of a visit.
@@ -132,7 +153,10 @@ describe('due follow-ups', () => {
     expectError(await h.call('GET', '/api/follow-ups/due', { key: null }), 401, 'UNAUTHORIZED');
 
     // The desk reaches the patient, who will not come: the follow-up ends by an actor.
-    const cancelled = await h.call('POST', `/api/follow-ups/${enc(followUp.id)}/cancel`, { body: { reason: 'treated elsewhere' }, headers: { 'X-Actor': KEY_ACTOR } });
+    const cancelled = await h.call('POST', `/api/follow-ups/${enc(followUp.id)}/cancel`, {
+      body: { reason: 'treated elsewhere' },
+      headers: { 'X-Actor': KEY_ACTOR },
+    });
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(expectDocumented(h, 'cancelFollowUp', cancelled)).toMatchObject({ id: followUp.id, status: 'CANCELLED', actor: KEY_ACTOR });
     expect((await h.call('GET', '/api/follow-ups/due')).body).toEqual({ followUps: [], next: null });
@@ -141,12 +165,16 @@ describe('due follow-ups', () => {
     const swept = (await h.call('POST', '/api/sweep', { body: {} })).body as { effects: { type: string }[] };
     expect(swept.effects.map((e) => e.type)).not.toContain('followup:booked');
 
-    const history = (await h.call('GET', '/api/history?limit=1000')).body as { events: { type: string; followUpId?: string; actor: string | null; reason?: string | null }[] };
+    const history = (await h.call('GET', '/api/history?limit=1000')).body as {
+      events: { type: string; followUpId?: string; actor: string | null; reason?: string | null }[];
+    };
     expect(history.events.filter((e) => e.followUpId === followUp.id).map((e) => [e.type, e.actor])).toEqual([
       ['followup:due', 'desk'],
       ['followup:cancelled', 'desk'],
     ]);
-    expect(expectError(await h.call('POST', `/api/follow-ups/${enc('not-a-follow-up')}/cancel`), 404, 'TOKEN_NOT_FOUND').details).toMatchObject({ field: 'followUpId' });
+    expect(expectError(await h.call('POST', `/api/follow-ups/${enc('not-a-follow-up')}/cancel`), 404, 'TOKEN_NOT_FOUND').details).toMatchObject({
+      field: 'followUpId',
+    });
     expectError(await h.call('POST', `/api/follow-ups/${enc(followUp.id)}/cancel`, { body: { why: 'x' } }), 400, 'VALIDATION_FAILED');
   });
 
@@ -187,7 +215,15 @@ describe('series of visits', () => {
       await slotOn('obs', date, '09', 2);
       await slotOn('obs', date, '11', 2);
     }
-    const request = { patient: { id: 'ABHA-20', name: 'Lata' }, doctorId: 'obs', start: days[0], every: { weeks: 1 }, count: 4, preferredTime: '11:00', mode: 'all-or-nothing' };
+    const request = {
+      patient: { id: 'ABHA-20', name: 'Lata' },
+      doctorId: 'obs',
+      start: days[0],
+      every: { weeks: 1 },
+      count: 4,
+      preferredTime: '11:00',
+      mode: 'all-or-nothing',
+    };
 
     const preview = await h.call('POST', '/api/series?dryRun=true', { body: request, headers: { 'Idempotency-Key': 'anc-20' } });
     expect(preview.status, preview.text).toBe(200);
@@ -203,7 +239,9 @@ describe('series of visits', () => {
     expect(commit.status, commit.text).toBe(201);
     const booked = expectDocumented(h, 'bookSeries', commit) as SeriesResult;
     expect(booked.seriesId).toBe(proposed.seriesId);
-    expect(booked.tokens.map((t) => [t.seriesId, t.occurrence, t.slotId, t.status])).toEqual(days.map((date, k) => [proposed.seriesId, k + 1, `obs-${date}-11`, 'BOOKED']));
+    expect(booked.tokens.map((t) => [t.seriesId, t.occurrence, t.slotId, t.status])).toEqual(
+      days.map((date, k) => [proposed.seriesId, k + 1, `obs-${date}-11`, 'BOOKED']),
+    );
     expect(booked.occurrences.every((o) => o.status === 'BOOKED' && o.tokenId !== null)).toBe(true);
 
     const replay = await h.call('POST', '/api/series', { body: request, headers: { 'Idempotency-Key': 'anc-20' } });
@@ -214,15 +252,23 @@ describe('series of visits', () => {
     expectDocumented(h, 'bookSeries', conflict);
 
     // Delivered early: the rest of the course is cancelled.
-    const cancel = await h.call('POST', `/api/series/${enc(booked.seriesId)}/cancel`, { body: { from: days[2], reason: 'delivered' }, headers: { 'X-Actor': KEY_ACTOR } });
+    const cancel = await h.call('POST', `/api/series/${enc(booked.seriesId)}/cancel`, {
+      body: { from: days[2], reason: 'delivered' },
+      headers: { 'X-Actor': KEY_ACTOR },
+    });
     expect(cancel.status, cancel.text).toBe(200);
-    const cancelled = expectDocumented(h, 'cancelSeries', cancel) as { seriesId: string; cancelled: { id: string; occurrence: number; status: string; cancelReason: string }[]; effects: { type: string }[] };
+    const cancelled = expectDocumented(h, 'cancelSeries', cancel) as {
+      seriesId: string;
+      cancelled: { id: string; occurrence: number; status: string; cancelReason: string }[];
+      effects: { type: string }[];
+    };
     expect(cancelled.cancelled.map((t) => [t.occurrence, t.status, t.cancelReason])).toEqual([
       [3, 'CANCELLED', 'delivered'],
       [4, 'CANCELLED', 'delivered'],
     ]);
     expect(cancelled.effects.filter((e) => e.type === 'token:cancelled')).toHaveLength(2);
-    for (const token of booked.tokens.slice(0, 2)) expect(((await h.call('GET', `/api/tokens/${enc(token.id)}`)).body as { status: string }).status).toBe('BOOKED');
+    for (const token of booked.tokens.slice(0, 2))
+      expect(((await h.call('GET', `/api/tokens/${enc(token.id)}`)).body as { status: string }).status).toBe('BOOKED');
     const history = (await h.call('GET', '/api/history?limit=1000')).body as { events: { type: string; seriesId?: string; actor: string | null }[] };
     expect(history.events.filter((e) => e.seriesId === booked.seriesId).map((e) => [e.type, e.actor])).toEqual([
       ['series:booked', 'desk'],
@@ -236,7 +282,15 @@ describe('series of visits', () => {
     await h.call('POST', '/api/doctors', { body: { id: 'dia', name: 'Dr Rao' } });
     await slotOn('dia', plus(1), '09', 1);
     await slotOn('dia', plus(5), '09', 1);
-    const request = { patient: { id: 'ABHA-30', name: 'Ravi' }, doctorId: 'dia', start: plus(1), every: { days: 2 }, count: 3, mode: 'all-or-nothing', idempotencyKey: 'dia-30' };
+    const request = {
+      patient: { id: 'ABHA-30', name: 'Ravi' },
+      doctorId: 'dia',
+      start: plus(1),
+      every: { days: 2 },
+      count: 3,
+      mode: 'all-or-nothing',
+      idempotencyKey: 'dia-30',
+    };
 
     const refused = await h.call('POST', '/api/series', { body: request });
     const { details } = expectError(refused, 409, 'SLOT_FULL');
@@ -255,13 +309,24 @@ describe('series of visits', () => {
     expect(result.tokens).toHaveLength(2);
 
     const { idempotencyKey: _key, ...withoutKey } = request;
-    expect(expectError(await h.call('POST', '/api/series', { body: withoutKey }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'idempotencyKey', in: 'body' });
-    expect(expectError(await h.call('POST', '/api/series', { body: { ...request, mode: 'some' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'mode', in: 'body' });
-    expect(expectError(await h.call('POST', '/api/series', { body: { ...request, every: { days: 2, weeks: 1 } } }), 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'body' });
+    expect(expectError(await h.call('POST', '/api/series', { body: withoutKey }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'idempotencyKey',
+      in: 'body',
+    });
+    expect(expectError(await h.call('POST', '/api/series', { body: { ...request, mode: 'some' } }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'mode',
+      in: 'body',
+    });
+    expect(
+      expectError(await h.call('POST', '/api/series', { body: { ...request, every: { days: 2, weeks: 1 } } }), 400, 'VALIDATION_FAILED').details,
+    ).toMatchObject({ in: 'body' });
     expectError(await h.call('POST', '/api/series', { body: { ...request, start: plus(-1) } }), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', '/api/series', { body: { ...request, doctorId: 'nobody' } }), 404, 'DOCTOR_NOT_FOUND');
     expectError(await h.call('POST', '/api/series?dryRun=yes', { body: request }), 400, 'VALIDATION_FAILED');
-    expect(expectError(await h.call('POST', `/api/series/${enc('not-a-series')}/cancel`), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'seriesId', in: 'path' });
+    expect(expectError(await h.call('POST', `/api/series/${enc('not-a-series')}/cancel`), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'seriesId',
+      in: 'path',
+    });
     expectError(await h.call('POST', '/api/series', { body: request, key: null }), 401, 'UNAUTHORIZED');
   });
 });
@@ -271,7 +336,15 @@ describe('limits and patient data', () => {
     h = await startHarness({ rateLimit: { limit: 2, windowMs: 60_000 } });
     await doctorWithSlots(h, 'd1', [9], 5);
     await slotOn('d1', plus(1), '09', 3);
-    const request = { patient: { id: 'ABHA-70', name: 'Asha' }, doctorId: 'd1', start: plus(1), every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'k-70' };
+    const request = {
+      patient: { id: 'ABHA-70', name: 'Asha' },
+      doctorId: 'd1',
+      start: plus(1),
+      every: { days: 1 },
+      count: 1,
+      mode: 'best-effort',
+      idempotencyKey: 'k-70',
+    };
     // One booking of the budget: the visit.
     const visitId = await visit('d1', 'ABHA-71', ['check-in']);
     const preview = await h.call('POST', '/api/series?dryRun=true', { body: request });
@@ -290,9 +363,21 @@ describe('limits and patient data', () => {
     await doctorWithSlots(h, 'd1', [9], 5);
     await slotOn('d1', plus(1), '09', 3);
     const visitId = await visit('d1', 'ABHA-80', ['check-in']);
-    const followUp = (await h.call('POST', `/api/tokens/${enc(visitId)}/follow-up`, { body: { afterDays: 1 } })).body as FollowUpResult & { token: { patient: unknown } };
+    const followUp = (await h.call('POST', `/api/tokens/${enc(visitId)}/follow-up`, { body: { afterDays: 1 } })).body as FollowUpResult & {
+      token: { patient: unknown };
+    };
     expect(followUp.token.patient).toBeNull();
-    const series = await h.call('POST', '/api/series', { body: { patient: { id: 'ABHA-81', name: 'Asha' }, doctorId: 'd1', start: plus(1), every: { days: 1 }, count: 1, mode: 'best-effort', idempotencyKey: 'k-81' } });
+    const series = await h.call('POST', '/api/series', {
+      body: {
+        patient: { id: 'ABHA-81', name: 'Asha' },
+        doctorId: 'd1',
+        start: plus(1),
+        every: { days: 1 },
+        count: 1,
+        mode: 'best-effort',
+        idempotencyKey: 'k-81',
+      },
+    });
     expect(series.status, series.text).toBe(201);
     expect((series.body as SeriesResult).tokens.map((t) => t.patient)).toEqual([null]);
     expect(series.text + JSON.stringify(followUp)).not.toMatch(/ABHA-8|Asha|Meena/);
@@ -308,7 +393,10 @@ describe('free revisits', () => {
 
     const completed = await h.call('POST', `/api/tokens/${enc(visitId)}/complete`, { body: { charged: true }, headers: { 'X-Actor': KEY_ACTOR } });
     expect(completed.status, completed.text).toBe(200);
-    const { token, effects } = expectDocumented(h, 'complete', completed) as { token: { status: string; charged?: true }; effects: { type: string; actor: string | null }[] };
+    const { token, effects } = expectDocumented(h, 'complete', completed) as {
+      token: { status: string; charged?: true };
+      effects: { type: string; actor: string | null }[];
+    };
     expect(token).toMatchObject({ status: 'COMPLETED', charged: true });
     expect(effects).toContainEqual(expect.objectContaining({ type: 'entitlement:opened', actor: KEY_ACTOR }));
 
@@ -324,8 +412,13 @@ describe('free revisits', () => {
     expect(await read()).toMatchObject({ left: 0, entitlements: [{ used: 1, left: 0 }] });
     // Another doctor, or a day past the entitlement: nothing free.
     await doctorWithSlots(h, 'd2', [10], 5);
-    expect((await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-40', doctorId: 'd2', at: plus(5) } })).body).toEqual({ left: 0, entitlements: [] });
-    expect(((await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-40', doctorId: 'd1', at: plus(11) } })).body as { left: number }).left).toBe(0);
+    expect((await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-40', doctorId: 'd2', at: plus(5) } })).body).toEqual({
+      left: 0,
+      entitlements: [],
+    });
+    expect(
+      ((await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-40', doctorId: 'd1', at: plus(11) } })).body as { left: number }).left,
+    ).toBe(0);
 
     const both = await h.call('POST', '/api/patients/entitlement', { body: { patientId: 'ABHA-40', doctorId: 'd1', department: 'medicine' } });
     expect(expectError(both, 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'body' });

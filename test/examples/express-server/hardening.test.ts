@@ -58,9 +58,14 @@ describe('JSON bodies', () => {
     expect(ms).toBeLessThan(5_000);
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
     // Below a patient's top level, field names can be data: shown as `*`.
-    const nested = await h.call('POST', '/api/tokens', { raw: '{"doctorId":"d1","category":"ONLINE","patient":{"name":"A","conditions":{"HIV":{"__proto__":{}}}}}', headers: { 'content-type': 'application/json' } });
+    const nested = await h.call('POST', '/api/tokens', {
+      raw: '{"doctorId":"d1","category":"ONLINE","patient":{"name":"A","conditions":{"HIV":{"__proto__":{}}}}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(expectError(nested, 400, 'VALIDATION_FAILED').details).toEqual({ field: 'patient.conditions.*.__proto__', in: 'body' });
-    const library = await h.call('POST', '/api/tokens', { body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', conditions: { HIV: Number.MAX_VALUE, HIV2: 'x'.repeat(10_001) } } } });
+    const library = await h.call('POST', '/api/tokens', {
+      body: { doctorId: 'd1', category: 'ONLINE', patient: { name: 'A', conditions: { HIV: Number.MAX_VALUE, HIV2: 'x'.repeat(10_001) } } },
+    });
     expect(JSON.stringify(expectError(library, 400, 'VALIDATION_FAILED'))).not.toContain('HIV');
   });
 });
@@ -113,7 +118,9 @@ describe('listening', () => {
       await expect(startServer({ scheduler: opd, host: '0.0.0.0', port: 0, apiKeys: [{ actor: 'desk', key: 'short' }], logger: silentLogger })).rejects.toThrow(
         /^Expected valid `apiKeys`: the key of `desk` must be at least 16 characters$/,
       );
-      await expect(startServer({ scheduler: opd, port: 0, sweepEveryMs: 0, logger: silentLogger })).rejects.toThrow(/^Expected `sweepEveryMs` to be a positive integer, got `0`$/);
+      await expect(startServer({ scheduler: opd, port: 0, sweepEveryMs: 0, logger: silentLogger })).rejects.toThrow(
+        /^Expected `sweepEveryMs` to be a positive integer, got `0`$/,
+      );
       await expect(startServer({ scheduler: opd, port: 0, rateLimit: { limit: 10, windowMs: -1 }, logger: silentLogger })).rejects.toThrow(
         /^Expected `rateLimit.windowMs` to be a positive integer, got `-1`$/,
       );
@@ -136,12 +143,18 @@ describe('CORS', () => {
     h = await startHarness({ apiKey: KEY, corsOrigins: ['https://desk.example'] });
     const preflight = await h.call('OPTIONS', '/api/tokens', {
       key: null,
-      headers: { origin: 'https://desk.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-actor' },
+      headers: {
+        origin: 'https://desk.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, x-actor',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://desk.example');
     // Every request header the API documents (X-Actor names who makes a call).
-    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Actor']));
+    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toEqual(
+      expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Actor']),
+    );
     const allowed = await h.call('GET', '/api/doctors', { headers: { origin: 'https://desk.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://desk.example');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('Location');
@@ -193,9 +206,15 @@ describe('lists and conflicts', () => {
 
     await doctorWithSlots(h, 'w', [9], 1);
     for (let i = 0; i < 4; i++) await book(h, 'w', 'ONLINE', { date: DAY });
-    const first = expectDocumented(h, 'getWaitlist', await h.call('GET', `/api/doctors/w/waitlist?date=${DAY}&limit=2`)) as { waitlist: { tokenNumber: number }[]; next: string };
+    const first = expectDocumented(h, 'getWaitlist', await h.call('GET', `/api/doctors/w/waitlist?date=${DAY}&limit=2`)) as {
+      waitlist: { tokenNumber: number }[];
+      next: string;
+    };
     expect(first.waitlist.map((t) => t.tokenNumber)).toEqual([2, 3]);
-    const second = (await h.call('GET', `/api/doctors/w/waitlist?date=${DAY}&limit=2&after=${enc(first.next)}`)).body as { waitlist: { tokenNumber: number }[]; next: null };
+    const second = (await h.call('GET', `/api/doctors/w/waitlist?date=${DAY}&limit=2&after=${enc(first.next)}`)).body as {
+      waitlist: { tokenNumber: number }[];
+      next: null;
+    };
     expect(second).toMatchObject({ next: null });
     expect(second.waitlist.map((t) => t.tokenNumber)).toEqual([4]);
   });
@@ -205,7 +224,11 @@ describe('lists and conflicts', () => {
     await doctorWithSlots(h, 'd1', [9], 1);
     const taken = await h.call('POST', '/api/doctors/d1/slots', { body: [{ id: 'd1-09', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 1 }] });
     expect(expectError(taken, 409, 'ALREADY_EXISTS').details).toMatchObject({ field: 'slots[0].id', slotId: 'd1-09' });
-    expectError(await h.call('POST', '/api/doctors/d1/slots', { body: [{ id: 'has space', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 1 }] }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await h.call('POST', '/api/doctors/d1/slots', { body: [{ id: 'has space', start: `${DAY}T12:00:00Z`, end: `${DAY}T13:00:00Z`, capacity: 1 }] }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectError(await h.call('POST', '/api/doctors', { body: { id: 'has space', name: 'B' } }), 400, 'VALIDATION_FAILED');
   });
 });

@@ -114,7 +114,16 @@ export const enc = encodeURIComponent;
 export function expectError(answer: Answer, status: number, code: string): { code: string; message: string; details: Record<string, unknown> } {
   expect(answer.status, answer.text).toBe(status);
   expect(answer.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-  const body = answer.body as { type: string; title: string; status: number; detail: string; instance: string; code: string; details: Record<string, unknown>; requestId: string };
+  const body = answer.body as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    instance: string;
+    code: string;
+    details: Record<string, unknown>;
+    requestId: string;
+  };
   expect(Object.keys(body)).toEqual(['type', 'title', 'status', 'detail', 'instance', 'code', 'details', 'requestId']);
   expect(body.code).toBe(code);
   expect(body.status).toBe(status);
@@ -137,7 +146,9 @@ export function expectDocumented(h: Harness, operationId: string, answer: Answer
   const schema = doc!.schema as z.ZodType | undefined;
   expect(schema, `${operationId} ${answer.status} has a JSON schema`).toBeDefined();
   const result = schema!.safeParse(answer.body);
-  expect(result.success, `${operationId} ${answer.status} matches its schema: ${result.success ? '' : JSON.stringify(result.error.issues.slice(0, 3))}`).toBe(true);
+  expect(result.success, `${operationId} ${answer.status} matches its schema: ${result.success ? '' : JSON.stringify(result.error.issues.slice(0, 3))}`).toBe(
+    true,
+  );
   return answer.body;
 }
 
@@ -148,7 +159,13 @@ export async function doctorWithSlots(h: Harness, id: string, hours: readonly nu
   const slots = hours.map((hour) => {
     const hh = String(hour).padStart(2, '0');
     const next = String(hour + 1).padStart(2, '0');
-    return { id: `${id}-${hh}`, start: `${DAY}T${hh}:00:00Z`, end: `${DAY}T${next}:00:00Z`, capacity, ...(overflowCapacity === undefined ? {} : { overflowCapacity }) };
+    return {
+      id: `${id}-${hh}`,
+      start: `${DAY}T${hh}:00:00Z`,
+      end: `${DAY}T${next}:00:00Z`,
+      capacity,
+      ...(overflowCapacity === undefined ? {} : { overflowCapacity }),
+    };
   });
   const added = await h.call('POST', `/api/doctors/${enc(id)}/slots`, { body: slots });
   expect(added.status, added.text).toBe(201);
@@ -265,9 +282,9 @@ export class SseReader {
           let fields = 0;
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) this.comments++;
-            else if (line.startsWith('id: ')) (id = line.slice(4)), fields++;
-            else if (line.startsWith('event: ')) (event = line.slice(7)), fields++;
-            else if (line.startsWith('data: ')) data.push(line.slice(6)), fields++;
+            else if (line.startsWith('id: ')) ((id = line.slice(4)), fields++);
+            else if (line.startsWith('event: ')) ((event = line.slice(7)), fields++);
+            else if (line.startsWith('data: ')) (data.push(line.slice(6)), fields++);
           }
           if (data.length > 0 && fields > 0) this.frames.push({ id, event, data: data.join('\n') });
         }

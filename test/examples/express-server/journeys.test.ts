@@ -71,7 +71,11 @@ describe('journey settings', () => {
     expect(options.reentry).toMatchObject({ maxPassed: 2 });
     const none = schedulerOptionsOf(loadConfig({}));
     expect([none.servicePoints, none.routes, none.reentry]).toEqual([undefined, undefined, undefined]);
-    expect(parseServerArgs(['--service-points', '[]', '--routes', '{}', '--reentry', '{}']).env).toEqual({ OPD_SERVICE_POINTS: '[]', OPD_ROUTES: '{}', OPD_REENTRY: '{}' });
+    expect(parseServerArgs(['--service-points', '[]', '--routes', '{}', '--reentry', '{}']).env).toEqual({
+      OPD_SERVICE_POINTS: '[]',
+      OPD_ROUTES: '{}',
+      OPD_REENTRY: '{}',
+    });
     expect(SERVER_HELP).toMatch(/--service-points <json> OPD_SERVICE_POINTS/);
     expect(SERVER_HELP).toMatch(/--routes <json>\s+OPD_ROUTES/);
   });
@@ -137,7 +141,10 @@ describe('journey routes', { timeout: 30_000 }, () => {
     expect((await post(h, `/api/tokens/${enc(a.id)}/start`)).status).toBe(200);
     const lab = await post(h, `/api/tokens/${enc(a.id)}/forward`, { to: 'lab', reason: 'CBC ordered' });
     expect(lab.status, lab.text).toBe(200);
-    expect((lab.body as { token: { status: string; journey: unknown } }).token).toMatchObject({ status: 'CHECKED_IN', journey: { servicePointId: 'lab', seen: true, stage: 3 } });
+    expect((lab.body as { token: { status: string; journey: unknown } }).token).toMatchObject({
+      status: 'CHECKED_IN',
+      journey: { servicePointId: 'lab', seen: true, stage: 3 },
+    });
     expect((await post(h, `/api/tokens/${enc(a.id)}/forward`, { to: 'doctor' })).status).toBe(200);
     expect(await last(h, 'token:forwarded')).toMatchObject({ to: { servicePointId: null, kind: 'doctor' }, reentry: { policy: 'return-ahead', passed: 0 } });
     // The date is read as the other day routes read it.
@@ -153,7 +160,10 @@ describe('journey routes', { timeout: 30_000 }, () => {
     expect(((await h.call('GET', `/api/tokens/${enc(booked.id)}`)).body as { journey?: unknown }).journey).toBeUndefined();
 
     expect(expectError(await post(h, '/api/service-points/nowhere/call'), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'target.servicePoint' });
-    expect(expectError(await h.call('GET', '/api/service-points/nowhere/queue'), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'servicePointId', in: 'path' });
+    expect(expectError(await h.call('GET', '/api/service-points/nowhere/queue'), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      field: 'servicePointId',
+      in: 'path',
+    });
     expectError(await h.call('GET', '/api/service-points/vitals/queue?date=tomorrow'), 400, 'VALIDATION_FAILED');
     const a = await arrive(h);
     expect(expectError(await post(h, `/api/tokens/${enc(a.id)}/forward`, { to: 'nowhere' }), 400, 'VALIDATION_FAILED').details).toMatchObject({ field: 'to' });
@@ -163,7 +173,9 @@ describe('journey routes', { timeout: 30_000 }, () => {
     expectError(await post(h, `/api/tokens/${enc(a.id)}/forward`, { to: 'reg' }), 422, 'INVALID_TRANSITION');
     expectError(await post(h, `/api/tokens/${enc('no-such-token')}/forward`, { to: 'lab' }), 404, 'TOKEN_NOT_FOUND');
     const other = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
-    expect(expectError(await post(h, `/api/tokens/${enc(other.id)}/check-in`, { route: 'no-such-route' }), 400, 'VALIDATION_FAILED').details).toMatchObject({ in: 'body' });
+    expect(expectError(await post(h, `/api/tokens/${enc(other.id)}/check-in`, { route: 'no-such-route' }), 400, 'VALIDATION_FAILED').details).toMatchObject({
+      in: 'body',
+    });
     expect(((await h.call('GET', `/api/tokens/${enc(other.id)}`)).body as { status: string }).status).toBe('BOOKED');
     // Check-in without a body still works, and the patient waits for the doctor.
     const plain = await post(h, `/api/tokens/${enc(other.id)}/check-in`);
@@ -176,7 +188,9 @@ describe('journey routes', { timeout: 30_000 }, () => {
     h.clock.set(`${DAY}T09:10:00Z`);
     for (const id of ['m1', 'm2']) {
       expect((await post(h, '/api/doctors', { id, name: `Dr ${id}`, department: 'medicine' })).status).toBe(201);
-      expect((await post(h, `/api/doctors/${id}/slots`, [{ id: `${id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 5 }])).status).toBe(201);
+      expect((await post(h, `/api/doctors/${id}/slots`, [{ id: `${id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 5 }])).status).toBe(
+        201,
+      );
     }
     await doctorWithSlots(h, 'other', [9], 5);
     const pooled = await post(h, '/api/tokens', { department: 'medicine', category: 'WALK_IN', patient: { name: 'Asha Verma' } });
@@ -213,7 +227,12 @@ describe('service-point boards over HTTP', { timeout: 30_000 }, () => {
     const [a, b, c] = [await arrive(h), await arrive(h), await arrive(h)];
     for (const t of [a, b, c]) expect((await post(h, `/api/tokens/${enc(t.id)}/forward`, { to: 'vitals' })).status).toBe(200);
     const empty = expectDocumented(h, 'servicePointBoardData', await h.call('GET', '/service-points/vitals/board')) as ReturnType<typeof PointBoardOut.parse>;
-    expect(empty).toMatchObject({ servicePoint: { id: 'vitals', kind: 'vitals', department: null, rooms: ['Vitals 1', 'Vitals 2'] }, date: DAY, nowServing: [], waiting: 3 });
+    expect(empty).toMatchObject({
+      servicePoint: { id: 'vitals', kind: 'vitals', department: null, rooms: ['Vitals 1', 'Vitals 2'] },
+      date: DAY,
+      nowServing: [],
+      waiting: 3,
+    });
     expect(empty.next.map((e) => e.label)).toEqual([a.label, b.label, c.label]);
 
     expect((await post(h, '/api/service-points/vitals/call', { room: 'Vitals 2' })).status).toBe(200);
@@ -257,7 +276,10 @@ describe('service-point boards over HTTP', { timeout: 30_000 }, () => {
       { doctorId: 'd1', servicePointId: 'lab', tokenNumber: t.tokenNumber, label: String(t.tokenNumber), room: 'Lab A', seq: expect.any(Number) as number },
     ]);
     await stream.until((f) => f.some((x) => x.event === 'board' && (JSON.parse(x.data) as { nowServing: unknown[] }).nowServing.length === 1), 'now serving');
-    expect(PointBoardOut.parse(JSON.parse(stream.named('board').at(-1)!.data))).toMatchObject({ nowServing: [{ label: String(t.tokenNumber), room: 'Lab A' }], next: [] });
+    expect(PointBoardOut.parse(JSON.parse(stream.named('board').at(-1)!.data))).toMatchObject({
+      nowServing: [{ label: String(t.tokenNumber), room: 'Lab A' }],
+      next: [],
+    });
     await all.until((f) => f.some((x) => x.event === 'call'), 'the call on the screen of every point');
     for (const frame of [...stream.frames, ...all.frames]) expect(frame.data).not.toMatch(/Asha|Verma|ABHA-91-7777/);
     // A doctor's call is not announced at a service point, and a call at a point not on the doctor's board.

@@ -19,7 +19,9 @@ describe('leases over HTTP', { timeout: 30_000 }, () => {
     h = await startHarness();
     h.clock.set(`${DAY}T07:00:00Z`);
     await doctorWithSlots(h, 'd1', [9, 10], 2);
-    const granted = await h.call('POST', `/api/doctors/d1/days/${DAY}/leases`, { body: { deskId: 'WEST', places: 3, categories: ['WALK_IN'], ttlMinutes: 120 } });
+    const granted = await h.call('POST', `/api/doctors/d1/days/${DAY}/leases`, {
+      body: { deskId: 'WEST', places: 3, categories: ['WALK_IN'], ttlMinutes: 120 },
+    });
     expect(granted.status, granted.text).toBe(201);
     const lease = expectDocumented(h, 'leaseCapacity', granted) as { id: string; prefix: string; status: string; slots: { slotId: string; places: number }[] };
     expect(lease).toMatchObject({ prefix: 'WEST-', status: 'ACTIVE' });
@@ -56,7 +58,12 @@ describe('leases over HTTP', { timeout: 30_000 }, () => {
       const body = JSON.parse(desk.exportLog()) as unknown[];
       const first = await h.call('POST', path, { body });
       expect(first.status, first.text).toBe(200);
-      const report = expectDocumented(h, 'reconcile', first) as { applied: { idempotencyKey: string; label: string }[]; alreadyApplied: unknown[]; toResolve: unknown[]; lease: { status: string } };
+      const report = expectDocumented(h, 'reconcile', first) as {
+        applied: { idempotencyKey: string; label: string }[];
+        alreadyApplied: unknown[];
+        toResolve: unknown[];
+        lease: { status: string };
+      };
       expect(report.applied.map((c) => [c.idempotencyKey, c.label])).toEqual([
         ['west-1', 'WEST-1'],
         ['west-2', 'WEST-2'],
@@ -95,13 +102,18 @@ describe('leases over HTTP', { timeout: 30_000 }, () => {
     ];
     const first = await h.call('POST', '/api/manual-register', { body: rows });
     expect(first.status, first.text).toBe(200);
-    const report = expectDocumented(h, 'importManualRegister', first) as { entered: { label: string; outcome: string; replayed: boolean }[]; didNotFit: { label: string; code: string }[] };
+    const report = expectDocumented(h, 'importManualRegister', first) as {
+      entered: { label: string; outcome: string; replayed: boolean }[];
+      didNotFit: { label: string; code: string }[];
+    };
     expect(report.entered.map((e) => [e.label, e.outcome, e.replayed])).toEqual([
       ['17', 'BOOKED', false],
       ['18', 'WAITLISTED', false],
     ]);
     expect(report.didNotFit).toEqual([{ label: '1', code: 'DOCTOR_NOT_FOUND' }]);
-    const again = expectDocumented(h, 'importManualRegister', await h.call('POST', '/api/manual-register', { body: rows })) as { entered: { replayed: boolean }[] };
+    const again = expectDocumented(h, 'importManualRegister', await h.call('POST', '/api/manual-register', { body: rows })) as {
+      entered: { replayed: boolean }[];
+    };
     expect(again.entered.map((e) => e.replayed)).toEqual([true, true]);
     expectError(await h.call('POST', '/api/manual-register', { body: { rows } }), 400, 'VALIDATION_FAILED');
     expectError(await h.call('POST', '/api/manual-register', { body: [{ doctorId: 'd1', category: 'WALK_IN' }] }), 400, 'VALIDATION_FAILED');

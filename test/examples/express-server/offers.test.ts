@@ -31,7 +31,11 @@ describe('offers over HTTP', () => {
     h = await startHarness({ scheduler: { ...presets.standard(), offers: new StagedOffers({ windowMinutes: 15, groupSize: 2 }) }, apiKey: 'k'.repeat(32) });
     const [nine] = await doctorWithSlots(h, 'd1', [9], 1, 0);
     const booked = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! }));
-    const waiting = [tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! })), tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine! })), tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine! }))];
+    const waiting = [
+      tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine! })),
+      tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine! })),
+      tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: nine! })),
+    ];
     expect(waiting.map((t) => t.status)).toEqual(['WAITLISTED', 'WAITLISTED', 'WAITLISTED']);
 
     const cancelled = await h.call('POST', `/api/tokens/${enc(booked.id)}/cancel`);
@@ -60,7 +64,9 @@ describe('offers over HTTP', () => {
     expectDocumented(h, 'history', await h.call('GET', '/api/history'));
 
     // Cancelling again offers the place to the last patient waiting; the window passes.
-    const second = expectDocumented(h, 'cancel', await h.call('POST', `/api/tokens/${enc(waiting[1]!.id)}/cancel`)) as { effects: { type: string; offerId: string }[] };
+    const second = expectDocumented(h, 'cancel', await h.call('POST', `/api/tokens/${enc(waiting[1]!.id)}/cancel`)) as {
+      effects: { type: string; offerId: string }[];
+    };
     const [offer] = second.effects.filter((e) => e.type === 'token:offered');
     h.clock.advance(16);
     expectError(await h.call('POST', `/api/offers/${enc(offer!.offerId)}/accept`), 422, 'OFFER_EXPIRED');

@@ -11,8 +11,16 @@ import { DAY, doctorWithSlots, startHarness, type Harness } from './harness.js';
 let h: Harness;
 let doc: {
   openapi: string;
-  paths: Record<string, Record<string, { operationId: string; security: unknown[]; requestBody?: { required: boolean }; parameters?: { name: string; in: string; required: boolean }[] }>>;
-  components: { schemas: Record<string, { properties?: Record<string, { description?: string; $ref?: string }>; required?: string[]; additionalProperties?: unknown }> };
+  paths: Record<
+    string,
+    Record<
+      string,
+      { operationId: string; security: unknown[]; requestBody?: { required: boolean }; parameters?: { name: string; in: string; required: boolean }[] }
+    >
+  >;
+  components: {
+    schemas: Record<string, { properties?: Record<string, { description?: string; $ref?: string }>; required?: string[]; additionalProperties?: unknown }>;
+  };
 };
 
 beforeAll(async () => {
@@ -39,8 +47,43 @@ describe('GET /openapi.json', () => {
     const served = h.server.routes.map((r) => `${r.method} ${openApiPath(r.path)}`);
     expect(documented.sort()).toEqual(served.sort());
     expect(new Set(h.server.routes.map((r) => r.operationId)).size).toBe(h.server.routes.length);
-    for (const op of ['createDoctor', 'listDoctors', 'getDoctor', 'updateDoctor', 'retireDoctor', 'addSlots', 'getSlot', 'book', 'bookEmergency', 'cancel', 'markNoShow', 'checkIn', 'startConsultation', 'complete', 'bookFollowUp', 'dueFollowUps', 'cancelFollowUp', 'bookSeries', 'cancelSeries', 'entitlementOf', 'sweep', 'closeSlot', 'setCapacity', 'getToken', 'getSchedule', 'getWaitlist', 'stats', 'history', 'health', 'events', 'displayBoard']) {
-      expect(h.server.routes.some((r) => r.operationId === op), op).toBe(true);
+    for (const op of [
+      'createDoctor',
+      'listDoctors',
+      'getDoctor',
+      'updateDoctor',
+      'retireDoctor',
+      'addSlots',
+      'getSlot',
+      'book',
+      'bookEmergency',
+      'cancel',
+      'markNoShow',
+      'checkIn',
+      'startConsultation',
+      'complete',
+      'bookFollowUp',
+      'dueFollowUps',
+      'cancelFollowUp',
+      'bookSeries',
+      'cancelSeries',
+      'entitlementOf',
+      'sweep',
+      'closeSlot',
+      'setCapacity',
+      'getToken',
+      'getSchedule',
+      'getWaitlist',
+      'stats',
+      'history',
+      'health',
+      'events',
+      'displayBoard',
+    ]) {
+      expect(
+        h.server.routes.some((r) => r.operationId === op),
+        op,
+      ).toBe(true);
     }
   });
 
@@ -70,12 +113,26 @@ describe('GET /openapi.json', () => {
       for (const operation of Object.values(methods)) expect(operation.parameters?.map((p) => p.name) ?? [], path).not.toContain('patientId');
     }
     expect(doc.paths['/api/series']!['post']!.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'dryRun', in: 'query', required: false }), expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'dryRun', in: 'query', required: false }),
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
+      ]),
     );
     expect(doc.paths['/api/follow-ups/due']!['get']!.parameters?.map((p) => p.name).sort()).toEqual(['after', 'date', 'department', 'doctorId', 'limit']);
-    expect(Object.keys(doc.components.schemas['SeriesRequest']!.properties!).sort()).toEqual(
-      ['category', 'count', 'department', 'doctorId', 'dryRun', 'every', 'holdMinutes', 'idempotencyKey', 'mode', 'patient', 'preferredTime', 'start'],
-    );
+    expect(Object.keys(doc.components.schemas['SeriesRequest']!.properties!).sort()).toEqual([
+      'category',
+      'count',
+      'department',
+      'doctorId',
+      'dryRun',
+      'every',
+      'holdMinutes',
+      'idempotencyKey',
+      'mode',
+      'patient',
+      'preferredTime',
+      'start',
+    ]);
     expect(Object.keys(doc.components.schemas['Token']!.properties!)).toEqual(expect.arrayContaining(['seriesId', 'occurrence', 'entitlement', 'charged']));
   });
 
@@ -90,7 +147,10 @@ describe('GET /openapi.json', () => {
     expect(request.properties!['patient']!.$ref).toBe('#/components/schemas/PatientInput');
     const close = doc.paths['/api/slots/{slotId}/close']!['post']!;
     expect(close.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'slotId', in: 'path', required: true }), expect.objectContaining({ name: 'dryRun', in: 'query', required: false })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'slotId', in: 'path', required: true }),
+        expect.objectContaining({ name: 'dryRun', in: 'query', required: false }),
+      ]),
     );
     expect(close.requestBody).toMatchObject({ required: false });
     // What the schema says is what the server does: an unknown field is refused.
@@ -105,7 +165,9 @@ describe('GET /openapi.json', () => {
       expect(documented, `${route.method} ${route.path}`).toContain('400');
       if (route.method !== 'get') {
         expect(documented, `${route.method} ${route.path}`).toEqual(expect.arrayContaining(['409', '413', '415']));
-        const conflict = (doc.paths[openApiPath(route.path)]![route.method] as unknown as { responses: Record<string, { description: string }> }).responses['409']!;
+        const conflict = (doc.paths[openApiPath(route.path)]![route.method] as unknown as { responses: Record<string, { description: string }> }).responses[
+          '409'
+        ]!;
         expect(conflict.description, `${route.method} ${route.path}`).toContain('`CONFLICT`');
       }
     }
@@ -166,7 +228,9 @@ describe('the document is complete', () => {
     // The one operation without a 2xx answer is the `GET /` redirect to the docs; every other
     // has one, as checked here, so that rule is skipped for redocly.
     const without2xx = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).filter(([, op]) => !Object.keys((op as unknown as { responses: object }).responses).some((s) => s.startsWith('2'))).map(([m]) => `${m} ${path}`),
+      Object.entries(methods)
+        .filter(([, op]) => !Object.keys((op as unknown as { responses: object }).responses).some((s) => s.startsWith('2')))
+        .map(([m]) => `${m} ${path}`),
     );
     expect(without2xx).toEqual(['get /']);
     const dir = await mkdtemp(join(tmpdir(), 'opd-openapi-'));
@@ -175,8 +239,11 @@ describe('the document is complete', () => {
       await writeFile(file, JSON.stringify(doc));
       const redocly = fileURLToPath(new URL('../../../node_modules/.bin/redocly', import.meta.url));
       const output = await new Promise<string>((resolve, reject) =>
-        execFile(redocly, ['lint', file, '--format=json', '--skip-rule=operation-2xx-response'], { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } }, (error, stdout) =>
-          error !== null && stdout === '' ? reject(error) : resolve(stdout),
+        execFile(
+          redocly,
+          ['lint', file, '--format=json', '--skip-rule=operation-2xx-response'],
+          { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
+          (error, stdout) => (error !== null && stdout === '' ? reject(error) : resolve(stdout)),
         ),
       );
       const report = JSON.parse(output) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; location: { pointer: string }[] }[] };

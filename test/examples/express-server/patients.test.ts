@@ -25,7 +25,10 @@ describe('patient data routes', () => {
     expect(refused.text).not.toContain('ABHA-55');
 
     await h.call('POST', `/api/tokens/${token.id}/cancel`, { body: {} });
-    const erased = await h.call('POST', '/api/patients/erase', { body: { patientId: 'ABHA-55', reason: 'patient request' }, headers: { 'X-Actor': KEY_ACTOR } });
+    const erased = await h.call('POST', '/api/patients/erase', {
+      body: { patientId: 'ABHA-55', reason: 'patient request' },
+      headers: { 'X-Actor': KEY_ACTOR },
+    });
     expect(expectDocumented(h, 'erasePatient', erased)).toMatchObject({
       tokenIds: [token.id],
       effects: [{ type: 'patient:erased', tokenId: token.id, reason: 'patient request', by: 'request', actor: KEY_ACTOR }],
@@ -42,7 +45,8 @@ describe('patient data routes', () => {
       await doctorWithSlots(p, 'd1', [9], 5);
       const token = tokenOf(await book(p, 'd1', 'ONLINE', { slotId: 'd1-09', patientId: 'OLD-1' }));
       p.clock.set('2026-01-31T08:00:00Z');
-      const erased = async (): Promise<boolean> => ((await p.call('GET', `/api/tokens/${token.id}`)).body as { patient: { erased?: boolean } }).patient.erased === true;
+      const erased = async (): Promise<boolean> =>
+        ((await p.call('GET', `/api/tokens/${token.id}`)).body as { patient: { erased?: boolean } }).patient.erased === true;
       for (let i = 0; i < 200 && !(await erased()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await erased()).toBe(true);
       expect(p.logs.some((l) => l['msg'] === 'sweep' && l['patient:erased'] === 1)).toBe(true);

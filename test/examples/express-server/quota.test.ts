@@ -44,7 +44,9 @@ describe('quota categories', () => {
       WALK_IN: { reserve: 2, releaseMinutesBefore: 30 },
       PAID: { count: 1 },
     });
-    expect(() => loadConfig({ OPD_QUOTA: '{"ONLINE":{"share":0.5},"online":{"count":1}}' })).toThrow(/^OPD_QUOTA\.online: the same category as `ONLINE` \(ONLINE\)/);
+    expect(() => loadConfig({ OPD_QUOTA: '{"ONLINE":{"share":0.5},"online":{"count":1}}' })).toThrow(
+      /^OPD_QUOTA\.online: the same category as `ONLINE` \(ONLINE\)/,
+    );
   });
 
   it('applies a lower-case rule to the bookings of its category', async () => {
@@ -66,7 +68,9 @@ describe('a server with a quota', { timeout: 30_000 }, () => {
     expect(tokenOf(second).slotId).toBe(ten);
     // 09:17: the doctor has not started; a walk-in booked now is estimated from now, not 09:00.
     h.clock.set(at('09:17'));
-    const late = expectDocumented(h, 'book', await book(h, 'd1', 'WALK_IN', { slotId: nine! })) as { token: { estimatedStart: string; estimateStatus: string } };
+    const late = expectDocumented(h, 'book', await book(h, 'd1', 'WALK_IN', { slotId: nine! })) as {
+      token: { estimatedStart: string; estimateStatus: string };
+    };
     expect(late.token.estimatedStart >= '2026-01-30T09:17:00.000Z').toBe(true);
     expect(late.token.estimateStatus).toBe('ON_TIME');
     // 09:58: whoever is still waiting in 09:00 is now estimated after the slot's end, and says so.

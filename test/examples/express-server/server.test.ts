@@ -35,7 +35,8 @@ describe('settings', () => {
     });
     expect(loadConfig({ PORT: '', OPD_API_KEYS: '', OPD_API_KEY: '' })).toMatchObject({ port: 3000, apiKeys: [] });
     expect(loadConfig({ OPD_FACILITY_ID: 'IN2710001234' })).toMatchObject({ facilityId: 'IN2710001234' });
-    for (const bad of ['-north', 'a b', 'x'.repeat(101)]) expect(() => loadConfig({ OPD_FACILITY_ID: bad })).toThrow(/OPD_FACILITY_ID must be 1 to 100 letters/);
+    for (const bad of ['-north', 'a b', 'x'.repeat(101)])
+      expect(() => loadConfig({ OPD_FACILITY_ID: bad })).toThrow(/OPD_FACILITY_ID must be 1 to 100 letters/);
     expect(loadConfig({ PORT: '0', HOST: '0.0.0.0', OPD_TIME_ZONE: 'Asia/Kolkata', OPD_PRESET: 'waitlist', OPD_LOG: 'off' })).toMatchObject({
       port: 0,
       host: '0.0.0.0',
@@ -47,7 +48,11 @@ describe('settings', () => {
 
   it('selects PGlite with OPD_DATA_DIR and PostgreSQL with DATABASE_URL, never both', () => {
     expect(loadConfig({ OPD_DATA_DIR: '/var/lib/opd' }).storage).toEqual({ kind: 'pglite', dataDir: '/var/lib/opd', schema: undefined });
-    expect(loadConfig({ DATABASE_URL: 'postgres://opd@db/opd', OPD_DB_SCHEMA: 'opd' }).storage).toEqual({ kind: 'postgres', url: 'postgres://opd@db/opd', schema: 'opd' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://opd@db/opd', OPD_DB_SCHEMA: 'opd' }).storage).toEqual({
+      kind: 'postgres',
+      url: 'postgres://opd@db/opd',
+      schema: 'opd',
+    });
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/opd', OPD_DATA_DIR: '/tmp/x' })).toThrow(/either DATABASE_URL .* or OPD_DATA_DIR/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://db/opd' })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
     expect(() => loadConfig({ OPD_DB_SCHEMA: 'Robert"); DROP' })).toThrow(StartupError);
@@ -119,7 +124,10 @@ describe('logging', () => {
     expect(writes).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(writes).toHaveLength(1);
-    const lines = writes[0]!.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = writes[0]!
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toMatchObject([
       { level: 'info', msg: 'request', requestId: 'a', status: 201 },
       { level: 'info', msg: 'request', requestId: 'b', errorCode: 'NOT_FOUND' },
@@ -276,7 +284,15 @@ describe('npm run serve (a real process)', () => {
         .split('\n')
         .filter((line) => line.includes('"msg":"listening"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>)[0]!;
-      expect(listening).toMatchObject({ storage: 'memory', preset: 'standard', timeZone: 'Asia/Kolkata', authRequired: true, actors: 'desk-1', rateLimit: '120/60s', sweepEvery: '60s' });
+      expect(listening).toMatchObject({
+        storage: 'memory',
+        preset: 'standard',
+        timeZone: 'Asia/Kolkata',
+        authRequired: true,
+        actors: 'desk-1',
+        rateLimit: '120/60s',
+        sweepEvery: '60s',
+      });
       const url = listening['url'] as string;
       const health = await fetch(`${url}/api/health`);
       expect(await health.json()).toMatchObject({ status: 'ok', authRequired: true, timeZone: 'Asia/Kolkata' });
@@ -316,7 +332,10 @@ describe('npm run serve (a real process)', () => {
       if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const line = proc.stdout().split('\n').find((l) => l.includes('"msg":"listening"'))!;
+    const line = proc
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('"msg":"listening"'))!;
     return (JSON.parse(line) as { url: string }).url;
   }
 
@@ -336,7 +355,9 @@ describe('npm run serve (a real process)', () => {
       expect(first.stdout()).toMatch(/"msg":"development mode: no OPD_API_KEYS, so the server listens on loopback only, every call is made by `anonymous`/);
       expect((await post(`${url}/api/doctors`, { id: 'd1', name: 'Dr. Rao' })).status).toBe(201);
       expect((await post(`${url}/api/doctors/d1/slots`, { slots: [{ id: 's1', start, end: '2099-03-02T10:00:00Z', capacity: 2 }] })).status).toBe(201);
-      const booked = (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's1' })).json()) as {
+      const booked = (await (
+        await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 's1' })
+      ).json()) as {
         token: { id: string; status: string };
       };
       expect(booked.token.status).toBe('BOOKED');
@@ -356,8 +377,6 @@ describe('npm run serve (a real process)', () => {
     }
   }, 90_000);
 
-
-
   const databaseUrl = process.env['DATABASE_URL'];
   it.skipIf(databaseUrl === undefined || databaseUrl === '')(
     'with DATABASE_URL, two server processes share one database, and each one streams the events of the other',
@@ -373,10 +392,18 @@ describe('npm run serve (a real process)', () => {
         const stream = await SseReader.open(`${urlB}/events`);
         expect(stream.status).toBe(200);
         expect((await post(`${urlA}/api/doctors`, { id: 'd1', name: 'Dr. Rao' })).status).toBe(201);
-        expect((await post(`${urlA}/api/doctors/d1/slots`, [{ id: 's1', start: '2099-03-02T09:00:00Z', end: '2099-03-02T10:00:00Z', capacity: 1 }])).status).toBe(201);
+        expect(
+          (await post(`${urlA}/api/doctors/d1/slots`, [{ id: 's1', start: '2099-03-02T09:00:00Z', end: '2099-03-02T10:00:00Z', capacity: 1 }])).status,
+        ).toBe(201);
         // The last place, asked for through both processes at once: one gets it, one waits.
         const answers = await Promise.all(
-          [urlA, urlB].map(async (url, i) => (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'A' }, slotId: 's1' })).json()) as { outcome: string; token: { id: string } }),
+          [urlA, urlB].map(
+            async (url, i) =>
+              (await (await post(`${url}/api/tokens`, { doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'A' }, slotId: 's1' })).json()) as {
+                outcome: string;
+                token: { id: string };
+              },
+          ),
         );
         expect(answers.map((r) => r.outcome).sort()).toEqual(['BOOKED', 'WAITLISTED']);
         const booked = answers.find((r) => r.outcome === 'BOOKED')!;

@@ -56,7 +56,8 @@ describe.skipIf(!browserTestsRun('service-point boards'))('service-point screens
   }
 
   const serving = (page: Page): Promise<string[]> => page.locator('[data-testid="now-serving"] .serving').allInnerTexts();
-  const nextTokens = async (page: Page): Promise<string[]> => Promise.all((await page.locator('[data-testid="next"] li').all()).map(async (li) => (await li.getAttribute('data-token')) ?? ''));
+  const nextTokens = async (page: Page): Promise<string[]> =>
+    Promise.all((await page.locator('[data-testid="next"] li').all()).map(async (li) => (await li.getAttribute('data-token')) ?? ''));
   const cells = (page: Page, point: string): Promise<string[]> => page.locator(`tr[data-point="${point}"] td`).allInnerTexts();
   const pageId = (page: Page): Promise<unknown> => page.evaluate('window.boardPageId');
   const HIDE_CALL = `document.querySelector('[data-testid="called"]').hidden = true`;
@@ -93,7 +94,11 @@ describe.skipIf(!browserTestsRun('service-point boards'))('service-point screens
     // The screen of every point, in English.
     const en = BOARD_MESSAGES.en;
     const all = await open('/service-points');
-    expect(await all.page.evaluate(`Array.from(document.querySelectorAll('[data-testid="points"] tbody tr'), (row) => row.dataset.point)`)).toEqual(['reg', 'vitals', 'lab']);
+    expect(await all.page.evaluate(`Array.from(document.querySelectorAll('[data-testid="points"] tbody tr'), (row) => row.dataset.point)`)).toEqual([
+      'reg',
+      'vitals',
+      'lab',
+    ]);
     expect(await all.page.locator('th').allInnerTexts()).toEqual([en.servicePoint, en.roomHeading, en.nowServing, en.next].map((s) => s.toUpperCase()));
     expect(await cells(all.page, 'reg')).toEqual([SERVICE_POINT_KINDS.en.registration, 'Counter 1', b.label, [c.label, d.label].join(' ')]);
     expect((await cells(all.page, 'vitals')).slice(1)).toEqual(['Vitals 1 · Vitals 2', `${a.label} (Vitals 2)`, '']);

@@ -16,7 +16,10 @@ describe('the slot route and the capacity strategy', () => {
     h = await startHarness({ apiKey: KEY, scheduler: { capacity: CalibratedElastic.fromHistory('', { risk: 0.05 }) } });
     const [nine] = await doctorWithSlots(h, 'd1', [9], 4, 2);
     const view = expectDocumented(h, 'getSlot', await h.call('GET', `/api/slots/${enc(nine!)}`)) as { elastic?: unknown };
-    expect(view.elastic).toEqual({ strategy: 'calibrated(0.05)', notes: [{ category: 'EMERGENCY', extras: 2, basis: { protected: true, overflowCapacity: 2, risk: 0.05, lead: expect.any(String) } }] });
+    expect(view.elastic).toEqual({
+      strategy: 'calibrated(0.05)',
+      notes: [{ category: 'EMERGENCY', extras: 2, basis: { protected: true, overflowCapacity: 2, risk: 0.05, lead: expect.any(String) } }],
+    });
   });
 
   it('shows a strategy of the user’s own; no limit is `null`', async () => {

@@ -11,7 +11,19 @@ import { BOARD_LANGUAGES, BOARD_MESSAGES } from '../../../examples/express-serve
 import { loadConfig, parseServerArgs } from '../../../examples/express-server/config.js';
 import { BoardOut } from '../../../examples/express-server/schemas.js';
 import { SCREENSHOTS, browserTestsRun, launchChromium, type Browser } from '../../browser.js';
-import { DAY, SseReader, book, doctorWithSlots, enc, expectDocumented, expectError, startHarness, tokenOf, type Harness, type HarnessOptions } from './harness.js';
+import {
+  DAY,
+  SseReader,
+  book,
+  doctorWithSlots,
+  enc,
+  expectDocumented,
+  expectError,
+  startHarness,
+  tokenOf,
+  type Harness,
+  type HarnessOptions,
+} from './harness.js';
 
 let h: Harness | undefined;
 const readers: SseReader[] = [];
@@ -76,7 +88,9 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     // Token numbers and rooms only: nothing of the patient reaches a screen.
     for (const frame of stream.frames) expect(frame.data).not.toMatch(/Asha|Verma|ABHA-91-7777/);
     const calls = stream.named('call').map((f) => JSON.parse(f.data) as unknown);
-    expect(calls).toEqual([{ doctorId: 'd1', tokenNumber: token.tokenNumber, label: String(token.tokenNumber), room: '12', seq: expect.any(Number) as number }]);
+    expect(calls).toEqual([
+      { doctorId: 'd1', tokenNumber: token.tokenNumber, label: String(token.tokenNumber), room: '12', seq: expect.any(Number) as number },
+    ]);
     // Only the boards showing that doctor-day hear it.
     expect(pinned.named('call')).toEqual([]);
     expect(other.named('call')).toEqual([]);
@@ -118,7 +132,12 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     const feed = await SseReader.open(`${h.url}/hall/events?department=general-medicine`);
     readers.push(feed);
     await feed.until((f) => f.filter((x) => x.event === 'board').length >= 2, 'the department’s boards');
-    expect(feed.named('board').map((f) => (JSON.parse(f.data) as { doctor: { id: string } }).doctor.id).sort()).toEqual(['d5', 'd6']);
+    expect(
+      feed
+        .named('board')
+        .map((f) => (JSON.parse(f.data) as { doctor: { id: string } }).doctor.id)
+        .sort(),
+    ).toEqual(['d5', 'd6']);
     expect((await h.call('GET', '/hall?department=General%20Medicine')).status).toBe(404);
     expect((await h.call('GET', '/hall?department=Oncology')).status).toBe(404);
     expect((await h.call('GET', '/hall?doctors=d1,nobody')).status).toBe(404);
@@ -129,7 +148,12 @@ describe('waiting room over HTTP', { timeout: 30_000 }, () => {
     const hall = await SseReader.open(`${h.url}/hall/events?doctors=d1,d2`);
     readers.push(hall);
     await hall.until((f) => f.filter((x) => x.event === 'board').length >= 2, 'both boards');
-    expect(hall.named('board').map((f) => (JSON.parse(f.data) as { doctor: { id: string } }).doctor.id).sort()).toEqual(['d1', 'd2']);
+    expect(
+      hall
+        .named('board')
+        .map((f) => (JSON.parse(f.data) as { doctor: { id: string } }).doctor.id)
+        .sort(),
+    ).toEqual(['d1', 'd2']);
     const token = tokenOf(await book(h, 'd2', 'WALK_IN', { slotId: 'd2-09' }));
     await call(h, token.id);
     await hall.until((f) => f.some((x) => x.event === 'call'), 'the call');
@@ -228,7 +252,9 @@ describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chrom
     ];
     for (const doctor of doctors) {
       await h.call('POST', '/api/doctors', { body: { ...doctor, specialization: 'Cardiology', department: 'cardiology' } });
-      await h.call('POST', `/api/doctors/${doctor.id}/slots`, { body: [{ id: `${doctor.id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 6 }] });
+      await h.call('POST', `/api/doctors/${doctor.id}/slots`, {
+        body: [{ id: `${doctor.id}-09`, start: `${DAY}T09:00:00Z`, end: `${DAY}T10:00:00Z`, capacity: 6 }],
+      });
     }
     await h.call('POST', '/api/doctors', { body: { id: 'd9', name: 'Dr. Other', specialization: 'Cardiology', department: 'dermatology' } });
     const booked: Record<string, { id: string; tokenNumber: number }[]> = {};
@@ -238,7 +264,11 @@ describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chrom
     }
     await call(h, booked['d1']![0]!.id);
     const { page, problems } = await open('/hall?department=cardiology');
-    expect(await page.evaluate(`Array.from(document.querySelectorAll('[data-testid="hall"] tbody tr'), (row) => row.dataset.doctor)`)).toEqual(['d1', 'd2', 'd4']);
+    expect(await page.evaluate(`Array.from(document.querySelectorAll('[data-testid="hall"] tbody tr'), (row) => row.dataset.doctor)`)).toEqual([
+      'd1',
+      'd2',
+      'd4',
+    ]);
     const cells = (doctor: string): Promise<string[]> => page.locator(`tr[data-doctor="${doctor}"] td`).allInnerTexts();
     expect((await cells('d1')).slice(1)).toEqual(['12', '1', '2 3 4 5']);
     expect((await cells('d4')).slice(1)).toEqual(['—', '—', '1 2 3 4']);
@@ -258,7 +288,9 @@ describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chrom
     await page.close();
 
     const hindi = await open('/hall?doctors=d4,d1&lang=hi');
-    expect(await hindi.page.locator('th').allInnerTexts()).toEqual([BOARD_MESSAGES.hi.doctor, BOARD_MESSAGES.hi.roomHeading, BOARD_MESSAGES.hi.nowServing, BOARD_MESSAGES.hi.next].map((t) => t.toUpperCase()));
+    expect(await hindi.page.locator('th').allInnerTexts()).toEqual(
+      [BOARD_MESSAGES.hi.doctor, BOARD_MESSAGES.hi.roomHeading, BOARD_MESSAGES.hi.nowServing, BOARD_MESSAGES.hi.next].map((t) => t.toUpperCase()),
+    );
     await hindi.page.screenshot({ path: join(SCREENSHOTS, 'hall-hi.png'), animations: 'disabled' });
     await hindi.page.close();
   });
