@@ -2,7 +2,7 @@
 import type { DayDump, DayFilter, DoctorDay, PatientTokenQuery } from '../adapter.js';
 import { isErasedPatient } from '../../model/patient.js';
 import type { TokenRecord } from '../../model/records.js';
-import { claimDueAt, claimEnded } from '../../model/claims.js';
+import { claimEnded } from '../../model/claims.js';
 import type { ChangeSet } from '../../model/snapshot.js';
 import { isLiveStatus } from '../../model/status.js';
 import { copyDayRecord, endsIn, type MemDay, type MemDoctor, type MemSlot, storedDay } from './structures.js';
@@ -31,7 +31,7 @@ export function dueDays(doctors: ReadonlyMap<string, MemDoctor>, cutoff: number,
   for (const [doctorId, doctor] of doctors) {
     for (const [day, entry] of doctor.days) {
       // Claims whose due time has come by the clock (a hold or a lease ended, an offer's window passed): the day's one due time.
-      const claimsDue = claimsDueBy !== undefined && claimEnded(claimDueAt(entry.record.claims), claimsDueBy);
+      const claimsDue = claimsDueBy !== undefined && claimEnded(entry.claimsDueAt, claimsDueBy);
       if (claimsDue || (entry.booked > 0 && entry.slots.some(slotDue)) || (entry.waitlist.length > 0 && entry.slots.some(hasRoom)) || closable(day, entry)) {
         due.push({ doctorId, day });
       }

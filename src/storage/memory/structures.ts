@@ -5,7 +5,7 @@
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
-import { earliestClaimEnd, takenPlaces } from '../../model/claims.js';
+import { claimDueAt, earliestClaimEnd, takenPlaces } from '../../model/claims.js';
 import { PatientIndex, type TokensByPatient } from '../patient-index.js';
 
 /**
@@ -56,6 +56,9 @@ export class MemDay implements DaySnapshot {
   booked = 0;
 
   readonly record: MutableDayRecord;
+  /** The claim list {@link MemDay.claimsDueAt} was last found for (a day's list is replaced whole, never changed in place). */
+  #dueOf: DayRecord['claims'] | null = null;
+  #dueAt: number | null = null;
 
   constructor(record: DayRecord) {
     this.day = record.day;
@@ -74,6 +77,16 @@ export class MemDay implements DaySnapshot {
     if (record.claims !== undefined || own.claims !== undefined) own.claims = record.claims;
     if (record.displaced !== undefined || own.displaced !== undefined) own.displaced = record.displaced;
     if (record.pause !== undefined || own.pause !== undefined) own.pause = record.pause;
+  }
+
+  /** The day's one due time of its claims ({@link claimDueAt}), found again only when its claims changed: a sweep asks every day. */
+  get claimsDueAt(): number | null {
+    const claims = this.record.claims;
+    if (claims !== this.#dueOf) {
+      this.#dueOf = claims;
+      this.#dueAt = claimDueAt(claims);
+    }
+    return this.#dueAt;
   }
 
   liveTokenOf(patientId: string): TokenRecord | undefined {
