@@ -23,6 +23,9 @@ export function wrap(error: unknown): OpdError {
 
 /** The storage adapter of one scheduler, with each of its answers checked against the contract. */
 export class CheckedAdapter {
+  /** The day claim lists a read found good (kept weakly: they go with their days). */
+  readonly #checkedClaims = new WeakSet<object>();
+
   constructor(readonly storage: StorageAdapter) {}
 
   /** The storage adapter's name, for messages (`?` when it cannot be read). */
@@ -63,7 +66,8 @@ export class CheckedAdapter {
    * @throws OpdError `STORAGE_FAILURE`
    */
   checkRead(snapshot: DoctorSnapshot, day: DaySnapshot | undefined): void {
-    if ((snapshot.doctor !== undefined && !isDoctorRecord(snapshot.doctor)) || (day !== undefined && !isDaySnapshot(day))) throw this.unreadable();
+    if ((snapshot.doctor !== undefined && !isDoctorRecord(snapshot.doctor)) || (day !== undefined && !isDaySnapshot(day, this.#checkedClaims)))
+      throw this.unreadable();
   }
 
   /**

@@ -114,7 +114,7 @@ function tokenFields(t: Fields): boolean {
   );
 }
 
-function dayFields(r: Fields): boolean {
+function dayFields(r: Fields, checked?: WeakSet<object>): boolean {
   return (
     typeof r['doctorId'] === 'string' &&
     typeof r['day'] === 'string' &&
@@ -124,9 +124,22 @@ function dayFields(r: Fields): boolean {
     isCount(r['promotions']) &&
     isCount(r['drops']) &&
     isObject(r['labels']) &&
-    (r['claims'] === undefined || allOf(r['claims'], isClaimRecord)) &&
+    (r['claims'] === undefined || claimListChecked(r['claims'], checked)) &&
     (r['displaced'] === undefined || isObject(r['displaced']))
   );
+}
+
+/**
+ * Whether `claims` is a list of claim records. A day's claim list is replaced whole when it
+ * changes, never changed in place, and a day can hold many claims (an entitlement's end for each
+ * visit charged): a list found good is added to `checked` (the caller's, weakly held: it goes
+ * with the days that hold it), and not walked again.
+ */
+function claimListChecked(claims: unknown, checked: WeakSet<object> | undefined): boolean {
+  if (checked !== undefined && typeof claims === 'object' && claims !== null && checked.has(claims)) return true;
+  if (!allOf(claims, isClaimRecord)) return false;
+  checked?.add(claims as object);
+  return true;
 }
 
 /** Whether `value` has the fields of a {@link ClaimRecord}, each of its kind (its `detail` only as an object). */
@@ -176,11 +189,14 @@ export function isDayRecord(value: unknown): value is DayRecord {
   return holds(dayFields, value);
 }
 
-/** Whether `value` is a {@link DaySnapshot}: a day record, slots with their places, and a waitlist, all records. */
-export function isDaySnapshot(value: unknown): value is DaySnapshot {
+/**
+ * Whether `value` is a {@link DaySnapshot}: a day record, slots with their places, and a waitlist,
+ * all records. `checked`: the claim lists already found good (see {@link claimListChecked}).
+ */
+export function isDaySnapshot(value: unknown, checked?: WeakSet<object>): value is DaySnapshot {
   return holds(
     (d) =>
-      isDayRecord(d['record']) &&
+      holds((r) => dayFields(r, checked), d['record']) &&
       allOf(d['slots'], (state) => holds((s) => isSlotRecord(s['slot']) && allOf(s['places'], isTokenRecord), state)) &&
       allOf(d['waitlist'], isTokenRecord),
     value,

@@ -188,6 +188,21 @@ describe('records that are not records never reach a view', () => {
     await refused(opd.getSlot('s09'), '`read`');
   });
 
+  it('read handing out a day whose claims are not claim records, before and after a good read of the day', async () => {
+    const { storage, replace, inner } = delegatingStorage();
+    const { opd, tokenId } = await withBooking(storage);
+    await opd.hold({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'P-claim', name: 'Held' }, slotId: 's09', holdMinutes: 10 });
+    expect((await opd.getSchedule('d1', DAY)).slots.length).toBeGreaterThan(0);
+    // The same day again, its claim list replaced by one holding something else: refused.
+    replace('read', async (req: never): Promise<DoctorSnapshot> => {
+      const s = await inner.read(req);
+      const days = new Map([...s.days].map(([key, d]) => [key, { ...d, record: { ...d.record, claims: [...(d.record.claims ?? []), { id: 7 }] } as never }]));
+      return { ...s, days };
+    });
+    await refused(opd.getSchedule('d1', DAY), '`read`');
+    await refused(opd.getToken(tokenId), '`read`');
+  });
+
   it('records as stored pass', async () => {
     const { storage } = delegatingStorage();
     const { opd, tokenId } = await withBooking(storage);
