@@ -89,7 +89,8 @@ export class Durations {
       return { count: this.#count, p50: at(50), p95: at(95), max: sorted[this.#count - 1]! / MINUTE };
     }
     const coarse = this.#coarse!;
-    const units = [...coarse.keys()].sort((a, b) => a - b);
+    // A typed array sorts numbers in order without a comparator (the units are whole numbers).
+    const units = Float64Array.from(coarse.keys()).sort();
     const at = (p: number): number => {
       // The nearest rank over the units as if each were repeated its count of times.
       const rank = nearestRank(p, this.#count);
