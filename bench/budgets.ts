@@ -246,7 +246,9 @@ async function main(): Promise<number> {
   await settle(load);
   // The journeys' budget is 1.5×; `--ci` guards today's cost (3.3–3.9× on 30 doctors, on a loaded
   // machine) with room, while the 1.5× goal is not yet met.
-  const rows: Row[] = [journeysRow(doctors, runs, ci ? 5 : 1.5), mixedRow(runs)];
+  // The mixed day's ratio rests on a floor of under 2 µs a booking, the noisiest figure here (its
+  // per-run ratios of one settled CI run spread from 21× to 41×): `--ci` takes it over seven runs.
+  const rows: Row[] = [journeysRow(doctors, runs, ci ? 5 : 1.5), mixedRow(ci ? Math.max(runs, 7) : runs)];
   if (!ci) {
     const url = process.env['DATABASE_URL'];
     if (url === undefined || url === '')
