@@ -43,6 +43,11 @@ export function unchanged<R>(result: R): Decision<R> {
   return { kind: 'commit', changes: NO_CHANGES, result };
 }
 
+/** `DEPARTMENT_NOT_FOUND` for `department`: no doctor of the facility is in it. */
+export function departmentNotFound(department: string | null | undefined): OpdError {
+  return new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${department ?? ''}\` has no doctor`, { details: { field: 'department', department } });
+}
+
 /** `DOCTOR_NOT_FOUND` for `doctorId`; `field` is what the request named it by. */
 export function doctorNotFound(doctorId: string, field = 'doctorId'): OpdError {
   return new OpdError('DOCTOR_NOT_FOUND', `Doctor \`${doctorId}\` does not exist`, { details: { field, doctorId } });

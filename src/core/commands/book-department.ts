@@ -2,7 +2,7 @@ import { OpdError } from '../../errors.js';
 import type { Decision, DoctorSnapshot, LoadRequest, PatientLoad } from '../../model/snapshot.js';
 import { isPlaceStatus } from '../../model/status.js';
 import type { BookingResult, Patient } from '../../types.js';
-import { type Command, guardDuplicate, patientPart } from '../command.js';
+import { type Command, departmentNotFound, guardDuplicate, patientPart } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { hasUsableSlot } from '../placement.js';
 import { DayWork } from '../workspace.js';
@@ -162,13 +162,7 @@ function decideDepartment(config: CoreConfig, snapshot: DoctorSnapshot, command:
     if (best === undefined || better(candidate, best)) best = candidate;
   }
   // No doctor could take it: the first doctor's refusal, or, for a department without doctors, that.
-  if (best?.decision === undefined)
-    throw (
-      candidates[0]?.error ??
-      new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department}\` has no doctor`, {
-        details: { field: 'department', department: command.department },
-      })
-    );
+  if (best?.decision === undefined) throw candidates[0]?.error ?? departmentNotFound(command.department);
   return best.decision;
 }
 

@@ -9,7 +9,18 @@ import type { BookingResult, FollowUp, FollowUpResult, Patient, Token } from '..
 import { tokenView } from '../call-order.js';
 import { putClaim } from '../claim-kinds.js';
 import { convertClaim, endClaim } from '../claims.js';
-import { type Command, commit, doctorNotFound, mergeChanges, patientPart, refuseOtherPatient, tokenNotFound, unchanged, unitChanges } from '../command.js';
+import {
+  type Command,
+  commit,
+  departmentNotFound,
+  doctorNotFound,
+  mergeChanges,
+  patientPart,
+  refuseOtherPatient,
+  tokenNotFound,
+  unchanged,
+  unitChanges,
+} from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { followUpBooked, followUpCancelled, followUpDue } from '../events/follow-ups.js';
 import {
@@ -354,10 +365,7 @@ export function placeFollowUp(
  */
 function refuseNowhere(detail: FollowUpDetail, doctors: readonly string[], snapshotOf: (doctorId: string) => DoctorSnapshot | undefined): void {
   if (detail.department !== null) {
-    if (doctors.length === 0)
-      throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${detail.department}\` has no doctor`, {
-        details: { field: 'department', department: detail.department },
-      });
+    if (doctors.length === 0) throw departmentNotFound(detail.department);
   } else if (detail.doctorId !== null && snapshotOf(detail.doctorId)?.doctor === undefined) {
     throw doctorNotFound(detail.doctorId, 'doctorId');
   }

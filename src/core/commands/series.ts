@@ -13,7 +13,7 @@ import type { BookingResult, Patient, SeriesCancellation, SeriesMode, SeriesOccu
 import { tokenView } from '../call-order.js';
 import { putClaim } from '../claim-kinds.js';
 import { endClaim } from '../claims.js';
-import { type Command, doctorNotFound, mergeChanges, patientPart, unchanged, unitChanges } from '../command.js';
+import { type Command, departmentNotFound, doctorNotFound, mergeChanges, patientPart, unchanged, unitChanges } from '../command.js';
 import type { CoreConfig } from '../config.js';
 import { fingerprintOf, isSeriesClaim, occurrenceClaim, recordedOutcomes, type SeriesOutcome, seriesRecord } from '../series.js';
 import { promoteWaiting } from '../placement.js';
@@ -62,10 +62,7 @@ function doctorsOf(command: Pick<SeriesCommand, 'doctorId' | 'department'>, snap
     return [command.doctorId];
   }
   const members = (snapshot.department ?? []).filter((id) => snapshot.others?.get(id)?.doctor !== undefined || snapshot.doctor?.id === id);
-  if (members.length === 0)
-    throw new OpdError('DEPARTMENT_NOT_FOUND', `Department \`${command.department ?? ''}\` has no doctor`, {
-      details: { field: 'department', department: command.department },
-    });
+  if (members.length === 0) throw departmentNotFound(command.department);
   return members;
 }
 
