@@ -44,17 +44,22 @@ interface Track {
   elastic: boolean;
   slotId: string | null;
   checkIn: number | null;
-  /** The doctor's first call (not a recall), and its slot. */
-  called: { at: number; slotId: string } | null;
-  /** The consultation's start, and its slot. */
-  consult: { at: number; slotId: string } | null;
-  /** The first of the two: when the doctor saw the patient, as `fairness()` counts it. */
-  seen: { at: number; slotId: string } | null;
+  /** The doctor's first call (not a recall). */
+  calledAt: number | null;
+  /** The consultation's start. */
+  consultAt: number | null;
+  /** The first of the two: when the doctor saw the patient, as `fairness()` counts it, and in which slot. */
+  seenAt: number | null;
+  seenSlotId: string | null;
   ending: Ending;
 }
 
 /** A doctor-day in play: its tokens by id. */
-type DayTracks = Map<string, Track>;
+interface DayInPlay {
+  readonly doctorId: string;
+  readonly day: string;
+  readonly tracks: Map<string, Track>;
+}
 
 /** The parsed options. */
 interface Parsed {
@@ -147,10 +152,12 @@ class ReportFold {
   readonly #dayOf: (ms: number) => string;
   readonly #dayStart: (day: string) => number;
   readonly #hourOf: (ms: number) => number;
-  /** Doctor-days in play, by `doctorId~day`. */
-  readonly #days = new Map<string, DayTracks>();
-  /** Doctor-days folded in: their events that still come are not counted again. */
-  readonly #settled = new Set<string>();
+  /** Doctor → day → the doctor-day in play, or `null` once folded in (its events that still come are not counted again). */
+  readonly #days = new Map<string, Map<string, DayInPlay | null>>();
+  /** The doctor-days in play. */
+  readonly #inPlay = new Set<DayInPlay>();
+  /** The tokens of the doctor-days in play, by id (a token's events are all of its doctor-day). */
+  readonly #tokens = new Map<string, Track>();
   /** What a continuation (a carried token) inherits from the token it continues. */
   readonly #origins = new Map<string, { category: string; channel: string }>();
   /** Each patient's requests (local day, request time), for new and repeat patients. */
@@ -159,12 +166,6 @@ class ReportFold {
   /** The latest local day the history reached, and when the next one starts. */
   #today = '';
   #nextDayAt = Number.NEGATIVE_INFINITY;
-  #lastDoctor = '';
-  #lastDay = '';
-  #lastKey = '';
-  /** The doctor-day last asked for by {@link ReportFold.#tracksOf}, and its tracks. */
-  #heldKey = '';
-  #held: DayTracks | null = null;
   readonly #total = new RowTally('all', true);
   readonly #tables = new Map<ReportDimension, Map<string, RowTally>>();
   readonly #cells = new Map<string, { cell: Omit<HmisCell, 'requested' | 'attended'>; requested: number; attended: number }>();
@@ -200,26 +201,16 @@ class ReportFold {
     return this.#follow(e, at);
   }
 
-  /** `doctorId~day`, the key of a doctor-day (the last one made is made once). */
-  #keyOf(doctorId: string, day: string): string {
-    if (doctorId !== this.#lastDoctor || day !== this.#lastDay) {
-      this.#lastDoctor = doctorId;
-      this.#lastDay = day;
-      this.#lastKey = `${doctorId}~${day}`;
-    }
-    return this.#lastKey;
-  }
-
   #follow(e: OpdEvent, at: number): Promise<void> | undefined {
     if (!('tokenId' in e) || !('day' in e)) return undefined;
     let pending: Promise<void> | undefined;
     if (e.type === 'token:carried' && this.#inRange(e.toDay)) {
-      const from = this.#days.get(this.#keyOf(e.doctorId, e.day))?.get(e.tokenId);
+      const from = this.#tokens.get(e.tokenId);
       if (from !== undefined) this.#origins.set(e.toTokenId, { category: from.category, channel: from.channel });
       else pending = this.#opd.getToken(e.toTokenId).then((t) => void this.#origins.set(e.toTokenId, { category: t.category, channel: NO_GROUP }));
     }
     if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
-      const old = this.#days.get(this.#keyOf(e.fromDoctorId, e.fromDay))?.get(e.fromTokenId);
+      const old = this.#tokens.get(e.fromTokenId);
       if (old !== undefined) old.ending = 'moved';
       if (old !== undefined && this.#inRange(e.day)) this.#origins.set(e.tokenId, { category: old.category, channel: old.channel });
     }
@@ -229,19 +220,17 @@ class ReportFold {
       const key = `${how}\u0000${to}\u0000${this.#hourOf(at)}`;
       this.#exits.set(key, (this.#exits.get(key) ?? 0) + 1);
     }
-    const key = this.#keyOf(e.doctorId, e.day);
-    // The doctor-day of the event before is most often this one's: its tracks are at hand.
-    let day = key === this.#heldKey ? this.#held : this.#tracksOf(key, e.day);
+    const track = this.#tokens.get(e.tokenId);
+    if (track !== undefined) {
+      follow(track, e, at);
+      return pending;
+    }
+    const day = this.#dayInPlay(e.doctorId, e.day);
     if (day === null) {
       if (this.#o.lookbackDays !== null && isRequest(e) && e.day < this.#o.from && e.day >= addDays(this.#o.from, -this.#o.lookbackDays)) {
         const noted = this.#patientOf(e.tokenId, e.day, at).then(() => undefined);
         return pending === undefined ? noted : pending.then(() => noted);
       }
-      return pending;
-    }
-    const track = day.get(e.tokenId);
-    if (track !== undefined) {
-      follow(track, e, at);
       return pending;
     }
     const made = this.#newTrack(e, at);
@@ -253,20 +242,22 @@ class ReportFold {
     return pending;
   }
 
-  /** The tracks of a doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
-  #tracksOf(key: string, day: string): DayTracks | null {
-    let tracks: DayTracks | null = null;
-    if (this.#inRange(day) && !this.#settled.has(key)) {
-      tracks = this.#days.get(key) ?? null;
-      if (tracks === null) this.#days.set(key, (tracks = new Map()));
+  /** A doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
+  #dayInPlay(doctorId: string, day: string): DayInPlay | null {
+    if (!this.#inRange(day)) return null;
+    let days = this.#days.get(doctorId);
+    if (days === undefined) this.#days.set(doctorId, (days = new Map()));
+    let inPlay = days.get(day);
+    if (inPlay === undefined) {
+      days.set(day, (inPlay = { doctorId, day, tracks: new Map() }));
+      this.#inPlay.add(inPlay);
     }
-    this.#heldKey = key;
-    this.#held = tracks;
-    return tracks;
+    return inPlay;
   }
 
-  #place(day: DayTracks, e: OpdEvent & { readonly tokenId: string }, t: Track, at: number): void {
-    day.set(e.tokenId, t);
+  #place(day: DayInPlay, e: OpdEvent & { readonly tokenId: string }, t: Track, at: number): void {
+    day.tracks.set(e.tokenId, t);
+    this.#tokens.set(e.tokenId, t);
     follow(t, e, at);
   }
 
@@ -278,7 +269,7 @@ class ReportFold {
     if (category === undefined || (requested && this.#o.lookbackDays !== null)) return undefined;
     if (origin !== undefined) this.#origins.delete(e.tokenId);
     const channel = origin?.channel ?? (requested ? (e.actor ?? NO_GROUP) : NO_GROUP);
-    return { category, channel, requested, requestedAt: at, patientId: null, booked: false, elastic: false, slotId: null, checkIn: null, called: null, consult: null, seen: null, ending: null };
+    return { category, channel, requested, requestedAt: at, patientId: null, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
   }
 
   /** {@link ReportFold.#newTrack} with the reads it needs: the token's category, the request's patient. */
@@ -289,7 +280,7 @@ class ReportFold {
     const category = origin?.category ?? ('category' in e ? e.category : e.type === 'token:waitlisted' && e.request != null ? e.request.category : undefined) ?? (await this.#opd.getToken(e.tokenId)).category;
     const channel = origin?.channel ?? (requested ? (e.actor ?? NO_GROUP) : NO_GROUP);
     const patientId = requested && this.#o.lookbackDays !== null ? await this.#patientOf(e.tokenId, e.day, at) : null;
-    return { category, channel, requested, requestedAt: at, patientId, booked: false, elastic: false, slotId: null, checkIn: null, called: null, consult: null, seen: null, ending: null };
+    return { category, channel, requested, requestedAt: at, patientId, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
   }
 
   /** Reads a request's patient id once, and notes the request against it. */
@@ -310,26 +301,27 @@ class ReportFold {
 
   /** Folds in every doctor-day before `day` whose tokens have all ended. */
   async #settleBefore(day: string): Promise<void> {
-    for (const [key, tracks] of this.#days) {
-      const [doctorId, d] = splitKey(key);
-      if (d >= day) continue;
+    for (const inPlay of [...this.#inPlay]) {
+      if (inPlay.day >= day) continue;
       let over = true;
-      for (const t of tracks.values()) {
+      for (const t of inPlay.tracks.values()) {
         if (t.ending === null) {
           over = false;
           break;
         }
       }
-      if (over) await this.#settle(doctorId, d, tracks);
+      if (over) await this.#settle(inPlay.doctorId, inPlay.day, inPlay.tracks);
     }
   }
 
   /** Folds one doctor-day into the figures: its slots (capacity, places) and its tokens. */
-  async #settle(doctorId: string, day: string, tracks: DayTracks): Promise<void> {
-    const key = `${doctorId}~${day}`;
-    this.#days.delete(key);
-    this.#settled.add(key);
-    this.#heldKey = '';
+  async #settle(doctorId: string, day: string, tracks: Map<string, Track>): Promise<void> {
+    let days = this.#days.get(doctorId);
+    if (days === undefined) this.#days.set(doctorId, (days = new Map()));
+    const inPlay = days.get(day);
+    if (inPlay !== undefined && inPlay !== null) this.#inPlay.delete(inPlay);
+    days.set(day, null);
+    for (const tokenId of tracks.keys()) this.#tokens.delete(tokenId);
     const doctor = this.#doctors.get(doctorId);
     const department = doctor?.department ?? NO_GROUP;
     const schedule = await this.#opd.getSchedule(doctorId, day);
@@ -362,10 +354,10 @@ class ReportFold {
       const slot = t.slotId === null ? undefined : slots.get(t.slotId);
       const hour = pad(this.#hourOf(slot === undefined ? t.requestedAt : slot.start.getTime()));
       let dueToCall: number | null = null;
-      if (t.seen !== null) {
+      if (t.seenAt !== null) {
         const token = tokens.get(tokenId) ?? (await this.#opd.getToken(tokenId));
-        const due = callDueAt({ requestedAt: token.requestedAt.getTime(), notBefore: token.notBefore?.getTime() ?? null, day: token.day }, slots.get(t.seen.slotId)?.start.getTime(), dayStart);
-        dueToCall = callWaitMs(due, t.seen.at);
+        const due = callDueAt({ requestedAt: token.requestedAt.getTime(), notBefore: token.notBefore?.getTime() ?? null, day: token.day }, slots.get(t.seenSlotId!)?.start.getTime(), dayStart);
+        dueToCall = callWaitMs(due, t.seenAt);
       }
       const facts: TokenFacts = {
         requested: t.requested,
@@ -375,10 +367,10 @@ class ReportFold {
         elastic: t.elastic,
         repeat: t.requested && this.#o.lookbackDays !== null ? (t.patientId !== null && this.#isRepeat(t.patientId, day, t.requestedAt)) : null,
         dueToCall,
-        checkInToCall: t.checkIn !== null && t.called !== null ? Math.max(0, t.called.at - t.checkIn) : null,
-        checkInToConsultation: t.checkIn !== null && t.consult !== null ? Math.max(0, t.consult.at - t.checkIn) : null,
+        checkInToCall: t.checkIn !== null && t.calledAt !== null ? Math.max(0, t.calledAt - t.checkIn) : null,
+        checkInToConsultation: t.checkIn !== null && t.consultAt !== null ? Math.max(0, t.consultAt - t.checkIn) : null,
         leadTime: t.booked && slot !== undefined ? Math.max(0, slot.start.getTime() - t.requestedAt) : null,
-        emergencyToDoctor: t.category === 'EMERGENCY' && t.consult !== null ? Math.max(0, t.consult.at - t.requestedAt) : null,
+        emergencyToDoctor: t.category === 'EMERGENCY' && t.consultAt !== null ? Math.max(0, t.consultAt - t.requestedAt) : null,
       };
       for (const tally of fixed) tally.addToken(facts);
       for (const v of varying) tallyOf(v.rows, v.of(t, hour), v.slots).addToken(facts);
@@ -408,14 +400,11 @@ class ReportFold {
   }
 
   async finish(): Promise<OpdReport> {
-    for (const [key, tracks] of [...this.#days]) {
-      const [doctorId, day] = splitKey(key);
-      await this.#settle(doctorId, day, tracks);
-    }
+    for (const inPlay of [...this.#inPlay]) await this.#settle(inPlay.doctorId, inPlay.day, inPlay.tracks);
     // Doctor-days without a token in the history still have capacity, as `stats()` counts it.
     for (const doctorId of this.#doctors.keys()) {
       for (let day = this.#o.from; day <= this.#o.to; day = addDays(day, 1)) {
-        if (!this.#settled.has(`${doctorId}~${day}`)) await this.#settle(doctorId, day, new Map());
+        if (this.#days.get(doctorId)?.get(day) !== null) await this.#settle(doctorId, day, new Map());
       }
     }
     const tables: { [D in ReportDimension]?: ReportRow[] } = {};
@@ -495,12 +484,19 @@ function follow(t: Track, e: OpdEvent, at: number): void {
       t.checkIn = at;
       return;
     case 'token:called':
-      if (!e.recall && e.servicePointId === undefined && t.called === null) t.called = { at, slotId: e.slotId };
-      if (!e.recall && e.servicePointId === undefined && t.seen === null) t.seen = { at, slotId: e.slotId };
+      if (e.recall || e.servicePointId !== undefined) return;
+      if (t.calledAt === null) t.calledAt = at;
+      if (t.seenAt === null) {
+        t.seenAt = at;
+        t.seenSlotId = e.slotId;
+      }
       return;
     case 'token:consultation-started':
-      if (t.consult === null) t.consult = { at, slotId: e.slotId };
-      if (t.seen === null) t.seen = { at, slotId: e.slotId };
+      if (t.consultAt === null) t.consultAt = at;
+      if (t.seenAt === null) {
+        t.seenAt = at;
+        t.seenSlotId = e.slotId;
+      }
       return;
     case 'token:completed':
       t.ending = 'attended';
@@ -530,13 +526,11 @@ function follow(t: Track, e: OpdEvent, at: number): void {
   }
 }
 
-function splitKey(key: string): [string, string] {
-  const i = key.lastIndexOf('~');
-  return [key.slice(0, i), key.slice(i + 1)];
-}
+/** The hours of a day as a report names them, `00` to `23`. */
+const HOURS: readonly string[] = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
 
 function pad(hour: number): string {
-  return String(hour).padStart(2, '0');
+  return HOURS[hour]!;
 }
 
 function compareText(a: string, b: string): number {

@@ -26,18 +26,29 @@ export const MAX_EXACT_DURATIONS = 16_384;
 /** The coarser resolutions a group falls back to, in milliseconds: a second, then a minute. */
 const RESOLUTIONS = [1000, 60_000] as const;
 
+/** Coarse counts are kept in blocks of this many consecutive units (a power of two). */
+const BLOCK_BITS = 8;
+const BLOCK = 1 << BLOCK_BITS;
+/** The most blocks a group keeps by the second: as many seconds as it keeps exact values. */
+const MAX_SECOND_BLOCKS = MAX_EXACT_DURATIONS / BLOCK;
+
 /**
  * Durations of a group, in whole milliseconds. Up to {@link MAX_EXACT_DURATIONS} of them are kept
  * as they are, so the percentiles are exact (the nearest rank `fairness()` uses, in minutes as it
- * gives them). Past that, they are counted by the second (rounded down), and past that many
- * distinct seconds, by the minute: the percentiles are exact to that resolution, and memory is
- * bounded whatever the number of patients.
+ * gives them). Past that, they are counted by the second (rounded down), in blocks of 256
+ * consecutive seconds; once they spread over more than {@link MAX_EXACT_DURATIONS} seconds' worth
+ * of blocks, by the minute: the percentiles are exact to that resolution, and memory is bounded
+ * whatever the number of patients (a count per unit of the range the durations span, not one
+ * per patient).
  */
 export class Durations {
   #values: Float64Array | null = new Float64Array(16);
   #count = 0;
-  /** Counts by whole units of {@link Durations.#resolution}, once the values overflowed. */
-  #coarse: Map<number, number> | null = null;
+  /** Counts by whole units of {@link Durations.#resolution}, once the values overflowed: block number → the block's counts. */
+  #blocks: Map<number, Uint32Array> | null = null;
+  /** The block last counted into (durations of a group come in runs of near values). */
+  #lastBlock = -1;
+  #last: Uint32Array | null = null;
   #resolution = 1;
 
   add(value: number | null): void {
@@ -58,27 +69,38 @@ export class Durations {
       this.#coarsen(RESOLUTIONS[0]);
     }
     this.#count++;
-    // Whole units (a second, a minute) as small integers: the map's fastest keys.
     this.#addCoarse((value / this.#resolution) | 0, 1);
-    if (this.#coarse!.size > MAX_EXACT_DURATIONS && this.#resolution < RESOLUTIONS[1]) this.#coarsen(RESOLUTIONS[1]);
+    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
   }
 
   #addCoarse(unit: number, n: number): void {
-    const coarse = this.#coarse!;
-    coarse.set(unit, (coarse.get(unit) ?? 0) + n);
+    const b = unit >>> BLOCK_BITS;
+    let block = this.#last;
+    if (b !== this.#lastBlock || block === null) {
+      block = this.#blocks!.get(b) ?? null;
+      if (block === null) this.#blocks!.set(b, (block = new Uint32Array(BLOCK)));
+      this.#lastBlock = b;
+      this.#last = block;
+    }
+    block[unit & (BLOCK - 1)]! += n;
   }
 
   /** Counts the durations kept so far by units of `resolution`. */
   #coarsen(resolution: number): void {
-    const before = this.#coarse;
+    const before = this.#blocks;
     const from = this.#resolution;
-    this.#coarse = new Map();
+    this.#blocks = new Map();
+    this.#last = null;
     this.#resolution = resolution;
     if (this.#values !== null) {
       for (let i = 0; i < this.#count; i++) this.#addCoarse((this.#values[i]! / resolution) | 0, 1);
       this.#values = null;
     }
-    if (before !== null) for (const [unit, n] of before) this.#addCoarse(((unit * from) / resolution) | 0, n);
+    if (before !== null) {
+      for (const [b, block] of before) {
+        for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) this.#addCoarse(((((b << BLOCK_BITS) + i) * from) / resolution) | 0, block[i]!);
+      }
+    }
   }
 
   summary(): MinutesSummary {
@@ -88,20 +110,32 @@ export class Durations {
       const at = (p: number): number => sorted[nearestRank(p, this.#count) - 1]! / MINUTE;
       return { count: this.#count, p50: at(50), p95: at(95), max: sorted[this.#count - 1]! / MINUTE };
     }
-    const coarse = this.#coarse!;
-    // A typed array sorts numbers in order without a comparator (the units are whole numbers).
-    const units = Float64Array.from(coarse.keys()).sort();
+    const blocks = this.#blocks!;
+    // A typed array sorts numbers in order without a comparator (block numbers are whole numbers).
+    const order = Float64Array.from(blocks.keys()).sort();
+    const minutes = (unit: number): number => (unit * this.#resolution) / MINUTE;
+    let max = 0;
+    const last = blocks.get(order[order.length - 1]!)!;
+    for (let i = BLOCK - 1; i >= 0; i--) {
+      if (last[i] !== 0) {
+        max = order[order.length - 1]! * BLOCK + i;
+        break;
+      }
+    }
     const at = (p: number): number => {
       // The nearest rank over the units as if each were repeated its count of times.
       const rank = nearestRank(p, this.#count);
       let seen = 0;
-      for (const unit of units) {
-        seen += coarse.get(unit)!;
-        if (seen >= rank) return (unit * this.#resolution) / MINUTE;
+      for (const b of order) {
+        const block = blocks.get(b)!;
+        for (let i = 0; i < BLOCK; i++) {
+          seen += block[i]!;
+          if (seen >= rank) return minutes(b * BLOCK + i);
+        }
       }
-      return (units[units.length - 1]! * this.#resolution) / MINUTE;
+      return minutes(max);
     };
-    return { count: this.#count, p50: at(50), p95: at(95), max: (units[units.length - 1]! * this.#resolution) / MINUTE };
+    return { count: this.#count, p50: at(50), p95: at(95), max: minutes(max) };
   }
 }
 

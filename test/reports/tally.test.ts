@@ -38,4 +38,24 @@ describe('Durations', () => {
     const minutes = Array.from({ length: m }, (_, i) => Math.floor((i * 1000 + 7) / MINUTE));
     expect(long.summary()).toEqual({ count: m, p50: percentile(minutes, 50), p95: percentile(minutes, 95), max: minutes.at(-1)! });
   });
+
+  it('past the exact values, gives the percentiles of the durations to the second, in any order they come', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 * 60 * MINUTE }), { minLength: 1, maxLength: 2000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (extra, seed) => {
+        const d = new Durations();
+        const values: number[] = [];
+        // A run of exact values first (a pseudo-random walk from the seed), then the drawn ones.
+        let x = seed;
+        for (let i = 0; i < MAX_EXACT_DURATIONS; i++) {
+          x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+          values.push(x % (3 * 60 * MINUTE));
+        }
+        values.push(...extra);
+        for (const v of values) d.add(v);
+        const seconds = values.map((v) => (v - (v % 1000)) / MINUTE).sort((a, b) => a - b);
+        expect(d.summary()).toEqual({ count: values.length, p50: percentile(seconds, 50), p95: percentile(seconds, 95), max: seconds.at(-1)! });
+      }),
+      fcOptions(20),
+    );
+  });
 });
