@@ -2,6 +2,7 @@
  * The stable codes of {@link OpdError} and the `details` each code carries: the vocabulary of
  * failures, kept apart from the error class and its helpers in `src/errors.ts`.
  */
+// Named in the doc comments' links only.
 import type { isOpdError, OpdError } from './errors.js';
 
 /**

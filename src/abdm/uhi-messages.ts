@@ -12,6 +12,7 @@ import type { Doctor, Token } from '../types.js';
 import { isPlainObject } from '../validate.js';
 import type { LocalTimes } from './local-time.js';
 import { UHI_DOCTOR_NO_SHOW_REASON, uhiStateOf } from './states.js';
+// Named in the doc comments' links only.
 import type { UhiProvider } from './uhi.js';
 import type { UhiDoctorProfile, UhiFacility, UhiProviderOptions } from './uhi-options.js';
 import { codeOf, quoteOf, rupees } from './uhi-read.js';
