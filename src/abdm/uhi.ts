@@ -6,7 +6,7 @@
  * and the `on_update` / `on_cancel` pushes of the scheduler's events. Every place it offers or
  * takes is one the scheduler's rules give the UHI channel.
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { invalid, isOpdError, OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import type { OpdScheduler } from '../scheduler.js';
@@ -16,27 +16,10 @@ import { isPlainObject } from '../validate.js';
 import { answerContext, type BecknContext, type BecknMessage, objectAt, readBecknCall, text } from './beckn.js';
 import { localTimes, type LocalTimes } from './local-time.js';
 import { UHI_DOCTOR_NO_SHOW_REASON, UHI_OVERRIDE_CODES, uhiChangeOf, uhiStateOf } from './states.js';
-import {
-  UHI_TERM_TYPES,
-  type UhiAgent,
-  type UhiAuthorization,
-  type UhiCaller,
-  type UhiCancellation,
-  type UhiCatalogProvider,
-  type UhiCategory,
-  type UhiFulfillment,
-  type UhiItem,
-  type UhiOnSearchMessage,
-  type UhiOrder,
-  type UhiOrderMessage,
-  type UhiPayment,
-  type UhiPinStatus,
-  type UhiTerm,
-  type UhiTermText,
-  type UhiTermType,
-} from './uhi-types.js';
-import { notAnOrder, optionalText, slotOf, orderIdOf, cancellationOf, agreedTerms, quoteOf, rupees, codeOf } from './uhi-read.js';
-import type { UhiCheckIn, UhiDoctorProfile, UhiFacility, UhiProviderOptions, UhiPush } from './uhi-options.js';
+import type { UhiCaller, UhiCatalogProvider, UhiFulfillment, UhiItem, UhiOnSearchMessage, UhiOrderMessage } from './uhi-types.js';
+import { notAnOrder, optionalText, slotOf, orderIdOf, cancellationOf, agreedTerms, quoteOf } from './uhi-read.js';
+import type { UhiCheckIn, UhiProviderOptions, UhiPush } from './uhi-options.js';
+import { UhiMessages } from './uhi-messages.js';
 
 /** How long an `init` holds its place, in minutes: UHI's "temporarily holding the selected slot for 15 minutes". */
 export const UHI_HOLD_MINUTES = 15;
@@ -49,35 +32,6 @@ const PHYSICAL_TYPES: ReadonlySet<string> = new Set(['physical', 'physical-opd',
 
 /** Statuses of an order that still stands: it is never told it is cancelled. */
 const STANDING: ReadonlySet<Token['status']> = new Set(['HELD', 'BOOKED', 'WAITLISTED', 'CHECKED_IN', 'IN_CONSULTATION']);
-
-const DEFAULT_TERMS: Readonly<Record<UhiTermType, UhiTermText>> = {
-  Commercial: {
-    name: 'Commercial terms',
-    short_desc: 'The consultation fee of the quote, nothing else.',
-    long_desc: 'The consultation is charged at the fee of the quote; no other charge is made for the booking.',
-  },
-  Settlement: {
-    name: 'Settlement terms',
-    short_desc: 'The fee is settled at the facility.',
-    long_desc: 'The fee is settled between the patient and the facility at the visit; nothing is settled through the consumer.',
-  },
-  Cancellation: {
-    name: 'Cancellation policy',
-    short_desc: 'Cancel before the appointment; the place goes to the next patient.',
-    long_desc:
-      'An order may be cancelled before the appointment, with a reason; its place is given to the next patient. The facility may cancel for the doctor (a leave, an emergency) and then offers the earliest place.',
-  },
-  Refund: {
-    name: 'Refund policy',
-    short_desc: 'Nothing is paid before the visit, so nothing is refunded.',
-    long_desc: 'Nothing is charged before the visit; a cancelled order owes nothing.',
-  },
-  Payment: {
-    name: 'Payment terms',
-    short_desc: 'Pay at the clinic on the day of the visit.',
-    long_desc: 'The fee is paid at the clinic on the day of the visit.',
-  },
-};
 
 interface Owner {
   readonly consumer: string | null;
@@ -121,15 +75,11 @@ export class UhiProvider {
   readonly #opd: OpdScheduler;
   readonly #providerId: string;
   readonly #providerUri: string;
-  readonly #secret: string;
   readonly #holdMinutes: number;
-  readonly #fees: Readonly<Record<string, number>>;
-  readonly #doctors: ReadonlyMap<string, UhiDoctorProfile>;
-  readonly #byAddress: ReadonlyMap<string, string>;
-  readonly #facility: UhiFacility & { readonly id: string; readonly name: string; readonly system: string };
-  readonly #terms: Readonly<Record<UhiTermType, UhiTermText>>;
   readonly #actor: string;
   readonly #times: LocalTimes;
+  /** The parts of the answers: catalogue, orders, terms, payments, PINs. */
+  readonly #messages: UhiMessages;
   readonly #wrongTries = new Map<string, number>();
 
   /**
@@ -147,58 +97,13 @@ export class UhiProvider {
     if (!Number.isInteger(hold) || hold < 1 || hold > 1440) throw invalid('holdMinutes', 'Expected `holdMinutes` as a whole number from 1 to 1440');
     const category = options.category ?? 'ONLINE';
     if (typeof category !== 'string' || category === '') throw invalid('category', 'Expected `category` as a non-empty string');
-    const fees = options.fees ?? {};
-    for (const [doctorId, fee] of Object.entries(fees))
-      if (typeof fee !== 'number' || !Number.isFinite(fee) || fee < 0)
-        throw invalid('fees', `Expected the fee of doctor ${doctorId} as a number of rupees, 0 or more`);
-    const doctors = new Map<string, UhiDoctorProfile>();
-    for (const [doctorId, hprId] of Object.entries(options.hprIds ?? {})) {
-      if (typeof hprId !== 'string' || hprId === '' || hprId.length > 64)
-        throw invalid('hprIds', `Expected the HPR id of doctor ${doctorId} as a non-empty string of at most 64 characters`);
-      doctors.set(doctorId, { hprId });
-    }
-    const byAddress = new Map<string, string>();
-    for (const [doctorId, profile] of Object.entries(options.doctors ?? {})) {
-      if (!isPlainObject(profile as unknown)) throw invalid('doctors', `Expected the profile of doctor ${doctorId} as an object`);
-      for (const key of ['hprId', 'hprAddress', 'education', 'experience', 'languages'] as const) {
-        const value = profile[key];
-        if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 100))
-          throw invalid('doctors', `Expected \`${key}\` of doctor ${doctorId} as a non-empty string of at most 100 characters`);
-      }
-      if (profile.gender !== undefined && !['M', 'F', 'O'].includes(profile.gender))
-        throw invalid('doctors', `Expected \`gender\` of doctor ${doctorId} as M, F or O`);
-      if (profile.hprAddress !== undefined) {
-        const address = profile.hprAddress.toLowerCase();
-        if (byAddress.has(address)) throw invalid('doctors', `Two doctors have the HPR address of doctor ${doctorId}`);
-        byAddress.set(address, doctorId);
-      }
-      doctors.set(doctorId, { ...doctors.get(doctorId), ...profile });
-    }
-    const facility: UhiFacility = options.facility ?? {};
-    if (!isPlainObject(facility as unknown)) throw invalid('facility', 'Expected `facility` as an object');
-    for (const key of ['id', 'name', 'hfrId', 'hipId', 'system', 'helplineNumber'] as const) {
-      const value = facility[key];
-      if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 200))
-        throw invalid('facility', `Expected \`facility.${key}\` as a non-empty string of at most 200 characters`);
-    }
-    const terms = options.terms ?? {};
-    for (const [type, term] of Object.entries(terms)) {
-      if (!(UHI_TERM_TYPES as readonly string[]).includes(type)) throw invalid('terms', `Expected the terms by type, one of ${UHI_TERM_TYPES.join(', ')}`);
-      if (!isPlainObject(term as unknown) || [term['name'], term['short_desc'], term['long_desc']].some((v) => typeof v !== 'string' || v === ''))
-        throw invalid('terms', `Expected the ${type} terms as { name, short_desc, long_desc }`);
-    }
     this.#opd = opd;
     this.#providerId = options.providerId;
     this.#providerUri = options.providerUri;
-    this.#secret = options.pinSecret;
     this.#holdMinutes = hold;
-    this.#fees = { ...fees };
-    this.#doctors = doctors;
-    this.#byAddress = byAddress;
-    this.#facility = { ...facility, id: facility.id ?? options.providerId, name: facility.name ?? options.providerId, system: facility.system ?? 'Allopathy' };
-    this.#terms = { ...DEFAULT_TERMS, ...terms };
     this.#actor = options.actor ?? 'uhi';
     this.#times = localTimes(opd.timeZone);
+    this.#messages = new UhiMessages(opd, options, this.#actor, this.#times);
     this.category = category;
   }
 
@@ -234,10 +139,11 @@ export class UhiProvider {
       fulfillment['end'] === undefined ? new Date(from.getTime() + 24 * 3600_000) : this.#instantAt(fulfillment, 'end', 'message.intent.fulfillment.end');
     const answer = (providers: UhiCatalogProvider[]): BecknMessage<UhiOnSearchMessage> => ({
       context: this.#answer(context),
-      message: { catalog: { descriptor: { name: this.#facility.name }, providers } },
+      message: { catalog: { descriptor: { name: this.#messages.facility.name }, providers } },
     });
-    if ((type !== undefined && !PHYSICAL_TYPES.has(type.toLowerCase())) || (providerId !== undefined && providerId !== this.#facility.id)) return answer([]);
-    const wanted = agentId === undefined ? undefined : (this.#byAddress.get(agentId.toLowerCase()) ?? agentId);
+    if ((type !== undefined && !PHYSICAL_TYPES.has(type.toLowerCase())) || (providerId !== undefined && providerId !== this.#messages.facility.id))
+      return answer([]);
+    const wanted = agentId === undefined ? undefined : (this.#messages.byAddress.get(agentId.toLowerCase()) ?? agentId);
     const doctors = (await this.#opd.listDoctors()).filter(
       (d) =>
         d.retiredFrom === null &&
@@ -253,17 +159,17 @@ export class UhiProvider {
       if (slots.length === 0) continue;
       found.push(doctor);
       for (const s of slots) {
-        fulfillments.push(this.#fulfillment(doctor, s.slot.id, s.slot.start, s.slot.end));
-        items.push(this.#item(doctor, s.slot.id));
+        fulfillments.push(this.#messages.fulfillment(doctor, s.slot.id, s.slot.start, s.slot.end));
+        items.push(this.#messages.item(doctor, s.slot.id));
       }
     }
     if (found.length === 0) return answer([]);
-    const location = this.#facility.location;
+    const location = this.#messages.facility.location;
     return answer([
       {
-        id: this.#facility.id,
-        descriptor: { name: this.#facility.name },
-        categories: this.#categories(found),
+        id: this.#messages.facility.id,
+        descriptor: { name: this.#messages.facility.name },
+        categories: this.#messages.categories(found),
         fulfillments,
         items,
         ...(location === undefined ? {} : { location }),
@@ -294,16 +200,16 @@ export class UhiProvider {
       throw new OpdError('SLOT_FULL', `Slot ${slotId} has no place for the UHI channel (${place?.reason ?? 'closed'})`, {
         details: { slotId, doctorId: doctor.id, day: this.#opd.dayOf(view.slot.start) },
       });
-    const item = this.#item(doctor, slotId);
+    const item = this.#messages.item(doctor, slotId);
     return {
       context: this.#answer(context),
       message: {
         order: {
-          provider: { id: this.#facility.id },
+          provider: { id: this.#messages.facility.id },
           item,
-          fulfillment: this.#fulfillment(doctor, slotId, view.slot.start, view.slot.end),
+          fulfillment: this.#messages.fulfillment(doctor, slotId, view.slot.start, view.slot.end),
           quote: quoteOf(item.price),
-          payment: this.#payment(doctor.id),
+          payment: this.#messages.payment(doctor.id),
         },
       },
     };
@@ -343,12 +249,12 @@ export class UhiProvider {
     // A replayed init (a lost answer retried) answers the same order, as long as it still holds
     // or has been booked since; a hold that ended unconfirmed is not answered as a place held.
     const token = held.replayed === true ? await this.#opd.getToken(held.token.id) : held.token;
-    if (token.status !== 'HELD' && uhiStateOf(token.status) === 'CANCELLED' && (await this.#neverBooked(token))) {
+    if (token.status !== 'HELD' && uhiStateOf(token.status) === 'CANCELLED' && (await this.#messages.neverBooked(token))) {
       throw new OpdError('INVALID_TRANSITION', `Order ${token.id}: its hold ended unconfirmed; init again in a new transaction`, {
         details: { tokenId: token.id, status: token.status, action: 'init' },
       });
     }
-    return { context: this.#answer(context), message: { order: await this.#order(token, 'on_init') } };
+    return { context: this.#answer(context), message: { order: await this.#messages.order(token, 'on_init') } };
   }
 
   /**
@@ -375,7 +281,7 @@ export class UhiProvider {
       ...(isPlainObject(order['billing']) ? { billing: order['billing'] } : {}),
       ...(isPlainObject(order['customer']) ? { customer: order['customer'] } : {}),
     };
-    return { context: this.#answer(context), message: { order: { ...(await this.#order(token, 'on_confirm')), ...echoed } } };
+    return { context: this.#answer(context), message: { order: { ...(await this.#messages.order(token, 'on_confirm')), ...echoed } } };
   }
 
   /**
@@ -388,7 +294,7 @@ export class UhiProvider {
   async status(payload: unknown, caller?: UhiCaller): Promise<BecknMessage<UhiOrderMessage>> {
     const { context, message } = this.#read(payload, 'status', caller);
     const token = await this.#owned(orderIdOf(message), context, caller);
-    return { context: this.#answer(context), message: { order: await this.#order(token, 'on_status') } };
+    return { context: this.#answer(context), message: { order: await this.#messages.order(token, 'on_status') } };
   }
 
   /**
@@ -410,7 +316,10 @@ export class UhiProvider {
     let ended = token;
     if (token.status === 'HELD') ended = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
     else if (STANDING.has(token.status)) ended = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: cancellation.code })).token;
-    return { context: this.#answer(context), message: { order: await this.#order(ended, 'on_cancel', token.slotId ?? token.waitingForSlotId, cancellation) } };
+    return {
+      context: this.#answer(context),
+      message: { order: await this.#messages.order(ended, 'on_cancel', token.slotId ?? token.waitingForSlotId, cancellation) },
+    };
   }
 
   /**
@@ -434,7 +343,7 @@ export class UhiProvider {
       });
     if (token.status === 'HELD') token = (await this.#opd.release(tokenId, { actor: this.#actor })).token;
     else if (STANDING.has(token.status)) token = (await this.#opd.cancel(tokenId, { actor: this.#actor, reason: UHI_DOCTOR_NO_SHOW_REASON })).token;
-    return { order: await this.#order(token, 'on_status') };
+    return { order: await this.#messages.order(token, 'on_status') };
   }
 
   /**
@@ -443,8 +352,7 @@ export class UhiProvider {
    * @param token - the token (its id and day)
    */
   pinOf(token: Pick<Token, 'id' | 'day'>): string {
-    const digest = createHmac('sha256', this.#secret).update(`${token.id}|${token.day}`).digest();
-    return String(digest.readUInt32BE(0) % 10_000).padStart(4, '0');
+    return this.#messages.pinOf(token);
   }
 
   /**
@@ -514,7 +422,7 @@ export class UhiProvider {
       timestamp: this.#opd.now().toISOString(),
     });
     if (change.action === 'on_update' || STANDING.has(token.status)) {
-      const order = await this.#order(token, 'on_status');
+      const order = await this.#messages.order(token, 'on_status');
       const state = change.action === 'on_update' && change.state === 'FAILED' ? 'FAILED' : order.state;
       return { action: 'on_update', context: context('on_update'), message: { order: { ...order, ...(state === undefined ? {} : { state }) } } };
     }
@@ -523,7 +431,7 @@ export class UhiProvider {
     const former =
       ('slotId' in event && typeof event.slotId === 'string' ? event.slotId : null) ??
       ('fromSlotId' in event && typeof event.fromSlotId === 'string' ? event.fromSlotId : null);
-    const order = await this.#order(token, 'on_cancel', former, cancellation);
+    const order = await this.#messages.order(token, 'on_cancel', former, cancellation);
     return { action: 'on_cancel', context: context('on_cancel'), message: { order }, cancellation, ...(offer === undefined ? {} : { offer }) };
   }
 
@@ -545,7 +453,7 @@ export class UhiProvider {
       actor: this.#actor,
     });
     const first = slots.find((s) => s.available);
-    return first === undefined ? undefined : this.#fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end);
+    return first === undefined ? undefined : this.#messages.fulfillment(doctor, first.slot.id, first.slot.start, first.slot.end);
   }
 
   /** A UHI order, answered only to its own transaction of its own consumer, or to the verified consumer that made it: to anyone else it does not exist. */
@@ -584,138 +492,6 @@ export class UhiProvider {
     } catch {
       return null;
     }
-  }
-
-  /** The order of `token` as the answer `kind` carries it (NHA's v2.0 samples, field by field). */
-  async #order(
-    token: Token,
-    kind: 'on_init' | 'on_confirm' | 'on_status' | 'on_cancel',
-    formerSlotId: string | null = null,
-    cancellation?: UhiCancellation,
-  ): Promise<UhiOrder> {
-    const doctor = await this.#opd.getDoctor(token.doctorId);
-    const slotId = token.slotId ?? token.waitingForSlotId ?? formerSlotId;
-    const view = slotId === null ? null : await this.#opd.getSlot(slotId);
-    const item = this.#item(doctor, slotId ?? '');
-    const state = token.cancelReason === UHI_DOCTOR_NO_SHOW_REASON ? 'DOCTOR_NO_SHOW' : (uhiStateOf(token.status) ?? undefined);
-    const confirmed =
-      token.status !== 'HELD' && !(token.status === 'CANCELLED' && token.cancelReason === null && kind !== 'on_confirm' && (await this.#neverBooked(token)));
-    const tags: Record<string, string> = {};
-    if (kind === 'on_init' || kind === 'on_confirm') tags['@abdm/gov.in/slot_id'] = slotId ?? '';
-    if (kind === 'on_confirm')
-      Object.assign(tags, {
-        '@abdm/gov.in/messaging_support': 'false',
-        '@abdm/gov.in/deep_link': '',
-        '@abdm/gov.in/helpline_number': this.#facility.helplineNumber ?? '',
-        '@abdm/gov.in/chatbot_link': '',
-      });
-    if (cancellation !== undefined)
-      Object.assign(tags, { '@abdm/gov.in/cancelledby': cancellation.cancelledBy, '@abdm/gov.in/cancel_reason': cancellation.code });
-    const fulfillment =
-      view === null ? undefined : this.#fulfillment(doctor, view.slot.id, view.slot.start, view.slot.end, Object.keys(tags).length === 0 ? undefined : tags);
-    const slotStart = view === null ? `${token.day}T00:00:00` : this.#times.format(view.slot.start);
-    const provider = kind === 'on_confirm' ? this.#orderProvider(doctor) : { id: this.#facility.id };
-    const common = { id: token.id, provider, item, ...(fulfillment === undefined ? {} : { fulfillment }) };
-    if (kind === 'on_init') return { ...common, terms: this.#termsOf('INITIATED', slotStart), quote: quoteOf(item.price), payment: this.#payment(doctor.id) };
-    const authorization = confirmed ? { authorization: await this.#authorization(token) } : {};
-    const stated = { ...common, ...(state === undefined ? {} : { state }) };
-    if (kind === 'on_confirm')
-      return { ...stated, quote: quoteOf(item.price), payment: this.#payment(doctor.id), terms: this.#termsOf('AGREED', slotStart), ...authorization };
-    return { ...stated, payment: this.#payment(doctor.id), ...authorization };
-  }
-
-  /** Whether a cancelled token ended as a hold (released or expired) and was never booked: it never had a PIN. */
-  async #neverBooked(token: Token): Promise<boolean> {
-    const { steps } = await this.#opd.explain(token.id);
-    return !steps.some((s) => s.event === 'token:confirmed');
-  }
-
-  async #authorization(token: Token): Promise<UhiAuthorization> {
-    return {
-      type: 'PIN',
-      token: this.pinOf(token),
-      valid_from: `${token.day}T00:00:00`,
-      valid_to: `${token.day}T23:59:00`,
-      status: await this.#pinStatus(token),
-    };
-  }
-
-  /** `VERIFIED` once checked in with the PIN (the provider's actor), `HSPA_OVERRIDE` once checked in any other way (an override code, the counter), else `GENERATED`. */
-  async #pinStatus(token: Token): Promise<UhiPinStatus> {
-    if (!['CHECKED_IN', 'IN_CONSULTATION', 'COMPLETED'].includes(token.status)) return 'GENERATED';
-    const { steps } = await this.#opd.explain(token.id);
-    const checkIn = steps.filter((s) => s.event === 'token:checked-in').at(-1);
-    return checkIn?.actor === this.#actor ? 'VERIFIED' : 'HSPA_OVERRIDE';
-  }
-
-  #termsOf(termsState: UhiTerm['termsState'], timePeriod: string): UhiTerm[] {
-    return UHI_TERM_TYPES.map((type) => ({ type, descriptor: this.#terms[type], reasonRequired: type === 'Cancellation', timePeriod, reason: '', termsState }));
-  }
-
-  #payment(doctorId: string): UhiPayment {
-    const fee = this.#fees[doctorId] ?? 0;
-    return { type: 'ON-ORDER', status: fee === 0 ? 'FREE' : 'NOT_PAID', params: { amount: rupees(fee) } };
-  }
-
-  #orderProvider(doctor: Doctor): UhiOrder['provider'] {
-    const location = this.#facility.location;
-    return {
-      id: this.#facility.id,
-      descriptor: { name: this.#facility.name },
-      categories: this.#categories([doctor]),
-      ...(location === undefined ? {} : { location }),
-    };
-  }
-
-  #categories(doctors: readonly Doctor[]): UhiCategory[] {
-    const system = { id: codeOf(this.#facility.system), descriptor: { name: this.#facility.system, code: codeOf(this.#facility.system) } };
-    const specialities = new Map<string, UhiCategory>();
-    for (const doctor of doctors) {
-      const name = doctor.specialization ?? doctor.department;
-      if (name !== null && !specialities.has(codeOf(name)))
-        specialities.set(codeOf(name), { id: codeOf(name), parent_category_id: system.id, descriptor: { name, code: codeOf(name) } });
-    }
-    return [...specialities.values(), system];
-  }
-
-  #item(doctor: Doctor, fulfillmentId: string): UhiItem {
-    const speciality = doctor.specialization ?? doctor.department;
-    return {
-      id: doctor.id,
-      descriptor: { name: 'Consultation', code: 'CONSULTATION' },
-      price: { currency: 'INR', value: rupees(this.#fees[doctor.id] ?? 0) },
-      ...(speciality === null ? {} : { category_id: codeOf(speciality) }),
-      fulfillment_id: fulfillmentId,
-    };
-  }
-
-  /** A slot as a UHI fulfillment: the doctor as its agent by HPR address, tagged as NHA's catalogues tag them (`@abdm/gov.in/…`). */
-  #fulfillment(doctor: Doctor, slotId: string, start: Date, end: Date, tags?: Readonly<Record<string, string>>): UhiFulfillment {
-    return {
-      id: slotId,
-      type: 'Physical',
-      agent: this.#agent(doctor),
-      start: { time: { timestamp: this.#times.format(start) } },
-      end: { time: { timestamp: this.#times.format(end) } },
-      ...(tags === undefined ? {} : { tags }),
-    };
-  }
-
-  #agent(doctor: Doctor): UhiAgent {
-    const profile = this.#doctors.get(doctor.id) ?? {};
-    const tags: Record<string, string> = {};
-    if (profile.experience !== undefined) tags['@abdm/gov.in/experience'] = profile.experience;
-    if (profile.languages !== undefined) tags['@abdm/gov.in/languages'] = profile.languages;
-    if (profile.education !== undefined) tags['@abdm/gov.in/education'] = profile.education;
-    if (profile.hprId !== undefined) tags['@abdm/gov.in/hpr_id'] = profile.hprId;
-    if (this.#facility.hfrId !== undefined) tags['@abdm/gov.in/hfr_id'] = this.#facility.hfrId;
-    if (this.#facility.hipId !== undefined) tags['@abdm/gov.in/hip_id'] = this.#facility.hipId;
-    return {
-      id: profile.hprAddress ?? doctor.id,
-      name: doctor.name,
-      ...(profile.gender === undefined ? {} : { gender: profile.gender }),
-      ...(Object.keys(tags).length === 0 ? {} : { tags }),
-    };
   }
 
   #instantAt(object: Record<string, unknown>, key: string, path: string): Date {

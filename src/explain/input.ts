@@ -1,8 +1,8 @@
 /** The inputs of `explainText` and `fairness`, read once: every bad input is a `VALIDATION_FAILED`. */
 import { invalid } from '../errors.js';
-import { expectId, parseDay, parseOptions } from '../inputs.js';
-import { describe } from '../time.js';
-import { readInput } from '../validate.js';
+import { parseOptions } from '../input-fields.js';
+import { describe, parseDay } from '../time.js';
+import { expectId, readInput } from '../validate.js';
 import type { ExplainLang, ExplainTextOptions, FairnessFilter } from './types.js';
 
 const TEXT_KEYS: ReadonlySet<string> = new Set(['lang']);

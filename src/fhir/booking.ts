@@ -11,7 +11,7 @@ import type { Doctor, Patient, SlotAvailability, Token } from '../types.js';
 import { isPlainObject } from '../validate.js';
 import { toFhirAppointment } from './appointment.js';
 import { expectOptions, fhirText, type ReadOptions } from './read.js';
-import { facilityMeta, referenceTo, systemOf, toFhirId } from './references.js';
+import { facilityMeta, fromFhirId, referenceTo, systemOf } from './references.js';
 import type { FhirAppointment, FhirOptions, FhirReference } from './resources.js';
 import { outcomeOf } from './outcome.js';
 import {
@@ -26,9 +26,7 @@ import {
   type BookAppointmentOptions,
   type CancelAppointmentOptions,
 } from './booking-types.js';
-
-const FIND_KEYS: ReadonlySet<string> = new Set(['start', 'end', 'specialty', 'practitioner', 'service-type', 'organization', 'patient']);
-const MAX_PROPOSALS = 1000;
+import { FIND_KEYS, type FindWindow, matches, readFindOptions, readPatientParam, readWindows, references, tokens } from './find-params.js';
 
 /**
  * `Appointment/$find` (IHE ITI-115): the places a booking by `options.channel` would get now, in
@@ -123,36 +121,6 @@ export async function findAppointments(opd: OpdScheduler, params: FindAppointmen
     total: proposals.length,
     entry: [...matched, { resource: outcome, search: { mode: 'outcome' } }],
   };
-}
-
-/** One window of `$find`: the whole search, or one date of a series. */
-interface FindWindow {
-  readonly start: number;
-  readonly end: number;
-}
-
-/** At most this many windows in one `$find`: a series has at most 52 occurrences. */
-const MAX_WINDOWS = 52;
-
-/**
- * The windows of `$find`: `start` and `end` once, or — the dates of a series — as lists of equal
- * length, the n-th `start` with the n-th `end`, in time order and not overlapping.
- */
-function readWindows(start: unknown, end: unknown): FindWindow[] {
-  if (!Array.isArray(start) && !Array.isArray(end)) return [{ start: readInstant('start', start), end: readInstant('end', end) }];
-  const starts: unknown[] = Array.isArray(start) ? start : [start];
-  const ends: unknown[] = Array.isArray(end) ? end : [end];
-  if (starts.length === 0 || starts.length > MAX_WINDOWS) throw invalid('start', `Expected 1 to ${String(MAX_WINDOWS)} values of \`start\` (a series' dates)`);
-  if (ends.length !== starts.length)
-    throw invalid('end', 'Expected as many values of `end` as of `start`: the n-th `end` closes the window the n-th `start` opens');
-  const windows = starts.map((s, i) => ({ start: readInstant(`start[${String(i)}]`, s), end: readInstant(`end[${String(i)}]`, ends[i]) }));
-  windows.forEach((w, i) => {
-    if (w.end <= w.start) throw invalid(`end[${String(i)}]`, `Expected \`end[${String(i)}]\` after \`start[${String(i)}]\``);
-    const before = windows[i - 1];
-    if (before !== undefined && w.start < before.end)
-      throw invalid(`start[${String(i)}]`, `Expected the windows in time order, each starting at or after the end of the one before (\`start[${String(i)}]\`)`);
-  });
-  return windows;
 }
 
 /** The dates of a series without a place, as an `OperationOutcome` (`information`, `not-found`): an issue per date, saying why. */
@@ -380,45 +348,6 @@ function nothingFound(doctors: number, refused: ReadonlyMap<string, number>): Fh
   };
 }
 
-interface DoctorFilter {
-  readonly specialties: readonly string[] | undefined;
-  readonly practitioners: readonly string[] | undefined;
-  readonly departments: readonly string[] | undefined;
-  readonly organizations: readonly string[] | undefined;
-  readonly start: number;
-}
-
-/** Whether a doctor is one the search names, and not retired before the window. */
-function matches(doctor: Doctor, filter: DoctorFilter): boolean {
-  if (doctor.retiredFrom !== null && doctor.retiredFrom !== undefined && doctor.retiredFrom.getTime() <= filter.start) return false;
-  const lower = (text: string | null | undefined): string => (text ?? '').toLowerCase();
-  if (filter.specialties !== undefined && !filter.specialties.includes(lower(doctor.specialization))) return false;
-  if (filter.departments !== undefined && !filter.departments.includes(lower(doctor.department))) return false;
-  if (filter.practitioners !== undefined && !filter.practitioners.some((id) => id === doctor.id || id === toFhirId(doctor.id))) return false;
-  if (filter.organizations !== undefined && !filter.organizations.some((id) => id === doctor.facilityId || id === toFhirId(doctor.facilityId))) return false;
-  return true;
-}
-
-function readFindOptions(options: unknown): {
-  channel: string;
-  actor: string | undefined;
-  count: number;
-  fhir: ReadOptions;
-} {
-  if (!isPlainObject(options)) throw invalid('options', 'Expected `options` with the `channel` asking');
-  const { channel, actor, count, ...rest } = options as Record<string, unknown>;
-  if (typeof channel !== 'string' || channel === '') throw invalid('options.channel', 'Expected `options.channel`, the channel asking');
-  if (actor !== undefined && (typeof actor !== 'string' || actor === '')) throw invalid('options.actor', 'Expected `options.actor` to be a non-empty string');
-  if (count !== undefined && (!Number.isSafeInteger(count) || (count as number) < 1 || (count as number) > MAX_PROPOSALS))
-    throw invalid('options.count', `Expected \`options.count\` to be an integer from 1 to ${String(MAX_PROPOSALS)}`);
-  return {
-    channel,
-    actor: actor as string | undefined,
-    count: (count as number | undefined) ?? 100,
-    fhir: expectOptions('options', rest),
-  };
-}
-
 interface OperationOptions {
   readonly holdMinutes?: number | undefined;
   readonly channel?: string | undefined;
@@ -586,69 +515,4 @@ function patientReferenceOf(appointment: Record<string, unknown>): FhirReference
 function patientOf(reference: FhirReference): Patient {
   const id = (reference.reference ?? '').slice('Patient/'.length);
   return { id, name: reference.display ?? reference.reference ?? id };
-}
-
-function readPatientParam(value: unknown): FhirReference {
-  if (typeof value !== 'string' || !/^(Patient\/)?[A-Za-z0-9\-.]{1,64}$/.test(value)) throw invalid('patient', 'Expected `patient` to be `Patient/<id>`');
-  return {
-    reference: value.startsWith('Patient/') ? value : `Patient/${value}`,
-  };
-}
-
-function readInstant(field: string, value: unknown): number {
-  const ms =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === 'string'
-        ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)
-        : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalid(field, `Expected \`${field}\`, an instant or a date`);
-  return ms;
-}
-
-function list(field: string, value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const given: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [value];
-  const values: string[] = [];
-  for (const v of given) {
-    if (typeof v !== 'string') throw invalid(field, `Expected \`${field}\` to be a string, or a list of strings`);
-    values.push(...v.split(','));
-  }
-  if (values.some((v) => v === '')) throw invalid(field, `Expected \`${field}\` to name no empty value`);
-  return values;
-}
-
-/** A token parameter's codes (`system|code` → `code`), lower-cased. */
-function tokens(field: string, value: unknown): string[] | undefined {
-  return list(field, value)?.map((v) => v.slice(v.lastIndexOf('|') + 1).toLowerCase());
-}
-
-/** A reference parameter's ids (`Type/<id>` → `<id>`, decoded from a FHIR id where it is one). */
-function references(field: string, type: string, value: unknown): string[] | undefined {
-  return list(field, value)?.flatMap((v) => {
-    const id = v.startsWith(`${type}/`) ? v.slice(type.length + 1) : v;
-    const decoded = fromFhirId(id);
-    return decoded === undefined || decoded === id ? [id] : [id, decoded];
-  });
-}
-
-/**
- * The scheduler id of a FHIR id written by {@link toFhirId} (`.` and two hex digits back to the
- * character); `undefined` when it is not one.
- */
-export function fromFhirId(fhirId: string): string | undefined {
-  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(fhirId)) return undefined;
-  let out = '';
-  for (let i = 0; i < fhirId.length; i++) {
-    const char = fhirId[i]!;
-    if (char !== '.') {
-      out += char;
-      continue;
-    }
-    const hex = fhirId.slice(i + 1, i + 3);
-    if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
-    out += String.fromCharCode(Number.parseInt(hex, 16));
-    i += 2;
-  }
-  return toFhirId(out) === fhirId ? out : undefined;
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-export { bookAppointment, cancelAppointment, findAppointments, fromFhirId, holdAppointment } from './booking.js';
+export { bookAppointment, cancelAppointment, findAppointments, holdAppointment } from './booking.js';
+export { fromFhirId } from './references.js';
 export { fhirOutcomeStatus, toOperationOutcome } from './outcome.js';
 export { DEFAULT_HOLD_MINUTES } from './booking-types.js';
 export type {

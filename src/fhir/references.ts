@@ -98,3 +98,24 @@ export function referenceTo(type: 'Slot' | 'Schedule' | 'Practitioner', id: stri
 export function practitionerOf(doctorId: string, options: ReadOptions, display?: string): FhirReference {
   return options.practitioner ?? referenceTo('Practitioner', doctorId, systemOf(options, 'doctor'), display);
 }
+
+/**
+ * The scheduler id of a FHIR id written by {@link toFhirId} (`.` and two hex digits back to the
+ * character); `undefined` when it is not one.
+ */
+export function fromFhirId(fhirId: string): string | undefined {
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(fhirId)) return undefined;
+  let out = '';
+  for (let i = 0; i < fhirId.length; i++) {
+    const char = fhirId[i]!;
+    if (char !== '.') {
+      out += char;
+      continue;
+    }
+    const hex = fhirId.slice(i + 1, i + 3);
+    if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
+    out += String.fromCharCode(Number.parseInt(hex, 16));
+    i += 2;
+  }
+  return toFhirId(out) === fhirId ? out : undefined;
+}

@@ -14,26 +14,26 @@ import {
   type StorageAdapter,
   type TailSignal,
 } from './adapter.js';
-import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken, ScheduleEntry } from '../model/snapshot.js';
-import { type DoctorRecord, emptyDayRecord, parseTokenId, type SlotRecord, type TokenRecord } from '../model/records.js';
+import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken } from '../model/snapshot.js';
+import { type DoctorRecord, parseTokenId, type TokenRecord } from '../model/records.js';
 import { isPlaceStatus } from '../model/status.js';
 import { resolveFacilityId } from '../facility.js';
 import { TokensByPatient } from './patient-index.js';
 import { TokensAtPoints } from './memory/points.js';
-import { changeProblem, dayCopies, dueDays, tokensNotErased } from './memory/queries.js';
+import { changeProblem, dayCopies, doctorDumps, dueDays, tokensNotErased } from './memory/queries.js';
+import { findToken, snapshotOf } from './memory/load.js';
 import { historyLimitOf, type MemoryStorageOptions } from './memory/options.js';
 
 import {
-  addDay,
   addTo,
   appended,
-  DayMap,
+  dayToWrite,
   editOf,
   forgetStoredDay,
   insertByStart,
   type ListEdit,
   listOf,
-  MemDay,
+  type MemDay,
   type MemDoctor,
   MemSlot,
   replaced,
@@ -41,8 +41,6 @@ import {
   storedDay,
 } from './memory/structures.js';
 
-const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
-const NO_SLOTS: ReadonlyMap<string, SlotRecord> = new Map();
 const MAX_ROUNDS = 8;
 
 export type { MemoryStorageOptions };
@@ -305,19 +303,7 @@ export class MemoryStorage implements StorageAdapter {
    * not a contract and may change between versions.
    */
   dump(): unknown {
-    const doctors = [...this.#doctors.values()].map((d) => ({
-      record: d.record,
-      slots: d.slots.map((s) => ({ slot: s.slot, places: s.places })),
-      days: [...d.days.values()].map((day) => ({
-        record: day.record,
-        tokens: day.tokens,
-        waitlist: day.waitlist,
-        slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })),
-        patientIndex: day.indexDump(),
-        counts: { holds: day.holds, consultations: day.consultations, booked: day.booked },
-      })),
-      idempotency: [...d.idempotency.values()],
-    }));
+    const doctors = doctorDumps(this.#doctors);
     const departments = [...this.#departments].map(([name, ids]) => ({ name, doctorIds: [...ids] }));
     const patients = this.#patientIndex().dump();
     const own = {
@@ -413,65 +399,13 @@ export class MemoryStorage implements StorageAdapter {
     if (this.#closed) throw new OpdError('STORAGE_FAILURE', 'The memory storage is closed', { details: { adapter: this.name } });
   }
 
-  #findToken(tokenId: string): TokenRecord | undefined {
-    const parts = parseTokenId(tokenId);
-    if (parts === undefined) return undefined;
-    const token = this.#doctors.get(parts.doctorId)?.days.get(parts.day)?.tokens[parts.tokenNumber - 1];
-    return token?.id === tokenId ? token : undefined;
-  }
-
   #load(request: LoadRequest, copy: boolean): DoctorSnapshot {
-    const token = request.tokenId === undefined ? undefined : this.#findToken(request.tokenId);
+    const token = request.tokenId === undefined ? undefined : findToken(this.#doctors, request.tokenId);
     const slot = request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot;
     const doctorId = request.doctorId ?? token?.doctorId ?? slot?.doctorId;
     const doctor = doctorId === undefined ? undefined : this.#doctors.get(doctorId);
     if (doctor !== undefined) this.#loaded = doctor;
-    const days = new DayMap();
-    let tokens = NO_TOKENS;
-    if (token !== undefined && doctor !== undefined && token.doctorId === doctor.record.id) {
-      tokens = new Map([[token.id, token]]);
-      addDay(days, doctor, token.day, copy);
-    }
-    let slots = NO_SLOTS;
-    if (slot !== undefined || request.slotIds !== undefined) {
-      const found = new Map<string, SlotRecord>();
-      if (slot !== undefined) {
-        found.set(slot.id, slot);
-        if (doctor !== undefined && slot.doctorId === doctor.record.id) addDay(days, doctor, slot.day, copy);
-      }
-      for (const id of request.slotIds ?? []) {
-        const other = this.#slots.get(id);
-        if (other !== undefined) found.set(id, other.slot);
-      }
-      slots = found;
-    }
-    const requested = request.days;
-    if (requested !== undefined && doctor !== undefined) for (let i = 0; i < requested.length; i++) addDay(days, doctor, requested[i]!, copy);
-    let schedule: readonly ScheduleEntry[] | undefined;
-    let scheduleCut = false;
-    if (request.schedule !== undefined) {
-      const { from, to, limit } = request.schedule;
-      const list = doctor?.slots ?? [];
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (list[mid]!.slot.end > from) hi = mid;
-        else lo = mid + 1;
-      }
-      let end = lo;
-      while (end < list.length && (to === undefined || list[end]!.slot.start < to)) {
-        if (limit !== undefined && end - lo === limit) {
-          scheduleCut = true;
-          break;
-        }
-        end++;
-      }
-      const range = list.slice(lo, end);
-      schedule = copy ? range.map((s) => ({ slot: s.slot, occupancy: s.occupancy, earliestClaimEnd: s.earliestClaimEnd })) : range;
-    }
-    const idempotency = request.idempotencyKey === undefined ? undefined : doctor?.idempotency.get(request.idempotencyKey);
-    return { doctor: doctor?.record, days, tokens, slots, schedule, scheduleCut, idempotency };
+    return snapshotOf(request, doctor, token, slot, this.#slots, copy);
   }
 
   #apply(changes: ChangeSet, locked: readonly string[] | undefined): void {
@@ -527,14 +461,14 @@ export class MemoryStorage implements StorageAdapter {
     const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
     for (let i = 0; i < newSlots.length; i++) {
       const slot = newSlots[i]!;
-      const day = this.#day(doctor, slot.day);
+      const day = dayToWrite(doctor, slot.day);
       const mem = new MemSlot(slot, day);
       insertByStart(day.slots, mem);
       insertByStart(doctor.slots, mem);
       this.#slots.set(slot.id, mem);
     }
     for (let i = 0; i < updatedSlots.length; i++) this.#slots.get(updatedSlots[i]!.id)!.slot = updatedSlots[i]!;
-    for (let i = 0; i < days.length; i++) this.#day(doctor, days[i]!.day).setRecord(days[i]!);
+    for (let i = 0; i < days.length; i++) dayToWrite(doctor, days[i]!.day).setRecord(days[i]!);
     this.#moveTokens(doctor, newTokens, updatedTokens);
     if (changes.idempotency !== undefined) doctor.idempotency.set(changes.idempotency.key, changes.idempotency);
     if (changes.erasedIdempotency !== undefined) doctor.idempotency.set(changes.erasedIdempotency.key, changes.erasedIdempotency);
@@ -556,7 +490,7 @@ export class MemoryStorage implements StorageAdapter {
     const edits: ListEdit[] = [];
     for (let i = 0; i < newTokens.length; i++) {
       const token = newTokens[i]!;
-      const day = this.#day(doctor, token.day);
+      const day = dayToWrite(doctor, token.day);
       day.add(token);
       this.#byPatient?.add(token);
       this.#atPoints.update(undefined, token);
@@ -565,7 +499,7 @@ export class MemoryStorage implements StorageAdapter {
     }
     for (let i = 0; i < updatedTokens.length; i++) {
       const token = updatedTokens[i]!;
-      const day = this.#day(doctor, token.day);
+      const day = dayToWrite(doctor, token.day);
       const previous = day.replace(token);
       // A patient id changes only when it is erased: the store-wide index forgets it.
       if (previous.patient.id !== token.patient.id) this.#byPatient?.remove(previous);
@@ -599,15 +533,6 @@ export class MemoryStorage implements StorageAdapter {
     }
     if (this.#historyLimit !== Number.POSITIVE_INFINITY) this.#history.truncate(this.#historyLimit);
     if (events.length > 0) this.#wakeup.wake();
-  }
-
-  #day(doctor: MemDoctor, day: string): MemDay {
-    const found = storedDay(doctor, day);
-    if (found !== undefined) return found;
-    const entry = new MemDay(emptyDayRecord(doctor.record.id, day));
-    doctor.days.set(day, entry);
-    doctor.recent = entry;
-    return entry;
   }
 
   /** Where a token is listed: its slot (a place), its day (waitlisted), or nowhere. */

@@ -1,4 +1,4 @@
-/** The memory store's read-only scans of its doctors: the days due for a sweep, copies of days by filter, and the check of a change set against what is stored. */
+/** The memory store's read-only scans of its doctors: the days due for a sweep, copies of days by filter, the check of a change set against what is stored, and the doctors as a dump shows them. */
 import type { DayDump, DayFilter, DoctorDay, PatientTokenQuery } from '../adapter.js';
 import { isErasedPatient } from '../../model/patient.js';
 import type { TokenRecord } from '../../model/records.js';
@@ -118,4 +118,21 @@ export function tokensNotErased(doctors: ReadonlyMap<string, MemDoctor>, query: 
     }
   }
   return out;
+}
+
+/** The doctors of the store as `MemoryStorage.dump` shows them: records, slots with their places, days with their lists, patient index and counts, idempotency records. */
+export function doctorDumps(doctors: ReadonlyMap<string, MemDoctor>): unknown[] {
+  return [...doctors.values()].map((d) => ({
+    record: d.record,
+    slots: d.slots.map((s) => ({ slot: s.slot, places: s.places })),
+    days: [...d.days.values()].map((day) => ({
+      record: day.record,
+      tokens: day.tokens,
+      waitlist: day.waitlist,
+      slots: day.slots.map((s) => ({ slot: s.slot, places: s.places })),
+      patientIndex: day.indexDump(),
+      counts: { holds: day.holds, consultations: day.consultations, booked: day.booked },
+    })),
+    idempotency: [...d.idempotency.values()],
+  }));
 }

@@ -302,6 +302,16 @@ export function storedDay(doctor: MemDoctor, day: string): MemDay | undefined {
   return found;
 }
 
+/** The stored day of a doctor a unit writes to, made empty (and kept) when the store holds none yet. */
+export function dayToWrite(doctor: MemDoctor, day: string): MemDay {
+  const found = storedDay(doctor, day);
+  if (found !== undefined) return found;
+  const entry = new MemDay(emptyDayRecord(doctor.record.id, day));
+  doctor.days.set(day, entry);
+  doctor.recent = entry;
+  return entry;
+}
+
 /**
  * Removes a doctor's day from the store's structures when every token of it is final: the day,
  * its slots (from the doctor's list and from `slots`, the store's table by id) and its tokens'
