@@ -106,9 +106,16 @@ export class Durations {
   summary(): MinutesSummary {
     if (this.#count === 0) return { count: 0, p50: null, p95: null, max: null };
     if (this.#values !== null) {
-      const sorted = this.#values.slice(0, this.#count).sort();
-      const at = (p: number): number => sorted[nearestRank(p, this.#count) - 1]! / MINUTE;
-      return { count: this.#count, p50: at(50), p95: at(95), max: sorted[this.#count - 1]! / MINUTE };
+      // Two order statistics and the largest: selected (linear time), not sorted.
+      const n = this.#count;
+      const values = this.#values.slice(0, n);
+      const r50 = nearestRank(50, n) - 1;
+      const r95 = nearestRank(95, n) - 1;
+      select(values, r50, 0, n - 1);
+      select(values, r95, r50, n - 1);
+      let max = values[r95]!;
+      for (let i = r95 + 1; i < n; i++) if (values[i]! > max) max = values[i]!;
+      return { count: n, p50: values[r50]! / MINUTE, p95: values[r95]! / MINUTE, max: max / MINUTE };
     }
     const blocks = this.#blocks!;
     // A typed array sorts numbers in order without a comparator (block numbers are whole numbers).
@@ -137,6 +144,37 @@ export class Durations {
     };
     return { count: this.#count, p50: at(50), p95: at(95), max: minutes(max) };
   }
+}
+
+/**
+ * Puts the `k`-th smallest of `a[lo..hi]` at index `k`, the smaller ones before it and the larger
+ * after (Hoare's selection, the middle of three as the pivot).
+ */
+export function select(a: Float64Array, k: number, lo: number, hi: number): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // The middle of a[lo], a[mid], a[hi] as the pivot, so that sorted runs cost no more than any.
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) swap(a, i++, j--);
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 /** One group's tally. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../../src/explain/fairness.js';
-import { Durations, MAX_EXACT_DURATIONS } from '../../src/reports/tally.js';
+import { Durations, MAX_EXACT_DURATIONS, select } from '../../src/reports/tally.js';
 import { fcOptions } from '../property/support.js';
 
 const MINUTE = 60_000;
@@ -56,6 +56,24 @@ describe('Durations', () => {
         expect(d.summary()).toEqual({ count: values.length, p50: percentile(seconds, 50), p95: percentile(seconds, 95), max: seconds.at(-1)! });
       }),
       fcOptions(20),
+    );
+  });
+});
+
+describe('select', () => {
+  it('puts the k-th smallest at k, the smaller before it and the larger after', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 200 }), fc.nat(), (values, at) => {
+        const a = Float64Array.from(values);
+        const k = at % values.length;
+        select(a, k, 0, a.length - 1);
+        const sorted = [...values].sort((x, y) => x - y);
+        expect(a[k]).toBe(sorted[k]);
+        for (let i = 0; i < k; i++) expect(a[i]).toBeLessThanOrEqual(a[k]!);
+        for (let i = k + 1; i < a.length; i++) expect(a[i]).toBeGreaterThanOrEqual(a[k]!);
+        expect([...a].sort((x, y) => x - y)).toEqual(sorted);
+      }),
+      fcOptions(300),
     );
   });
 });
