@@ -61,6 +61,16 @@ export { DEFAULT_LABEL_PREFIXES } from './options/rules.js';
 export interface OpdSchedulerOptions {
   /**
    * Where state lives.
+   *
+   * When the adapter offers `subscribe`, the scheduler subscribes on construction (to emit the
+   * events other processes sharing the store commit) and unsubscribes on
+   * {@link OpdScheduler.close}. A `subscribe` that throws fails the construction
+   * (`STORAGE_FAILURE`): a scheduler that silently missed other processes' events would show
+   * stale queues. The adapter is then left as it was given (close it yourself). A `subscribe`
+   * that returns something other than a function is not refused then; `close()` reports it.
+   * Whatever the adapter delivers that is not an event of a known type (see `OPD_EVENT_TYPES`) is
+   * dropped, never thrown back into the adapter: an `OpdError` `STORAGE_FAILURE` goes to the
+   * `error` listeners, else to a process warning (`OPD_EVENT_DROPPED`, once per scheduler).
    * @defaultValue `new MemoryStorage()`
    */
   readonly storage?: StorageAdapter | undefined;

@@ -1,145 +1,59 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Command } from './core/command.js';
-import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
-import { book, type BookCommand } from './core/commands/book.js';
-import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
-import { closeSlots } from './core/commands/close-slots.js';
-import { closeDay, closingDepartment } from './core/commands/close-day.js';
+import { updateDoctor } from './core/commands/doctors.js';
+import { forward } from './core/commands/journey.js';
 import { leaseCapacity, returnLease } from './core/commands/lease.js';
-import { type ReconcileHost, reconcileDesk } from './desk/reconcile.js';
-import { importRegister } from './desk/register.js';
-import { pauseDoctor, resumeDoctor } from './core/commands/pause.js';
-import type { Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
-import type { DeskCommand } from './desk/types.js';
-import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
-import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
-import { callNext, recall, reinstate } from './core/commands/queue.js';
+import { resumeDoctor } from './core/commands/pause.js';
+import { recall, reinstate } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
-import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
-import { OpdError, invalid, isOpdError } from './errors.js';
+import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation } from './core/commands/transitions.js';
+import { routeStages } from './core/journeys.js';
+import { importRegister } from './desk/register.js';
+import type { DeskCommand, Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
 import type { OpdEvent, OpdEvents } from './events.js';
-import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import {
-  parseAvailabilityQuery,
-  parseBookRequest,
-  parseDepartmentBookRequest,
-  parseBoundedInstant,
-  parseDay,
-  parseDoctorInput,
-  parseDoctorPatch,
-  parseLeaseRef,
-  parseLeaseRequest,
-  parseLeave,
-  parsePause,
-  DEFAULT_LEAVE_HORIZON_DAYS,
-  type ParsedLeave,
-  parseRetirement,
-  parseRota,
-  parseSlotInputs,
-} from './inputs.js';
+import { readFairnessFilter, readTextOptions } from './explain/input.js';
+import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
+import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, localDayOf, parseAvailabilityQuery, parseBoundedInstant } from './inputs.js';
+import { parseDay, parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parsePause } from './inputs.js';
+import { parseRetirement, parseRota, parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
-import { makeDoctor } from './model/make.js';
-import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
-import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import {
-  readActor,
-  readComplete,
-  readCall,
-  readCallTarget,
-  readCancel,
-  readCapacity,
-  readCheckIn,
-  readClock,
-  readClose,
-  readForward,
-  readHistoryOptions,
-  readMoveTarget,
-  readStatsFilter,
-  readSweepNow,
-  readTailAfter,
-} from './shell/input.js';
-import { callPoint, callPooled, forward } from './core/commands/journey.js';
-import { journeysOf, routeStages } from './core/journeys.js';
-import { DOCTOR_KIND } from './options/journeys.js';
-import type { CallTarget, CheckInOptions, ForwardOptions, ServicePoint } from './types.js';
+import { bookRequest, moveToken } from './shell/bookings.js';
+import { callNextFor, servicePointQueue } from './shell/calls.js';
+import { Closing } from './shell/closing.js';
+import { deskLease, reconcile } from './shell/desk.js';
+import { addNewDoctor } from './shell/doctors.js';
+import { Explainer } from './shell/explain.js';
+import { FollowUps } from './shell/follow-ups.js';
+import { doctorIdOf, leaseDoctorOf, readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn } from './shell/input.js';
+import { readClock, readClose, readComplete, readForward, readHistoryOptions, readMoveTarget } from './shell/input.js';
+import { readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { patientOfToken } from './shell/locks.js';
+import { PatientData } from './shell/patient-data.js';
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
-import { PatientData } from './shell/patient-data.js';
-import { sweepDueDays } from './shell/sweep.js';
-import { FollowUps } from './shell/follow-ups.js';
 import { Series } from './shell/series.js';
+import { sweepDueDays } from './shell/sweep.js';
 import { Tails } from './shell/tails.js';
-import { Explainer } from './shell/explain.js';
-import { readFairnessFilter, readTextOptions } from './explain/input.js';
-import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
-import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
-import { localDaysAdder, wallTimeResolver } from './time.js';
-import type { OfferAnswerResult } from './types.js';
-import type {
-  ActorOptions,
-  BookingRequest,
-  BookingResult,
-  CallOptions,
-  CallResult,
-  CancelOptions,
-  CloseSlotOptions,
-  CloseDayOptions,
-  DaySchedule,
-  DepartmentBookingRequest,
-} from './types.js';
-import type {
-  DepartmentHoldRequest,
-  Doctor,
-  DoctorInput,
-  DoctorPatchInput,
-  Effect,
-  HistoryOptions,
-  HoldRequest,
-  HoldResult,
-  LeaveInput,
-  PauseOptions,
-  MoveOptions,
-  MoveResult,
-  MoveTarget,
-} from './types.js';
-import type {
-  RetireInput,
-  RetireResult,
-  RotaInput,
-  RotaOptions,
-  SetCapacityOptions,
-  Slot,
-  SlotInput,
-  SlotView,
-  Stats,
-  StatsFilter,
-  TailOptions,
-  Token,
-  TransitionResult,
-} from './types.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { wallTimeResolver } from './time.js';
+import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CallTarget, CancelOptions, CheckInOptions } from './types.js';
+import type { CloseDayOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest, DepartmentHoldRequest, Doctor } from './types.js';
+import type { DoctorInput, DoctorPatchInput, Effect, ForwardOptions, HistoryOptions, HoldRequest, HoldResult, LeaveInput } from './types.js';
+import type { MoveOptions, MoveResult, MoveTarget, OfferAnswerResult, PauseOptions, RetireInput, RetireResult, RotaInput } from './types.js';
+import type { RotaOptions, SetCapacityOptions, Slot, SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token } from './types.js';
+import type { TransitionResult } from './types.js';
 import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
 import type { EntitlementQuery, EntitlementSummary } from './types.js';
 import type { CancelSeriesOptions, CompleteOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
 import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
-import { isPlainObject, readInput } from './validate.js';
-
-/** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
-function doctorIdOf(query: unknown): string | undefined {
-  try {
-    const id = typeof query === 'object' && query !== null ? (query as { doctorId?: unknown }).doctorId : undefined;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { readInput } from './validate.js';
 
 declare global {
   // The key of `await using`. Declared here as `@types/node` declares it, so that the published
@@ -195,7 +109,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #reads: Reads;
   /** Export, erasure and retention of patient data. */
   readonly #patients: PatientData;
-  /** What the adapter's `subscribe` returned; `undefined` without a subscription. */
+  /** What the adapter's `subscribe` returned, to emit events committed by other processes sharing the store; `undefined` without a subscription. */
   readonly #subscription: Subscription | undefined;
   /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
   #closing: Promise<void> | undefined;
@@ -203,24 +117,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   #closeFinished = false;
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
-  #addLocalDays: ((ms: number, days: number) => number) | undefined;
   /** The explaining reads (made on first use). */
   #explainer: Explainer | undefined;
   /** Follow-ups: booked, listed while due, tried again by the sweep, cancelled. */
   readonly #followUps: FollowUps;
   /** Series of visits: previewed, held, booked, cancelled. */
   readonly #series: Series;
+  /** Leaves, pauses, retirements and day closings. */
+  readonly #closings: Closing;
 
   /**
    * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
-   * other processes sharing the store commit) and unsubscribes on {@link OpdScheduler.close}.
-   * A `subscribe` that throws fails the construction: a scheduler that silently missed other
-   * processes' events would show stale queues. The adapter is then left as it was given (close it
-   * yourself). A `subscribe` that returns something other than a function is not refused here;
-   * `close()` reports it (see there). Whatever the adapter delivers that is not an event of a
-   * known type (see `OPD_EVENT_TYPES`) is dropped, never thrown back into the adapter: an
-   * `OpdError` `STORAGE_FAILURE` goes to the `error` listeners, else to a process warning
-   * (`OPD_EVENT_DROPPED`, once per scheduler).
+   * other processes sharing the store commit) and unsubscribes on {@link OpdScheduler.close}; see
+   * {@link OpdSchedulerOptions.storage} for how a failing subscription and malformed deliveries are
+   * handled.
    *
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
    * @throws OpdError `VALIDATION_FAILED` for an invalid option; `STORAGE_FAILURE` when the storage
@@ -238,7 +148,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
     this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
     this.#series = new Series(this.#runner, this.#options.storage.multiDoctor === true, this.#options.timeZone);
-    // Events committed by other processes sharing the store (when the adapter offers them).
+    this.#closings = new Closing(this.#runner, this.#reads, this.#options.timeZone);
     this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
   }
 
@@ -274,17 +184,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async addDoctor(input: DoctorInput): Promise<Doctor> {
     return this.#runner.call('addDoctor', undefined, async () => {
       const parsed = readInput('doctor', () => parseDoctorInput(input));
-      const now = this.#now();
-      for (let attempt = 0; ; attempt++) {
-        const id = parsed.id ?? `doc-${await this.#adapter.allocateId()}`;
-        const record = inFacility(makeDoctor(parsed, id, now), this.#options.facilityId);
-        try {
-          return await this.#runner.run('addDoctor', addDoctor, record, now);
-        } catch (error) {
-          // A generated id may already be taken by a doctor added with an explicit id.
-          if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
-        }
-      }
+      return addNewDoctor(this.#runner, parsed, this.#now(), this.#options.facilityId);
     });
   }
 
@@ -352,11 +252,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async retireDoctor(doctorId: string, retirement: RetireInput): Promise<RetireResult> {
     return this.#runner.call('retireDoctor', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
-      const { from, reason, reassign, dryRun, actor } = readInput('retirement', () => parseRetirement(retirement));
-      call.dryRun(dryRun);
-      const department = reassign === 'department' ? await departmentOf(this.#options.storage, id, 'retirement.reassign') : null;
-      if (department !== null) this.#requireMultiDoctor();
-      return this.#runner.run('retireDoctor', retireDoctor, { doctorId: id, from, reason, department }, this.#now(), dryRun, actor);
+      const parsed = readInput('retirement', () => parseRetirement(retirement));
+      call.dryRun(parsed.dryRun);
+      return this.#closings.retire(id, parsed, this.#clock);
     });
   }
   /**
@@ -430,71 +328,18 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   a storage adapter that cannot lock several doctors
    */
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
-    return this.#runner.call('book', undefined, () => this.#book(request, false));
-  }
-
-  /** A booking (`hold` false) or a hold, by doctor or by department: the request read, then its unit run. */
-  #book(request: unknown, hold: boolean): Promise<BookingResult> {
-    const now = this.#now();
-    const method = hold ? 'hold' : 'book';
-    if (readInput('request', () => isDepartmentRequest(request))) {
-      const department = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, now, hold));
-      this.#requireMultiDoctor();
-      return this.#runner.run(method, bookDepartment, department, now, false, department.actor);
-    }
-    const command = readInput('request', () => parseBookRequest(request, this.#options.core, now, hold));
-    if (hold || this.#options.core.duplicates?.onDuplicate !== 'move') return this.#runner.run(method, book, command, now, false, command.actor);
-    return this.#runner.run(method, book, command, now, false, command.actor).catch((error: unknown) => this.#moveInstead(error, command));
+    return this.#runner.call('book', undefined, () => bookRequest(this.#runner, this.#clock, request, false));
   }
 
   /**
-   * `duplicates.onDuplicate: 'move'`: a booking refused because the patient holds a live token the
-   * same day becomes a move of that token to the place the booking asks for (one unit, the
-   * move's rules). A token that cannot move (checked in, in consultation) leaves the refusal.
-   */
-  async #moveInstead(error: unknown, command: BookCommand): Promise<BookingResult> {
-    if (!isOpdError(error) || error.code !== 'DUPLICATE_BOOKING' || error.details['reason'] !== 'same-day') throw error;
-    const tokenId = error.details['tokenId'];
-    if (typeof tokenId !== 'string') throw error;
-    let moved: MoveResult;
-    try {
-      moved = await this.#moveUnit(
-        tokenId,
-        { doctorId: command.doctorId, slotId: command.slotId, date: command.date, after: command.after },
-        'duplicate booking',
-        command.actor,
-        false,
-      );
-    } catch (failure) {
-      if (isOpdError(failure) && failure.code === 'INVALID_TRANSITION') throw error;
-      throw failure;
-    }
-    const { token, fromTokenId, effects } = moved;
-    return Object.freeze({ token, outcome: token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED', overflow: false, effects, movedFromTokenId: fromTokenId });
-  }
-
-  /**
-   * Holds a place for a patient until `holdMinutes` from now (pay, then confirm; a token from a
-   * national health portal that expires): the token is `HELD`, its place counts against the
-   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends —
-   * `holdMinutes` from now, or the end of its slot when that is sooner: a hold never outlives its
-   * slot. Confirm it
-   * with {@link OpdScheduler.confirm}, give it up with {@link OpdScheduler.release}; a hold still
-   * unconfirmed at its end is released by the next {@link OpdScheduler.sweep}, and its place is
-   * promoted into.
-   *
-   * The place is chosen as for {@link OpdScheduler.book} (the requested slot, or the earliest
-   * usable slot with a free place), but a hold only ever takes a free place: never an elastic
-   * one, never a bumped patient's, never the waitlist — without a free place it is refused with
-   * `SLOT_FULL` and nothing changes. A hold is a bumpable place of its category's rank, like a
-   * booked one: a bump the rules allow (an emergency's above all) releases it (`token:released`,
-   * reason `emergency` or `bumped`) instead of moving it. The duplicate-booking rule counts it as
-   * the patient's live token. An `idempotencyKey` works as for `book`.
-   *
-   * With `department` instead of `doctorId`, the place is held with the doctor of the department
-   * whose earliest free place is soonest, as `book({ department })` chooses (ties: fewest places
-   * taken that day, then the lower doctor id); without a free place with any of them, the first
-   * doctor's `SLOT_FULL`.
+   * Holds a free place for a patient until `holdMinutes` from now, or the end of its slot when
+   * that is sooner (pay, then confirm; a token from a national health portal that expires): the
+   * token is `HELD`, its place counts against the slot's capacity like a booking, and
+   * `token.holdExpiresAt` says when the hold ends. Confirm it with {@link OpdScheduler.confirm},
+   * give it up with {@link OpdScheduler.release}; a hold still unconfirmed at its end is released
+   * by the next {@link OpdScheduler.sweep}, and its place is promoted into. How the place is
+   * chosen, and how bumps and the duplicate rule treat a hold: see {@link HoldRequest} (by
+   * doctor) and {@link DepartmentHoldRequest} (by department).
    * @param request - a booking request (by doctor or by department) and `holdMinutes` (an integer from 1 to 1440)
    * @returns the `HELD` token and the effects
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
@@ -504,7 +349,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
     return this.#runner.call('hold', undefined, async () => {
-      const { token, effects, replayed } = await this.#book(request, true);
+      const { token, effects, replayed } = await bookRequest(this.#runner, this.#clock, request, true);
       return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
     });
   }
@@ -519,7 +364,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
    */
   async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
+    return this.#runner.call('confirm', { tokenId }, async () => this.#runner.transition('confirm', confirm, tokenId, null, readActor(opts), this.#clock));
   }
 
   /**
@@ -531,7 +376,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
+    return this.#runner.call('release', { tokenId }, async () => this.#runner.transition('release', release, tokenId, null, readActor(opts), this.#clock));
   }
 
   /**
@@ -591,30 +436,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('callNext', typeof target === 'string' ? { doctorId: target } : undefined, async () => {
       const parsed = readCallTarget(target);
       const { room, actor } = readCall(opts);
-      const now = this.#now();
-      const day = this.#options.core.dayOf(now);
-      if ('servicePoint' in parsed) return this.#callPoint(parsed.servicePoint, day, room, now, actor);
-      if ('pooled' in parsed)
-        return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
-      return this.#runner.run('callNext', callNext, { doctorId: parsed.doctorId, day, dayBefore: this.#dayBefore(day), room }, now, false, actor);
+      return callNextFor(this.#runner, parsed, room, actor, this.#now());
     });
-  }
-
-  /** Calls the next patient waiting at service point `id` on `day`. */
-  async #callPoint(id: string, day: string, room: string | null, now: number, actor: string | null): Promise<CallResult> {
-    const point = this.#point(id, 'target.servicePoint');
-    // A point serving the whole facility calls among every doctor's patients of the day.
-    const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
-    return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
-  }
-
-  /**
-   * The local date before `day`: that of the instant before its first (a day may last 23 hours,
-   * or begin at 01:00 where a zone skips midnight); `null` before the epoch.
-   */
-  #dayBefore(day: string): string | null {
-    const start = this.#options.core.dayStart(day);
-    return start > 0 ? this.#options.core.dayOf(start - 1) : null;
   }
 
   /**
@@ -663,7 +486,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#runner.call('cancel', { tokenId }, async () => {
       const { reason, actor } = readCancel(opts);
-      return this.#transition('cancel', cancel, tokenId, reason, actor);
+      return this.#runner.transition('cancel', cancel, tokenId, reason, actor, this.#clock);
     });
   }
 
@@ -703,31 +526,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const target = readMoveTarget(to, this.#options.core.dayOf);
       const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
-      return this.#moveUnit(id, target, reason, actor, dryRun);
+      return moveToken(this.#runner, this.#clock, id, target, reason, actor, dryRun);
     });
-  }
-
-  /** A move's unit: the doctors (and, under wide duplicate rules, the patient) named before it, so that it locks them up front. */
-  async #moveUnit(
-    id: string,
-    target: {
-      readonly doctorId?: string | undefined;
-      readonly slotId?: string | undefined;
-      readonly date?: string | undefined;
-      readonly after?: number | undefined;
-    },
-    reason: string | null,
-    actor: string | null,
-    dryRun: boolean,
-  ): Promise<MoveResult> {
-    const now = this.#now();
-    const storage = this.#options.storage;
-    const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(storage, target.slotId));
-    const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
-    if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
-    const patient = await patientOfToken(storage, this.#options.core, id, now);
-    const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor, patientLoad: patient };
-    return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
   }
 
   /**
@@ -736,7 +536,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
   async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('markNoShow', { tokenId }, async () => this.#transition('markNoShow', markNoShow, tokenId, null, readActor(opts)));
+    return this.#runner.call('markNoShow', { tokenId }, async () =>
+      this.#runner.transition('markNoShow', markNoShow, tokenId, null, readActor(opts), this.#clock),
+    );
   }
 
   /**
@@ -783,7 +585,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#runner.call('startConsultation', { tokenId }, async () =>
-      this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)),
+      this.#runner.transition('startConsultation', startConsultation, tokenId, null, readActor(opts), this.#clock),
     );
   }
 
@@ -971,35 +773,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * A doctor's leave: closes every open slot of the doctor that overlaps `[from, to)` and has not
-   * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
-   * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
-   * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
-   * queue order, day by day: to the first usable place after the leave on the patient's day (a
-   * cascade, as `closeSlot` does for one slot); when that day has none, to the doctor's first
-   * usable slot starting at or after `to` on a later day with a free place (for an emergency, a
-   * free or elastic place; nobody is bumped there): a new token of that day (its next number and
-   * label), the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`, as `move` does
-   * across days), where no later displaced patient's cascade bumps them (only an emergency
-   * may, by the emergency rule); a later day where the patient already holds a live token with
-   * the doctor is skipped. The later places are the doctor's slots starting up to `horizonDays`
-   * (default 28) local days after `to`, at its local time of day (a later slot of the same day is past the horizon), read as the
-   * search reaches them, in the same unit. Only when no day has a place does the patient go onto
-   * the waitlist of their own day or get dropped, as the overflow strategy says.
-   * Per-slot waitlist entries of the closed slots wait for the next open slot.
-   * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
-   *
-   * With `reassign: 'department'` (see {@link LeaveInput.reassign}) the doctor's department is
-   * locked with the doctor (one unit over its doctors), and each displaced patient goes instead to
-   * the soonest place with a colleague when it is strictly sooner than the doctor's own. Every
-   * place is then a place in the department, under a department booking's duplicate rule: a day
-   * (the doctor's own later day, or a colleague's) on which the patient already holds a live
-   * token with any doctor of the department is skipped, and the patient goes to the next place.
-   * Without `reassign`, a `duplicates.scope` wider than the doctor-day locks and reads the
-   * department as well, for that rule alone.
-   *
-   * With `dryRun: true` it returns the combined preview: the same effects the real call would
-   * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
-   * {@link OpdScheduler.reopenSlot}.
+   * ended, in one unit of work, and moves each displaced patient once — to the first usable place
+   * after the leave on their day, else to the doctor's first usable place on a later day within
+   * `horizonDays`, else (or with `reassign: 'department'`, to a colleague's sooner place) onto the
+   * waitlist of their day or dropped, as the overflow strategy says; the rules in full are on
+   * {@link LeaveInput}. Slots already closed or ended are left alone; a leave that closes nothing
+   * returns `[]`. With `dryRun: true` it returns the combined preview: the same effects the real
+   * call would return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again
+   * with {@link OpdScheduler.reopenSlot}.
    * @param doctorId - the doctor on leave
    * @param leave - `from` (inclusive) and `to` (exclusive), `reason`, `dryRun`, `reassign`, `horizonDays` (see {@link LeaveInput})
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
@@ -1015,7 +796,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const parsed = readInput('leave', () => parseLeave(leave));
       call.dryRun(parsed.dryRun);
-      return this.#leave(id, parsed, this.#now());
+      return this.#closings.leave(id, parsed, this.#now());
     });
   }
 
@@ -1041,15 +822,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async pauseDoctor(doctorId: string, pause: PauseOptions): Promise<Effect[]> {
     return this.#runner.call('pauseDoctor', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
-      const { minutes, reason, actor } = readInput('pause', () => parsePause(pause));
-      const now = this.#now();
-      const day = localDayOf('now', now, this.#options.core.dayOf);
-      // The pause and the leave it implies (the slots it outlasts) are one unit.
-      const within = await this.#ruleDepartment(id);
-      this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
-      const addDays = this.#addLocalDays;
-      const horizonOf = (to: number): number => addDays(to, DEFAULT_LEAVE_HORIZON_DAYS);
-      return this.#runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason, within, horizonOf }, now, false, actor);
+      const parsed = readInput('pause', () => parsePause(pause));
+      return this.#closings.pause(id, parsed, this.#now());
     });
   }
 
@@ -1071,33 +845,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     });
   }
 
-  /** A doctor's leave, validated, as of `now` ({@link OpdScheduler.closeSlots}). */
-  async #leave(id: string, { from, to, reason, dryRun, reassign, horizonDays, actor }: ParsedLeave, now: number): Promise<Effect[]> {
-    const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
-    if (department !== null) this.#requireMultiDoctor();
-    // Without reassign, a duplicate rule reaching the department reads its doctors' days too.
-    const within = department === null ? await this.#ruleDepartment(id) : null;
-    // The horizon in local days: the same local time `horizonDays` dates later, so that a
-    // clock change within it moves neither end of a day's clinic out of it.
-    this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
-    const horizonEnd = this.#addLocalDays(to, horizonDays);
-    return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, within, horizonEnd }, now, dryRun, actor);
-  }
-
   /**
    * Closes a doctor-day that is over: once it has begun and its last open slot has ended (a
    * `sweep` closes it by itself once the grace period has passed too, unless `closeOut.sweep` is
-   * `false`). Every token of the day still waiting (`WAITLISTED`), held (`HELD`), booked
-   * (`BOOKED`) or checked in and never called into consultation (`CHECKED_IN`) ends exactly one
-   * way, emergencies first and then in queue order: it expires, `CANCELLED` with `cancelReason:
-   * 'day-closed'` (`token:expired`, `reason: 'day-closed'`); or, with the constructor option
-   * `closeOut: { carryForward: true }`, it is carried onto the doctor's next day with a usable
-   * slot as a new `WAITLISTED` token (`token:carried`, `toDay`, `toTokenId`; the old one
-   * `CANCELLED` with `cancelReason: 'carried'`), keeping its category, rank, request time and due
-   * time, so that it comes before later requests of its rank and its aging continues. A token
-   * whose patient already holds a live token on that day, or with no later day with slots,
-   * expires. A patient in consultation is left to the doctor. `day:closed` sums up. Closing a day
-   * again changes nothing (no event), and neither does closing a day with nothing left to end.
+   * `false`). Every token of the day still waiting, held, booked or checked in and never called
+   * into consultation ends exactly one way: it expires (`cancelReason: 'day-closed'`), or, with
+   * the option `closeOut: { carryForward: true }`, it is carried onto the doctor's next day with a
+   * usable slot; the rules in full are on {@link CloseDayOptions}. `day:closed` sums up. Closing a
+   * day again changes nothing (no event), and neither does closing a day with nothing left to end.
    * @param doctorId - the doctor
    * @param date - the local date, `YYYY-MM-DD`
    * @param opts - `dryRun: true` returns what would happen and changes nothing; `actor`
@@ -1121,12 +876,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const day = parseDay('date', date);
       const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
-      // The department to lock with the doctor, read first where the closing rule needs it.
-      const department =
-        closingDepartment(this.#options.core, 'any') === undefined
-          ? undefined
-          : closingDepartment(this.#options.core, (await this.#reads.doctor(id)).department);
-      return this.#runner.run('closeDay', closeDay, { doctorId: id, day, department }, this.#now(), dryRun, actor);
+      return this.#closings.closeDay(id, day, dryRun, actor, this.#clock);
     });
   }
 
@@ -1182,7 +932,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   `DOCTOR_NOT_FOUND`, `SLOT_FULL` when the day has fewer free places
    */
   async leaseCapacity(request: LeaseRequest): Promise<Lease> {
-    return this.#runner.call('leaseCapacity', { doctorId: isPlainObject(request) ? request['doctorId'] : undefined }, async () => {
+    return this.#runner.call('leaseCapacity', { doctorId: leaseDoctorOf(request) }, async () => {
       const input = readInput('request', () => parseLeaseRequest(request, this.#options.core));
       return this.#runner.run('leaseCapacity', leaseCapacity, input, this.#now());
     });
@@ -1196,7 +946,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for an unknown lease, `DOCTOR_NOT_FOUND`
    */
   async returnLease(lease: Pick<Lease, 'id' | 'doctorId' | 'date'>): Promise<Lease> {
-    return this.#runner.call('returnLease', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
+    return this.#runner.call('returnLease', { doctorId: leaseDoctorOf(lease) }, async () => {
       const { doctorId, day, leaseId } = readInput('lease', () => parseLeaseRef(lease));
       return this.#runner.run('returnLease', returnLease, { doctorId, day, leaseId }, this.#now());
     });
@@ -1230,25 +980,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   for a key used by another request that is not a desk booking
    */
   async reconcile(desk: { readonly lease: Pick<Lease, 'id' | 'doctorId' | 'date'>; log(): readonly DeskCommand[] }): Promise<ReconcileReport> {
-    const lease = typeof desk === 'object' && desk !== null ? (desk as { lease?: unknown }).lease : undefined;
-    return this.#runner.call('reconcile', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
-      const ref = readInput('desk.lease', () => parseLeaseRef(lease));
-      const log = readInput('desk', () => (desk as { log(): unknown }).log());
-      return reconcileDesk(this.#desk, ref, log);
-    });
-  }
-
-  /** What a desk's reconcile runs through: this scheduler's units, reads and transitions. */
-  get #desk(): ReconcileHost {
-    return {
-      config: this.#options.core,
-      now: () => this.#now(),
-      run: (command, input, now) => this.#runner.run('reconcile', command, input, now),
-      lease: (doctorId, day, leaseId) => this.#reads.lease(doctorId, day, leaseId),
-      token: (tokenId) => this.#reads.token(tokenId, this.#clock),
-      cancel: (tokenId, leaseId) => this.#transition('cancel', cancel, tokenId, 'desk', null, leaseId),
-      checkIn: (tokenId) => this.#transition('checkIn', checkIn, tokenId, null, null),
-    };
+    const lease = deskLease(desk);
+    return this.#runner.call('reconcile', { doctorId: leaseDoctorOf(lease) }, async () => reconcile(this.#runner, this.#reads, this.#clock, lease, desk));
   }
 
   /**
@@ -1262,7 +995,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` when `rows` is not an array
    */
   async importManualRegister(rows: readonly ManualRegisterRow[]): Promise<ManualRegisterReport> {
-    return this.#runner.call('importManualRegister', {}, () => importRegister(rows, (request) => this.#book(request, false)));
+    return this.#runner.call('importManualRegister', {}, () => importRegister(rows, (request) => bookRequest(this.#runner, this.#clock, request, false)));
   }
 
   /**
@@ -1333,20 +1066,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async getServicePointQueue(servicePointId: string, date?: string): Promise<Token[]> {
     return this.#runner.call('getServicePointQueue', undefined, async () => {
-      const point = this.#point(servicePointId, 'servicePointId');
-      const day = date === undefined ? this.#options.core.dayOf(this.#now()) : parseDay('date', date);
-      const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
-      return this.#reads.servicePointQueue(point, doctorIds, day, this.#clock);
+      return servicePointQueue(this.#runner, this.#reads, servicePointId, date, this.#clock);
     });
-  }
-
-  /** A service point with a queue of its own (not a pooled doctor point), or `VALIDATION_FAILED` naming `field`. */
-  #point(id: unknown, field: string): ServicePoint {
-    const journeys = journeysOf(this.#options.core, field);
-    const key = expectId(field, id);
-    const point = journeys.points.get(key);
-    if (point === undefined || point.kind === DOCTOR_KIND) throw invalid(field, `No service point \`${key}\` with a queue of its own`, { servicePoint: key });
-    return point;
   }
 
   /**
@@ -1504,11 +1225,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('purge', undefined, async () => {
       const actor = readActor(opts);
       const clock = this.#now();
-      const at = readSweepNow(now, clock);
-      const days = this.#options.patientDataDays;
-      if (days === null) throw new OpdError('VALIDATION_FAILED', 'Expected the `retention` option for `purge`', { details: { field: 'retention' } });
-      const before = this.#options.core.dayOf(at - days * 24 * 60 * 60 * 1000);
-      return this.#patients.purge(before, actor, clock);
+      return this.#patients.purge(readSweepNow(now, clock), this.#options.patientDataDays, actor, clock);
     });
   }
 
@@ -1537,29 +1254,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * the way for an SMS sender or a display board to catch every event across restarts and lost
    * acknowledgements (keep the last `seq` handled and pass it as `after` next time). Transient
    * storage failures (a lost connection) are retried; the iteration ends when the loop breaks
-   * (`break`, `return()`) or the scheduler closes.
-   *
-   * The iterable is one reading, as an async generator is: iterate it once. Two loops over the
-   * same `tail()` share its position (each gets the events the other did not); once it ended, it
-   * stays ended. Call `tail()` again, with the `after` reached, to read again.
-   *
-   * While the iteration waits for the next event it keeps the process alive when the events may
-   * come from another process: the PostgreSQL adapter's listening connection does, and so does
-   * the poll of an adapter without a `tail` of its own (a referenced timer). `MemoryStorage` does
-   * not hold the process (only this process writes to it). Once the iteration ends (`break`,
-   * `return()`, a failure, `close()`) nothing is left holding the process.
-   *
-   * A failure that cannot be retried ends the iteration: the storage adapter's `tail` throwing,
-   * returning something other than an async iterable, or its iteration throwing or handing out
-   * something other than an event (an object with a positive integer `seq`); or, for an adapter
-   * without a `tail`, `history` resolving with something other than an array of events. The
-   * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
-   * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
-   * before it having been handed out, and later `next()` calls report the iteration done. A store
-   * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
-   * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
-   * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
-   * (`details.needed`, `details.oldestKept`).
+   * (`break`, `return()`) or the scheduler closes. How the iterable is read, what it keeps alive
+   * and how it fails: see {@link TailOptions}.
    *
    * @example
    * ```ts
@@ -1576,7 +1272,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param opts - `after`: a `seq` (default 0, everything stored)
    * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is
    *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure, and with
-   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see above).
+   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see {@link TailOptions}).
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
     return this.#telemetry.tail(() => {
@@ -1628,43 +1324,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     await this.close();
   }
 
-  /** A token's transition (`method`) as one unit of work. */
-  #transition(
-    method: OpdMethod,
-    command: Command<TransitionInput, TransitionResult>,
-    tokenId: string,
-    reason: string | null,
-    actor: string | null,
-    lease: string | null = null,
-  ): Promise<TransitionResult> {
-    const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#runner.run(method, command, { tokenId: id, reason, actor, lease }, this.#now(), false, actor);
-  }
-
   #now(): number {
     return readClock(this.#options.clock);
   }
 
   /** The clock, read when a view needs it. */
   readonly #clock = (): number => this.#now();
-
-  /**
-   * The department a leave without `reassign` reads for the duplicate rule: the doctor's, when the
-   * rule's scope reaches beyond the doctor-day and the store runs units over several doctors;
-   * else `null` (the leave then looks at the doctor's own days alone).
-   */
-  async #ruleDepartment(doctorId: string): Promise<string | null> {
-    const rules = this.#options.core.duplicates;
-    if (rules === null || rules.scope === 'doctor-day' || this.#options.storage.multiDoctor !== true) return null;
-    return (await this.#options.storage.read({ doctorId })).doctor?.department ?? null;
-  }
-
-  #requireMultiDoctor(): void {
-    const storage = this.#options.storage;
-    if (storage.multiDoctor !== true) {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, {
-        details: { adapter: storage.name },
-      });
-    }
-  }
 }

@@ -245,6 +245,15 @@ export interface BookingResult {
 /**
  * Input of {@link OpdScheduler.hold}: a booking request and how long to hold the place.
  *
+ * The token is `HELD` until `holdMinutes` from now, or the end of its slot when that is sooner: a
+ * hold never outlives its slot. The place is chosen as for {@link OpdScheduler.book} (the
+ * requested slot, or the earliest usable slot with a free place), but a hold only ever takes a
+ * free place: never an elastic one, never a bumped patient's, never the waitlist — without a free
+ * place it is refused with `SLOT_FULL` and nothing changes. A hold is a bumpable place of its
+ * category's rank, like a booked one: a bump the rules allow (an emergency's above all) releases
+ * it (`token:released`, reason `emergency` or `bumped`) instead of moving it. The duplicate-booking
+ * rule counts it as the patient's live token. An `idempotencyKey` works as for `book`.
+ *
  * @example
  * ```ts
  * import { OpdScheduler, type Patient } from 'opd-scheduler';
@@ -262,7 +271,10 @@ export interface HoldRequest extends BookingRequest {
 
 /**
  * Input of {@link OpdScheduler.hold} for a department: a department booking request and how
- * long to hold the place, with the doctor of the department whose earliest free place is soonest.
+ * long to hold the place, with the doctor of the department whose earliest free place is soonest,
+ * as `book({ department })` chooses (ties: fewest places taken that day, then the lower doctor
+ * id); without a free place with any of them, the first doctor's `SLOT_FULL`. Otherwise as
+ * {@link HoldRequest}.
  */
 export interface DepartmentHoldRequest extends DepartmentBookingRequest {
   /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
@@ -446,7 +458,23 @@ export interface CloseSlotOptions extends ActorOptions {
   readonly dryRun?: boolean | undefined;
 }
 
-/** Options of {@link OpdScheduler.closeDay}. */
+/**
+ * Options of {@link OpdScheduler.closeDay}, which closes a doctor-day that is over: once it has
+ * begun and its last open slot has ended (a `sweep` closes it by itself once the grace period
+ * has passed too, unless `closeOut.sweep` is `false`).
+ *
+ * Every token of the day still waiting (`WAITLISTED`), held (`HELD`), booked (`BOOKED`) or checked
+ * in and never called into consultation (`CHECKED_IN`) ends exactly one way, emergencies first and
+ * then in queue order: it expires, `CANCELLED` with `cancelReason: 'day-closed'` (`token:expired`,
+ * `reason: 'day-closed'`); or, with the constructor option `closeOut: { carryForward: true }`, it
+ * is carried onto the doctor's next day with a usable slot as a new `WAITLISTED` token
+ * (`token:carried`, `toDay`, `toTokenId`; the old one `CANCELLED` with `cancelReason:
+ * 'carried'`), keeping its category, rank, request time and due time, so that it comes before
+ * later requests of its rank and its aging continues. A token whose patient already holds a live
+ * token on that day, or with no later day with slots, expires. A patient in consultation is left
+ * to the doctor. `day:closed` sums up. Closing a day again changes nothing (no event), and
+ * neither does closing a day with nothing left to end.
+ */
 export interface CloseDayOptions extends ActorOptions {
   /** Return what closing the day would do without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
@@ -454,7 +482,33 @@ export interface CloseDayOptions extends ActorOptions {
 
 /**
  * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
- * overlaps `[from, to)` closes in one unit of work.
+ * overlaps `[from, to)` and has not ended closes in one unit of work, and each displaced patient
+ * moves once.
+ *
+ * All the slots close first, so nobody is moved into a slot that is itself closing; then each
+ * `BOOKED` place of a closed slot is displaced under the displacement rule of a closed slot,
+ * emergencies first and then in queue order, day by day: to the first usable place after the
+ * leave on the patient's day (a cascade, as `closeSlot` does for one slot); when that day has
+ * none, to the doctor's first usable slot starting at or after `to` on a later day with a free
+ * place (for an emergency, a free or elastic place; nobody is bumped there): a new token of that
+ * day (its next number and label), the old one `CANCELLED` with `cancelReason: 'moved'`
+ * (`token:moved`, as `move` does across days), where no later displaced patient's cascade bumps
+ * them (only an emergency may, by the emergency rule); a later day where the patient already
+ * holds a live token with the doctor is skipped. The later places are the doctor's slots starting
+ * up to `horizonDays` (default 28) local days after `to`, at its local time of day (a later slot
+ * of the same day is past the horizon), read as the search reaches them, in the same unit. Only
+ * when no day has a place does the patient go onto the waitlist of their own day or get dropped,
+ * as the overflow strategy says. Per-slot waitlist entries of the closed slots wait for the next
+ * open slot. Slots already closed or ended are left alone.
+ *
+ * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit over
+ * its doctors), and each displaced patient goes instead to the soonest place with a colleague
+ * when it is strictly sooner than the doctor's own. Every place is then a place in the
+ * department, under a department booking's duplicate rule: a day (the doctor's own later day, or
+ * a colleague's) on which the patient already holds a live token with any doctor of the
+ * department is skipped, and the patient goes to the next place. Without `reassign`, a
+ * `duplicates.scope` wider than the doctor-day locks and reads the department as well, for that
+ * rule alone.
  */
 export interface LeaveInput extends ActorOptions {
   /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */

@@ -135,7 +135,31 @@ export interface HistoryOptions {
   readonly limit?: number | undefined;
 }
 
-/** Options of {@link OpdScheduler.tail}. */
+/**
+ * Options of {@link OpdScheduler.tail}.
+ *
+ * The iterable `tail()` returns is one reading, as an async generator is: iterate it once. Two
+ * loops over the same `tail()` share its position (each gets the events the other did not); once
+ * it ended, it stays ended. Call `tail()` again, with the `after` reached, to read again.
+ *
+ * While the iteration waits for the next event it keeps the process alive when the events may
+ * come from another process: the PostgreSQL adapter's listening connection does, and so does
+ * the poll of an adapter without a `tail` of its own (a referenced timer). `MemoryStorage` does
+ * not hold the process (only this process writes to it). Once the iteration ends (`break`,
+ * `return()`, a failure, `close()`) nothing is left holding the process.
+ *
+ * A failure that cannot be retried ends the iteration: the storage adapter's `tail` throwing,
+ * returning something other than an async iterable, or its iteration throwing or handing out
+ * something other than an event (an object with a positive integer `seq`); or, for an adapter
+ * without a `tail`, `history` resolving with something other than an array of events. The
+ * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
+ * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
+ * before it having been handed out, and later `next()` calls report the iteration done. A store
+ * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
+ * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
+ * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
+ * (`details.needed`, `details.oldestKept`).
+ */
 export interface TailOptions {
   /** Start after this `seq` (the last one the reader handled). @defaultValue 0 (everything stored) */
   readonly after?: number | undefined;
