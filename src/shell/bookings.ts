@@ -6,9 +6,10 @@
 import { book, type BookCommand } from '../core/commands/book.js';
 import { bookDepartment } from '../core/commands/book-department.js';
 import { moveCommand } from '../core/commands/move.js';
+import { reinstate } from '../core/commands/queue.js';
 import { isOpdError } from '../errors.js';
 import { isDepartmentRequest, parseBookRequest, parseDepartmentBookRequest } from '../inputs.js';
-import type { BookingResult, MoveResult } from '../types.js';
+import type { BookingResult, HoldResult, LateArrival, MoveResult, TransitionResult } from '../types.js';
 import { readInput } from '../validate.js';
 import { doctorOfSlot, doctorsOfMove, patientOfToken, requireMultiDoctor } from './locks.js';
 import type { Runner } from './run.js';
@@ -33,6 +34,12 @@ export function bookRequest(runner: Runner, clock: () => number, request: unknow
   const command = readInput('request', () => parseBookRequest(request, runner.config, now, hold));
   if (hold || runner.config.duplicates?.onDuplicate !== 'move') return runner.run(method, book, command, now, false, command.actor);
   return runner.run(method, book, command, now, false, command.actor).catch((error: unknown) => moveInstead(runner, clock, error, command));
+}
+
+/** A hold, by doctor or by department, at the clock's time: the booking's result as a hold's (no outcome, no elastic flag). */
+export async function holdRequest(runner: Runner, clock: () => number, request: unknown): Promise<HoldResult> {
+  const { token, effects, replayed } = await bookRequest(runner, clock, request, true);
+  return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
 }
 
 /** A move's unit at the clock's time: the doctors (and, under wide duplicate rules, the patient) named before it, so that it locks them up front. */
@@ -74,4 +81,10 @@ async function moveInstead(runner: Runner, clock: () => number, error: unknown, 
   }
   const { token, fromTokenId, effects } = moved;
   return Object.freeze({ token, outcome: token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED', overflow: false, effects, movedFromTokenId: fromTokenId });
+}
+
+/** A late arrival's (or a mistaken cancellation's) token back under the booking rules, its patient (under wide duplicate rules) locked up front. */
+export async function reinstateToken(runner: Runner, id: string, lateArrival: LateArrival, actor: string | null, now: number): Promise<TransitionResult> {
+  const patient = await patientOfToken(runner.adapter.storage, runner.config, id, now);
+  return runner.run('reinstate', reinstate, { tokenId: id, lateArrival, actor, patientLoad: patient }, now, false, actor);
 }

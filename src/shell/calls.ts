@@ -1,16 +1,17 @@
 /**
- * Calling patients: the next one of a doctor's day (and of the night session before it), of a
+ * Calling patients and routing their visits: a check-in onto a route; the next one of a doctor's day (and of the night session before it), of a
  * pooled department, or at a service point with a queue of its own; and the queue of such a
  * point. A point serving the whole facility calls among every doctor's patients of the day.
  */
 import { callPoint, callPooled } from '../core/commands/journey.js';
 import { callNext } from '../core/commands/queue.js';
-import { journeysOf } from '../core/journeys.js';
+import { journeysOf, routeStages } from '../core/journeys.js';
+import { checkIn } from '../core/commands/transitions.js';
 import { invalid } from '../errors.js';
 import { expectId } from '../inputs.js';
 import { DOCTOR_KIND } from '../options/journeys.js';
 import { parseDay } from '../time.js';
-import type { CallResult, ServicePoint, Token } from '../types.js';
+import type { CallResult, ServicePoint, Token, TransitionResult } from '../types.js';
 import type { ParsedCallTarget } from './input.js';
 import type { Reads } from './reads.js';
 import type { Runner } from './run.js';
@@ -25,6 +26,13 @@ export async function callNextFor(runner: Runner, target: ParsedCallTarget, room
   }
   if ('pooled' in target) return runner.run('callNext', callPooled, { department: target.department, doctorId: target.doctorId, day, room }, now, false, actor);
   return runner.run('callNext', callNext, { doctorId: target.doctorId, day, dayBefore: dayBefore(runner, day), room }, now, false, actor);
+}
+
+/** Checks a patient in, onto `route` when one is named; the clock is read once the route is known. */
+export function checkInOnRoute(runner: Runner, id: string, route: string | null, actor: string | null, now: () => number): Promise<TransitionResult> {
+  // A route this scheduler does not have is a bad input, refused before the token is read.
+  if (route !== null) routeStages(runner.config, route);
+  return runner.run('checkIn', checkIn, { tokenId: id, reason: null, actor, route }, now(), false, actor);
 }
 
 /** The patients waiting at service point `id` on `date` (today by `now` when omitted), in call order. */

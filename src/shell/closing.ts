@@ -6,7 +6,7 @@
 import { closeDay, closingDepartment } from '../core/commands/close-day.js';
 import { closeSlots } from '../core/commands/close-slots.js';
 import { retireDoctor } from '../core/commands/doctors.js';
-import { pauseDoctor } from '../core/commands/pause.js';
+import { pauseDoctor, resumeDoctor } from '../core/commands/pause.js';
 import { DEFAULT_LEAVE_HORIZON_DAYS, localDayOf, type ParsedLeave, type ParsedPause, type ParsedRetirement } from '../inputs.js';
 import { localDaysAdder } from '../time.js';
 import type { Effect, RetireResult } from '../types.js';
@@ -44,6 +44,12 @@ export class Closing {
     const within = await this.#ruleDepartment(id);
     const horizonOf = (to: number): number => this.#addDays(to, DEFAULT_LEAVE_HORIZON_DAYS);
     return this.runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason, within, horizonOf }, now, false, actor);
+  }
+
+  /** A doctor's resumption before the pause's end: the pause ends at `now`. */
+  resume(id: string, actor: string | null, now: number): Promise<Effect[]> {
+    const day = localDayOf('now', now, this.runner.config.dayOf);
+    return this.runner.run('resumeDoctor', resumeDoctor, { doctorId: id, day }, now, false, actor);
   }
 
   /** A doctor's retirement, validated; `now` is read once its department (with `reassign`) is. */
