@@ -7,7 +7,12 @@ import { closeDay, closingDepartment } from '../core/commands/close-day.js';
 import { closeSlots } from '../core/commands/close-slots.js';
 import { retireDoctor } from '../core/commands/doctors.js';
 import { pauseDoctor, resumeDoctor } from '../core/commands/pause.js';
-import { DEFAULT_LEAVE_HORIZON_DAYS, localDayOf, type ParsedLeave, type ParsedPause, type ParsedRetirement } from '../inputs.js';
+import { DEFAULT_LEAVE_HORIZON_DAYS, localDayOf, type ParsedLeave, type parsePause, type parseRetirement } from '../inputs.js';
+
+/** A validated pause. */
+type ParsedPause = ReturnType<typeof parsePause>;
+/** A validated retirement. */
+type ParsedRetirement = ReturnType<typeof parseRetirement>;
 import { localDaysAdder } from '../time.js';
 import type { Effect, RetireResult } from '../types.js';
 import { departmentOf, requireMultiDoctor } from './locks.js';
