@@ -61,6 +61,26 @@ export { DEFAULT_LABEL_PREFIXES } from './options/rules.js';
 export interface OpdSchedulerOptions {
   /**
    * Where state lives.
+   *
+   * When the adapter offers `subscribe`, the scheduler subscribes on construction (to emit the
+   * events other processes sharing the store commit) and unsubscribes on
+   * {@link OpdScheduler.close}. A `subscribe` that throws fails the construction
+   * (`STORAGE_FAILURE`): a scheduler that silently missed other processes' events would show
+   * stale queues. The adapter is then left as it was given (close it yourself). A `subscribe`
+   * that returns something other than a function is not refused then; `close()` reports it.
+   * Whatever the adapter delivers that is not an event of a known type (see `OPD_EVENT_TYPES`) is
+   * dropped, never thrown back into the adapter: an `OpdError` `STORAGE_FAILURE` goes to the
+   * `error` listeners, else to a process warning (`OPD_EVENT_DROPPED`, once per scheduler).
+   *
+   * A failure of the adapter on {@link OpdScheduler.close} never leaves something open: when
+   * stopping its delivery of events fails (the function its `subscribe` returned throws or
+   * rejects, or it returned something other than a function), the adapter is closed all the same.
+   * The scheduler is closed whatever happens; then `close()` rejects with the first failure as an
+   * `OpdError` `STORAGE_FAILURE` (the adapter's error, reduced to its class and code, as the
+   * cause; `details.adapter` names the adapter) — every call waiting for that closing does.
+   * Closing is not tried again: a call made after it has finished resolves (the scheduler is
+   * closed, and the failure was reported), so that `await using` after a failed `close()` does
+   * not throw it twice.
    * @defaultValue `new MemoryStorage()`
    */
   readonly storage?: StorageAdapter | undefined;
@@ -132,7 +152,14 @@ export interface OpdSchedulerOptions {
   readonly consultMinutes?: number | undefined;
   /**
    * Minutes after a slot starts before `sweep` marks its `BOOKED` tokens as no-shows (to the
-   * nearest millisecond, as every time the scheduler keeps).
+   * nearest millisecond, as every time the scheduler keeps). A token that got its place after its
+   * slot started (promoted or cascaded into it) has its grace period counted from that moment.
+   *
+   * The `now` given to `sweep` may only be the clock's time or earlier (to sweep as of a past
+   * moment): a no-show cannot be undone, so a `now` later than the clock is refused rather than
+   * trusted, and no slot that has not started by the clock is ever swept. Whatever `now` is, the
+   * changes happen at the clock's time: their events carry it, and promotions go only into slots
+   * that have not ended by it.
    * @defaultValue 15
    */
   readonly noShowGraceMinutes?: number | undefined;
@@ -180,7 +207,8 @@ export interface OpdSchedulerOptions {
   /**
    * Where `reinstate` puts a no-show who arrives late (or a token cancelled by mistake), under
    * the booking rules: `'queue-end'` into the slot running now, behind every place of its rank
-   * there; `'rebook'` as a new booking without a slot (the earliest slot with a free place).
+   * there; `'rebook'` as a new booking without a slot (the earliest slot with a free place). When
+   * the slot is full the overflow strategy decides, as for a booking.
    * @defaultValue `'queue-end'`
    */
   readonly lateArrival?: LateArrival | undefined;
@@ -196,8 +224,10 @@ export interface OpdSchedulerOptions {
   /**
    * How long patient data is kept: {@link OpdScheduler.purge} erases the patient data of every
    * token whose day ended more than `patientDataDays` days ago, as `erasePatient` does (see
-   * {@link RetentionOptions}). Without it, `purge` is refused and patient data is kept until
-   * erased.
+   * {@link RetentionOptions}): the tokens of local dates before the date `patientDataDays` days
+   * before `purge`'s `now`, whatever their status. Idempotent: a token erased once is not found
+   * again. Run `purge` daily (the example server does, with its sweep). Without
+   * it, `purge` is refused and patient data is kept until erased.
    * @defaultValue no retention limit
    */
   readonly retention?: RetentionOptions | undefined;

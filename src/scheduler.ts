@@ -1,145 +1,53 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Command } from './core/command.js';
-import { addDoctor } from './core/commands/add-doctor.js';
 import { addRecurringSlots } from './core/commands/add-recurring-slots.js';
 import { addSlots } from './core/commands/add-slots.js';
-import { book, type BookCommand } from './core/commands/book.js';
-import { bookDepartment } from './core/commands/book-department.js';
 import { closeSlot } from './core/commands/close-slot.js';
-import { closeSlots } from './core/commands/close-slots.js';
-import { closeDay, closingDepartment } from './core/commands/close-day.js';
+import { updateDoctor } from './core/commands/doctors.js';
+import { forward } from './core/commands/journey.js';
 import { leaseCapacity, returnLease } from './core/commands/lease.js';
-import { type ReconcileHost, reconcileDesk } from './desk/reconcile.js';
-import { importRegister } from './desk/register.js';
-import { pauseDoctor, resumeDoctor } from './core/commands/pause.js';
-import type { Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
-import type { DeskCommand } from './desk/types.js';
-import { retireDoctor, updateDoctor } from './core/commands/doctors.js';
-import { moveCommand } from './core/commands/move.js';
 import { acceptOffer, declineOffer } from './core/commands/offers.js';
-import { callNext, recall, reinstate } from './core/commands/queue.js';
+import { recall } from './core/commands/queue.js';
 import { reopenSlot } from './core/commands/reopen-slot.js';
 import { setCapacity } from './core/commands/set-capacity.js';
-import { cancel, checkIn, complete, confirm, markNoShow, release, startConsultation, type TransitionInput } from './core/commands/transitions.js';
-import { OpdError, invalid, isOpdError } from './errors.js';
+import { cancel, complete, confirm, markNoShow, release, startConsultation } from './core/commands/transitions.js';
+import { importRegister } from './desk/register.js';
+import type { DeskCommand, Lease, LeaseRequest, ManualRegisterReport, ManualRegisterRow, ReconcileReport } from './desk/types.js';
 import type { OpdEvent, OpdEvents } from './events.js';
-import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, isDepartmentRequest, localDayOf } from './inputs.js';
-import {
-  parseAvailabilityQuery,
-  parseBookRequest,
-  parseDepartmentBookRequest,
-  parseBoundedInstant,
-  parseDay,
-  parseDoctorInput,
-  parseDoctorPatch,
-  parseLeaseRef,
-  parseLeaseRequest,
-  parseLeave,
-  parsePause,
-  DEFAULT_LEAVE_HORIZON_DAYS,
-  type ParsedLeave,
-  parseRetirement,
-  parseRota,
-  parseSlotInputs,
-} from './inputs.js';
+import { readFairnessFilter, readTextOptions } from './explain/input.js';
+import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
+import { MAX_CAPACITY, MAX_KEY, expectId, expectInteger, expectKey, localDayOf, parseAvailabilityQuery, parseBoundedInstant, parseDay } from './inputs.js';
+import { parseDoctorInput, parseDoctorPatch, parseLeaseRef, parseLeaseRequest, parseLeave, parsePause, parseRetirement, parseRota } from './inputs.js';
+import { parseSlotInputs } from './inputs.js';
 import { toDoctor } from './model/convert.js';
-import { makeDoctor } from './model/make.js';
-import { inFacility } from './model/records.js';
 import { type BookingWindows, type OpdSchedulerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { CheckedAdapter, closeAdapter, type Subscription, wrap } from './shell/answers.js';
-import { departmentOf, doctorOfSlot, doctorsOfMove, patientOfToken } from './shell/locks.js';
-import {
-  readActor,
-  readComplete,
-  readCall,
-  readCallTarget,
-  readCancel,
-  readCapacity,
-  readCheckIn,
-  readClock,
-  readClose,
-  readForward,
-  readHistoryOptions,
-  readMoveTarget,
-  readStatsFilter,
-  readSweepNow,
-  readTailAfter,
-} from './shell/input.js';
-import { callPoint, callPooled, forward } from './core/commands/journey.js';
-import { journeysOf, routeStages } from './core/journeys.js';
-import { DOCTOR_KIND } from './options/journeys.js';
-import type { CallTarget, CheckInOptions, ForwardOptions, ServicePoint } from './types.js';
+import { CheckedAdapter, wrap } from './shell/answers.js';
+import { Lifecycle } from './shell/lifecycle.js';
+import { bookRequest, holdRequest, moveToken, reinstateToken } from './shell/bookings.js';
+import { callNextFor, checkInOnRoute, servicePointQueue } from './shell/calls.js';
+import { Closing } from './shell/closing.js';
+import { deskLease, reconcile } from './shell/desk.js';
+import { addNewDoctor } from './shell/doctors.js';
+import { Explainer } from './shell/explain.js';
+import { FollowUps } from './shell/follow-ups.js';
+import { doctorIdOf, leaseDoctorOf, readActor, readCall, readCallTarget, readCancel, readCapacity, readCheckIn, readClock, readClose } from './shell/input.js';
+import { readComplete, readForward, readHistoryOptions, readMoveTarget, readStatsFilter, readSweepNow, readTailAfter } from './shell/input.js';
+import { PatientData } from './shell/patient-data.js';
 import { type Listeners, Publisher } from './shell/publish.js';
 import { Reads } from './shell/reads.js';
 import { Runner } from './shell/run.js';
-import { PatientData } from './shell/patient-data.js';
-import { sweepDueDays } from './shell/sweep.js';
-import { FollowUps } from './shell/follow-ups.js';
 import { Series } from './shell/series.js';
-import { Tails } from './shell/tails.js';
-import { Explainer } from './shell/explain.js';
-import { readFairnessFilter, readTextOptions } from './explain/input.js';
-import type { ExplainTextOptions, Explanation, FairnessFilter, FairnessReport } from './explain/types.js';
-import { createTelemetry, type OpdMethod, type Telemetry } from './telemetry/telemetry.js';
-import { localDaysAdder, wallTimeResolver } from './time.js';
-import type { OfferAnswerResult } from './types.js';
-import type {
-  ActorOptions,
-  BookingRequest,
-  BookingResult,
-  CallOptions,
-  CallResult,
-  CancelOptions,
-  CloseSlotOptions,
-  CloseDayOptions,
-  DaySchedule,
-  DepartmentBookingRequest,
-} from './types.js';
-import type {
-  DepartmentHoldRequest,
-  Doctor,
-  DoctorInput,
-  DoctorPatchInput,
-  Effect,
-  HistoryOptions,
-  HoldRequest,
-  HoldResult,
-  LeaveInput,
-  PauseOptions,
-  MoveOptions,
-  MoveResult,
-  MoveTarget,
-} from './types.js';
-import type {
-  RetireInput,
-  RetireResult,
-  RotaInput,
-  RotaOptions,
-  SetCapacityOptions,
-  Slot,
-  SlotInput,
-  SlotView,
-  Stats,
-  StatsFilter,
-  TailOptions,
-  Token,
-  TransitionResult,
-} from './types.js';
-import type { CancelFollowUpOptions, DueFollowUpsFilter, FollowUp, FollowUpRequest, FollowUpResult } from './types.js';
-import type { EntitlementQuery, EntitlementSummary } from './types.js';
-import type { CancelSeriesOptions, CompleteOptions, SeriesCancellation, SeriesRequest, SeriesResult } from './types.js';
-import type { AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport, SlotAvailability } from './types.js';
-import { isPlainObject, readInput } from './validate.js';
-
-/** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
-function doctorIdOf(query: unknown): string | undefined {
-  try {
-    const id = typeof query === 'object' && query !== null ? (query as { doctorId?: unknown }).doctorId : undefined;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { sweepDueDays } from './shell/sweep.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { wallTimeResolver } from './time.js';
+import type { ActorOptions, BookingRequest, BookingResult, CallOptions, CallResult, CallTarget, CancelOptions, CheckInOptions } from './types.js';
+import type { CloseDayOptions, CloseSlotOptions, DaySchedule, DepartmentBookingRequest, DepartmentHoldRequest, Doctor, DoctorInput } from './types.js';
+import type { DoctorPatchInput, Effect, ForwardOptions, HistoryOptions, HoldRequest, HoldResult, LeaveInput, MoveOptions, MoveResult } from './types.js';
+import type { MoveTarget, OfferAnswerResult, PauseOptions, RetireInput, RetireResult, RotaInput, RotaOptions, SetCapacityOptions, Slot } from './types.js';
+import type { SlotInput, SlotView, Stats, StatsFilter, TailOptions, Token, TransitionResult, CancelFollowUpOptions, DueFollowUpsFilter } from './types.js';
+import type { FollowUp, FollowUpRequest, FollowUpResult, EntitlementQuery, EntitlementSummary, CancelSeriesOptions, CompleteOptions } from './types.js';
+import type { SeriesCancellation, SeriesRequest, SeriesResult, AvailabilityQuery, ErasePatientOptions, PatientErasure, PatientExport } from './types.js';
+import type { SlotAvailability } from './types.js';
+import { readInput } from './validate.js';
 
 declare global {
   // The key of `await using`. Declared here as `@types/node` declares it, so that the published
@@ -190,37 +98,25 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   readonly #publisher: Publisher;
   /** Counts the calls in progress and runs their units of work. */
   readonly #runner: Runner;
-  /** The open `tail()` iterations. */
-  readonly #tails: Tails;
   readonly #reads: Reads;
   /** Export, erasure and retention of patient data. */
   readonly #patients: PatientData;
-  /** What the adapter's `subscribe` returned; `undefined` without a subscription. */
-  readonly #subscription: Subscription | undefined;
-  /** The closing, from the first `close()` on: every `close()` made before it finished settles with it. */
-  #closing: Promise<void> | undefined;
-  /** Whether the closing has finished (later `close()` calls have nothing to wait for). */
-  #closeFinished = false;
+  /** The subscription to other processes' events, the open `tail()` iterations, and the closing. */
+  readonly #lifecycle: Lifecycle;
   /** The instants of a local wall time in the scheduler's zone (made on first use). */
   #wallTime: ((day: string, minute: number) => number[]) | undefined;
-  #addLocalDays: ((ms: number, days: number) => number) | undefined;
   /** The explaining reads (made on first use). */
   #explainer: Explainer | undefined;
   /** Follow-ups: booked, listed while due, tried again by the sweep, cancelled. */
   readonly #followUps: FollowUps;
   /** Series of visits: previewed, held, booked, cancelled. */
   readonly #series: Series;
+  /** Leaves, pauses, retirements and day closings. */
+  readonly #closings: Closing;
 
   /**
-   * When the storage adapter offers `subscribe`, the scheduler subscribes here (to emit the events
-   * other processes sharing the store commit) and unsubscribes on {@link OpdScheduler.close}.
-   * A `subscribe` that throws fails the construction: a scheduler that silently missed other
-   * processes' events would show stale queues. The adapter is then left as it was given (close it
-   * yourself). A `subscribe` that returns something other than a function is not refused here;
-   * `close()` reports it (see there). Whatever the adapter delivers that is not an event of a
-   * known type (see `OPD_EVENT_TYPES`) is dropped, never thrown back into the adapter: an
-   * `OpdError` `STORAGE_FAILURE` goes to the `error` listeners, else to a process warning
-   * (`OPD_EVENT_DROPPED`, once per scheduler).
+   * Makes a scheduler, subscribing to the events of other processes sharing the store when the
+   * adapter offers them (see {@link OpdSchedulerOptions.storage}).
    *
    * @param options - storage, policies, clock and defaults; see {@link OpdSchedulerOptions}
    * @throws OpdError `VALIDATION_FAILED` for an invalid option; `STORAGE_FAILURE` when the storage
@@ -233,13 +129,12 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#adapter = new CheckedAdapter(this.#options.storage);
     this.#publisher = new Publisher(this as unknown as Listeners, this.#adapter);
     this.#runner = new Runner(this.#adapter, this.#options.core, this.#telemetry, this.#publisher);
-    this.#tails = new Tails(this.#adapter, this.#publisher.published);
     this.#reads = new Reads(this.#adapter, this.#options.core);
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
     this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
     this.#series = new Series(this.#runner, this.#options.storage.multiDoctor === true, this.#options.timeZone);
-    // Events committed by other processes sharing the store (when the adapter offers them).
-    this.#subscription = this.#adapter.subscribe((event) => this.#publisher.foreign(event));
+    this.#closings = new Closing(this.#runner, this.#reads, this.#options.timeZone);
+    this.#lifecycle = new Lifecycle(this.#adapter, this.#publisher, this.#runner);
   }
 
   /** The IANA time zone that defines days. */
@@ -274,17 +169,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async addDoctor(input: DoctorInput): Promise<Doctor> {
     return this.#runner.call('addDoctor', undefined, async () => {
       const parsed = readInput('doctor', () => parseDoctorInput(input));
-      const now = this.#now();
-      for (let attempt = 0; ; attempt++) {
-        const id = parsed.id ?? `doc-${await this.#adapter.allocateId()}`;
-        const record = inFacility(makeDoctor(parsed, id, now), this.#options.facilityId);
-        try {
-          return await this.#runner.run('addDoctor', addDoctor, record, now);
-        } catch (error) {
-          // A generated id may already be taken by a doctor added with an explicit id.
-          if (parsed.id !== undefined || attempt >= 100 || !isOpdError(error, 'VALIDATION_FAILED')) throw error;
-        }
-      }
+      return addNewDoctor(this.#runner, parsed, this.#now(), this.#options.facilityId);
     });
   }
 
@@ -303,15 +188,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Changes a doctor's name, specialization, department, room or minutes per consultation, in
-   * one unit of work for the doctor; emits `doctor:updated` with each field that changed (before
-   * and after). Fields left out keep their value; `null` clears an optional one. A patch whose
-   * values are those stored changes nothing and emits nothing.
-   *
-   * Estimated starts follow a new `consultMinutes` at once. A new department counts for every
-   * booking by department, leave with `reassign` and retirement that starts after the change:
-   * the patient's tokens with the doctor then count against the department's duplicate-booking
-   * rule, and no longer against the old one's.
+   * Changes a doctor's fields (see {@link DoctorPatchInput}) in one unit of work for the doctor;
+   * emits `doctor:updated` with each field that changed (before and after), or nothing when none did.
    * @param doctorId - the doctor
    * @param patch - the fields to change, at least one (see {@link DoctorPatchInput})
    * @param opts - `actor`: who changes them
@@ -329,22 +207,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Retires a doctor from `from` on. Every open slot of the doctor that has not ended and ends
-   * after `from` closes exactly as {@link OpdScheduler.closeSlots} closes a leave's slots (a leave
-   * from `from` to the end of the doctor's last slot): each displaced patient moves once — with
-   * `reassign: 'department'` to the soonest place with a colleague, else, since the doctor has
-   * no place left, onto the waitlist of their day or dropped, as the overflow strategy says. In the
-   * same unit the doctor is marked retired: from `from` on, bookings, holds and moves to the
-   * doctor, new slots and reopened slots reaching past `from` are refused with `DOCTOR_RETIRED`.
-   * The doctor stays listed, with `retiredFrom`; tokens before `from` are kept.
-   *
-   * Retiring a doctor already retired is refused with `DOCTOR_RETIRED` and changes nothing.
-   * With `dryRun: true` it returns what would happen and changes nothing.
+   * Retires a doctor from `from` on: the doctor's slots after `from` close as a leave's do, and the
+   * doctor takes nothing new from then on (see {@link RetireInput}), staying listed with
+   * `retiredFrom`. With `dryRun: true` it returns what would happen and changes nothing.
    * @param doctorId - the doctor
    * @param retirement - `from`, optional `reason`, `reassign`, `dryRun`, `actor` (see {@link RetireInput})
    * @returns the doctor as retired and the effects: `doctor:retired`, then what closing the slots
    *   caused, as {@link OpdScheduler.closeSlots} reports it
-   * @throws OpdError `DOCTOR_NOT_FOUND`, `DOCTOR_RETIRED`; `VALIDATION_FAILED` for a bad input,
+   * @throws OpdError `DOCTOR_NOT_FOUND`, `DOCTOR_RETIRED` (a doctor already retired; nothing
+   *   changes); `VALIDATION_FAILED` for a bad input,
    *   `reassign: 'department'` for a doctor without a department, or a slot to close holding
    *   patients who are checked in or in consultation (`details.slotId`, `details.tokenIds`);
    *   `STORAGE_FAILURE` for `reassign` on a store without units over several doctors
@@ -352,11 +223,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async retireDoctor(doctorId: string, retirement: RetireInput): Promise<RetireResult> {
     return this.#runner.call('retireDoctor', { doctorId }, async (call) => {
       const id = expectId('doctorId', doctorId);
-      const { from, reason, reassign, dryRun, actor } = readInput('retirement', () => parseRetirement(retirement));
-      call.dryRun(dryRun);
-      const department = reassign === 'department' ? await departmentOf(this.#options.storage, id, 'retirement.reassign') : null;
-      if (department !== null) this.#requireMultiDoctor();
-      return this.#runner.run('retireDoctor', retireDoctor, { doctorId: id, from, reason, department }, this.#now(), dryRun, actor);
+      const parsed = readInput('retirement', () => parseRetirement(retirement));
+      call.dryRun(parsed.dryRun);
+      return this.#closings.retire(id, parsed, this.#clock);
     });
   }
   /**
@@ -373,26 +242,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const drafts = readInput('slots', () => parseSlotInputs(slots, this.#options.defaultOverflowCapacity, this.#options.core.dayOf));
       const actor = readActor(opts);
-      const now = this.#now();
-      return this.#runner.run('addSlots', addSlots, { doctorId: id, drafts }, now, false, actor);
+      return this.#runner.run('addSlots', addSlots, { doctorId: id, drafts }, this.#now(), false, actor);
     });
   }
 
   /**
    * Adds the slots of a weekly rota between two local dates (inclusive, in the scheduler's time
-   * zone), skipping the dates in `except`, as one unit of work for the doctor. Local times stay
-   * local across daylight-saving changes (09:00 is 09:00 in summer and winter); a slot whose
-   * start or end does not exist on its date or occurs twice there (the hour the clocks skip or
-   * repeat) is not created. Slot ids are derived from the doctor and the start, as `addSlots`
-   * does without an id.
-   *
-   * Idempotent: running it again for the same rota (or one covering it) creates nothing twice —
-   * slots the doctor already has with the same start and end are kept as they are (a closed one
-   * stays closed, a changed capacity stays changed) and only the missing slots are created.
+   * zone) in one unit of work for the doctor; idempotent (see {@link RotaInput}).
    * @param doctorId - the doctor
-   * @param rota - `weekly` sessions (`weekday` 1 = Monday … 7 = Sunday, `start`/`end` `HH:MM`,
-   *   `slotMinutes` dividing the session, `capacity`, optional `overflowCapacity`), `from`, `to`
-   *   (at most 366 days, at most 10,000 slots), optional `except`
+   * @param rota - `weekly` sessions, `from`, `to` (at most 366 days, at most 10,000 slots), optional `except` (see {@link RotaInput})
    * @param opts - `actor`: who adds the rota (stamped on the promotions it causes); `dryRun: true`
    *   returns the slots it would create and changes nothing
    * @returns the slots created by this call (with `dryRun`, that it would create), in time order
@@ -415,13 +273,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * Books a token: the requested slot or the earliest suitable one; a free place, else an
    * elastic place, else what the overflow strategy offers (bump, next slot, waitlist, reject).
-   * With an `idempotencyKey` already used for the doctor, returns the original result again
-   * (`replayed: true`), as it was then, and changes nothing.
-   *
-   * With `department` instead of `doctorId` (see {@link DepartmentBookingRequest}), books with the
-   * doctor of that department whose earliest usable place is soonest (ties: fewest places taken
-   * that day, then the doctor id), in one unit over every doctor of the department; the token
-   * names the chosen doctor. An emergency gets a place whenever any of them can give it one.
+   * An `idempotencyKey` makes retries safe (see {@link BookingRequest.idempotencyKey}). With
+   * `department` instead of `doctorId`, books with the doctor {@link DepartmentBookingRequest} chooses.
    * @param request - doctor (or department), category, patient, and optionally slotId, date, after, idempotencyKey
    * @returns the token, `BOOKED` or `WAITLISTED`, whether the place is elastic, and the effects (bumps, cascades)
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
@@ -430,71 +283,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   a storage adapter that cannot lock several doctors
    */
   book(request: BookingRequest | DepartmentBookingRequest): Promise<BookingResult> {
-    return this.#runner.call('book', undefined, () => this.#book(request, false));
-  }
-
-  /** A booking (`hold` false) or a hold, by doctor or by department: the request read, then its unit run. */
-  #book(request: unknown, hold: boolean): Promise<BookingResult> {
-    const now = this.#now();
-    const method = hold ? 'hold' : 'book';
-    if (readInput('request', () => isDepartmentRequest(request))) {
-      const department = readInput('request', () => parseDepartmentBookRequest(request, this.#options.core, now, hold));
-      this.#requireMultiDoctor();
-      return this.#runner.run(method, bookDepartment, department, now, false, department.actor);
-    }
-    const command = readInput('request', () => parseBookRequest(request, this.#options.core, now, hold));
-    if (hold || this.#options.core.duplicates?.onDuplicate !== 'move') return this.#runner.run(method, book, command, now, false, command.actor);
-    return this.#runner.run(method, book, command, now, false, command.actor).catch((error: unknown) => this.#moveInstead(error, command));
+    return this.#runner.call('book', undefined, () => bookRequest(this.#runner, this.#clock, request, false));
   }
 
   /**
-   * `duplicates.onDuplicate: 'move'`: a booking refused because the patient holds a live token the
-   * same day becomes a move of that token to the place the booking asks for (one unit, the
-   * move's rules). A token that cannot move (checked in, in consultation) leaves the refusal.
-   */
-  async #moveInstead(error: unknown, command: BookCommand): Promise<BookingResult> {
-    if (!isOpdError(error) || error.code !== 'DUPLICATE_BOOKING' || error.details['reason'] !== 'same-day') throw error;
-    const tokenId = error.details['tokenId'];
-    if (typeof tokenId !== 'string') throw error;
-    let moved: MoveResult;
-    try {
-      moved = await this.#moveUnit(
-        tokenId,
-        { doctorId: command.doctorId, slotId: command.slotId, date: command.date, after: command.after },
-        'duplicate booking',
-        command.actor,
-        false,
-      );
-    } catch (failure) {
-      if (isOpdError(failure) && failure.code === 'INVALID_TRANSITION') throw error;
-      throw failure;
-    }
-    const { token, fromTokenId, effects } = moved;
-    return Object.freeze({ token, outcome: token.status === 'WAITLISTED' ? 'WAITLISTED' : 'BOOKED', overflow: false, effects, movedFromTokenId: fromTokenId });
-  }
-
-  /**
-   * Holds a place for a patient until `holdMinutes` from now (pay, then confirm; a token from a
-   * national health portal that expires): the token is `HELD`, its place counts against the
-   * slot's capacity like a booking, and `token.holdExpiresAt` says when the hold ends —
-   * `holdMinutes` from now, or the end of its slot when that is sooner: a hold never outlives its
-   * slot. Confirm it
-   * with {@link OpdScheduler.confirm}, give it up with {@link OpdScheduler.release}; a hold still
-   * unconfirmed at its end is released by the next {@link OpdScheduler.sweep}, and its place is
-   * promoted into.
-   *
-   * The place is chosen as for {@link OpdScheduler.book} (the requested slot, or the earliest
-   * usable slot with a free place), but a hold only ever takes a free place: never an elastic
-   * one, never a bumped patient's, never the waitlist — without a free place it is refused with
-   * `SLOT_FULL` and nothing changes. A hold is a bumpable place of its category's rank, like a
-   * booked one: a bump the rules allow (an emergency's above all) releases it (`token:released`,
-   * reason `emergency` or `bumped`) instead of moving it. The duplicate-booking rule counts it as
-   * the patient's live token. An `idempotencyKey` works as for `book`.
-   *
-   * With `department` instead of `doctorId`, the place is held with the doctor of the department
-   * whose earliest free place is soonest, as `book({ department })` chooses (ties: fewest places
-   * taken that day, then the lower doctor id); without a free place with any of them, the first
-   * doctor's `SLOT_FULL`.
+   * Holds a free place for a patient until `holdMinutes` from now (pay, then confirm): the token is
+   * `HELD` until `token.holdExpiresAt`, its place counted taken (the rules: {@link HoldRequest},
+   * {@link DepartmentHoldRequest}). Confirm it with {@link OpdScheduler.confirm}, give it up with
+   * {@link OpdScheduler.release}; the next {@link OpdScheduler.sweep} releases one that has ended.
    * @param request - a booking request (by doctor or by department) and `holdMinutes` (an integer from 1 to 1440)
    * @returns the `HELD` token and the effects
    * @throws OpdError `VALIDATION_FAILED`, `DOCTOR_NOT_FOUND`, `DEPARTMENT_NOT_FOUND`, `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`,
@@ -503,45 +299,33 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   a storage adapter that cannot lock several doctors in one unit
    */
   async hold(request: HoldRequest | DepartmentHoldRequest): Promise<HoldResult> {
-    return this.#runner.call('hold', undefined, async () => {
-      const { token, effects, replayed } = await this.#book(request, true);
-      return Object.freeze(replayed === true ? { token, effects, replayed } : { token, effects });
-    });
+    return this.#runner.call('hold', undefined, async () => holdRequest(this.#runner, this.#clock, request));
   }
 
   /**
-   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place. A hold whose
-   * slot has ended is refused as a booking there is (`SLOT_ENDED`) and changes nothing; the next
-   * sweep expires it.
+   * Confirms a hold before it ends: the token becomes `BOOKED` in the same place (see {@link HoldRequest}).
    * @param opts - `actor`: who confirms it (a payment service, a desk)
    * @throws OpdError `TOKEN_NOT_FOUND`; `SLOT_ENDED` for a hold whose slot has ended
    *   (`details.slotId`); `INVALID_TRANSITION` for a token that is not `HELD`, or whose hold has
    *   ended (`details.expired: true`, even before a sweep released it); `VALIDATION_FAILED`
    */
   async confirm(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('confirm', { tokenId }, async () => this.#transition('confirm', confirm, tokenId, null, readActor(opts)));
+    return this.#runner.call('confirm', { tokenId }, async () => this.#runner.transition('confirm', confirm, tokenId, null, readActor(opts), this.#clock));
   }
 
   /**
-   * Releases a hold (the patient did not pay, or changed their mind): the token ends
-   * `CANCELLED` with `cancelReason: 'hold-released'`, and its place is promoted into. A hold
-   * whose end has passed (no sweep released it yet) is recorded as the expiry it is:
-   * `token:expired`, `cancelReason: 'hold-expired'`.
+   * Releases a hold (the patient did not pay, or changed their mind): the token ends `CANCELLED`
+   * with `cancelReason: 'hold-released'` (see {@link HoldRequest}), and its place is promoted into.
    * @param opts - `actor`: who releases it
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION` (a token that is not `HELD`), `VALIDATION_FAILED`
    */
   async release(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('release', { tokenId }, async () => this.#transition('release', release, tokenId, null, readActor(opts)));
+    return this.#runner.call('release', { tokenId }, async () => this.#runner.transition('release', release, tokenId, null, readActor(opts), this.#clock));
   }
 
   /**
-   * Accepts an offer of a freed place (with the scheduler's `offers` option; the `offerId` of a
-   * `token:offered` event). The first candidate to accept before the offer's `expiresAt` takes the
-   * place: a waitlisted token becomes `BOOKED` there (`token:promoted`), a booked one moves there
-   * keeping its number (`token:moved`), and the place it leaves is offered in turn; the other
-   * candidates' offers lapse (`token:offer-lapsed`, `taken`). Accepting an offer already accepted
-   * answers exactly as the first accept did (the token then, the same effects), `replayed: true`,
-   * and changes nothing.
+   * Accepts an offer of a freed place (the `offerId` of a `token:offered` event, with the option
+   * `offers`): the first candidate to accept in time takes the place (see {@link OfferAnswerResult}).
    * @param opts - `actor`: who records the answer (an SMS gateway, a desk)
    * @returns the token in its new place and the effects
    * @throws OpdError `OFFER_NOT_FOUND`; `OFFER_EXPIRED` after the offer's window (even before a
@@ -558,9 +342,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Declines an offer of a freed place: the token keeps what it had (`token:offer-declined`); when
-   * nobody of its group can still answer, the next group is offered at once. Declining again
-   * answers `replayed: true` and changes nothing.
+   * Declines an offer of a freed place: the token keeps what it had (`token:offer-declined`); see
+   * {@link OfferAnswerResult} for what follows.
    * @param opts - `actor`: who records the answer
    * @throws OpdError `OFFER_NOT_FOUND`, `OFFER_EXPIRED`, `OFFER_TAKEN`, `INVALID_TRANSITION` (an
    *   offer accepted), `VALIDATION_FAILED`. Each changes nothing.
@@ -574,14 +357,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Calls the next patient to see on the doctor's day (today, by the clock; first the slots of
-   * the day before still running, a night session past midnight, unless today's first is an
-   * emergency): an emergency checked in first, from any slot, in every call order; then the first
-   * `CHECKED_IN` place in queue order, slot by slot in time order — or, with the `callOrder`
-   * option, in that order — and emits `token:called` with the room,
-   * for the waiting-room board. Calling changes no status: the patient stays first in
-   * line until {@link OpdScheduler.startConsultation}, so calling next again before then calls
-   * the same patient again.
+   * Calls the next patient of a doctor's day, a service point or a pooled queue (see
+   * {@link CallTarget}) and emits `token:called` with the room. Calling changes no status: until
+   * {@link OpdScheduler.startConsultation}, calling next again calls the same patient again.
    * @param opts - `room` (at most 50 characters, shown on boards; the doctor's room when omitted), `actor`
    * @returns the patient called, or `{ token: null }` when nobody is checked in (then nothing is
    *   emitted or stored)
@@ -591,30 +369,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('callNext', typeof target === 'string' ? { doctorId: target } : undefined, async () => {
       const parsed = readCallTarget(target);
       const { room, actor } = readCall(opts);
-      const now = this.#now();
-      const day = this.#options.core.dayOf(now);
-      if ('servicePoint' in parsed) return this.#callPoint(parsed.servicePoint, day, room, now, actor);
-      if ('pooled' in parsed)
-        return this.#runner.run('callNext', callPooled, { department: parsed.department, doctorId: parsed.doctorId, day, room }, now, false, actor);
-      return this.#runner.run('callNext', callNext, { doctorId: parsed.doctorId, day, dayBefore: this.#dayBefore(day), room }, now, false, actor);
+      return callNextFor(this.#runner, parsed, room, actor, this.#now());
     });
-  }
-
-  /** Calls the next patient waiting at service point `id` on `day`. */
-  async #callPoint(id: string, day: string, room: string | null, now: number, actor: string | null): Promise<CallResult> {
-    const point = this.#point(id, 'target.servicePoint');
-    // A point serving the whole facility calls among every doctor's patients of the day.
-    const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
-    return this.#runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
-  }
-
-  /**
-   * The local date before `day`: that of the instant before its first (a day may last 23 hours,
-   * or begin at 01:00 where a zone skips midnight); `null` before the epoch.
-   */
-  #dayBefore(day: string): string | null {
-    const start = this.#options.core.dayStart(day);
-    return start > 0 ? this.#options.core.dayOf(start - 1) : null;
   }
 
   /**
@@ -633,12 +389,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Brings a `NO_SHOW` or `CANCELLED` token of today (or of the day before while one of its
-   * slots is still running, a night session) back under the booking rules (a late
-   * arrival, a mistaken cancellation), keeping its id, number and label, as a request made now,
-   * placed by the scheduler's `lateArrival` rule: `'queue-end'` (default) into the slot running
-   * now, behind every place of its rank there, or `'rebook'` as a new booking. When the slot is
-   * full the overflow strategy decides, as for a booking. Emits `token:reinstated`, then where it
-   * went (`token:booked` or `token:waitlisted`).
+   * slots is still running, a night session) back under the booking rules (a late arrival, a
+   * mistaken cancellation), keeping its id, number and label, as a request made now, placed by
+   * the option `lateArrival` (see {@link OpdSchedulerOptions.lateArrival}). Emits
+   * `token:reinstated`, then where it went (`token:booked` or `token:waitlisted`).
    * @param opts - `actor`
    * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` for a token that is not `NO_SHOW` or
    *   `CANCELLED`, not of today, or a hold that ended; `DUPLICATE_BOOKING` when the patient holds
@@ -649,9 +403,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('reinstate', { tokenId }, async () => {
       const id = expectKey('tokenId', tokenId, MAX_KEY);
       const actor = readActor(opts);
-      const now = this.#now();
-      const patient = await patientOfToken(this.#options.storage, this.#options.core, id, now);
-      return this.#runner.run('reinstate', reinstate, { tokenId: id, lateArrival: this.#options.lateArrival, actor, patientLoad: patient }, now, false, actor);
+      return reinstateToken(this.#runner, id, this.#options.lateArrival, actor, this.#now());
     });
   }
 
@@ -663,18 +415,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async cancel(tokenId: string, opts?: CancelOptions): Promise<TransitionResult> {
     return this.#runner.call('cancel', { tokenId }, async () => {
       const { reason, actor } = readCancel(opts);
-      return this.#transition('cancel', cancel, tokenId, reason, actor);
+      return this.#runner.transition('cancel', cancel, tokenId, reason, actor, this.#clock);
     });
   }
 
   /**
-   * Moves a patient's `BOOKED` or `WAITLISTED` token to a free place of another slot, day or
-   * doctor, atomically: at no moment can a reader see the patient with two places or none.
-   * Within one doctor-day the token keeps its id and number; otherwise the patient gets a token
-   * in the new doctor-day and the old one ends `CANCELLED` with `cancelReason: 'moved'`. The
-   * place left is promoted into under the rules. Emits `token:moved`. See {@link MoveTarget} for
-   * what `to` means; a move takes only a free place, and fails with `SLOT_FULL` (changing
-   * nothing) when there is none.
+   * Moves a patient's `BOOKED` or `WAITLISTED` token to a free place of another slot, day or doctor
+   * (see {@link MoveTarget}, {@link MoveResult}), atomically: never two places or none. Emits `token:moved`.
    *
    * @example
    * ```ts
@@ -703,31 +450,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const target = readMoveTarget(to, this.#options.core.dayOf);
       const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
-      return this.#moveUnit(id, target, reason, actor, dryRun);
+      return moveToken(this.#runner, this.#clock, id, target, reason, actor, dryRun);
     });
-  }
-
-  /** A move's unit: the doctors (and, under wide duplicate rules, the patient) named before it, so that it locks them up front. */
-  async #moveUnit(
-    id: string,
-    target: {
-      readonly doctorId?: string | undefined;
-      readonly slotId?: string | undefined;
-      readonly date?: string | undefined;
-      readonly after?: number | undefined;
-    },
-    reason: string | null,
-    actor: string | null,
-    dryRun: boolean,
-  ): Promise<MoveResult> {
-    const now = this.#now();
-    const storage = this.#options.storage;
-    const toDoctor = target.doctorId ?? (target.slotId === undefined ? undefined : await doctorOfSlot(storage, target.slotId));
-    const { doctorId, tokenDoctor } = doctorsOfMove(id, toDoctor);
-    if (doctorId !== tokenDoctor) this.#requireMultiDoctor();
-    const patient = await patientOfToken(storage, this.#options.core, id, now);
-    const command = { tokenId: id, slotId: target.slotId, doctorId, date: target.date, after: target.after, reason, actor, patientLoad: patient };
-    return this.#runner.run('move', moveCommand(this.#options.core), command, now, dryRun, actor);
   }
 
   /**
@@ -736,7 +460,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `NOT_YET_DUE`, `VALIDATION_FAILED`
    */
   async markNoShow(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
-    return this.#runner.call('markNoShow', { tokenId }, async () => this.#transition('markNoShow', markNoShow, tokenId, null, readActor(opts)));
+    return this.#runner.call('markNoShow', { tokenId }, async () =>
+      this.#runner.transition('markNoShow', markNoShow, tokenId, null, readActor(opts), this.#clock),
+    );
   }
 
   /**
@@ -747,21 +473,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async checkIn(tokenId: string, opts?: CheckInOptions): Promise<TransitionResult> {
     return this.#runner.call('checkIn', { tokenId }, async () => {
       const { route, actor } = readCheckIn(opts);
-      const id = expectKey('tokenId', tokenId, MAX_KEY);
-      // A route this scheduler does not have is a bad input, refused before the token is read.
-      if (route !== null) routeStages(this.#options.core, route);
-      return this.#runner.run('checkIn', checkIn, { tokenId: id, reason: null, actor, route }, this.#now(), false, actor);
+      return checkInOnRoute(this.#runner, expectKey('tokenId', tokenId, MAX_KEY), route, actor, this.#clock);
     });
   }
 
   /**
-   * Sends a patient on to the next queue of the visit (the options `servicePoints` and `routes`):
-   * from the doctor to the lab, from vitals to the doctor, from the lab back to the doctor. The
-   * token keeps its id, number, place, category and due time, and waits in exactly one queue; on a
-   * route it reaches the first later stage of the target's kind. A patient who saw the doctor and
-   * is sent back re-enters the doctor's queue where the `reentry` policy says
-   * (`new ReturnAhead({ maxPassed })` by default: next, after emergencies and anyone already
-   * called) — never as a new booking, never as a duplicate. Emits `token:forwarded`.
+   * Sends a patient on to the next queue of the visit (the options `servicePoints` and `routes`),
+   * such as from the doctor to the lab and back, keeping the token (see {@link ForwardOptions}).
+   * Emits `token:forwarded`.
    * @param opts - `to` (a service point's id or a kind; `'doctor'` for the token's doctor), `reason`, `actor`
    * @throws OpdError `TOKEN_NOT_FOUND`; `INVALID_TRANSITION` (a token neither `CHECKED_IN` nor
    *   `IN_CONSULTATION`, one already waiting there, or a kind no later stage of its route has);
@@ -783,14 +502,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    */
   async startConsultation(tokenId: string, opts?: ActorOptions): Promise<TransitionResult> {
     return this.#runner.call('startConsultation', { tokenId }, async () =>
-      this.#transition('startConsultation', startConsultation, tokenId, null, readActor(opts)),
+      this.#runner.transition('startConsultation', startConsultation, tokenId, null, readActor(opts), this.#clock),
     );
   }
 
   /**
-   * Completes a consultation. The place stays used. With the option `followUps`, a consultation
-   * charged for (`charged: true`, or every one by `followUps.everyCompletion`) opens an
-   * entitlement to free revisits (`entitlement:opened`); see {@link OpdScheduler.entitlementOf}.
+   * Completes a consultation. The place stays used; one charged for may open free revisits (see
+   * {@link CompleteOptions} and {@link OpdScheduler.entitlementOf}).
    * @param opts - `actor`: who completes it; `charged`: whether it is charged for
    * @throws OpdError `TOKEN_NOT_FOUND`, `INVALID_TRANSITION`, `VALIDATION_FAILED`
    */
@@ -804,18 +522,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Books the next visit at the end of this one: a `FOLLOW_UP` token in the earliest usable place
-   * of `[due − windowDays, due + windowDays]` (never on or before the visit's day, never in the
-   * past), with the visit's doctor by default, `doctorId`, or any doctor of `department` — by the
-   * booking rules (the `FOLLOW_UP` quota, booking windows, duplicate rules, the overflow
-   * strategy; a day where the booking would wait is passed over). `followup:booked` follows the
-   * token's `token:booked`.
-   *
-   * No place in the window: the follow-up is **due, not lost** (`followup:due`): listed by
-   * {@link OpdScheduler.dueFollowUps} and tried again by every {@link OpdScheduler.sweep} as places
-   * open, until it is booked or cancelled by an actor ({@link OpdScheduler.cancelFollowUp}).
-   *
-   * A visit has one follow-up: asked again, one already booked is answered as it stands
-   * (`replayed: true`, never a second token); one still due is tried again with the new request.
+   * of its window; without one the follow-up is **due, not lost**, and every
+   * {@link OpdScheduler.sweep} tries it again (see {@link FollowUpRequest}).
    *
    * @example
    * ```ts
@@ -850,9 +558,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * The free revisits a patient has left (the option `followUps`) with a doctor, or any doctor of a
-   * department, on a day (`at`, default today): every entitlement that covers it, oldest first
-   * (the one a booking uses first), with its visits used and left. The library reports; billing
-   * stays the application's.
+   * department, on a day (`at`, default today); see {@link EntitlementSummary}.
    * @param patientId - the patient's id (`patient.id`); never part of an error
    * @param query - `doctorId` or `department`; `at`, a local date
    * @throws OpdError `VALIDATION_FAILED` (bad input, or a scheduler without `followUps`); `DOCTOR_NOT_FOUND`
@@ -873,21 +579,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Books a series of visits (antenatal care, dialysis, chemotherapy day care) in one unit: one
-   * occurrence every `every.days` or `every.weeks` from `start`, `count` of them (at most 52, the
-   * last within 12 months), each a token through the booking rules (its category's quota, booking
-   * windows, duplicate rules), the earliest place of its day from `preferredTime`, with the doctor
-   * or, occurrence by occurrence, the first doctor of the department (by id) that has one. Each
-   * token carries `seriesId` and `occurrence`. `all-or-nothing` books every occurrence or none
-   * (`SLOT_FULL`, `details.skipped`, nothing changed); `best-effort` books each that has a place
-   * and names the others. `series:booked` follows the occurrences' `token:booked`.
-   *
-   * With `dryRun`, a preview: each occurrence with its place (a free place only) or its reason, and
-   * nothing booked; the places found are held for the patient as the series' claim for
-   * `holdMinutes` (default 15; all-or-nothing, only when every occurrence has one). A held place
-   * counts taken, an emergency takes it back, its end frees it. The commit (the same request
-   * without `dryRun`) books each occurrence in the place its claim still holds, else the earliest
-   * of its day. A commit retried with its `idempotencyKey` is answered as it was (`replayed`).
+   * Books a series of visits (antenatal care, dialysis, chemotherapy day care) in one unit, or
+   * previews it holding its places (`dryRun`), as {@link SeriesRequest} describes. `series:booked`
+   * follows the occurrences' `token:booked`.
    *
    * @example
    * ```ts
@@ -909,10 +603,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Cancels a series in one unit: every occurrence still waiting, booked or checked in (from
-   * `from` on, when given) is cancelled as `cancel` would (its cut-off included), and every place
-   * a preview still holds is given back; `series:cancelled` follows. A series with nothing left to
-   * cancel changes nothing.
+   * Cancels a series in one unit (see {@link CancelSeriesOptions}); `series:cancelled` follows.
    * @param seriesId - the series (`SeriesResult.seriesId`, `Token.seriesId`)
    * @param opts - `from` (a local date), `actor`, `reason`
    * @throws OpdError `VALIDATION_FAILED` (not a series id, bad options); `CANCEL_CUTOFF`
@@ -922,17 +613,10 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Releases every hold that has ended by the clock (`token:expired`; the token ends `CANCELLED`
-   * with `cancelReason: 'hold-expired'`). Marks every `BOOKED` token whose slot started more
-   * than the grace period before `now` as a no-show, and promotes into the freed places of slots that have not ended by the clock. A
-   * token that got its place after its slot started (promoted or cascaded into it) has its grace
-   * period counted from that moment. One unit of work per doctor-day.
-   *
-   * `now` may only be the clock's time or earlier (to sweep as of a past moment): a no-show
-   * cannot be undone, so a `now` later than the clock is refused rather than trusted, and no
-   * slot that has not started by the clock is ever swept. Whatever `now` is, the changes happen
-   * at the clock's time: their events carry it, and promotions go only into slots that have not
-   * ended by it.
+   * Releases the holds that have ended (`token:expired`, `cancelReason: 'hold-expired'`), marks
+   * `BOOKED` tokens past the grace period as no-shows (see
+   * {@link OpdSchedulerOptions.noShowGraceMinutes}) and promotes into the freed places, in one
+   * unit of work per doctor-day.
    * @param now - the time to sweep as of (defaults to the clock; never later than it)
    * @param opts - `actor`: who (or which job) sweeps
    * @returns every effect, doctor by doctor
@@ -964,42 +648,16 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectKey('slotId', slotId, MAX_KEY);
       const { reason, dryRun, actor } = readClose(opts);
       call.dryRun(dryRun);
-      const now = this.#now();
-      return this.#runner.run('closeSlot', closeSlot, { slotId: id, reason }, now, dryRun, actor);
+      return this.#runner.run('closeSlot', closeSlot, { slotId: id, reason }, this.#now(), dryRun, actor);
     });
   }
 
   /**
    * A doctor's leave: closes every open slot of the doctor that overlaps `[from, to)` and has not
-   * ended, in one unit of work, and moves each displaced patient once. All the slots close first,
-   * so nobody is moved into a slot that is itself closing; then each `BOOKED` place of a closed
-   * slot is displaced under the displacement rule of a closed slot, emergencies first and then in
-   * queue order, day by day: to the first usable place after the leave on the patient's day (a
-   * cascade, as `closeSlot` does for one slot); when that day has none, to the doctor's first
-   * usable slot starting at or after `to` on a later day with a free place (for an emergency, a
-   * free or elastic place; nobody is bumped there): a new token of that day (its next number and
-   * label), the old one `CANCELLED` with `cancelReason: 'moved'` (`token:moved`, as `move` does
-   * across days), where no later displaced patient's cascade bumps them (only an emergency
-   * may, by the emergency rule); a later day where the patient already holds a live token with
-   * the doctor is skipped. The later places are the doctor's slots starting up to `horizonDays`
-   * (default 28) local days after `to`, at its local time of day (a later slot of the same day is past the horizon), read as the
-   * search reaches them, in the same unit. Only when no day has a place does the patient go onto
-   * the waitlist of their own day or get dropped, as the overflow strategy says.
-   * Per-slot waitlist entries of the closed slots wait for the next open slot.
-   * Slots already closed or ended are left alone; a leave that closes nothing returns `[]`.
-   *
-   * With `reassign: 'department'` (see {@link LeaveInput.reassign}) the doctor's department is
-   * locked with the doctor (one unit over its doctors), and each displaced patient goes instead to
-   * the soonest place with a colleague when it is strictly sooner than the doctor's own. Every
-   * place is then a place in the department, under a department booking's duplicate rule: a day
-   * (the doctor's own later day, or a colleague's) on which the patient already holds a live
-   * token with any doctor of the department is skipped, and the patient goes to the next place.
-   * Without `reassign`, a `duplicates.scope` wider than the doctor-day locks and reads the
-   * department as well, for that rule alone.
-   *
-   * With `dryRun: true` it returns the combined preview: the same effects the real call would
-   * return (with `seq: 0`), and changes nothing. A slot closed by mistake opens again with
-   * {@link OpdScheduler.reopenSlot}.
+   * ended, in one unit of work, and moves each displaced patient once, as {@link LeaveInput}
+   * describes; a leave that closes nothing returns `[]`. With `dryRun: true` it returns the same
+   * effects the real call would (with `seq: 0`) and changes nothing. A slot closed by mistake
+   * opens again with {@link OpdScheduler.reopenSlot}.
    * @param doctorId - the doctor on leave
    * @param leave - `from` (inclusive) and `to` (exclusive), `reason`, `dryRun`, `reassign`, `horizonDays` (see {@link LeaveInput})
    * @returns the effects: `slot:closed` for each slot in time order, then for each displaced token
@@ -1015,20 +673,14 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const id = expectId('doctorId', doctorId);
       const parsed = readInput('leave', () => parseLeave(leave));
       call.dryRun(parsed.dryRun);
-      return this.#leave(id, parsed, this.#now());
+      return this.#closings.leave(id, parsed, this.#now());
     });
   }
 
   /**
-   * A doctor pauses from now for `pause.minutes` (a break, an emergency elsewhere): nobody is
-   * called and no estimated start falls before the pause's end, so the live estimates of the
-   * doctor's queue today move by the pause, and under the `notify` option every waiting patient
-   * whose estimate moved far enough is told (`token:eta-changed`). Nobody loses a place: no token
-   * is bumped, moved or waitlisted by a pause. A pause that reaches past the end of the slot the
-   * doctor is in (or of any open slot whose whole rest it covers) is a leave for that slot: the
-   * slot closes, and its booked patients move, exactly as {@link OpdScheduler.closeSlots} closes a
-   * leave's slots (from now to the last such slot's end, with the pause's reason); as a leave is,
-   * it is refused while a patient of that slot is checked in or in consultation. A second pause while one has not ended is refused: resume first.
+   * A doctor pauses from now for `pause.minutes` (a break, an emergency elsewhere): nobody is called
+   * and the estimates of the doctor's queue today move by the pause; nobody loses a place (see
+   * {@link PauseOptions}).
    * @param doctorId - the doctor
    * @param pause - `minutes` (an integer from 1 to 720), `reason`, `actor`
    * @returns the effects: the leave's (when the pause closes a slot), then `doctor:paused`; the
@@ -1041,15 +693,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async pauseDoctor(doctorId: string, pause: PauseOptions): Promise<Effect[]> {
     return this.#runner.call('pauseDoctor', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
-      const { minutes, reason, actor } = readInput('pause', () => parsePause(pause));
-      const now = this.#now();
-      const day = localDayOf('now', now, this.#options.core.dayOf);
-      // The pause and the leave it implies (the slots it outlasts) are one unit.
-      const within = await this.#ruleDepartment(id);
-      this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
-      const addDays = this.#addLocalDays;
-      const horizonOf = (to: number): number => addDays(to, DEFAULT_LEAVE_HORIZON_DAYS);
-      return this.#runner.run('pauseDoctor', pauseDoctor, { doctorId: id, day, minutes, reason, within, horizonOf }, now, false, actor);
+      const parsed = readInput('pause', () => parsePause(pause));
+      return this.#closings.pause(id, parsed, this.#now());
     });
   }
 
@@ -1064,40 +709,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   async resumeDoctor(doctorId: string, opts?: ActorOptions): Promise<Effect[]> {
     return this.#runner.call('resumeDoctor', { doctorId }, async () => {
       const id = expectId('doctorId', doctorId);
-      const actor = readActor(opts);
-      const now = this.#now();
-      const day = localDayOf('now', now, this.#options.core.dayOf);
-      return this.#runner.run('resumeDoctor', resumeDoctor, { doctorId: id, day }, now, false, actor);
+      return this.#closings.resume(id, readActor(opts), this.#now());
     });
   }
 
-  /** A doctor's leave, validated, as of `now` ({@link OpdScheduler.closeSlots}). */
-  async #leave(id: string, { from, to, reason, dryRun, reassign, horizonDays, actor }: ParsedLeave, now: number): Promise<Effect[]> {
-    const department = reassign === 'department' ? await departmentOf(this.#options.storage, id) : null;
-    if (department !== null) this.#requireMultiDoctor();
-    // Without reassign, a duplicate rule reaching the department reads its doctors' days too.
-    const within = department === null ? await this.#ruleDepartment(id) : null;
-    // The horizon in local days: the same local time `horizonDays` dates later, so that a
-    // clock change within it moves neither end of a day's clinic out of it.
-    this.#addLocalDays ??= localDaysAdder(this.#options.timeZone);
-    const horizonEnd = this.#addLocalDays(to, horizonDays);
-    return this.#runner.run('closeSlots', closeSlots, { doctorId: id, from, to, reason, department, within, horizonEnd }, now, dryRun, actor);
-  }
-
   /**
-   * Closes a doctor-day that is over: once it has begun and its last open slot has ended (a
-   * `sweep` closes it by itself once the grace period has passed too, unless `closeOut.sweep` is
-   * `false`). Every token of the day still waiting (`WAITLISTED`), held (`HELD`), booked
-   * (`BOOKED`) or checked in and never called into consultation (`CHECKED_IN`) ends exactly one
-   * way, emergencies first and then in queue order: it expires, `CANCELLED` with `cancelReason:
-   * 'day-closed'` (`token:expired`, `reason: 'day-closed'`); or, with the constructor option
-   * `closeOut: { carryForward: true }`, it is carried onto the doctor's next day with a usable
-   * slot as a new `WAITLISTED` token (`token:carried`, `toDay`, `toTokenId`; the old one
-   * `CANCELLED` with `cancelReason: 'carried'`), keeping its category, rank, request time and due
-   * time, so that it comes before later requests of its rank and its aging continues. A token
-   * whose patient already holds a live token on that day, or with no later day with slots,
-   * expires. A patient in consultation is left to the doctor. `day:closed` sums up. Closing a day
-   * again changes nothing (no event), and neither does closing a day with nothing left to end.
+   * Closes a doctor-day that is over: every token of the day still waiting, held, booked or checked
+   * in and never called expires, or is carried onto the doctor's next day under the option
+   * `closeOut`, as {@link CloseDayOptions} describes; `day:closed` sums up. Closing a day again
+   * changes nothing.
    * @param doctorId - the doctor
    * @param date - the local date, `YYYY-MM-DD`
    * @param opts - `dryRun: true` returns what would happen and changes nothing; `actor`
@@ -1121,20 +741,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const day = parseDay('date', date);
       const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
-      // The department to lock with the doctor, read first where the closing rule needs it.
-      const department =
-        closingDepartment(this.#options.core, 'any') === undefined
-          ? undefined
-          : closingDepartment(this.#options.core, (await this.#reads.doctor(id)).department);
-      return this.#runner.run('closeDay', closeDay, { doctorId: id, day, department }, this.#now(), dryRun, actor);
+      return this.#closings.closeDay(id, day, dryRun, actor, this.#clock);
     });
   }
 
   /**
-   * Reopens a slot closed by mistake that has not ended (by the scheduler's clock), and
-   * promotes waitlisted tokens into it under the promotion rules, waiting emergencies first.
-   * Patients displaced when it closed are not brought back: they keep the place or waitlist
-   * entry they were given (and may have moved since); move them back by hand if needed.
+   * Reopens a slot closed by mistake that has not ended (by the scheduler's clock), and promotes
+   * waitlisted tokens into it, waiting emergencies first; see {@link CloseSlotOptions} for those it displaced.
    * @returns the effects: `slot:reopened`, then the promotions into the day's free places
    * @param opts - `actor`: who reopens it
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_ENDED`; `VALIDATION_FAILED` naming `slotId` for a slot that is not closed
@@ -1149,8 +762,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Raises (and promotes) or lowers (and displaces the worst-ranked `BOOKED` places beyond it)
-   * a slot's capacity. Elastic places in use stay in use, and an emergency the slot still grants
-   * an elastic place at the new capacity keeps its place (see docs/rules.md).
+   * a slot's capacity (see {@link SetCapacityOptions}).
    * @param opts - `dryRun: true` returns what would happen and changes nothing
    * @returns the effects: `slot:capacity-changed`, then promotions or displacements (none if unchanged)
    * @throws OpdError `SLOT_NOT_FOUND`, `SLOT_CLOSED`, `SLOT_ENDED`, `VALIDATION_FAILED` (also
@@ -1162,27 +774,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       const n = expectInteger('capacity', capacity, 0, MAX_CAPACITY);
       const { dryRun, actor } = readCapacity(opts);
       call.dryRun(dryRun);
-      const now = this.#now();
-      return this.#runner.run('setCapacity', setCapacity, { slotId: id, capacity: n }, now, dryRun, actor);
+      return this.#runner.run('setCapacity', setCapacity, { slotId: id, capacity: n }, this.#now(), dryRun, actor);
     });
   }
 
   /**
-   * Leases a desk `places` free places of a doctor's day, so that it can go on issuing tokens
-   * without the network: a claim on the earliest open slots' free places (never elastic ones),
-   * counted taken by every schedule, availability, quota and search until the desk's tokens take
-   * them up or the lease ends. The lease names the desk's label prefix (`${deskId}-`), so its
-   * tokens' labels are its own. When `ttlMinutes` have passed, its unused places return by
-   * themselves (the sweep, or the next call on the day); `returnLease` gives them back sooner.
-   * An emergency at the central desk never takes a leased place.
-   * A desk works inside its lease with `OfflineDesk` and enters its tokens with {@link OpdScheduler.reconcile}.
+   * Leases a desk free places of a doctor's day to issue tokens without the network (see
+   * {@link LeaseRequest}); it works with `OfflineDesk` and enters its tokens with {@link OpdScheduler.reconcile}.
    * @param request - the desk, the doctor-day, the places, the categories (all when omitted) and how long
    * @returns the lease (`opd-scheduler/desk`'s `Lease`)
    * @throws OpdError `VALIDATION_FAILED` (also when the desk already holds a lease on the day),
    *   `DOCTOR_NOT_FOUND`, `SLOT_FULL` when the day has fewer free places
    */
   async leaseCapacity(request: LeaseRequest): Promise<Lease> {
-    return this.#runner.call('leaseCapacity', { doctorId: isPlainObject(request) ? request['doctorId'] : undefined }, async () => {
+    return this.#runner.call('leaseCapacity', { doctorId: leaseDoctorOf(request) }, async () => {
       const input = readInput('request', () => parseLeaseRequest(request, this.#options.core));
       return this.#runner.run('leaseCapacity', leaseCapacity, input, this.#now());
     });
@@ -1196,33 +801,15 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` for an unknown lease, `DOCTOR_NOT_FOUND`
    */
   async returnLease(lease: Pick<Lease, 'id' | 'doctorId' | 'date'>): Promise<Lease> {
-    return this.#runner.call('returnLease', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
+    return this.#runner.call('returnLease', { doctorId: leaseDoctorOf(lease) }, async () => {
       const { doctorId, day, leaseId } = readInput('lease', () => parseLeaseRef(lease));
       return this.#runner.run('returnLease', returnLease, { doctorId, day, leaseId }, this.#now());
     });
   }
 
   /**
-   * Enters a desk's log on reconnect (`opd-scheduler/desk`'s `OfflineDesk`), in order, each
-   * command once. The log is first checked whole against its lease: a log a desk could not have
-   * written (a command of no known kind, a time that is not a date, a category or slot outside the
-   * lease, a label outside the desk's series, an empty or repeated key) is refused and nothing is
-   * entered. A booking goes through the booking road with the lease as its claim: it takes its
-   * place from the lease (the lease's `used` grows; never a free place of the day) under the desk's
-   * label and idempotency key — bound to its patient, category, slot and label — so a repeat of the
-   * whole reconcile changes nothing; cancels and check-ins follow, in the order of the log — a desk
-   * token cancelled at the desk gives its place back to the lease, as it did at the desk. A token the
-   * desk issued is never refused nor revoked: one whose lease had ended before it was entered is
-   * placed by the booking rules from its slot on, an emergency by the emergency rule, else it waits
-   * (`beyond-lease`); one in a slot closed since is displaced like the slot's other patients
-   * (`slot-closed`); one entered once its day is over is ended by the day's closing
-   * (`day-closed`); a label another live token holds (a lease opened on two devices) gets one of
-   * its own (`label-taken`), a key another booking holds is entered under `key#2` (`key-reused`).
-   * A patient found with another live token of the day (at another desk, or centrally) is reported
-   * (`same-patient`) for staff to resolve and nothing is revoked: where the duplicate rules allow one
-   * live token only, the patient keeps the one they hold and the desk's is not entered
-   * (`tokenId: null`; its cancels and check-ins are reported `not-applied`). Then the lease's unused
-   * places are given back.
+   * Enters a desk's log on reconnect (`opd-scheduler/desk`'s `OfflineDesk`), each command once,
+   * never refusing a token the desk issued (the rules: `ReconcileReport` in `opd-scheduler/desk`).
    * @param desk - the desk (its `lease` and `log()`), or the same read from its exported JSON
    * @returns what was entered, what had been already, and what staff must resolve
    * @throws OpdError `VALIDATION_FAILED` for an unknown lease or a log a desk could not have written
@@ -1230,39 +817,20 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    *   for a key used by another request that is not a desk booking
    */
   async reconcile(desk: { readonly lease: Pick<Lease, 'id' | 'doctorId' | 'date'>; log(): readonly DeskCommand[] }): Promise<ReconcileReport> {
-    const lease = typeof desk === 'object' && desk !== null ? (desk as { lease?: unknown }).lease : undefined;
-    return this.#runner.call('reconcile', { doctorId: isPlainObject(lease) ? lease['doctorId'] : undefined }, async () => {
-      const ref = readInput('desk.lease', () => parseLeaseRef(lease));
-      const log = readInput('desk', () => (desk as { log(): unknown }).log());
-      return reconcileDesk(this.#desk, ref, log);
-    });
-  }
-
-  /** What a desk's reconcile runs through: this scheduler's units, reads and transitions. */
-  get #desk(): ReconcileHost {
-    return {
-      config: this.#options.core,
-      now: () => this.#now(),
-      run: (command, input, now) => this.#runner.run('reconcile', command, input, now),
-      lease: (doctorId, day, leaseId) => this.#reads.lease(doctorId, day, leaseId),
-      token: (tokenId) => this.#reads.token(tokenId, this.#clock),
-      cancel: (tokenId, leaseId) => this.#transition('cancel', cancel, tokenId, 'desk', null, leaseId),
-      checkIn: (tokenId) => this.#transition('checkIn', checkIn, tokenId, null, null),
-    };
+    const lease = deskLease(desk);
+    return this.#runner.call('reconcile', { doctorId: leaseDoctorOf(lease) }, async () => reconcile(this.#runner, this.#reads, this.#clock, lease, desk));
   }
 
   /**
    * Enters the tokens written by hand during an outage, row by row, by the booking rules
-   * ({@link OpdScheduler.book}: capacity, quotas, windows, duplicates, claims): each row is a
-   * booking with the idempotency key `manual:<doctorId>:<label>`, so a second import of the same
-   * register changes nothing. A row the rules refuse is reported in `didNotFit` with the code, and
-   * nothing else stops: staff place those patients by hand.
+   * ({@link OpdScheduler.book}), each once (see `ManualRegisterRow`); a row the rules refuse is
+   * reported in `didNotFit` with the code, and nothing else stops.
    * @param rows - the register's rows
    * @returns the rows entered and those that did not fit
    * @throws OpdError `VALIDATION_FAILED` when `rows` is not an array
    */
   async importManualRegister(rows: readonly ManualRegisterRow[]): Promise<ManualRegisterReport> {
-    return this.#runner.call('importManualRegister', {}, () => importRegister(rows, (request) => this.#book(request, false)));
+    return this.#runner.call('importManualRegister', {}, () => importRegister(rows, (request) => bookRequest(this.#runner, this.#clock, request, false)));
   }
 
   /**
@@ -1293,14 +861,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Which slots of a doctor, starting in `[from, to)`, a booking by `category` would get a place
-   * in now, and why the others would not: the booking rule itself asked for each usable slot as a
-   * booking naming it, on one consistent read, writing nothing — quotas and their reserves,
-   * booking windows (and their `exemptActors`), the duplicate rules (for `patient`), holds and
-   * places held for offers, and elastic places apply as they would to `book`. A slot is
-   * `available` exactly when `book({ doctorId, category, patient, slotId })` at that instant would
-   * be `BOOKED` in it. What a FHIR `$find`, a SMART Scheduling Links feed and a UHI `search`
-   * publish (`opd-scheduler/fhir`).
+   * Which slots of a doctor, starting in `[from, to)`, a booking by `category` would get a place in
+   * now, and why the others would not, writing nothing (see {@link AvailabilityQuery}): a slot is
+   * `available` exactly when `book({ doctorId, category, patient, slotId })` would be `BOOKED` in it.
    * @param query - the doctor, the channel, the window (at most 62 days), an optional patient and actor
    * @returns every usable slot of the window, in time order
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
@@ -1332,21 +895,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @throws OpdError `VALIDATION_FAILED` (no such service point, a pooled doctor point, a bad date)
    */
   async getServicePointQueue(servicePointId: string, date?: string): Promise<Token[]> {
-    return this.#runner.call('getServicePointQueue', undefined, async () => {
-      const point = this.#point(servicePointId, 'servicePointId');
-      const day = date === undefined ? this.#options.core.dayOf(this.#now()) : parseDay('date', date);
-      const doctorIds = point.department !== undefined ? [] : (await this.#adapter.listDoctors()).map((d) => d.id);
-      return this.#reads.servicePointQueue(point, doctorIds, day, this.#clock);
-    });
-  }
-
-  /** A service point with a queue of its own (not a pooled doctor point), or `VALIDATION_FAILED` naming `field`. */
-  #point(id: unknown, field: string): ServicePoint {
-    const journeys = journeysOf(this.#options.core, field);
-    const key = expectId(field, id);
-    const point = journeys.points.get(key);
-    if (point === undefined || point.kind === DOCTOR_KIND) throw invalid(field, `No service point \`${key}\` with a queue of its own`, { servicePoint: key });
-    return point;
+    return this.#runner.call('getServicePointQueue', undefined, async () => servicePointQueue(this.#runner, this.#reads, servicePointId, date, this.#clock));
   }
 
   /**
@@ -1374,12 +923,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Why a token is where it is: its reason chain, step by step, read from the stored events of its
-   * doctor-day — the rule that placed it (`free-place`, `elastic-place`, `bump`, `next-slot`), a
-   * quota that counted a slot as full (`quota-refused`), the token that bumped it (`bumped-by`,
-   * with both ranks), where it cascaded, its time on a waitlist, its promotion, moves, calls and
-   * the rest of its life (see {@link ExplainRule}). It names tokens, slots, ranks and strategies,
-   * never patient data. An adapter that forgets old events (`MemoryStorage`'s `historyLimit`)
-   * explains only what it kept.
+   * doctor-day, never naming patient data (see {@link Explanation}).
    *
    * @param tokenId - the token
    * @returns the token as it is now and its steps, oldest first
@@ -1401,10 +945,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * One sentence a desk can read out or text to the patient, telling where the token is and why:
-   * "You moved to 10:00 because an emergency needed the 09:00 place; you keep token W-12." — in
-   * English (`en`) or Hindi (`hi`). Times are local to the scheduler's `timeZone`; the only thing
-   * of the patient it names is the token's label.
+   * One sentence a desk can read out or text to the patient, telling where the token is and why,
+   * in English or Hindi (see {@link ExplainTextOptions}).
    *
    * @param tokenId - the token
    * @param opts - `lang`, `'en'` (default) or `'hi'`
@@ -1418,20 +960,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * How fair a day's calls were, per category: waits from due (the later of when the patient was
-   * due and the start of their place) to their first call, as the median and 95th percentile in
-   * minutes; skips (a patient of the same or a better rank, due earlier, called later than
-   * another); and the longest run of better-ranked patients called while one patient waited.
-   * Computed from the stored calls (`token:called`; for a patient never called, the start of the
-   * consultation) of one doctor's day, or every doctor's. A call at a service point is not the
-   * doctor's call.
-   *
-   * Beside them, where the time goes on a visit: per stage (each kind of service point and the
-   * doctor, and a return to a queue as its own round), the minutes from entering the queue (the
-   * check-in for the first stage of the visit, a `token:forwarded` into it after) to the first call
-   * there, and per whole visit the minutes from check-in to the completed consultation — each as
-   * count, mean, median, 90th and 95th percentile and longest. A day without journeys has the
-   * doctor's stage only.
+   * How fair a day's calls were, per category, and where the time goes on a visit, for one doctor's
+   * day or every doctor's (see {@link FairnessReport}).
    *
    * @param filter - `date` (`YYYY-MM-DD`) and optionally `doctorId`
    * @throws OpdError `DOCTOR_NOT_FOUND`, `VALIDATION_FAILED`, `STORAGE_FAILURE`
@@ -1444,13 +974,9 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * What the store holds about one patient (the right to access): every token whose
-   * `patient.id` is `patientId` (any status, any doctor, any day), with its patient data, as
-   * `getToken` shows it, and the stored events about those tokens, in `seq` order. A patient whose
-   * data was erased has no token left under that id: the export is empty.
-   *
-   * Cost: the store is searched for the patient's tokens (a scan where it keeps no index of
-   * patients), and the history is read in full for their events.
+   * What the store holds about one patient (the right to access): every token whose `patient.id`
+   * is `patientId`, with its patient data, and the stored events about those tokens (see
+   * {@link PatientExport}, also for its cost).
    * @param patientId - the patient's id (`patient.id` of their bookings)
    * @throws OpdError `VALIDATION_FAILED` for a bad id; `STORAGE_FAILURE` on an adapter without
    *   `patientErasure`
@@ -1460,24 +986,13 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Erases a patient's data (the right to erasure): the `patient` of every token of the patient,
-   * and of the stored result of each token's idempotency key, is replaced by a tombstone
-   * (`{ name: '(erased)', erased: true }`, without the id). Ids, token numbers, labels, categories,
-   * ranks, times and statuses stay, so `stats()` and `history()` do not change but for one
-   * `patient:erased` event per token (no patient data). A replay of an erased booking's
-   * idempotency key answers with the tombstone; it is compared on everything but the patient.
-   *
-   * Refused with `PATIENT_HAS_LIVE_TOKENS` (`details.tokenIds`), erasing nothing, while the
-   * patient holds a live token (`BOOKED`, `WAITLISTED`, `HELD`, `CHECKED_IN`,
-   * `IN_CONSULTATION`) of a day not yet over (today or later, in the scheduler's time zone):
-   * cancel or complete it first. Each token is erased in a unit of its own: a call that fails
-   * part way (a storage failure) leaves some tokens erased; call it again to finish. Idempotent:
-   * once erased, the patient's id is gone from the store, and a second call finds nothing and
-   * erases nothing (`tokenIds: []`).
+   * Erases a patient's data (the right to erasure), replacing it by a tombstone on every token of
+   * the patient; refused while the patient holds a live token of a day not yet over (see
+   * {@link PatientErasure}).
    * @param patientId - the patient's id (`patient.id` of their bookings)
    * @param opts - `reason` (stored on each event) and `actor`
    * @returns the tokens erased and their `patient:erased` events
-   * @throws OpdError `PATIENT_HAS_LIVE_TOKENS`; `VALIDATION_FAILED` for a bad id or option;
+   * @throws OpdError `PATIENT_HAS_LIVE_TOKENS` (`details.tokenIds`, nothing erased); `VALIDATION_FAILED` for a bad id or option;
    *   `STORAGE_FAILURE` on an adapter without `patientErasure`
    */
   async erasePatient(patientId: string, opts?: ErasePatientOptions): Promise<PatientErasure> {
@@ -1490,10 +1005,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /**
    * Erases, as {@link OpdScheduler.erasePatient} does, the patient data of every token whose day
-   * ended more than `retention.patientDataDays` days before `now` (tokens of local dates before
-   * the date `patientDataDays` days before `now`), whatever its status; each gets a
-   * `patient:erased` event with `by: 'retention'`. Run it daily (the example server does, with
-   * its sweep). Idempotent: a token erased once is not found again.
+   * ended more than `retention.patientDataDays` days before `now` (see
+   * {@link OpdSchedulerOptions.retention}), each with a `patient:erased` event (`by: 'retention'`).
    * @param now - the instant to count from (default: the scheduler's clock; never later than it)
    * @param opts - `actor`
    * @returns the tokens erased and their `patient:erased` events
@@ -1504,11 +1017,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     return this.#runner.call('purge', undefined, async () => {
       const actor = readActor(opts);
       const clock = this.#now();
-      const at = readSweepNow(now, clock);
-      const days = this.#options.patientDataDays;
-      if (days === null) throw new OpdError('VALIDATION_FAILED', 'Expected the `retention` option for `purge`', { details: { field: 'retention' } });
-      const before = this.#options.core.dayOf(at - days * 24 * 60 * 60 * 1000);
-      return this.#patients.purge(before, actor, clock);
+      return this.#patients.purge(readSweepNow(now, clock), this.#options.patientDataDays, actor, clock);
     });
   }
 
@@ -1517,9 +1026,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * Stored events in `seq` order, one page at a time: everything that happened, for audit trails
-   * and to catch up after a disconnect. Without a `limit`, a page holds at most 1,000 events; read
-   * on with the last `seq` of a page as the next page's `after`.
+   * Stored events in `seq` order, one page at a time (see {@link HistoryOptions}): everything that
+   * happened, for audit trails and to catch up after a disconnect.
    * @param opts - `after` (a `seq`, default 0) and `limit` (default 1,000)
    * @throws OpdError `VALIDATION_FAILED` for bad options; `STORAGE_FAILURE` when the storage
    *   adapter's `history` fails or resolves with something other than an array of events
@@ -1532,34 +1040,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   }
 
   /**
-   * The stored events after `after`, then every event committed later — by this scheduler and,
-   * with a shared store, by other processes — in `seq` order, never skipping or repeating one:
-   * the way for an SMS sender or a display board to catch every event across restarts and lost
-   * acknowledgements (keep the last `seq` handled and pass it as `after` next time). Transient
-   * storage failures (a lost connection) are retried; the iteration ends when the loop breaks
-   * (`break`, `return()`) or the scheduler closes.
-   *
-   * The iterable is one reading, as an async generator is: iterate it once. Two loops over the
-   * same `tail()` share its position (each gets the events the other did not); once it ended, it
-   * stays ended. Call `tail()` again, with the `after` reached, to read again.
-   *
-   * While the iteration waits for the next event it keeps the process alive when the events may
-   * come from another process: the PostgreSQL adapter's listening connection does, and so does
-   * the poll of an adapter without a `tail` of its own (a referenced timer). `MemoryStorage` does
-   * not hold the process (only this process writes to it). Once the iteration ends (`break`,
-   * `return()`, a failure, `close()`) nothing is left holding the process.
-   *
-   * A failure that cannot be retried ends the iteration: the storage adapter's `tail` throwing,
-   * returning something other than an async iterable, or its iteration throwing or handing out
-   * something other than an event (an object with a positive integer `seq`); or, for an adapter
-   * without a `tail`, `history` resolving with something other than an array of events. The
-   * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
-   * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
-   * before it having been handed out, and later `next()` calls report the iteration done. A store
-   * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
-   * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
-   * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
-   * (`details.needed`, `details.oldestKept`).
+   * The stored events after `after`, then every event committed later, by any process sharing the
+   * store, in `seq` order, never skipping or repeating one (see {@link TailOptions}).
    *
    * @example
    * ```ts
@@ -1576,69 +1058,36 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * @param opts - `after`: a `seq` (default 0, everything stored)
    * @throws OpdError `VALIDATION_FAILED` for a bad `after`; `STORAGE_FAILURE` when the scheduler is
    *   closed. The iteration rejects with `STORAGE_FAILURE` for a storage failure, and with
-   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see above).
+   *   `HISTORY_TRUNCATED` for events the store no longer keeps (see {@link TailOptions}).
    */
   tail(opts?: TailOptions): AsyncIterable<OpdEvent> {
     return this.#telemetry.tail(() => {
       const after = readTailAfter(opts);
-      if (this.#runner.closed) throw this.#runner.refusal();
-      return this.#tails.open(after);
+      return this.#lifecycle.tail(after);
     });
   }
   /**
    * Stops accepting calls, waits for calls in progress, ends every `tail()`, stops the storage
-   * adapter's delivery of events (see the constructor), then closes the storage adapter (which
-   * releases what it opened itself).
+   * adapter's delivery of events, then closes the storage adapter (which releases what it opened
+   * itself). A failure of the adapter never leaves something open, and is reported once (see
+   * {@link OpdSchedulerOptions.storage}).
    *
    * Idempotent: a call made while an earlier one is still closing settles only when closing has
    * finished (calls in progress ended, the adapter closed), with the same outcome; a call made
    * after closing has finished resolves at once.
-   *
-   * A failure of the storage adapter never leaves something open: when stopping its delivery of
-   * events fails (the function its `subscribe` returned throws or rejects, or it returned
-   * something other than a function), the adapter is closed all the same. The scheduler is closed
-   * whatever happens; then `close()` rejects with the first failure as an `OpdError`
-   * `STORAGE_FAILURE` (the adapter's error, reduced to its class and code, as the cause;
-   * `details.adapter` names the adapter) — every call waiting for that closing does. Closing is
-   * not tried again: a call made after it has finished resolves (the scheduler is closed, and the
-   * failure was reported), so that `await using` after a failed `close()` does not throw it twice.
    *
    * @throws OpdError `STORAGE_FAILURE` when stopping the adapter's delivery of events or closing
    *   the adapter failed (everything was closed all the same)
    */
   async close(): Promise<void> {
     // Started at once (calls are refused from this call on), and only once.
-    const closing = this.#closeFinished ? Promise.resolve() : (this.#closing ??= this.#close());
+    const closing = this.#lifecycle.close();
     return this.#telemetry.call('close', undefined, () => closing);
-  }
-
-  async #close(): Promise<void> {
-    try {
-      await this.#runner.drain();
-      this.#tails.endAll();
-      this.#publisher.published.close();
-      await closeAdapter(this.#adapter, this.#subscription);
-    } finally {
-      this.#closeFinished = true;
-    }
   }
 
   /** Same as {@link OpdScheduler.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  /** A token's transition (`method`) as one unit of work. */
-  #transition(
-    method: OpdMethod,
-    command: Command<TransitionInput, TransitionResult>,
-    tokenId: string,
-    reason: string | null,
-    actor: string | null,
-    lease: string | null = null,
-  ): Promise<TransitionResult> {
-    const id = expectKey('tokenId', tokenId, MAX_KEY);
-    return this.#runner.run(method, command, { tokenId: id, reason, actor, lease }, this.#now(), false, actor);
   }
 
   #now(): number {
@@ -1647,24 +1096,4 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
 
   /** The clock, read when a view needs it. */
   readonly #clock = (): number => this.#now();
-
-  /**
-   * The department a leave without `reassign` reads for the duplicate rule: the doctor's, when the
-   * rule's scope reaches beyond the doctor-day and the store runs units over several doctors;
-   * else `null` (the leave then looks at the doctor's own days alone).
-   */
-  async #ruleDepartment(doctorId: string): Promise<string | null> {
-    const rules = this.#options.core.duplicates;
-    if (rules === null || rules.scope === 'doctor-day' || this.#options.storage.multiDoctor !== true) return null;
-    return (await this.#options.storage.read({ doctorId })).doctor?.department ?? null;
-  }
-
-  #requireMultiDoctor(): void {
-    const storage = this.#options.storage;
-    if (storage.multiDoctor !== true) {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${storage.name}\` cannot lock several doctors in one unit`, {
-        details: { adapter: storage.name },
-      });
-    }
-  }
 }

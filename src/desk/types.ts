@@ -5,7 +5,16 @@
 import type { LeaseStatus } from '../model/records.js';
 import type { Patient } from '../types.js';
 
-/** A desk's request for a lease (`OpdScheduler.leaseCapacity`). */
+/**
+ * A desk's request for a lease (`OpdScheduler.leaseCapacity`): `places` free places of a doctor's
+ * day, so that the desk can go on issuing tokens without the network. The lease is a claim on the
+ * earliest open slots' free places (never elastic ones), counted taken by every schedule,
+ * availability, quota and search until the desk's tokens take them up or the lease ends. It names
+ * the desk's label prefix (`${deskId}-`), so its tokens' labels are its own. When `ttlMinutes` have
+ * passed, its unused places return by themselves (the sweep, or the next call on the day);
+ * `returnLease` gives them back sooner. An emergency at the central desk never takes a leased
+ * place.
+ */
 export interface LeaseRequest {
   /** The desk: letters, digits, `_`, `-` (it prefixes the labels of the tokens it issues). */
   readonly deskId: string;
@@ -109,7 +118,29 @@ export interface ReconcileIssue {
   readonly code: string | null;
 }
 
-/** What `OpdScheduler.reconcile` did with a desk's log. */
+/**
+ * What `OpdScheduler.reconcile` did with a desk's log.
+ *
+ * The log is entered in order, each command once. It is first checked whole against its lease: a
+ * log a desk could not have written (a command of no known kind, a time that is not a date, a
+ * category or slot outside the lease, a label outside the desk's series, an empty or repeated key)
+ * is refused and nothing is entered. A booking goes through the booking road with the lease as its
+ * claim: it takes its place from the lease (the lease's `used` grows; never a free place of the
+ * day) under the desk's label and idempotency key — bound to its patient, category, slot and label
+ * — so a repeat of the whole reconcile changes nothing; cancels and check-ins follow, in the order
+ * of the log — a desk token cancelled at the desk gives its place back to the lease, as it did at
+ * the desk. A token the desk issued is never refused nor revoked: one whose lease had ended before
+ * it was entered is placed by the booking rules from its slot on, an emergency by the emergency
+ * rule, else it waits (`beyond-lease`); one in a slot closed since is displaced like the slot's
+ * other patients (`slot-closed`); one entered once its day is over is ended by the day's closing
+ * (`day-closed`); a label another live token holds (a lease opened on two devices) gets one of its
+ * own (`label-taken`), a key another booking holds is entered under `key#2` (`key-reused`). A
+ * patient found with another live token of the day (at another desk, or centrally) is reported
+ * (`same-patient`) for staff to resolve and nothing is revoked: where the duplicate rules allow
+ * one live token only, the patient keeps the one they hold and the desk's is not entered
+ * (`tokenId: null`; its cancels and check-ins are reported `not-applied`). Then the lease's unused
+ * places are given back.
+ */
 export interface ReconcileReport {
   /** The lease. */
   readonly leaseId: string;
@@ -123,7 +154,13 @@ export interface ReconcileReport {
   readonly lease: Lease;
 }
 
-/** A token written by hand during an outage, to enter with `OpdScheduler.importManualRegister`. */
+/**
+ * A token written by hand during an outage, to enter with `OpdScheduler.importManualRegister`:
+ * row by row, by the booking rules (capacity, quotas, windows, duplicates, claims), each row a
+ * booking with the idempotency key `manual:<doctorId>:<label>`, so a second import of the same
+ * register changes nothing. A row the rules refuse is reported in `didNotFit` with the code, and
+ * nothing else stops: staff place those patients by hand.
+ */
 export interface ManualRegisterRow {
   /** The doctor. */
   readonly doctorId: string;

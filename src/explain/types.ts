@@ -159,7 +159,15 @@ export interface ExplainComesBack {
     | undefined;
 }
 
-/** The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is. */
+/**
+ * The answer of {@link OpdScheduler.explain}: a token and the steps that brought it where it is,
+ * read from the stored events of its doctor-day — the rule that placed it (`free-place`,
+ * `elastic-place`, `bump`, `next-slot`), a quota that counted a slot as full (`quota-refused`),
+ * the token that bumped it (`bumped-by`, with both ranks), where it cascaded, its time on a
+ * waitlist, its promotion, moves, calls and the rest of its life (see {@link ExplainRule}). It
+ * names tokens, slots, ranks and strategies, never patient data. An adapter that forgets old
+ * events (`MemoryStorage`'s `historyLimit`) explains only what it kept.
+ */
 export interface Explanation {
   /** The token. */
   readonly tokenId: string;
@@ -189,7 +197,13 @@ export interface Explanation {
 /** A language of {@link OpdScheduler.explainText}: English or Hindi. */
 export type ExplainLang = 'en' | 'hi';
 
-/** Options of {@link OpdScheduler.explainText}. */
+/**
+ * Options of {@link OpdScheduler.explainText}, which answers one sentence a desk can read out or
+ * text to the patient, telling where the token is and why: "You moved to 10:00 because an
+ * emergency needed the 09:00 place; you keep token W-12." — in English (`en`) or Hindi (`hi`).
+ * Times are local to the scheduler's `timeZone`; the only thing of the patient it names is the
+ * token's label.
+ */
 export interface ExplainTextOptions {
   /**
    * The language of the sentence.
@@ -263,7 +277,23 @@ export interface StageWaits {
   readonly waits: WaitSummary;
 }
 
-/** The answer of {@link OpdScheduler.fairness}: one entry per category with a patient seen, by the best rank seen in it, then by name. */
+/**
+ * The answer of {@link OpdScheduler.fairness}: one entry per category with a patient seen, by the best rank seen in it, then by name.
+ *
+ * Per category: waits from due (the later of when the patient was due and the start of their
+ * place) to their first call, as the median and 95th percentile in minutes; skips (a patient of
+ * the same or a better rank, due earlier, called later than another); and the longest run of
+ * better-ranked patients called while one patient waited. Computed from the stored calls
+ * (`token:called`; for a patient never called, the start of the consultation) of one doctor's
+ * day, or every doctor's. A call at a service point is not the doctor's call.
+ *
+ * Beside them, where the time goes on a visit: per stage (each kind of service point and the
+ * doctor, and a return to a queue as its own round), the minutes from entering the queue (the
+ * check-in for the first stage of the visit, a `token:forwarded` into it after) to the first call
+ * there, and per whole visit the minutes from check-in to the completed consultation — each as
+ * count, mean, median, 90th and 95th percentile and longest. A day without journeys has the
+ * doctor's stage only.
+ */
 export interface FairnessReport {
   /** The doctor, or `null` for every doctor. */
   readonly doctorId: string | null;

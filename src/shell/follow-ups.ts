@@ -22,7 +22,7 @@ import type {
 import { entitlementsFor } from '../core/entitlements.js';
 import { doctorNotFound } from '../core/command.js';
 import { expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
-import { patientOfToken } from './locks.js';
+import { multiDoctorRefusal, patientOfToken } from './locks.js';
 import type { Runner } from './run.js';
 
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['afterDays', 'on', 'windowDays', 'doctorId', 'department', 'actor', 'idempotencyKey']);
@@ -62,9 +62,7 @@ export class FollowUps {
     requireCategory(this.runner.config, FOLLOW_UP_CATEGORY, 'category');
     const visitDoctor = parseTokenId(id)?.doctorId;
     if (!this.multiDoctor && (ask.department !== null || (ask.doctorId !== null && ask.doctorId !== visitDoctor))) {
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${this.runner.adapter.storage.name}\` cannot lock several doctors in one unit`, {
-        details: { adapter: this.runner.adapter.storage.name },
-      });
+      throw multiDoctorRefusal(this.runner.adapter.storage);
     }
     const patientLoad = await patientOfToken(this.runner.adapter.storage, this.runner.config, id, now);
     // A follow-up booked before is answered as it stands: its token's doctor, read before the unit, is locked from the start.

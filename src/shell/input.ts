@@ -229,3 +229,18 @@ export function readCallTarget(target: string | CallTarget): ParsedCallTarget {
     return { department: expectKey('target.department', t['department'], 100), doctorId: expectId('target.doctorId', t['doctorId']), pooled: true };
   });
 }
+
+/** The doctor a query names, for the call's span (read once, never throwing: the query is checked inside the call). */
+export function doctorIdOf(query: unknown): string | undefined {
+  try {
+    const id = typeof query === 'object' && query !== null ? (query as { doctorId?: unknown }).doctorId : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `doctorId` of a lease or lease request as given, for the call's span (checked inside the call). */
+export function leaseDoctorOf(lease: unknown): unknown {
+  return isPlainObject(lease) ? lease['doctorId'] : undefined;
+}

@@ -5,7 +5,7 @@
 import { doctorNotFound, patientLoad, slotNotFound, tokenNotFound } from '../core/command.js';
 import { type CoreConfig, readsPatientTokens } from '../core/config.js';
 import type { PatientLoad } from '../model/snapshot.js';
-import { invalid } from '../errors.js';
+import { OpdError, invalid } from '../errors.js';
 import { parseTokenId } from '../model/records.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 
@@ -53,4 +53,18 @@ export async function patientOfToken(storage: StorageAdapter, config: CoreConfig
   if (!readsPatientTokens(config.duplicates) && config.followUps === undefined) return undefined;
   const token = (await storage.read({ tokenId })).tokens.get(tokenId);
   return token === undefined ? undefined : patientLoad(config, token.patient.id, now);
+}
+
+/** The refusal (`STORAGE_FAILURE`, `details.adapter`) of a unit over several doctors on a store that cannot lock them together. */
+export function multiDoctorRefusal(storage: StorageAdapter): OpdError {
+  const name = storage.name;
+  return new OpdError('STORAGE_FAILURE', `The storage adapter \`${name}\` cannot lock several doctors in one unit`, { details: { adapter: name } });
+}
+
+/**
+ * Refuses a unit over several doctors on a store that cannot lock them together.
+ * @throws OpdError `STORAGE_FAILURE` (`details.adapter`) for a storage adapter without `multiDoctor`
+ */
+export function requireMultiDoctor(storage: StorageAdapter): void {
+  if (storage.multiDoctor !== true) throw multiDoctorRefusal(storage);
 }

@@ -59,8 +59,18 @@ export class PatientData {
     return this.#eraseAll(tokens, { patientId, before: null, reason, by: 'request' }, actor, now, []);
   }
 
+  /**
+   * Erases the patient data of every token whose day ended more than `days` days (the option
+   * `retention.patientDataDays`) before `at`.
+   * @throws OpdError `VALIDATION_FAILED` without the `retention` option (`days` `null`)
+   */
+  purge(at: number, days: number | null, actor: string | null, now: number): Promise<PatientErasure> {
+    if (days === null) throw new OpdError('VALIDATION_FAILED', 'Expected the `retention` option for `purge`', { details: { field: 'retention' } });
+    return this.#purgeBefore(this.config.dayOf(at - days * 24 * 60 * 60 * 1000), actor, now);
+  }
+
   /** Erases the patient data of every token of a day before `before` (a local date). */
-  async purge(before: string, actor: string | null, now: number): Promise<PatientErasure> {
+  async #purgeBefore(before: string, actor: string | null, now: number): Promise<PatientErasure> {
     const tokenIds: string[] = [];
     const effects: OpdEvent[] = [];
     for (;;) {

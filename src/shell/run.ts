@@ -4,6 +4,7 @@
  * the storage adapter's `transact`, its events published once the adapter has committed them.
  */
 import type { Command } from '../core/command.js';
+import type { TransitionInput } from '../core/commands/transitions.js';
 import type { CoreConfig } from '../core/config.js';
 import { stampActor } from '../core/events.js';
 import { NO_CHANGES, NO_EVENTS } from '../core/workspace.js';
@@ -13,6 +14,8 @@ import type { Decision, DoctorSnapshot } from '../model/snapshot.js';
 import type { Call, CallIds, OpdMethod, Telemetry } from '../telemetry/telemetry.js';
 import { type CheckedAdapter, wrap } from './answers.js';
 import type { Publisher } from './publish.js';
+import { MAX_KEY, expectKey } from '../inputs.js';
+import type { TransitionResult } from '../types.js';
 
 /** What a unit holds as the result of its decisions before one commits (never an answer of an adapter). */
 const UNDECIDED: unique symbol = Symbol('undecided');
@@ -134,6 +137,20 @@ export class Runner {
       }
       return result;
     });
+  }
+
+  /** A token's transition (`method`) as one unit of work, at the clock's time once the token's id is read. */
+  transition(
+    method: OpdMethod,
+    command: Command<TransitionInput, TransitionResult>,
+    tokenId: string,
+    reason: string | null,
+    actor: string | null,
+    clock: () => number,
+    lease: string | null = null,
+  ): Promise<TransitionResult> {
+    const id = expectKey('tokenId', tokenId, MAX_KEY);
+    return this.run(method, command, { tokenId: id, reason, actor, lease }, clock(), false, actor);
   }
 
   #leave(): void {

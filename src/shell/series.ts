@@ -10,6 +10,7 @@ import { parseDay, wallTimeResolver } from '../time.js';
 import type { CancelSeriesOptions, SeriesCancellation, SeriesRequest, SeriesResult } from '../types.js';
 import { copyPatient, expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
 import { patientLoad } from '../core/command.js';
+import { multiDoctorRefusal } from './locks.js';
 import type { Runner } from './run.js';
 
 const REQUEST_KEYS: ReadonlySet<string> = new Set([
@@ -173,10 +174,7 @@ export class Series {
   }
 
   #requireMultiDoctor(): void {
-    if (!this.multiDoctor) {
-      const name = this.runner.adapter.storage.name;
-      throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${name}\` cannot lock several doctors in one unit`, { details: { adapter: name } });
-    }
+    if (!this.multiDoctor) throw multiDoctorRefusal(this.runner.adapter.storage);
   }
 }
 

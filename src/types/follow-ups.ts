@@ -6,6 +6,20 @@ import type { Effect } from './views.js';
  * A follow-up to book from a visit: when it is due (`afterDays` after the visit's day, or `on` a
  * date), how many days either side of that date will do (`windowDays`), and with whom (the visit's
  * doctor by default, another `doctorId`, or any doctor of a `department`).
+ *
+ * `OpdScheduler.bookFollowUp` books a `FOLLOW_UP` token in the earliest usable place of
+ * `[due − windowDays, due + windowDays]` (never on or before the visit's day, never in the past),
+ * with the visit's doctor by default, `doctorId`, or any doctor of `department` — by the booking
+ * rules (the `FOLLOW_UP` quota, booking windows, duplicate rules, the overflow strategy; a day
+ * where the booking would wait is passed over). `followup:booked` follows the token's
+ * `token:booked`.
+ *
+ * No place in the window: the follow-up is **due, not lost** (`followup:due`): listed by
+ * `OpdScheduler.dueFollowUps` and tried again by every `OpdScheduler.sweep` as places open, until
+ * it is booked or cancelled by an actor (`OpdScheduler.cancelFollowUp`).
+ *
+ * A visit has one follow-up: asked again, one already booked is answered as it stands
+ * (`replayed: true`, never a second token); one still due is tried again with the new request.
  */
 export interface FollowUpRequest {
   /** Days after the visit's day the follow-up is due (1 to 366). Give this or `on`. */
@@ -114,7 +128,11 @@ export interface EntitlementView {
   readonly left: number;
 }
 
-/** What `entitlementOf` answers: the free revisits a patient has left with a doctor or department on a day. */
+/**
+ * What `entitlementOf` answers: the free revisits a patient has left with a doctor or department
+ * on a day — every entitlement that covers it, oldest first (the one a booking uses first), with
+ * its visits used and left. The library reports; billing stays the application's.
+ */
 export interface EntitlementSummary {
   /** The free revisits left, over every entitlement that covers the day. */
   readonly left: number;

@@ -38,6 +38,11 @@ export interface DoctorInput {
  * The changes of {@link OpdScheduler.updateDoctor}: at least one field. `null` clears an
  * optional field (the specialization, department, room, or `consultMinutes`, which then follows
  * the scheduler's `consultMinutes`); a field left out keeps its value.
+ *
+ * Estimated starts follow a new `consultMinutes` at once. A new department counts for every
+ * booking by department, leave with `reassign` and retirement that starts after the change: the
+ * patient's tokens with the doctor then count against the department's duplicate-booking rule,
+ * and no longer against the old one's.
  */
 export interface DoctorPatchInput {
   /** Display name. */
@@ -63,6 +68,15 @@ export interface DoctorPatchInput {
  * A doctor's retirement for {@link OpdScheduler.retireDoctor}: every open slot of the doctor from
  * `from` on closes as a leave closes them ({@link OpdScheduler.closeSlots}), and the doctor takes
  * nothing new from then on.
+ *
+ * Every open slot of the doctor that has not ended and ends after `from` closes exactly as a
+ * leave's slots close (a leave from `from` to the end of the doctor's last slot): each displaced
+ * patient moves once — with `reassign: 'department'` to the soonest place with a colleague, else,
+ * since the doctor has no place left, onto the waitlist of their day or dropped, as the overflow
+ * strategy says. In the same unit the doctor is marked retired: from `from` on, bookings, holds
+ * and moves to the doctor, new slots and reopened slots reaching past `from` are refused with
+ * `DOCTOR_RETIRED`. The doctor stays listed, with `retiredFrom`; tokens before `from` are kept.
+ * Retiring a doctor already retired is refused with `DOCTOR_RETIRED` and changes nothing.
  */
 export interface RetireInput extends ActorOptions {
   /** From when the doctor is retired: a `Date` or an ISO-8601 instant with an offset. */
@@ -126,7 +140,18 @@ export interface WeeklyRotaEntry {
   readonly overflowCapacity?: number | undefined;
 }
 
-/** Input of {@link OpdScheduler.addRecurringSlots}: a weekly rota between two local dates. */
+/**
+ * Input of {@link OpdScheduler.addRecurringSlots}: a weekly rota between two local dates.
+ *
+ * Local times stay local across daylight-saving changes (09:00 is 09:00 in summer and winter); a
+ * slot whose start or end does not exist on its date or occurs twice there (the hour the clocks
+ * skip or repeat) is not created. Slot ids are derived from the doctor and the start, as
+ * `addSlots` does without an id.
+ *
+ * Idempotent: running it again for the same rota (or one covering it) creates nothing twice —
+ * slots the doctor already has with the same start and end are kept as they are (a closed one
+ * stays closed, a changed capacity stays changed) and only the missing slots are created.
+ */
 export interface RotaInput {
   /** The weekly sessions; two sessions of the same weekday must not overlap. */
   readonly weekly: readonly WeeklyRotaEntry[];
@@ -154,7 +179,7 @@ export interface BookingRequest {
   readonly after?: Date | string | undefined;
   /**
    * A key (unique per doctor) that makes retries safe: a repeated call returns the original
-   * result with `replayed: true`.
+   * result again, as it was then, with `replayed: true`, and changes nothing.
    */
   readonly idempotencyKey?: string | undefined;
   /**
@@ -167,6 +192,12 @@ export interface BookingRequest {
 /**
  * Input of `OpdScheduler.availability`: which slots of a doctor starting in `[from, to)` a
  * booking by `category` would get a place in now.
+ *
+ * The booking rule itself is asked for each usable slot as a booking naming it, on one
+ * consistent read, writing nothing — quotas and their reserves, booking windows (and their
+ * `exemptActors`), the duplicate rules (for `patient`), holds and places held for offers, and
+ * elastic places apply as they would to `book`. What a FHIR `$find`, a SMART Scheduling Links
+ * feed and a UHI `search` publish (`opd-scheduler/fhir`).
  */
 export interface AvailabilityQuery {
   /** The doctor. */
@@ -192,7 +223,8 @@ export interface AvailabilityQuery {
  * with fewest places taken that day, then to the lower doctor id. The slot is chosen as for a
  * booking without `slotId`. A patient who already holds a live token with any doctor of the
  * department, on the day a booking with that doctor would be for, is refused with
- * `DUPLICATE_BOOKING`.
+ * `DUPLICATE_BOOKING`. It is one unit over every doctor of the department; the token names the
+ * chosen doctor. An emergency gets a place whenever any of them can give it one.
  */
 export interface DepartmentBookingRequest {
   /** The department (see `DoctorInput.department`); `DEPARTMENT_NOT_FOUND` when no doctor has it. */
@@ -245,6 +277,24 @@ export interface BookingResult {
 /**
  * Input of {@link OpdScheduler.hold}: a booking request and how long to hold the place.
  *
+ * A hold keeps a place while the patient pays, then confirms (or for a token from a national
+ * health portal that expires). The token is `HELD` until `holdMinutes` from now, or the end of its
+ * slot when that is sooner: a hold never outlives its slot; `token.holdExpiresAt` says when. Its
+ * place counts against the slot's capacity like a booking. A hold still unconfirmed at its end is
+ * released by the next `sweep`, and its place is promoted into.
+ *
+ * `confirm` before the end makes the token `BOOKED` in the same place; a hold whose slot has
+ * ended is refused as a booking there is (`SLOT_ENDED`) and changes nothing, and the next sweep
+ * expires it. `release` ends it `CANCELLED` (`cancelReason: 'hold-released'`); a hold whose end
+ * has passed (no sweep released it yet) is recorded as the expiry it is: `token:expired`,
+ * `cancelReason: 'hold-expired'`. The place is chosen as for {@link OpdScheduler.book} (the
+ * requested slot, or the earliest usable slot with a free place), but a hold only ever takes a
+ * free place: never an elastic one, never a bumped patient's, never the waitlist — without a free
+ * place it is refused with `SLOT_FULL` and nothing changes. A hold is a bumpable place of its
+ * category's rank, like a booked one: a bump the rules allow (an emergency's above all) releases
+ * it (`token:released`, reason `emergency` or `bumped`) instead of moving it. The duplicate-booking
+ * rule counts it as the patient's live token. An `idempotencyKey` works as for `book`.
+ *
  * @example
  * ```ts
  * import { OpdScheduler, type Patient } from 'opd-scheduler';
@@ -262,7 +312,10 @@ export interface HoldRequest extends BookingRequest {
 
 /**
  * Input of {@link OpdScheduler.hold} for a department: a department booking request and how
- * long to hold the place, with the doctor of the department whose earliest free place is soonest.
+ * long to hold the place, with the doctor of the department whose earliest free place is soonest,
+ * as `book({ department })` chooses (ties: fewest places taken that day, then the lower doctor
+ * id); without a free place with any of them, the first doctor's `SLOT_FULL`. Otherwise as
+ * {@link HoldRequest}.
  */
 export interface DepartmentHoldRequest extends DepartmentBookingRequest {
   /** How long the place is held, in whole minutes, from 1 to 1440 (a day). */
@@ -312,7 +365,17 @@ export interface TokenOffer {
   readonly expiresAt: Date;
 }
 
-/** The result of {@link OpdScheduler.acceptOffer} and {@link OpdScheduler.declineOffer}. */
+/**
+ * The result of {@link OpdScheduler.acceptOffer} and {@link OpdScheduler.declineOffer}.
+ *
+ * The first candidate to accept before the offer's `expiresAt` takes the place: a waitlisted
+ * token becomes `BOOKED` there (`token:promoted`), a booked one moves there keeping its number
+ * (`token:moved`), and the place it leaves is offered in turn; the other candidates' offers lapse
+ * (`token:offer-lapsed`, `taken`). Accepting an offer already accepted answers exactly as the
+ * first accept did (the token then, the same effects), `replayed: true`, and changes nothing.
+ * A decline leaves the token as it was; when nobody of its group can still answer, the next group
+ * is offered at once. Declining again answers `replayed: true` and changes nothing.
+ */
 export interface OfferAnswerResult {
   /** The candidate's token after the answer (`BOOKED` in the place offered, once accepted). */
   readonly token: Token;
@@ -369,7 +432,13 @@ export interface MoveOptions extends ActorOptions {
   readonly dryRun?: boolean | undefined;
 }
 
-/** What {@link OpdScheduler.move} returns. */
+/**
+ * What {@link OpdScheduler.move} returns. A move is atomic: at no moment can a reader see the
+ * patient with two places or none. Within one doctor-day the token keeps its id and
+ * number; otherwise the patient gets a token in the new doctor-day and the old one ends
+ * `CANCELLED` with `cancelReason: 'moved'`. The place left is promoted into under the rules. A
+ * move takes only a free place, and fails with `SLOT_FULL` (changing nothing) when there is none.
+ */
 export interface MoveResult {
   /**
    * The patient's token now, holding the new place: the same token (same id and number) within
@@ -407,6 +476,16 @@ export interface ActorOptions {
 /**
  * A doctor's pause ({@link OpdScheduler.pauseDoctor}): how long, and why.
  *
+ * From now for `minutes`, nobody is called and no estimated start falls before the pause's end,
+ * so the live estimates of the doctor's queue today move by the pause, and under the `notify`
+ * option every waiting patient whose estimate moved far enough is told (`token:eta-changed`).
+ * Nobody loses a place: no token is bumped, moved or waitlisted by a pause. A pause that reaches
+ * past the end of the slot the doctor is in (or of any open slot whose whole rest it covers) is a
+ * leave for that slot: the slot closes, and its booked patients move, exactly as
+ * {@link OpdScheduler.closeSlots} closes a leave's slots (from now to the last such slot's end,
+ * with the pause's reason); as a leave is, it is refused while a patient of that slot is checked
+ * in or in consultation. A second pause while one has not ended is refused: resume first.
+ *
  * @example
  * ```ts
  * import type { PauseOptions } from 'opd-scheduler';
@@ -438,7 +517,12 @@ export interface CancelOptions extends ActorOptions {
   readonly reason?: string | undefined;
 }
 
-/** Options of {@link OpdScheduler.closeSlot}. */
+/**
+ * Options of {@link OpdScheduler.closeSlot}. A slot closed by mistake opens again with
+ * {@link OpdScheduler.reopenSlot}: patients displaced when it closed are not brought back — they
+ * keep the place or waitlist entry they were given (and may have moved since); move them back by
+ * hand if needed.
+ */
 export interface CloseSlotOptions extends ActorOptions {
   /** Why the slot closes, such as `doctor left`. */
   readonly reason?: string | undefined;
@@ -446,7 +530,23 @@ export interface CloseSlotOptions extends ActorOptions {
   readonly dryRun?: boolean | undefined;
 }
 
-/** Options of {@link OpdScheduler.closeDay}. */
+/**
+ * Options of {@link OpdScheduler.closeDay}, which closes a doctor-day that is over: once it has
+ * begun and its last open slot has ended (a `sweep` closes it by itself once the grace period
+ * has passed too, unless `closeOut.sweep` is `false`).
+ *
+ * Every token of the day still waiting (`WAITLISTED`), held (`HELD`), booked (`BOOKED`) or checked
+ * in and never called into consultation (`CHECKED_IN`) ends exactly one way, emergencies first and
+ * then in queue order: it expires, `CANCELLED` with `cancelReason: 'day-closed'` (`token:expired`,
+ * `reason: 'day-closed'`); or, with the constructor option `closeOut: { carryForward: true }`, it
+ * is carried onto the doctor's next day with a usable slot as a new `WAITLISTED` token
+ * (`token:carried`, `toDay`, `toTokenId`; the old one `CANCELLED` with `cancelReason:
+ * 'carried'`), keeping its category, rank, request time and due time, so that it comes before
+ * later requests of its rank and its aging continues. A token whose patient already holds a live
+ * token on that day, or with no later day with slots, expires. A patient in consultation is left
+ * to the doctor. `day:closed` sums up. Closing a day again changes nothing (no event), and
+ * neither does closing a day with nothing left to end.
+ */
 export interface CloseDayOptions extends ActorOptions {
   /** Return what closing the day would do without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;
@@ -454,7 +554,33 @@ export interface CloseDayOptions extends ActorOptions {
 
 /**
  * A doctor's leave for {@link OpdScheduler.closeSlots}: every open slot of the doctor that
- * overlaps `[from, to)` closes in one unit of work.
+ * overlaps `[from, to)` and has not ended closes in one unit of work, and each displaced patient
+ * moves once.
+ *
+ * All the slots close first, so nobody is moved into a slot that is itself closing; then each
+ * `BOOKED` place of a closed slot is displaced under the displacement rule of a closed slot,
+ * emergencies first and then in queue order, day by day: to the first usable place after the
+ * leave on the patient's day (a cascade, as `closeSlot` does for one slot); when that day has
+ * none, to the doctor's first usable slot starting at or after `to` on a later day with a free
+ * place (for an emergency, a free or elastic place; nobody is bumped there): a new token of that
+ * day (its next number and label), the old one `CANCELLED` with `cancelReason: 'moved'`
+ * (`token:moved`, as `move` does across days), where no later displaced patient's cascade bumps
+ * them (only an emergency may, by the emergency rule); a later day where the patient already
+ * holds a live token with the doctor is skipped. The later places are the doctor's slots starting
+ * up to `horizonDays` (default 28) local days after `to`, at its local time of day (a later slot
+ * of the same day is past the horizon), read as the search reaches them, in the same unit. Only
+ * when no day has a place does the patient go onto the waitlist of their own day or get dropped,
+ * as the overflow strategy says. Per-slot waitlist entries of the closed slots wait for the next
+ * open slot. Slots already closed or ended are left alone.
+ *
+ * With `reassign: 'department'` the doctor's department is locked with the doctor (one unit over
+ * its doctors), and each displaced patient goes instead to the soonest place with a colleague
+ * when it is strictly sooner than the doctor's own. Every place is then a place in the
+ * department, under a department booking's duplicate rule: a day (the doctor's own later day, or
+ * a colleague's) on which the patient already holds a live token with any doctor of the
+ * department is skipped, and the patient goes to the next place. Without `reassign`, a
+ * `duplicates.scope` wider than the doctor-day locks and reads the department as well, for that
+ * rule alone.
  */
 export interface LeaveInput extends ActorOptions {
   /** Start of the leave (inclusive): a `Date` or an ISO-8601 instant with an offset. */
@@ -492,7 +618,11 @@ export interface LeaveInput extends ActorOptions {
   readonly horizonDays?: number | undefined;
 }
 
-/** Options of {@link OpdScheduler.setCapacity}. */
+/**
+ * Options of {@link OpdScheduler.setCapacity}. Lowering a capacity displaces the worst-ranked
+ * `BOOKED` places beyond it; elastic places in use stay in use, and an emergency the slot still
+ * grants an elastic place at the new capacity keeps its place (see docs/rules.md).
+ */
 export interface SetCapacityOptions extends ActorOptions {
   /** Return what would happen without changing anything. @defaultValue false */
   readonly dryRun?: boolean | undefined;

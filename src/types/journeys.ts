@@ -37,7 +37,14 @@ export interface CheckInOptions extends ActorOptions {
   readonly route?: string | undefined;
 }
 
-/** Options of {@link OpdScheduler.forward}. */
+/**
+ * Options of {@link OpdScheduler.forward}: from the doctor to the lab, from vitals to the doctor,
+ * from the lab back to the doctor. The token keeps its id, number, place, category and due
+ * time, and waits in exactly one queue; on a route it reaches the first later stage of the
+ * target's kind. A patient who saw the doctor and is sent back re-enters the doctor's queue where
+ * the `reentry` policy says (`new ReturnAhead({ maxPassed })` by default: next, after emergencies
+ * and anyone already called) — never as a new booking, never as a duplicate.
+ */
 export interface ForwardOptions extends ActorOptions {
   /**
    * Where the patient goes next: a service point's id, or a kind (`'lab'`, `'doctor'`) — the
@@ -53,6 +60,12 @@ export interface ForwardOptions extends ActorOptions {
  * Whom {@link OpdScheduler.callNext} calls for, besides a doctor by id: a service point's queue
  * (`{ servicePoint }`), or a pooled department's queue for one of its doctors (`{ department,
  * doctorId }`).
+ *
+ * For a doctor by id, the next patient of the doctor's day (today, by the clock; first the slots
+ * of the day before still running, a night session past midnight, unless today's first is an
+ * emergency): an emergency checked in first, from any slot, in every call order; then the first
+ * `CHECKED_IN` place in queue order, slot by slot in time order — or, with the `callOrder` option,
+ * in that order. The `token:called` event carries the room, for the waiting-room board.
  */
 export type CallTarget =
   | {

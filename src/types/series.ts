@@ -5,7 +5,24 @@ import type { Effect } from './views.js';
 /** How a series is booked: every occurrence or none, or each occurrence that has a place. */
 export type SeriesMode = 'all-or-nothing' | 'best-effort';
 
-/** A series of visits to book: one patient, one doctor (or department), a visit every few days or weeks. */
+/**
+ * A series of visits to book: one patient, one doctor (or department), a visit every few days or weeks.
+ *
+ * `OpdScheduler.bookSeries` books it in one unit: one occurrence every `every.days` or
+ * `every.weeks` from `start`, `count` of them (at most 52, the last within 12 months), each a token
+ * through the booking rules (its category's quota, booking windows, duplicate rules), the earliest
+ * place of its day from `preferredTime`, with the doctor or, occurrence by occurrence, the first
+ * doctor of the department (by id) that has one. Each token carries `seriesId` and `occurrence`.
+ * `all-or-nothing` books every occurrence or none (`SLOT_FULL`, `details.skipped`, nothing
+ * changed); `best-effort` books each that has a place and names the others.
+ *
+ * With `dryRun`, a preview: each occurrence with its place (a free place only) or its reason, and
+ * nothing booked; the places found are held for the patient as the series' claim for
+ * `holdMinutes` (default 15; all-or-nothing, only when every occurrence has one). A held place
+ * counts taken, an emergency takes it back, its end frees it. The commit (the same request
+ * without `dryRun`) books each occurrence in the place its claim still holds, else the earliest
+ * of its day. A commit retried with its `idempotencyKey` is answered as it was (`replayed`).
+ */
 export interface SeriesRequest {
   /** The patient. */
   readonly patient: Patient;
@@ -95,7 +112,12 @@ export interface SeriesResult {
   readonly replayed?: true | undefined;
 }
 
-/** How to cancel a series. */
+/**
+ * How to cancel a series (`OpdScheduler.cancelSeries`): in one unit, every occurrence still
+ * waiting, booked or checked in (from `from` on, when given) is cancelled as `cancel` would (its
+ * cut-off included), and every place a preview still holds is given back; `series:cancelled`
+ * follows. A series with nothing left to cancel changes nothing.
+ */
 export interface CancelSeriesOptions {
   /** Only the occurrences on or after this local date (`YYYY-MM-DD`); every one when omitted. */
   readonly from?: string | undefined;

@@ -135,13 +135,53 @@ export interface HistoryOptions {
   readonly limit?: number | undefined;
 }
 
-/** Options of {@link OpdScheduler.tail}. */
+/**
+ * Options of {@link OpdScheduler.tail}.
+ *
+ * `tail()` hands out the stored events after `after`, then every event committed later — by this
+ * scheduler and, with a shared store, by other processes — in `seq` order, never skipping or
+ * repeating one: the way for an SMS sender or a display board to catch every event across
+ * restarts and lost acknowledgements (keep the last `seq` handled and pass it as `after` next
+ * time). Transient storage failures (a lost connection) are retried; the iteration ends when the
+ * loop breaks (`break`, `return()`) or the scheduler closes.
+ *
+ * The iterable `tail()` returns is one reading, as an async generator is: iterate it once. Two
+ * loops over the same `tail()` share its position (each gets the events the other did not); once
+ * it ended, it stays ended. Call `tail()` again, with the `after` reached, to read again.
+ *
+ * While the iteration waits for the next event it keeps the process alive when the events may
+ * come from another process: the PostgreSQL adapter's listening connection does, and so does
+ * the poll of an adapter without a `tail` of its own (a referenced timer). `MemoryStorage` does
+ * not hold the process (only this process writes to it). Once the iteration ends (`break`,
+ * `return()`, a failure, `close()`) nothing is left holding the process.
+ *
+ * A failure that cannot be retried ends the iteration: the storage adapter's `tail` throwing,
+ * returning something other than an async iterable, or its iteration throwing or handing out
+ * something other than an event (an object with a positive integer `seq`); or, for an adapter
+ * without a `tail`, `history` resolving with something other than an array of events. The
+ * pending `next()` then rejects with an `OpdError` `STORAGE_FAILURE` (the adapter's error,
+ * reduced to its class and code, as the cause; `details.adapter` names the adapter), the events
+ * before it having been handed out, and later `next()` calls report the iteration done. A store
+ * that forgets its oldest events (`MemoryStorage` with a `historyLimit`) never skips one: when
+ * the next event the iteration needs was forgotten (the consumer fell behind, or `after` is
+ * below the oldest kept), it fails the same way with `HISTORY_TRUNCATED` instead
+ * (`details.needed`, `details.oldestKept`).
+ */
 export interface TailOptions {
   /** Start after this `seq` (the last one the reader handled). @defaultValue 0 (everything stored) */
   readonly after?: number | undefined;
 }
 
-/** What {@link OpdScheduler.exportPatient} returns: what the store holds about one patient. */
+/**
+ * What {@link OpdScheduler.exportPatient} returns: what the store holds about one patient (the
+ * right to access) — every token whose `patient.id` is the patient's (any status, any doctor, any
+ * day), with its patient data, as `getToken` shows it, and the stored events about those tokens,
+ * in `seq` order. A patient whose data was erased has no token left under that id: the export is
+ * empty.
+ *
+ * Cost: the store is searched for the patient's tokens (a scan where it keeps no index of
+ * patients), and the history is read in full for their events.
+ */
 export interface PatientExport {
   /** Every token of the patient (any status, any doctor), with its patient data, by doctor, day and number. */
   readonly tokens: readonly Token[];
@@ -149,7 +189,24 @@ export interface PatientExport {
   readonly events: readonly OpdEvent[];
 }
 
-/** What {@link OpdScheduler.erasePatient} and {@link OpdScheduler.purge} return. */
+/**
+ * What {@link OpdScheduler.erasePatient} and {@link OpdScheduler.purge} return.
+ *
+ * Erasing a patient's data replaces the `patient` of every token of the patient, and of the
+ * stored result of each token's idempotency key, by a tombstone (`{ name: '(erased)', erased:
+ * true }`, without the id). Ids, token numbers, labels, categories, ranks, times and statuses
+ * stay, so `stats()` and `history()` do not change but for one `patient:erased` event per token
+ * (no patient data). A replay of an erased booking's idempotency key answers with the tombstone;
+ * it is compared on everything but the patient.
+ *
+ * `erasePatient` is refused with `PATIENT_HAS_LIVE_TOKENS` (`details.tokenIds`), erasing nothing,
+ * while the patient holds a live token (`BOOKED`, `WAITLISTED`, `HELD`, `CHECKED_IN`,
+ * `IN_CONSULTATION`) of a day not yet over (today or later, in the scheduler's time zone): cancel
+ * or complete it first. Each token is erased in a unit of its own: a call that fails part way (a
+ * storage failure) leaves some tokens erased; call it again to finish. Idempotent: once erased,
+ * the patient's id is gone from the store, and a second call finds nothing and erases nothing
+ * (`tokenIds: []`).
+ */
 export interface PatientErasure {
   /** The tokens whose patient data this call erased (none when there was nothing left to erase). */
   readonly tokenIds: readonly string[];
