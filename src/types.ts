@@ -1,6 +1,7 @@
 import type { TokenOffer } from './types/inputs.js';
 import type { TokenJourney } from './types/journeys.js';
 export * from './types/inputs.js';
+export * from './types/schedule-inputs.js';
 export * from './types/views.js';
 export * from './types/journeys.js';
 export * from './types/follow-ups.js';
