@@ -338,8 +338,10 @@ class ReportFold {
     }
     const dayStart = this.#dayStart;
     // The tallies every token of the doctor-day counts in (the total, its department, doctor and
-    // day), found once; those of its category, channel and hour, per token.
+    // day), found once and given the doctor-day's own tally at its end; those of its category,
+    // channel and hour, per token.
     const fixed: RowTally[] = [this.#total];
+    const own = new RowTally(day, false);
     const varying: { readonly rows: Map<string, RowTally>; readonly of: (t: Track, hour: string) => string; readonly slots: boolean }[] = [];
     const groups: Partial<Record<ReportDimension, string>> = { department, doctor: doctorId, day };
     for (const [dimension, rows] of this.#tables) {
@@ -372,13 +374,14 @@ class ReportFold {
         leadTime: t.booked && slot !== undefined ? Math.max(0, slot.start.getTime() - t.requestedAt) : null,
         emergencyToDoctor: t.category === 'EMERGENCY' && t.consultAt !== null ? Math.max(0, t.consultAt - t.requestedAt) : null,
       };
-      for (const tally of fixed) tally.addToken(facts);
+      own.addToken(facts);
       for (const v of varying) tallyOf(v.rows, v.of(t, hour), v.slots).addToken(facts);
       let cell = cells.get(t.category);
       if (cell === undefined) cells.set(t.category, (cell = { requested: 0, attended: 0 }));
       if (t.requested) cell.requested++;
       if (t.ending === 'attended') cell.attended++;
     }
+    for (const tally of fixed) tally.merge(own);
     for (const [category, counts] of cells) {
       const cellKey = `${department}\u0000${category}\u0000${system}\u0000${String(specialist)}`;
       let cell = this.#cells.get(cellKey);

@@ -73,6 +73,41 @@ export class Durations {
     if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
   }
 
+  /** Adds every duration of `from` (as many adds of its values would, but for a coarser `from`, at its resolution). */
+  addAll(from: Durations): void {
+    const source = from.#values;
+    if (source !== null) {
+      const n = from.#count;
+      const values = this.#values;
+      if (values === null || this.#count + n > MAX_EXACT_DURATIONS) {
+        for (let i = 0; i < n; i++) this.add(source[i]!);
+        return;
+      }
+      // Room for them all exactly: copied at once.
+      let into = values;
+      if (this.#count + n > values.length) {
+        into = new Float64Array(Math.min(MAX_EXACT_DURATIONS, Math.max(values.length * 2, this.#count + n)));
+        into.set(values.subarray(0, this.#count));
+        this.#values = into;
+      }
+      into.set(source.subarray(0, n), this.#count);
+      this.#count += n;
+      return;
+    }
+    if (from.#count === 0) return;
+    // Counted coarsely in `from`: counted here at its resolution (or this one's, when coarser).
+    if (this.#values !== null || this.#resolution < from.#resolution) this.#coarsen(Math.max(from.#resolution, this.#resolution));
+    for (const [b, block] of from.#blocks!) {
+      for (let i = 0; i < BLOCK; i++) {
+        const n = block[i]!;
+        if (n === 0) continue;
+        this.#count += n;
+        this.#addCoarse(((((b << BLOCK_BITS) + i) * from.#resolution) / this.#resolution) | 0, n);
+      }
+    }
+    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
+  }
+
   #addCoarse(unit: number, n: number): void {
     const b = unit >>> BLOCK_BITS;
     let block = this.#last;
@@ -250,6 +285,30 @@ export class RowTally {
     this.#checkInToConsultation.add(f.checkInToConsultation);
     this.#leadTime.add(f.leadTime);
     this.#emergencyToDoctor.add(f.emergencyToDoctor);
+  }
+
+  /** Adds everything `from` counted (its tokens, slots and durations). */
+  merge(from: RowTally): void {
+    this.requested += from.requested;
+    this.booked += from.booked;
+    this.attended += from.attended;
+    this.noShow += from.noShow;
+    this.cancelledByPatient += from.cancelledByPatient;
+    this.cancelledByHospital += from.cancelledByHospital;
+    this.dropped += from.dropped;
+    this.walkIns += from.walkIns;
+    this.emergencies += from.emergencies;
+    this.elasticBookings += from.elasticBookings;
+    this.newPatients += from.newPatients;
+    this.repeatPatients += from.repeatPatients;
+    this.capacity += from.capacity;
+    this.places += from.places;
+    this.overflowUsed += from.overflowUsed;
+    this.#dueToCall.addAll(from.#dueToCall);
+    this.#checkInToCall.addAll(from.#checkInToCall);
+    this.#checkInToConsultation.addAll(from.#checkInToConsultation);
+    this.#leadTime.addAll(from.#leadTime);
+    this.#emergencyToDoctor.addAll(from.#emergencyToDoctor);
   }
 
   /** The row. */

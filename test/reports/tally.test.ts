@@ -77,3 +77,30 @@ describe('select', () => {
     );
   });
 });
+
+describe('Durations.addAll', () => {
+  it('counts exactly what adding each value would, exact or coarse on either side', () => {
+    const sizes = fc.constantFrom(0, 1, 50, MAX_EXACT_DURATIONS - 10, MAX_EXACT_DURATIONS + 3_000);
+    fc.assert(
+      fc.property(sizes, sizes, fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(60 * MINUTE, 8 * 60 * MINUTE), (m, n, seed, spread) => {
+        let x = seed;
+        const draw = (): number => {
+          x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+          return x % spread;
+        };
+        const a = Array.from({ length: m }, draw);
+        const b = Array.from({ length: n }, draw);
+        const one = new Durations();
+        for (const v of [...a, ...b]) one.add(v);
+        const left = new Durations();
+        for (const v of a) left.add(v);
+        const right = new Durations();
+        for (const v of b) right.add(v);
+        left.addAll(right);
+        // The same multiset at the same resolution: the same figures, whichever side was coarse.
+        expect(left.summary()).toEqual(one.summary());
+      }),
+      fcOptions(40),
+    );
+  });
+});
