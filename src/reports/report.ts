@@ -167,6 +167,8 @@ class ReportFold {
   #today = '';
   #nextDayAt = Number.NEGATIVE_INFINITY;
   readonly #total = new RowTally('all', true);
+  /** One doctor-day's tokens, tallied once and merged into the groups every one of them counts in. */
+  readonly #own = new RowTally('doctor-day', false);
   readonly #tables = new Map<ReportDimension, Map<string, RowTally>>();
   readonly #cells = new Map<string, { cell: Omit<HmisCell, 'requested' | 'attended'>; requested: number; attended: number }>();
 
@@ -341,7 +343,8 @@ class ReportFold {
     // day), found once and given the doctor-day's own tally at its end; those of its category,
     // channel and hour, per token.
     const fixed: RowTally[] = [this.#total];
-    const own = new RowTally(day, false);
+    const own = this.#own;
+    own.clear();
     const varying: { readonly rows: Map<string, RowTally>; readonly of: (t: Track, hour: string) => string; readonly slots: boolean }[] = [];
     const groups: Partial<Record<ReportDimension, string>> = { department, doctor: doctorId, day };
     for (const [dimension, rows] of this.#tables) {

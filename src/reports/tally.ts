@@ -73,6 +73,16 @@ export class Durations {
     if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
   }
 
+  /** Forgets every duration, keeping the room made for exact ones. */
+  clear(): void {
+    this.#values ??= new Float64Array(16);
+    this.#count = 0;
+    this.#blocks = null;
+    this.#last = null;
+    this.#lastBlock = -1;
+    this.#resolution = 1;
+  }
+
   /** Adds every duration of `from` (as many adds of its values would, but for a coarser `from`, at its resolution). */
   addAll(from: Durations): void {
     const source = from.#values;
@@ -309,6 +319,18 @@ export class RowTally {
     this.#checkInToConsultation.addAll(from.#checkInToConsultation);
     this.#leadTime.addAll(from.#leadTime);
     this.#emergencyToDoctor.addAll(from.#emergencyToDoctor);
+  }
+
+  /** Forgets everything counted (a tally reused for one doctor-day after another). */
+  clear(): void {
+    this.requested = this.booked = this.attended = this.noShow = this.cancelledByPatient = this.cancelledByHospital = this.dropped = 0;
+    this.walkIns = this.emergencies = this.elasticBookings = this.newPatients = this.repeatPatients = 0;
+    this.capacity = this.places = this.overflowUsed = 0;
+    this.#dueToCall.clear();
+    this.#checkInToCall.clear();
+    this.#checkInToConsultation.clear();
+    this.#leadTime.clear();
+    this.#emergencyToDoctor.clear();
   }
 
   /** The row. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../../src/explain/fairness.js';
-import { Durations, MAX_EXACT_DURATIONS, select } from '../../src/reports/tally.js';
+import { Durations, MAX_EXACT_DURATIONS, RowTally, select } from '../../src/reports/tally.js';
 import { fcOptions } from '../property/support.js';
 
 const MINUTE = 60_000;
@@ -101,6 +101,28 @@ describe('Durations.addAll', () => {
         expect(left.summary()).toEqual(one.summary());
       }),
       fcOptions(40),
+    );
+  });
+});
+
+describe('RowTally.clear', () => {
+  it('leaves a tally as a new one: reused, it counts what a new one would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 * 60 * MINUTE }), { maxLength: 100 }), fc.boolean(), (values, coarse) => {
+        const facts = (v: number) => ({ requested: true, booked: true, ending: 'attended' as const, category: 'WALK_IN', elastic: v % 2 === 0, repeat: null, dueToCall: v, checkInToCall: v, checkInToConsultation: null, leadTime: v, emergencyToDoctor: null });
+        const reused = new RowTally('r', false);
+        // Filled past its exact durations (or not) first, then cleared.
+        for (let i = 0; i < (coarse ? MAX_EXACT_DURATIONS + 10 : 20); i++) reused.addToken(facts(i * 997));
+        reused.addSlot(5, 3);
+        reused.clear();
+        const fresh = new RowTally('r', false);
+        for (const v of values) {
+          reused.addToken(facts(v));
+          fresh.addToken(facts(v));
+        }
+        expect(reused.row(false)).toEqual(fresh.row(false));
+      }),
+      fcOptions(30),
     );
   });
 });
