@@ -228,6 +228,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return this.#closings.retire(id, parsed, this.#clock);
     });
   }
+
   /**
    * Adds slots to a doctor. Slots never overlap another slot of the doctor (open or closed);
    * waitlisted tokens are promoted into the new places.
@@ -1042,7 +1043,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
   /**
    * The stored events after `after`, then every event committed later, by any process sharing the
    * store, in `seq` order, never skipping or repeating one (see {@link TailOptions}).
-   *
    * @example
    * ```ts
    * import { OpdScheduler, type OpdEvent } from 'opd-scheduler';
@@ -1066,6 +1066,7 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
       return this.#lifecycle.tail(after);
     });
   }
+
   /**
    * Stops accepting calls, waits for calls in progress, ends every `tail()`, stops the storage
    * adapter's delivery of events, then closes the storage adapter (which releases what it opened
@@ -1075,7 +1076,6 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
    * Idempotent: a call made while an earlier one is still closing settles only when closing has
    * finished (calls in progress ended, the adapter closed), with the same outcome; a call made
    * after closing has finished resolves at once.
-   *
    * @throws OpdError `STORAGE_FAILURE` when stopping the adapter's delivery of events or closing
    *   the adapter failed (everything was closed all the same)
    */
