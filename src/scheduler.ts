@@ -131,8 +131,8 @@ export class OpdScheduler extends EventEmitter<OpdEvents> {
     this.#runner = new Runner(this.#adapter, this.#options.core, this.#telemetry, this.#publisher);
     this.#reads = new Reads(this.#adapter, this.#options.core);
     this.#patients = new PatientData(this.#runner, this.#adapter, this.#reads, this.#options.core);
-    this.#followUps = new FollowUps(this.#runner, this.#options.storage.multiDoctor === true);
-    this.#series = new Series(this.#runner, this.#options.storage.multiDoctor === true, this.#options.timeZone);
+    this.#followUps = new FollowUps(this.#runner);
+    this.#series = new Series(this.#runner, this.#options.timeZone);
     this.#closings = new Closing(this.#runner, this.#reads, this.#options.timeZone);
     this.#lifecycle = new Lifecycle(this.#adapter, this.#publisher, this.#runner);
   }

@@ -8,16 +8,16 @@ import { closeSlots } from '../core/commands/close-slots.js';
 import { retireDoctor } from '../core/commands/doctors.js';
 import { pauseDoctor, resumeDoctor } from '../core/commands/pause.js';
 import { DEFAULT_LEAVE_HORIZON_DAYS, localDayOf, type ParsedLeave, type parsePause, type parseRetirement } from '../inputs.js';
-
-/** A validated pause. */
-type ParsedPause = ReturnType<typeof parsePause>;
-/** A validated retirement. */
-type ParsedRetirement = ReturnType<typeof parseRetirement>;
 import { localDaysAdder } from '../time.js';
 import type { Effect, RetireResult } from '../types.js';
 import { departmentOf, requireMultiDoctor } from './locks.js';
 import type { Reads } from './reads.js';
 import type { Runner } from './run.js';
+
+/** A validated pause. */
+type ParsedPause = ReturnType<typeof parsePause>;
+/** A validated retirement. */
+type ParsedRetirement = ReturnType<typeof parseRetirement>;
 
 /** The leaves, pauses, retirements and day closings of one scheduler. */
 export class Closing {

@@ -22,7 +22,7 @@ import type {
 import { entitlementsFor } from '../core/entitlements.js';
 import { doctorNotFound } from '../core/command.js';
 import { expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
-import { multiDoctorRefusal, patientOfToken } from './locks.js';
+import { patientOfToken, requireMultiDoctor } from './locks.js';
 import type { Runner } from './run.js';
 
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['afterDays', 'on', 'windowDays', 'doctorId', 'department', 'actor', 'idempotencyKey']);
@@ -50,10 +50,7 @@ const ENTITLEMENT_KEYS: ReadonlySet<string> = new Set(['doctorId', 'department',
 
 /** The follow-ups of one scheduler. */
 export class FollowUps {
-  constructor(
-    readonly runner: Runner,
-    readonly multiDoctor: boolean,
-  ) {}
+  constructor(readonly runner: Runner) {}
 
   /** Books (or finds due) the follow-up of visit `fromTokenId`; see `OpdScheduler.bookFollowUp`. */
   async book(fromTokenId: string, request: FollowUpRequest, now: number): Promise<FollowUpResult> {
@@ -61,9 +58,7 @@ export class FollowUps {
     const ask = readInput('request', () => parseFollowUpRequest(request));
     requireCategory(this.runner.config, FOLLOW_UP_CATEGORY, 'category');
     const visitDoctor = parseTokenId(id)?.doctorId;
-    if (!this.multiDoctor && (ask.department !== null || (ask.doctorId !== null && ask.doctorId !== visitDoctor))) {
-      throw multiDoctorRefusal(this.runner.adapter.storage);
-    }
+    if (ask.department !== null || (ask.doctorId !== null && ask.doctorId !== visitDoctor)) requireMultiDoctor(this.runner.adapter.storage);
     const patientLoad = await patientOfToken(this.runner.adapter.storage, this.runner.config, id, now);
     // A follow-up booked before is answered as it stands: its token's doctor, read before the unit, is locked from the start.
     const bookedWith = await this.#bookedWith(id, ask.key);

@@ -55,16 +55,12 @@ export async function patientOfToken(storage: StorageAdapter, config: CoreConfig
   return token === undefined ? undefined : patientLoad(config, token.patient.id, now);
 }
 
-/** The refusal (`STORAGE_FAILURE`, `details.adapter`) of a unit over several doctors on a store that cannot lock them together. */
-export function multiDoctorRefusal(storage: StorageAdapter): OpdError {
-  const name = storage.name;
-  return new OpdError('STORAGE_FAILURE', `The storage adapter \`${name}\` cannot lock several doctors in one unit`, { details: { adapter: name } });
-}
-
 /**
  * Refuses a unit over several doctors on a store that cannot lock them together.
  * @throws OpdError `STORAGE_FAILURE` (`details.adapter`) for a storage adapter without `multiDoctor`
  */
 export function requireMultiDoctor(storage: StorageAdapter): void {
-  if (storage.multiDoctor !== true) throw multiDoctorRefusal(storage);
+  if (storage.multiDoctor === true) return;
+  const name = storage.name;
+  throw new OpdError('STORAGE_FAILURE', `The storage adapter \`${name}\` cannot lock several doctors in one unit`, { details: { adapter: name } });
 }

@@ -10,7 +10,7 @@ import { parseDay, wallTimeResolver } from '../time.js';
 import type { CancelSeriesOptions, SeriesCancellation, SeriesRequest, SeriesResult } from '../types.js';
 import { copyPatient, expectId, expectInteger, expectKey, expectObject, readInput } from '../validate.js';
 import { patientLoad } from '../core/command.js';
-import { multiDoctorRefusal } from './locks.js';
+import { requireMultiDoctor } from './locks.js';
 import type { Runner } from './run.js';
 
 const REQUEST_KEYS: ReadonlySet<string> = new Set([
@@ -86,7 +86,6 @@ export class Series {
 
   constructor(
     readonly runner: Runner,
-    readonly multiDoctor: boolean,
     timeZone: string,
   ) {
     this.#wallTime = wallTimeResolver(timeZone);
@@ -144,7 +143,7 @@ export class Series {
   /** Books (or previews) a series; see `OpdScheduler.bookSeries`. */
   async book(request: SeriesRequest, now: number): Promise<SeriesResult> {
     const command = readInput('request', () => this.read(request, now));
-    if (command.department !== null) this.#requireMultiDoctor();
+    if (command.department !== null) requireMultiDoctor(this.runner.adapter.storage);
     return this.runner.run('bookSeries', bookSeriesCommand, command, now, false, command.actor);
   }
 
@@ -161,7 +160,7 @@ export class Series {
     });
     const shape = parseSeriesId(id);
     if (shape === undefined) throw new OpdError('VALIDATION_FAILED', `\`${id}\` is not a series id`, { details: { field: 'seriesId', seriesId: id } });
-    if (shape.department !== null) this.#requireMultiDoctor();
+    if (shape.department !== null) requireMultiDoctor(this.runner.adapter.storage);
     const dates = datesOf(shape).filter((d) => from === null || d >= from);
     return this.runner.run(
       'cancelSeries',
@@ -171,10 +170,6 @@ export class Series {
       false,
       actor,
     );
-  }
-
-  #requireMultiDoctor(): void {
-    if (!this.multiDoctor) throw multiDoctorRefusal(this.runner.adapter.storage);
   }
 }
 

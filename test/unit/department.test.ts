@@ -303,6 +303,25 @@ describe('book by department', () => {
     const opd = new OpdScheduler({ storage, clock: new TestClock().now });
     await staff(opd, 'a', 'cardio', [9], 3);
     await rejectsWith(opd.book({ department: 'cardio', category: 'ONLINE', patient: patient('p') }), 'STORAGE_FAILURE');
+    // A follow-up or a series asked of the department (or of another doctor) is refused the same way, changing nothing.
+    const before = await opd.history();
+    const visit = (await opd.book({ doctorId: 'a', category: 'ONLINE', patient: patient('v') })).token.id;
+    const booked = await opd.history();
+    await rejectsWith(opd.bookFollowUp(visit, { afterDays: 7, department: 'cardio' }), 'STORAGE_FAILURE');
+    await rejectsWith(opd.bookFollowUp(visit, { afterDays: 7, doctorId: 'b' }), 'STORAGE_FAILURE');
+    const series = {
+      patient: patient('s'),
+      department: 'cardio',
+      start: DAY,
+      every: { weeks: 1 },
+      count: 2,
+      mode: 'all-or-nothing',
+      idempotencyKey: 's-1',
+    } as const;
+    await rejectsWith(opd.bookSeries(series), 'STORAGE_FAILURE');
+    await rejectsWith(opd.bookSeries({ ...series, dryRun: true }), 'STORAGE_FAILURE');
+    expect((await opd.history()).length).toBe(booked.length);
+    expect(booked.length).toBeGreaterThan(before.length);
   });
 });
 
