@@ -247,8 +247,7 @@ class ReportFold {
   /** A doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
   #dayInPlay(doctorId: string, day: string): DayInPlay | null {
     if (!this.#inRange(day)) return null;
-    let days = this.#days.get(doctorId);
-    if (days === undefined) this.#days.set(doctorId, (days = new Map()));
+    const days = this.#daysOf(doctorId);
     let inPlay = days.get(day);
     if (inPlay === undefined) {
       days.set(day, (inPlay = { doctorId, day, tracks: new Map() }));
@@ -316,10 +315,16 @@ class ReportFold {
     }
   }
 
-  /** Folds one doctor-day into the figures: its slots (capacity, places) and its tokens. */
-  async #settle(doctorId: string, day: string, tracks: Map<string, Track>): Promise<void> {
+  /** A doctor's days in play or folded in (made when first asked). */
+  #daysOf(doctorId: string): Map<string, DayInPlay | null> {
     let days = this.#days.get(doctorId);
     if (days === undefined) this.#days.set(doctorId, (days = new Map()));
+    return days;
+  }
+
+  /** Folds one doctor-day into the figures: its slots (capacity, places) and its tokens. */
+  async #settle(doctorId: string, day: string, tracks: Map<string, Track>): Promise<void> {
+    const days = this.#daysOf(doctorId);
     const inPlay = days.get(day);
     if (inPlay !== undefined && inPlay !== null) this.#inPlay.delete(inPlay);
     days.set(day, null);

@@ -53,24 +53,16 @@ export class Durations {
 
   add(value: number | null): void {
     if (value === null) return;
-    const values = this.#values;
-    if (values !== null) {
-      if (this.#count < values.length) {
-        values[this.#count++] = value;
-        return;
-      }
+    if (this.#values !== null) {
       if (this.#count < MAX_EXACT_DURATIONS) {
-        const grown = new Float64Array(Math.min(MAX_EXACT_DURATIONS, values.length * 2));
-        grown.set(values);
-        grown[this.#count++] = value;
-        this.#values = grown;
+        this.#room(1)[this.#count++] = value;
         return;
       }
       this.#coarsen(RESOLUTIONS[0]);
     }
     this.#count++;
     this.#addCoarse((value / this.#resolution) | 0, 1);
-    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
+    this.#bound();
   }
 
   /** Forgets every duration, keeping the room made for exact ones. */
@@ -88,34 +80,48 @@ export class Durations {
     const source = from.#values;
     if (source !== null) {
       const n = from.#count;
-      const values = this.#values;
-      if (values === null || this.#count + n > MAX_EXACT_DURATIONS) {
+      if (this.#values === null || this.#count + n > MAX_EXACT_DURATIONS) {
         for (let i = 0; i < n; i++) this.add(source[i]!);
         return;
       }
       // Room for them all exactly: copied at once.
-      let into = values;
-      if (this.#count + n > values.length) {
-        into = new Float64Array(Math.min(MAX_EXACT_DURATIONS, Math.max(values.length * 2, this.#count + n)));
-        into.set(values.subarray(0, this.#count));
-        this.#values = into;
-      }
-      into.set(source.subarray(0, n), this.#count);
+      this.#room(n).set(source.subarray(0, n), this.#count);
       this.#count += n;
       return;
     }
     if (from.#count === 0) return;
     // Counted coarsely in `from`: counted here at its resolution (or this one's, when coarser).
     if (this.#values !== null || this.#resolution < from.#resolution) this.#coarsen(Math.max(from.#resolution, this.#resolution));
-    for (const [b, block] of from.#blocks!) {
+    this.#count += this.#addBlocks(from.#blocks!, from.#resolution);
+    this.#bound();
+  }
+
+  /** The exact values' array, grown (doubling, to {@link MAX_EXACT_DURATIONS} at most) to hold `n` more. */
+  #room(n: number): Float64Array {
+    const values = this.#values!;
+    if (this.#count + n <= values.length) return values;
+    const grown = new Float64Array(Math.min(MAX_EXACT_DURATIONS, Math.max(values.length * 2, this.#count + n)));
+    grown.set(values.subarray(0, this.#count));
+    return (this.#values = grown);
+  }
+
+  /** By the minute once the durations counted by the second fill more than {@link MAX_SECOND_BLOCKS} blocks. */
+  #bound(): void {
+    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
+  }
+
+  /** Counts here the counts of `blocks`, kept by units of `resolution`; answers how many they were. */
+  #addBlocks(blocks: ReadonlyMap<number, Uint32Array>, resolution: number): number {
+    let added = 0;
+    for (const [b, block] of blocks) {
       for (let i = 0; i < BLOCK; i++) {
         const n = block[i]!;
         if (n === 0) continue;
-        this.#count += n;
-        this.#addCoarse(((((b << BLOCK_BITS) + i) * from.#resolution) / this.#resolution) | 0, n);
+        added += n;
+        this.#addCoarse(((((b << BLOCK_BITS) + i) * resolution) / this.#resolution) | 0, n);
       }
     }
-    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
+    return added;
   }
 
   #addCoarse(unit: number, n: number): void {
@@ -141,11 +147,7 @@ export class Durations {
       for (let i = 0; i < this.#count; i++) this.#addCoarse((this.#values[i]! / resolution) | 0, 1);
       this.#values = null;
     }
-    if (before !== null) {
-      for (const [b, block] of before) {
-        for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) this.#addCoarse(((((b << BLOCK_BITS) + i) * from) / resolution) | 0, block[i]!);
-      }
-    }
+    if (before !== null) this.#addBlocks(before, from);
   }
 
   summary(): MinutesSummary {
