@@ -71,6 +71,21 @@ export interface SlotRecord {
 }
 
 /**
+ * The index of the first of a doctor's slots (in start order, hence in end order: they never
+ * overlap) that ends after `at`; `slots.length` when none does.
+ */
+export function firstEndingAfter(slots: readonly { readonly slot: SlotRecord }[], at: number): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (slots[mid]!.slot.end > at) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
  * The rule "is this slot usable": open, not ended at `now`, and (for a request that may not be
  * placed earlier than `notBefore`) starting no earlier than `notBefore`.
  */

@@ -1,7 +1,6 @@
 import { OpdError, invalid } from '../../errors.js';
 import { toSlot } from '../../model/convert.js';
-import { inFacility, type SlotRecord } from '../../model/records.js';
-import type { ScheduleEntry } from '../../model/snapshot.js';
+import { firstEndingAfter, inFacility, type SlotRecord } from '../../model/records.js';
 import type { Slot } from '../../types.js';
 import { type Command, commit, doctorNotFound, refuseRetiredSlot } from '../command.js';
 import { promoteWaiting } from '../placement.js';
@@ -91,16 +90,4 @@ export function insertSlots(ws: Workspace, doctorId: string, drafts: readonly Sl
   for (const record of records) ws.addSlot(ws.day(record.day), record);
   for (const day of new Set(records.map((r) => r.day))) promoteWaiting(ws, ws.day(day));
   return records.map(toSlot);
-}
-
-/** The index of the first entry (sorted by start, hence by end) ending after `at`. */
-function firstEndingAfter(schedule: readonly ScheduleEntry[], at: number): number {
-  let lo = 0;
-  let hi = schedule.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (schedule[mid]!.slot.end > at) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -3,7 +3,7 @@
  * names, and the days, slots, schedule window and idempotency record of one doctor.
  */
 import type { DoctorSnapshot, LoadRequest, ScheduleEntry } from '../../model/snapshot.js';
-import { parseTokenId, type SlotRecord, type TokenRecord } from '../../model/records.js';
+import { firstEndingAfter, parseTokenId, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { addDay, DayMap, type MemDoctor, type MemSlot } from './structures.js';
 
 const NO_TOKENS: ReadonlyMap<string, TokenRecord> = new Map();
@@ -57,13 +57,7 @@ export function snapshotOf(
   if (request.schedule !== undefined) {
     const { from, to, limit } = request.schedule;
     const list = doctor?.slots ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid]!.slot.end > from) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = firstEndingAfter(list, from);
     let end = lo;
     while (end < list.length && (to === undefined || list[end]!.slot.start < to)) {
       if (limit !== undefined && end - lo === limit) {
