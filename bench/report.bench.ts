@@ -5,7 +5,8 @@
  * scheduler that keeps every day, then reports its first half and the whole range, and prints
  * for each the wall and CPU time, the CPU per stored event, the reads it made, and (in a second
  * run of the same report) the peak heap it retains above the store's, sampled after a collection
- * every 50 pages of history. A year is the days' figure scaled by 365 / days: the
+ * every 50 pages of history; the times are the median of three runs. A year is the days' figure
+ * scaled by 365 / days: the
  * report reads each event once and each doctor-day's schedule once, so its time grows with the
  * events; its memory holds the doctor-days in play, so it must not grow with the days (the two
  * runs' peaks compare).
@@ -130,8 +131,12 @@ async function main(): Promise<void> {
       ['first half', half],
       ['all days', last],
     ] as const) {
-      // Timed without sampling the heap (a collection per sample), then run again to sample it.
-      const m = { ...(await measure(opd, first, to, false)), peak: (await measure(opd, first, to, true)).peak };
+      // Timed without sampling the heap (a collection per sample), three times (the median of
+      // each figure), then run again to sample it.
+      const runs: Awaited<ReturnType<typeof measure>>[] = [];
+      for (let r = 0; r < 3; r++) runs.push(await measure(opd, first, to, false));
+      const median = (of: (run: (typeof runs)[number]) => number): number => runs.map(of).sort((a, b) => a - b)[1]!;
+      const m = { ...runs[0]!, seconds: median((run) => run.seconds), cpu: median((run) => run.cpu), peak: (await measure(opd, first, to, true)).peak };
       process.stdout.write(
         `report ${label} (${first} to ${to}): ${m.seconds.toFixed(2)} s wall, ${m.cpu.toFixed(2)} s CPU (${((m.cpu / events) * 1e6).toFixed(1)} µs CPU per stored event), ${m.attended.toLocaleString('en')} attended; peak heap the report retains ${mb(m.peak)}\n`,
       );

@@ -156,8 +156,6 @@ class ReportFold {
   readonly #days = new Map<string, Map<string, DayInPlay | null>>();
   /** The doctor-days in play. */
   readonly #inPlay = new Set<DayInPlay>();
-  /** The tokens of the doctor-days in play, by id (a token's events are all of its doctor-day). */
-  readonly #tokens = new Map<string, Track>();
   /** What a continuation (a carried token) inherits from the token it continues. */
   readonly #origins = new Map<string, { category: string; channel: string }>();
   /** Each patient's requests (local day, request time), for new and repeat patients. */
@@ -205,24 +203,10 @@ class ReportFold {
 
   #follow(e: OpdEvent, at: number): Promise<void> | undefined {
     if (!('tokenId' in e) || !('day' in e)) return undefined;
-    let pending: Promise<void> | undefined;
-    if (e.type === 'token:carried' && this.#inRange(e.toDay)) {
-      const from = this.#tokens.get(e.tokenId);
-      if (from !== undefined) this.#origins.set(e.toTokenId, { category: from.category, channel: from.channel });
-      else pending = this.#opd.getToken(e.toTokenId).then((t) => void this.#origins.set(e.toTokenId, { category: t.category, channel: NO_GROUP }));
-    }
-    if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
-      const old = this.#tokens.get(e.fromTokenId);
-      if (old !== undefined) old.ending = 'moved';
-      if (old !== undefined && this.#inRange(e.day)) this.#origins.set(e.tokenId, { category: old.category, channel: old.channel });
-    }
-    if ((e.type === 'token:forwarded' || (e.type === 'token:cancelled' && e.reason !== null && e.reason !== 'moved')) && this.#inRange(e.day)) {
-      const how = e.type === 'token:forwarded' ? 'forwarded' : 'cancelled';
-      const to = e.type === 'token:forwarded' ? e.to.kind : e.reason!;
-      const key = `${how}\u0000${to}\u0000${this.#hourOf(at)}`;
-      this.#exits.set(key, (this.#exits.get(key) ?? 0) + 1);
-    }
-    const track = this.#tokens.get(e.tokenId);
+    const type = e.type;
+    // Most events are a token's next step: only four kinds note something beyond their token.
+    const pending = type === 'token:carried' || type === 'token:moved' || type === 'token:forwarded' || type === 'token:cancelled' ? this.#note(e, at) : undefined;
+    const track = this.#track(e.doctorId, e.day, e.tokenId);
     if (track !== undefined) {
       follow(track, e, at);
       return pending;
@@ -244,6 +228,36 @@ class ReportFold {
     return pending;
   }
 
+  /**
+   * What a carry, a move, a forward or a cancellation notes beyond its token: the origin a
+   * continuation inherits, the moved token's ending, the exits of the HMIS return.
+   */
+  #note(e: OpdEvent & { readonly tokenId: string; readonly day: string }, at: number): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
+    if (e.type === 'token:carried' && this.#inRange(e.toDay)) {
+      const from = this.#track(e.doctorId, e.day, e.tokenId);
+      if (from !== undefined) this.#origins.set(e.toTokenId, { category: from.category, channel: from.channel });
+      else pending = this.#opd.getToken(e.toTokenId).then((t) => void this.#origins.set(e.toTokenId, { category: t.category, channel: NO_GROUP }));
+    }
+    if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
+      const old = this.#track(e.fromDoctorId, e.fromDay, e.fromTokenId);
+      if (old !== undefined) old.ending = 'moved';
+      if (old !== undefined && this.#inRange(e.day)) this.#origins.set(e.tokenId, { category: old.category, channel: old.channel });
+    }
+    if ((e.type === 'token:forwarded' || (e.type === 'token:cancelled' && e.reason !== null && e.reason !== 'moved')) && this.#inRange(e.day)) {
+      const how = e.type === 'token:forwarded' ? 'forwarded' : 'cancelled';
+      const to = e.type === 'token:forwarded' ? e.to.kind : e.reason!;
+      const key = `${how}\u0000${to}\u0000${this.#hourOf(at)}`;
+      this.#exits.set(key, (this.#exits.get(key) ?? 0) + 1);
+    }
+    return pending;
+  }
+
+  /** The track of a token of a doctor-day in play (a token's events are all of its doctor-day), if any. */
+  #track(doctorId: string, day: string, tokenId: string): Track | undefined {
+    return this.#days.get(doctorId)?.get(day)?.tracks.get(tokenId);
+  }
+
   /** A doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
   #dayInPlay(doctorId: string, day: string): DayInPlay | null {
     if (!this.#inRange(day)) return null;
@@ -258,7 +272,6 @@ class ReportFold {
 
   #place(day: DayInPlay, e: OpdEvent & { readonly tokenId: string }, t: Track, at: number): void {
     day.tracks.set(e.tokenId, t);
-    this.#tokens.set(e.tokenId, t);
     follow(t, e, at);
   }
 
@@ -328,7 +341,6 @@ class ReportFold {
     const inPlay = days.get(day);
     if (inPlay !== undefined && inPlay !== null) this.#inPlay.delete(inPlay);
     days.set(day, null);
-    for (const tokenId of tracks.keys()) this.#tokens.delete(tokenId);
     const doctor = this.#doctors.get(doctorId);
     const department = doctor?.department ?? NO_GROUP;
     const schedule = await this.#opd.getSchedule(doctorId, day);

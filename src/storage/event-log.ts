@@ -81,6 +81,34 @@ function isDecimalOf(text: string, n: number): boolean {
 }
 
 /**
+ * What one read made for its last event, given again to the next when it is the same: the time
+ * (a fixed date cannot be changed, so events of one instant share it) and the parts of the token
+ * id (consecutive events are often of one token).
+ */
+class LastRead {
+  #ms = Number.NaN;
+  #date: Date | undefined;
+  #tokenId: string | undefined;
+  #parts: Record<string, unknown> | undefined;
+
+  date(ms: number): Date {
+    if (ms !== this.#ms || this.#date === undefined) {
+      this.#ms = ms;
+      this.#date = fixedDate(ms);
+    }
+    return this.#date;
+  }
+
+  parts(tokenId: string): Record<string, unknown> {
+    if (tokenId !== this.#tokenId || this.#parts === undefined) {
+      this.#tokenId = tokenId;
+      this.#parts = parseTokenId(tokenId) as unknown as Record<string, unknown>;
+    }
+    return this.#parts;
+  }
+}
+
+/**
  * An append-only, compact log of events for the in-memory store.
  *
  * A store keeps one event per change for its whole life, so events are not kept as objects (an
@@ -198,9 +226,10 @@ export class EventLog {
     const seqs = this.#days.get(doctorId)?.get(day);
     if (seqs === undefined) return [];
     const out: OpdEvent[] = [];
+    const last = new LastRead();
     for (const seq of seqs) {
       const i = seq - this.#base - 1;
-      if (i >= this.#first) out.push(this.#event(i));
+      if (i >= this.#first) out.push(this.#event(i, last));
     }
     return out;
   }
@@ -283,15 +312,16 @@ export class EventLog {
     const from = Math.max(this.#first, Math.floor(after) - this.#base);
     const to = Math.min(this.#count, from + limit);
     const out: OpdEvent[] = [];
-    for (let i = from; i < to; i++) out.push(this.#event(i));
+    const last = new LastRead();
+    for (let i = from; i < to; i++) out.push(this.#event(i, last));
     return out;
   }
 
-  #event(i: number): OpdEvent {
+  #event(i: number, last: LastRead): OpdEvent {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
     let v = this.#starts[i]!;
-    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: fixedDate(this.#at[i]!) };
-    const parts = shape.tokenIdAt < 0 ? undefined : (parseTokenId(this.#value(v + shape.tokenIdAt) as string) as unknown as Record<string, unknown>);
+    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: last.date(this.#at[i]!) };
+    const parts = shape.tokenIdAt < 0 ? undefined : last.parts(this.#value(v + shape.tokenIdAt) as string);
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;

@@ -138,6 +138,9 @@ describe('EventLog', () => {
     expect(back).toEqual(renumbered);
     back.forEach((e, i) => expect(Object.keys(e)).toEqual(Object.keys(renumbered[i]!)));
     expect(back.every((e) => Object.isFrozen(e) && e.at instanceof Date)).toBe(true);
+    // Events of one instant may share its date: no event's date can be changed.
+    for (const e of back) expect(() => e.at.setTime(0)).toThrow(TypeError);
+    expect(back.map((e) => e.at.getTime())).toEqual(renumbered.map((e) => e.at.getTime()));
     expect(log.read(3, 2)).toEqual(renumbered.slice(3, 5));
     expect(log.read(renumbered.length, 10)).toEqual([]);
   });
