@@ -156,6 +156,8 @@ class ReportFold {
   readonly #days = new Map<string, Map<string, DayInPlay | null>>();
   /** The doctor-days in play. */
   readonly #inPlay = new Set<DayInPlay>();
+  /** The doctor-day in play of the last token found (a doctor's events come in runs). */
+  #lastDay: DayInPlay | null = null;
   /** What a continuation (a carried token) inherits from the token it continues. */
   readonly #origins = new Map<string, { category: string; channel: string }>();
   /** Each patient's requests (local day, request time), for new and repeat patients. */
@@ -255,7 +257,13 @@ class ReportFold {
 
   /** The track of a token of a doctor-day in play (a token's events are all of its doctor-day), if any. */
   #track(doctorId: string, day: string, tokenId: string): Track | undefined {
-    return this.#days.get(doctorId)?.get(day)?.tracks.get(tokenId);
+    let inPlay = this.#lastDay;
+    if (inPlay === null || inPlay.doctorId !== doctorId || inPlay.day !== day) {
+      inPlay = this.#days.get(doctorId)?.get(day) ?? null;
+      if (inPlay === null) return undefined;
+      this.#lastDay = inPlay;
+    }
+    return inPlay.tracks.get(tokenId);
   }
 
   /** A doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
@@ -340,6 +348,7 @@ class ReportFold {
     const days = this.#daysOf(doctorId);
     const inPlay = days.get(day);
     if (inPlay !== undefined && inPlay !== null) this.#inPlay.delete(inPlay);
+    if (this.#lastDay === inPlay) this.#lastDay = null;
     days.set(day, null);
     const doctor = this.#doctors.get(doctorId);
     const department = doctor?.department ?? NO_GROUP;

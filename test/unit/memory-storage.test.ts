@@ -149,9 +149,21 @@ describe('EventLog', () => {
     const log = new EventLog();
     const odd = { type: 'token:checked-in', seq: 1, at: new Date(5), doctorId: 'x', tokenId: 'not-an-id', tokenNumber: 9, day: DAY, slotId: 's' } as OpdEvent;
     const reordered = { seq: 2, type: 'slot:closed', at: new Date(6), slotId: 's', doctorId: 'x', day: DAY, reason: null } as unknown as OpdEvent;
+    // A doctor id with the separator in it: its token fields still follow from the id.
+    const tilde = {
+      type: 'token:checked-in',
+      seq: 3,
+      at: new Date(7),
+      doctorId: 'x~y',
+      tokenId: `x~y~${DAY}~12`,
+      tokenNumber: 12,
+      day: DAY,
+      slotId: 's',
+    } as OpdEvent;
     log.append(odd);
     log.append(reordered);
-    expect(log.read(0, 10)).toEqual([odd, reordered]);
+    log.append(tilde);
+    expect(log.read(0, 10)).toEqual([odd, reordered, tilde]);
   });
 
   it('gives back token events whose fields alternate between null and a value, wherever the token fields stand', () => {
