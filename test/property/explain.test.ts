@@ -52,10 +52,11 @@ describe('explain (property)', () => {
               if (placing!.type === 'token:booked') expect(['free-place', 'elastic-place', 'bump', 'next-slot']).toContain(step.rule);
               if (step.rule === 'bump') {
                 // The rank compared: the token bumped was ranked strictly worse when it was bumped. A hold
-                // an emergency takes is released for it (`token:released`, DESIGN §12), not bumped.
+                // a bump falls on is released, not moved (`token:released`, DESIGN §12): reason
+                // `emergency` for an emergency, `bumped` for a booking a policy lets bump by rank.
                 const bump = history.find(
                   (e) =>
-                    (e.type === 'token:bumped' || (e.type === 'token:released' && e.reason === 'emergency')) &&
+                    (e.type === 'token:bumped' || (e.type === 'token:released' && (e.reason === 'emergency' || e.reason === 'bumped'))) &&
                     e.seq > step.seq &&
                     e.tokenId === step.otherTokenId,
                 );
