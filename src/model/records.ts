@@ -535,6 +535,17 @@ export function parseTokenId(id: string): TokenIdParts | undefined {
   return { doctorId: id.slice(0, first), day: id.slice(first + 1, last), tokenNumber };
 }
 
+/**
+ * The parts of a token id already known to be one ({@link isTokenIdOf} accepted it): cut out at
+ * the last separator, not checked again (as {@link parseTokenId} does for any string).
+ */
+export function partsOfTokenId(id: string): TokenIdParts {
+  const last = id.lastIndexOf('~');
+  let tokenNumber = 0;
+  for (let i = last + 1; i < id.length; i++) tokenNumber = tokenNumber * 10 + id.charCodeAt(i) - 48;
+  return { doctorId: id.slice(0, last - 11), day: id.slice(last - 10, last), tokenNumber };
+}
+
 /** Whether `id` is the id {@link tokenIdOf} gives these parts (without building it). */
 export function isTokenIdOf(id: string, doctorId: string, day: string, tokenNumber: number): boolean {
   const d = doctorId.length;

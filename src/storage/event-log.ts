@@ -1,7 +1,7 @@
 import { OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { fixedDate } from '../model/instant.js';
-import { isTokenIdOf } from '../model/records.js';
+import { isTokenIdOf, partsOfTokenId } from '../model/records.js';
 
 /**
  * How a key's value is kept: stored in the values, derived from the token id, a constant kept
@@ -81,17 +81,6 @@ function isDecimalOf(text: string, n: number): boolean {
 }
 
 /**
- * The doctor id, day and token number of a token id that {@link isTokenIdOf} found to be theirs
- * when its event was appended (`doctorId~YYYY-MM-DD~n`): cut out, not checked again.
- */
-function tokenIdParts(id: string): Record<string, unknown> {
-  const last = id.lastIndexOf('~');
-  let tokenNumber = 0;
-  for (let i = last + 1; i < id.length; i++) tokenNumber = tokenNumber * 10 + id.charCodeAt(i) - 48;
-  return { doctorId: id.slice(0, last - 11), day: id.slice(last - 10, last), tokenNumber };
-}
-
-/**
  * What one read made for its last event, given again to the next when it is the same: the time
  * (a fixed date cannot be changed, so events of one instant share it) and the parts of the token
  * id (consecutive events are often of one token).
@@ -113,7 +102,7 @@ class LastRead {
   parts(tokenId: string): Record<string, unknown> {
     if (tokenId !== this.#tokenId || this.#parts === undefined) {
       this.#tokenId = tokenId;
-      this.#parts = tokenIdParts(tokenId);
+      this.#parts = partsOfTokenId(tokenId) as unknown as Record<string, unknown>;
     }
     return this.#parts;
   }
