@@ -26,6 +26,11 @@ interface Shape {
   readonly keys: readonly string[];
   readonly kinds: readonly number[];
   readonly tokenIdAt: number;
+  /**
+   * An event of the shape with its keys in order (constants set, the other values `undefined`):
+   * an event is read as a copy of it, made at its full size at once, then filled in.
+   */
+  readonly template: Readonly<Record<string, unknown>>;
 }
 
 const INITIAL = 1024;
@@ -288,7 +293,12 @@ export class EventLog {
       id = this.#shapes.length;
       if (id > 0xffff) throw new OpdError('STORAGE_FAILURE', 'Too many kinds of events for the in-memory log', { details: { type } });
       const stored = keys.filter((_, i) => kinds[i] === STORED);
-      this.#shapes.push({ type, keys, kinds, tokenIdAt: derived ? stored.indexOf('tokenId') : -1 });
+      // Parsed from JSON: an object the parser makes holds its keys in place, while one given
+      // keys one at a time past a dozen becomes a dictionary (more bytes, slower to read); and
+      // every key is its own, `__proto__` too.
+      const fields = [['type', type], ['seq', 0], ['at', null], ...keys.map((key, i) => [key, CONSTANTS[kinds[i]!] ?? null])];
+      const template = JSON.parse(`{${fields.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`) as Record<string, unknown>;
+      this.#shapes.push({ type, keys, kinds, tokenIdAt: derived ? stored.indexOf('tokenId') : -1, template });
       this.#shapeIds.set(signature, id);
     }
     return id;
@@ -320,13 +330,16 @@ export class EventLog {
   #event(i: number, last: LastRead): OpdEvent {
     const shape = this.#shapes[this.#shapeOf[i]!]!;
     let v = this.#starts[i]!;
-    const event: Record<string, unknown> = { type: shape.type, seq: this.#base + i + 1, at: last.date(this.#at[i]!) };
+    const event: Record<string, unknown> = { ...shape.template };
+    event['seq'] = this.#base + i + 1;
+    event['at'] = last.date(this.#at[i]!);
     const parts = shape.tokenIdAt < 0 ? undefined : last.parts(this.#value(v + shape.tokenIdAt) as string);
     const { keys, kinds } = shape;
     for (let k = 0; k < keys.length; k++) {
       const kind = kinds[k]!;
-      event[keys[k]!] =
-        kind === STORED ? this.#value(v++) : kind === DERIVED ? parts![keys[k]!] : kind === NUMBER_LABEL ? String(parts!.tokenNumber) : CONSTANTS[kind];
+      if (kind === STORED) event[keys[k]!] = this.#value(v++);
+      else if (kind === DERIVED) event[keys[k]!] = parts![keys[k]!];
+      else if (kind === NUMBER_LABEL) event[keys[k]!] = String(parts!.tokenNumber);
     }
     return Object.freeze(event) as unknown as OpdEvent;
   }

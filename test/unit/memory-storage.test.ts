@@ -160,10 +160,18 @@ describe('EventLog', () => {
       day: DAY,
       slotId: 's',
     } as OpdEvent;
+    // A later version's event with a key named `__proto__`: an own key, as given.
+    const later = JSON.parse(`{"type":"later:kind","seq":4,"doctorId":"x","__proto__":{"a":1},"n":2}`) as Record<string, unknown>;
+    later['at'] = new Date(8);
     log.append(odd);
     log.append(reordered);
     log.append(tilde);
-    expect(log.read(0, 10)).toEqual([odd, reordered, tilde]);
+    log.append(later as unknown as OpdEvent);
+    const back = log.read(0, 10);
+    expect(back).toEqual([odd, reordered, tilde, later]);
+    expect(Object.getPrototypeOf(back[3])).toBe(Object.prototype);
+    expect(Object.keys(back[3]!)).toEqual(['type', 'seq', 'at', 'doctorId', '__proto__', 'n']);
+    expect(Object.getOwnPropertyDescriptor(back[3], '__proto__')?.value).toEqual({ a: 1 });
   });
 
   it('gives back token events whose fields alternate between null and a value, wherever the token fields stand', () => {
