@@ -27,8 +27,8 @@ interface Shape {
   readonly kinds: readonly number[];
   readonly tokenIdAt: number;
   /**
-   * An event of the shape with its keys in order (constants set, the other values `undefined`):
-   * an event is read as a copy of it, made at its full size at once, then filled in.
+   * An event of the shape with its keys in order (constants set, the other values `null` until
+   * filled in): an event is read as a copy of it, made at its full size at once, then filled in.
    */
   readonly template: Readonly<Record<string, unknown>>;
 }
