@@ -173,7 +173,8 @@ export class MergedQueue implements DayQueue {
     for (const day of days) {
       for (let i = 0; i < day.slotCount; i++) {
         const places = day.places(i).filter(keep);
-        this.#slots.push({ slot: day.slot(i), places: strip ? places.map((t) => ({ ...t, callIndex: null })) : places });
+        // Only a token with a call record needs a copy without it.
+        this.#slots.push({ slot: day.slot(i), places: strip ? places.map((t) => (isCalled(t) ? { ...t, callIndex: null } : t)) : places });
       }
     }
     this.#slots.sort((a, b) => a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0));

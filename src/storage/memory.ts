@@ -3,7 +3,7 @@ import type { OpdEvent } from '../events.js';
 import { EventLog } from './event-log.js';
 import { followHistory, Wakeup } from './tail.js';
 import { changeSetDoctor, checkChangeSet } from '../adapter-kit/checks.js';
-import { changeSetParts, isMultiDoctor, planUnit, staysWithin } from '../adapter-kit/units.js';
+import { changeSetParts, isMultiDoctor, planUnit, staysWithin, type UnitPlan } from '../adapter-kit/units.js';
 import {
   assignEventSeq,
   byDoctorDayNumber,
@@ -174,8 +174,9 @@ export class MemoryStorage implements StorageAdapter {
    */
   #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R {
     const members = request.department === undefined ? undefined : this.#members(request.department.name);
-    const locked = this.#lockOrder(request, members);
-    let snapshot = this.#loadMulti(request, members, false);
+    const plan = planUnit(request, members);
+    const locked = this.#lockOrder(request, plan);
+    let snapshot = this.#loadMulti(request, members, false, plan);
     for (let round = 1; ; round++) {
       const decision = decide(snapshot);
       if (decision.kind === 'commit') {
@@ -188,8 +189,7 @@ export class MemoryStorage implements StorageAdapter {
     }
   }
 
-  #lockOrder(request: LoadRequest, members: readonly string[] | undefined): string[] {
-    const plan = planUnit(request, members);
+  #lockOrder(request: LoadRequest, plan: UnitPlan): string[] {
     // The locked doctor of a request naming it by slot only.
     const primary = plan.primary ?? (request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot.doctorId);
     return primary === undefined || plan.lockOrder.includes(primary) ? [...plan.lockOrder] : [...plan.lockOrder, primary].sort();
@@ -199,8 +199,8 @@ export class MemoryStorage implements StorageAdapter {
     return [...(this.#departments.get(department) ?? [])].sort();
   }
 
-  #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean): DoctorSnapshot {
-    const plan = planUnit(request, members);
+  /** A snapshot of a unit over several doctors; `plan` is the request's ({@link planUnit}), when already made. */
+  #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean, plan: UnitPlan = planUnit(request, members)): DoctorSnapshot {
     const others = new Map<string, DoctorSnapshot>();
     for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
     const snapshot = this.#load(plan.primaryRequest, copy);
