@@ -142,6 +142,30 @@ export function decodeLoad(value: unknown, key: string | undefined, cache: DayCa
   return { snapshot: { doctor, days, tokens, slots, schedule, scheduleCut: scheduleCut === true, idempotency }, rev, lastSeq: Number(lastSeq) };
 }
 
+/**
+ * The answer of the `doctorsById` statement as snapshots, by doctor id: each what `opd_load`
+ * answers a request naming only its doctor ({@link decodeLoad}: the record, nothing else read).
+ */
+export function decodeDoctorsOnly(value: unknown): Map<string, DoctorSnapshot> {
+  const found = new Map<string, DoctorSnapshot>();
+  for (const array of (value ?? []) as unknown[][]) {
+    const doctor = DOCTOR.fromArray(array, undefined);
+    found.set(doctor.id, doctorOnly(doctor));
+  }
+  return found;
+}
+
+/** The snapshot of a request naming only a doctor (`undefined`: one the store does not hold). */
+export function doctorOnly(doctor: DoctorRecord | undefined): DoctorSnapshot {
+  return { doctor, days: new Map(), tokens: new Map(), slots: new Map(), schedule: undefined, scheduleCut: false, idempotency: undefined };
+}
+
+/** Whether a load request names its doctor and nothing to read beside the record. */
+export function namesOnlyDoctor(request: LoadRequest): boolean {
+  for (const [key, value] of Object.entries(request)) if (key !== 'doctorId' && value !== undefined) return false;
+  return request.doctorId !== undefined;
+}
+
 /** The answer of the `patientTokens` statement: the patient's tokens with their doctors' departments. */
 export function decodePatientTokens(value: unknown): PatientToken[] {
   const rows = (value ?? []) as [string, unknown[], string, string | null][];

@@ -9,7 +9,17 @@ import type { Decision, DoctorSnapshot, LoadRequest } from '../model/snapshot.js
 import { checkChangeSet } from '../adapter-kit/checks.js';
 import { changeSetParts, planUnit, staysWithin } from '../adapter-kit/units.js';
 import { assignEventSeq } from '../storage/adapter.js';
-import { decodeLoad, decodePatientTokens, decodePointQueue, type Loaded, loadRequestJson, writeParams } from './codec.js';
+import {
+  decodeDoctorsOnly,
+  decodeLoad,
+  decodePatientTokens,
+  decodePointQueue,
+  doctorOnly,
+  type Loaded,
+  loadRequestJson,
+  namesOnlyDoctor,
+  writeParams,
+} from './codec.js';
 import type { Step, UnitSession } from './db.js';
 import { decided, DecisionFailed, keptAsking, MAX_ROUNDS, outOfOrder } from './decision.js';
 import type { Transactions, UnitWork } from './transaction.js';
@@ -98,11 +108,21 @@ export async function multiDoctorUnit<R>(
   }
 }
 
-/** Reads every doctor of a unit over several doctors, its locks already held (one round trip). */
+/**
+ * Reads every doctor of a unit over several doctors, its locks already held (one round trip): one
+ * `opd_load` for each doctor the unit reads something of, and one statement for all the doctors it
+ * only holds (a call at a point serving the facility locks every doctor and reads one day).
+ */
 async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
   const plan = planUnit(request, members);
-  const requests = [plan.primaryRequest, ...plan.further.values()];
+  const requests = [plan.primaryRequest];
+  const onlyHeld: string[] = [];
+  for (const [id, part] of plan.further) {
+    if (namesOnlyDoctor(part)) onlyHeld.push(id);
+    else requests.push(part);
+  }
   const steps: Step[] = requests.map((r) => ({ statement: wing.sql.load, values: [loadRequestJson(r, undefined), false, null, null] }));
+  if (onlyHeld.length > 0) steps.push({ statement: wing.sql.doctorsById, values: [JSON.stringify(onlyHeld)] });
   const patient = request.patient;
   if (patient !== undefined) steps.push({ statement: wing.sql.patientTokens, values: [patient.id, patient.fromDay] });
   // A service point's queue, of the unit's doctors, from the index of the tokens at each point.
@@ -110,15 +130,17 @@ async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, memb
   if (point !== undefined) steps.push({ statement: wing.sql.pointQueue, values: [point.id, point.day, JSON.stringify(plan.lockOrder)] });
   const outs = await tx.run(steps);
   const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
+  const held = onlyHeld.length > 0 ? decodeDoctorsOnly(outs[requests.length]) : undefined;
   const primary = decoded[0]!;
   const others = new Map<string, DoctorSnapshot>();
   let i = 1;
-  for (const id of plan.further.keys()) others.set(id, decoded[i++]!.snapshot);
+  // In the plan's order (by id), whichever way each was read.
+  for (const [id, part] of plan.further) others.set(id, namesOnlyDoctor(part) ? (held!.get(id) ?? doctorOnly(undefined)) : decoded[i++]!.snapshot);
   const snapshot: DoctorSnapshot = {
     ...primary.snapshot,
     others,
     department: members,
-    ...(patient === undefined ? {} : { patientTokens: decodePatientTokens(outs[requests.length]) }),
+    ...(patient === undefined ? {} : { patientTokens: decodePatientTokens(outs[steps.length - (point === undefined ? 1 : 2)]) }),
     ...(point === undefined ? {} : { servicePoint: decodePointQueue(outs[outs.length - 1]) }),
   };
   return { snapshot, rev: undefined, lastSeq: primary.lastSeq };

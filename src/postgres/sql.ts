@@ -30,6 +30,12 @@ export interface Statements {
    * point of those doctors (`opd_tokens_at_point`).
    */
   readonly pointQueue: Statement;
+  /**
+   * `$1` doctor ids (a JSON array): `[doctor, …]` (as `listDoctors` sends each) of those that
+   * exist, by id — the doctors a unit over several reads nothing of but their records, their
+   * locks held (a call at a point serving the facility locks every doctor).
+   */
+  readonly doctorsById: Statement;
   /** The arguments of `opd_write`, `$1`…`$11`. */
   readonly write: Statement;
   /**
@@ -125,6 +131,11 @@ export function statementsFor(schema: SchemaName): Statements {
       `SELECT coalesce(json_agg(json_build_array(t.day, ${TOKEN.sqlArray('t')}, t.doctor_id, d.department) ORDER BY t.token_id), '[]') AS opd_out
        FROM ${s}.opd_tokens t JOIN ${s}.opd_doctors d ON d.facility_id = t.facility_id AND d.doctor_id = t.doctor_id
        WHERE t.facility_id = ${F} AND t.patient_id = $1::text AND t.day >= $2::text`,
+    ),
+    doctorsById: named(
+      'doctors_by_id',
+      `SELECT coalesce(json_agg(${DOCTOR.sqlArray('d')} ORDER BY d.doctor_id), '[]') AS opd_out
+       FROM ${s}.opd_doctors d WHERE d.facility_id = ${F} AND d.doctor_id = ANY (ARRAY(SELECT json_array_elements_text($1::json)))`,
     ),
     pointQueue: named(
       'point_queue',

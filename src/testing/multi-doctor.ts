@@ -153,6 +153,14 @@ export function multiDoctorTests(suite: Suite): void {
     // A doctor that does not exist is read as such, not refused.
     const missing = await storage.read({ doctorId: 'a', others: [{ doctorId: 'nobody' }] });
     expect(missing.others?.get('nobody')?.doctor).toBeUndefined();
+    // A doctor named with nothing to read (a lock the unit holds) comes with its record alone, as a
+    // read of that doctor gives it; beside doctors read in full, and one that does not exist.
+    const held = await storage.read({ others: [{ doctorId: 'nobody' }, { doctorId: 'c', days: [DAY] }, { doctorId: 'b' }] });
+    expect([...(held.others?.keys() ?? [])]).toEqual(['b', 'c', 'nobody']);
+    expect(held.others?.get('b')?.doctor).toEqual((await storage.read({ doctorId: 'b' })).doctor);
+    expect(held.others?.get('b')?.days.size).toBe(0);
+    expect(held.others?.get('c')?.days.get(DAY)?.record.lastTokenNumber).toBe(1);
+    expect(held.others?.get('nobody')?.doctor).toBeUndefined();
   });
 
   it('resolves a department when the unit starts, and reads each of its doctors, sorted by id', { timeout }, async () => {
