@@ -217,6 +217,7 @@ describe('telemetry never carries patient data', () => {
       let spans = 0;
       let failed = 0;
       let executed = 0;
+      let calls = 0;
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...Object.keys(PRESETS)),
@@ -226,6 +227,7 @@ describe('telemetry never carries patient data', () => {
             const otel = new Observed();
             observed.push(otel);
             executed++;
+            calls += ops.length;
             failed += await run(preset, patients, ops, otel);
             const telemetry = await recorded(otel);
             spans += otel.spans().length;
@@ -241,8 +243,10 @@ describe('telemetry never carries patient data', () => {
         ),
         fcOptions(runs),
       );
-      // The runs exercised spans and failures (rejections whose messages must not quote patients).
-      expect(spans).toBeGreaterThan(executed * 8);
+      // The runs exercised spans and failures (rejections whose messages must not quote patients):
+      // a span at least for each of a run's four calls that set up its doctors and for each of its
+      // operations (a count of spans per run would depend on how long the random runs were).
+      expect(spans).toBeGreaterThanOrEqual(executed * 4 + calls);
       expect(failed).toBeGreaterThan(0);
     },
     timeoutFor(runs, 300),
