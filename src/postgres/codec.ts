@@ -162,7 +162,8 @@ export function doctorOnly(doctor: DoctorRecord | undefined): DoctorSnapshot {
 
 /** Whether a load request names its doctor and nothing to read beside the record. */
 export function namesOnlyDoctor(request: LoadRequest): boolean {
-  for (const [key, value] of Object.entries(request)) if (key !== 'doctorId' && value !== undefined) return false;
+  const fields = request as Readonly<Record<string, unknown>>;
+  for (const key in fields) if (key !== 'doctorId' && fields[key] !== undefined) return false;
   return request.doctorId !== undefined;
 }
 

@@ -116,32 +116,34 @@ export async function multiDoctorUnit<R>(
 async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
   const plan = planUnit(request, members);
   const requests = [plan.primaryRequest];
-  const onlyHeld: string[] = [];
+  const onlyHeld = new Set<string>();
   for (const [id, part] of plan.further) {
-    if (namesOnlyDoctor(part)) onlyHeld.push(id);
+    if (namesOnlyDoctor(part)) onlyHeld.add(id);
     else requests.push(part);
   }
   const steps: Step[] = requests.map((r) => ({ statement: wing.sql.load, values: [loadRequestJson(r, undefined), false, null, null] }));
-  if (onlyHeld.length > 0) steps.push({ statement: wing.sql.doctorsById, values: [JSON.stringify(onlyHeld)] });
+  // Where each further answer is among the outputs (-1: not asked).
+  const step = (statement: Step['statement'], values: Step['values']): number => steps.push({ statement, values }) - 1;
+  const heldAt = onlyHeld.size > 0 ? step(wing.sql.doctorsById, [JSON.stringify([...onlyHeld])]) : -1;
   const patient = request.patient;
-  if (patient !== undefined) steps.push({ statement: wing.sql.patientTokens, values: [patient.id, patient.fromDay] });
+  const patientAt = patient !== undefined ? step(wing.sql.patientTokens, [patient.id, patient.fromDay]) : -1;
   // A service point's queue, of the unit's doctors, from the index of the tokens at each point.
   const point = request.servicePoint;
-  if (point !== undefined) steps.push({ statement: wing.sql.pointQueue, values: [point.id, point.day, JSON.stringify(plan.lockOrder)] });
+  const pointAt = point !== undefined ? step(wing.sql.pointQueue, [point.id, point.day, JSON.stringify(plan.lockOrder)]) : -1;
   const outs = await tx.run(steps);
   const decoded = requests.map((r, i) => decodeLoad(outs[i], r.idempotencyKey, undefined)!);
-  const held = onlyHeld.length > 0 ? decodeDoctorsOnly(outs[requests.length]) : undefined;
+  const held = heldAt < 0 ? undefined : decodeDoctorsOnly(outs[heldAt]);
   const primary = decoded[0]!;
   const others = new Map<string, DoctorSnapshot>();
   let i = 1;
   // In the plan's order (by id), whichever way each was read.
-  for (const [id, part] of plan.further) others.set(id, namesOnlyDoctor(part) ? (held!.get(id) ?? doctorOnly(undefined)) : decoded[i++]!.snapshot);
+  for (const id of plan.further.keys()) others.set(id, onlyHeld.has(id) ? (held!.get(id) ?? doctorOnly(undefined)) : decoded[i++]!.snapshot);
   const snapshot: DoctorSnapshot = {
     ...primary.snapshot,
     others,
     department: members,
-    ...(patient === undefined ? {} : { patientTokens: decodePatientTokens(outs[steps.length - (point === undefined ? 1 : 2)]) }),
-    ...(point === undefined ? {} : { servicePoint: decodePointQueue(outs[outs.length - 1]) }),
+    ...(patientAt < 0 ? {} : { patientTokens: decodePatientTokens(outs[patientAt]) }),
+    ...(pointAt < 0 ? {} : { servicePoint: decodePointQueue(outs[pointAt]) }),
   };
   return { snapshot, rev: undefined, lastSeq: primary.lastSeq };
 }
