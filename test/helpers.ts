@@ -12,6 +12,16 @@ import {
 } from 'opd-scheduler';
 import type { DoctorSnapshot } from 'opd-scheduler/adapter-kit';
 import { expect } from 'vitest';
+import { existsSync } from 'node:fs';
+
+/** The font a slip is drawn with by default (Debian's fonts-noto-core, installed by .ci/run). */
+export const SLIP_FONT = '/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf';
+
+/**
+ * Whether the tests draw slips: where the font is installed, and always in CI (where a missing font
+ * fails them); elsewhere they skip the drawings, or expect the refusal a server without it gives.
+ */
+export const slipsDrawable = existsSync(SLIP_FONT) || process.env['CI'] === 'true';
 
 /** 2026-01-30, a Friday. Slots are built on this day in UTC unless a test says otherwise. */
 export const DAY = '2026-01-30';

@@ -4,8 +4,8 @@
  * data), the slip's PNG is behind the desk's key at the printer's width; then, in Chromium, the
  * hall board shows and speaks each announcement one at a time, in each language in turn.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { slipsDrawable } from '../../helpers.js';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +14,6 @@ import { SCREENSHOTS, browserTestsRun, launchChromium, type Browser } from '../.
 import { DAY, KEY, SseReader, book, doctorWithSlots, enc, expectError, startHarness, tokenOf, type Harness } from './harness.js';
 
 let h: Harness | undefined;
-/** The slip is drawn with Debian's fonts-noto-core (installed by .ci/run; without it in CI the test fails). */
-const drawable = existsSync('/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf') || process.env['CI'] === 'true';
 const readers: SseReader[] = [];
 afterEach(async () => {
   for (const reader of readers.splice(0)) reader.close();
@@ -81,7 +79,7 @@ describe('announcements over HTTP', { timeout: 30_000 }, () => {
     const token = tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: 'd1-09', name: 'Asha Verma' }));
     const url = `${h.url}/tickets/${enc(token.id)}.png`;
     expect((await fetch(url)).status).toBe(401);
-    if (!drawable) {
+    if (!slipsDrawable) {
       // Without Debian's fonts (outside CI, where they are installed) the preview is refused by name.
       expect(expectError(await h.call('GET', `/tickets/${enc(token.id)}.png?lang=hi&width=58`), 501, 'DEPENDENCY_MISSING').details).toMatchObject({
         package: 'fonts-noto-core',

@@ -5,7 +5,8 @@
  * UPDATE_GOLDEN=1; compared pixel by pixel with a small tolerance for font rendering).
  * Needs Debian's fonts-noto-core (installed by .ci/run).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { SLIP_FONT, slipsDrawable } from '../../helpers.js';
 import { fileURLToPath } from 'node:url';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { OpdScheduler, isOpdError, type Token } from 'opd-scheduler';
@@ -14,10 +15,7 @@ import { PRINT_DOTS, renderEscPos, renderSlipImage } from 'opd-scheduler/print';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/notices/${name}`, import.meta.url));
-const FONT = '/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf';
-if (!existsSync(FONT) && process.env['CI'] !== 'true')
-  console.warn(`[print] ${FONT} is missing: slip drawings skipped (apt-get install fonts-noto-core; in CI they fail instead).`);
-const drawable = existsSync(FONT) || process.env['CI'] === 'true';
+if (!slipsDrawable) console.warn(`[print] ${SLIP_FONT} is missing: slip drawings skipped (apt-get install fonts-noto-core; in CI they fail instead).`);
 
 let token: Token;
 let hindi: SlipDocument;
@@ -65,7 +63,7 @@ describe('ticketDocument', () => {
   });
 });
 
-describe.skipIf(!drawable)('printing the slip', () => {
+describe.skipIf(!slipsDrawable)('printing the slip', () => {
   it('prints ESC/POS: Latin lines as text, Devanagari lines as raster images, then the QR code and a cut', async () => {
     for (const width of [58, 80] as const) {
       const bytes = Buffer.from(await renderEscPos(hindi, { width }));
