@@ -6,6 +6,7 @@
 import { invalid } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import { callDueAt, callWaitMs } from '../explain/fairness.js';
+import { partsOfTokenId } from '../model/records.js';
 import { isPlaceStatus } from '../model/status.js';
 import { addDays, dayFormatter, dayStartFinder, MINUTE, parseDay } from '../time.js';
 import type { Doctor, Slot, Token } from '../types.js';
@@ -33,6 +34,7 @@ type Ending = 'attended' | 'no-show' | 'by-patient' | 'by-hospital' | 'dropped' 
 
 /** One token of a doctor-day in play, from its events. */
 interface Track {
+  readonly tokenId: string;
   readonly category: string;
   readonly channel: string;
   /** Whether a request made it (not a move's or a carry's continuation). */
@@ -54,11 +56,11 @@ interface Track {
   ending: Ending;
 }
 
-/** A doctor-day in play: its tokens by id. */
+/** A doctor-day in play: its tokens by token number (unique in a doctor-day; an array has no key to hash). */
 interface DayInPlay {
   readonly doctorId: string;
   readonly day: string;
-  readonly tracks: Map<string, Track>;
+  readonly tracks: (Track | undefined)[];
 }
 
 /** The parsed options. */
@@ -208,7 +210,7 @@ class ReportFold {
     const type = e.type;
     // Most events are a token's next step: only four kinds note something beyond their token.
     const pending = type === 'token:carried' || type === 'token:moved' || type === 'token:forwarded' || type === 'token:cancelled' ? this.#note(e, at) : undefined;
-    const track = this.#track(e.doctorId, e.day, e.tokenId);
+    const track = this.#track(e.doctorId, e.day, e.tokenNumber);
     if (track !== undefined) {
       follow(track, e, at);
       return pending;
@@ -237,12 +239,12 @@ class ReportFold {
   #note(e: OpdEvent & { readonly tokenId: string; readonly day: string }, at: number): Promise<void> | undefined {
     let pending: Promise<void> | undefined;
     if (e.type === 'token:carried' && this.#inRange(e.toDay)) {
-      const from = this.#track(e.doctorId, e.day, e.tokenId);
+      const from = this.#track(e.doctorId, e.day, e.tokenNumber);
       if (from !== undefined) this.#origins.set(e.toTokenId, { category: from.category, channel: from.channel });
       else pending = this.#opd.getToken(e.toTokenId).then((t) => void this.#origins.set(e.toTokenId, { category: t.category, channel: NO_GROUP }));
     }
     if (e.type === 'token:moved' && e.fromTokenId !== e.tokenId) {
-      const old = this.#track(e.fromDoctorId, e.fromDay, e.fromTokenId);
+      const old = this.#track(e.fromDoctorId, e.fromDay, partsOfTokenId(e.fromTokenId).tokenNumber);
       if (old !== undefined) old.ending = 'moved';
       if (old !== undefined && this.#inRange(e.day)) this.#origins.set(e.tokenId, { category: old.category, channel: old.channel });
     }
@@ -256,14 +258,14 @@ class ReportFold {
   }
 
   /** The track of a token of a doctor-day in play (a token's events are all of its doctor-day), if any. */
-  #track(doctorId: string, day: string, tokenId: string): Track | undefined {
+  #track(doctorId: string, day: string, tokenNumber: number): Track | undefined {
     let inPlay = this.#lastDay;
     if (inPlay === null || inPlay.doctorId !== doctorId || inPlay.day !== day) {
       inPlay = this.#days.get(doctorId)?.get(day) ?? null;
       if (inPlay === null) return undefined;
       this.#lastDay = inPlay;
     }
-    return inPlay.tracks.get(tokenId);
+    return inPlay.tracks[tokenNumber];
   }
 
   /** A doctor-day in play (made when first asked), or `null` for a day out of range or folded in. */
@@ -272,14 +274,14 @@ class ReportFold {
     const days = this.#daysOf(doctorId);
     let inPlay = days.get(day);
     if (inPlay === undefined) {
-      days.set(day, (inPlay = { doctorId, day, tracks: new Map() }));
+      days.set(day, (inPlay = { doctorId, day, tracks: [] }));
       this.#inPlay.add(inPlay);
     }
     return inPlay;
   }
 
-  #place(day: DayInPlay, e: OpdEvent & { readonly tokenId: string }, t: Track, at: number): void {
-    day.tracks.set(e.tokenId, t);
+  #place(day: DayInPlay, e: OpdEvent & { readonly tokenNumber: number }, t: Track, at: number): void {
+    day.tracks[e.tokenNumber] = t;
     follow(t, e, at);
   }
 
@@ -291,7 +293,7 @@ class ReportFold {
     if (category === undefined || (requested && this.#o.lookbackDays !== null)) return undefined;
     if (origin !== undefined) this.#origins.delete(e.tokenId);
     const channel = origin?.channel ?? (requested ? (e.actor ?? NO_GROUP) : NO_GROUP);
-    return { category, channel, requested, requestedAt: at, patientId: null, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
+    return { tokenId: e.tokenId, category, channel, requested, requestedAt: at, patientId: null, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
   }
 
   /** {@link ReportFold.#newTrack} with the reads it needs: the token's category, the request's patient. */
@@ -302,7 +304,7 @@ class ReportFold {
     const category = origin?.category ?? ('category' in e ? e.category : e.type === 'token:waitlisted' && e.request != null ? e.request.category : undefined) ?? (await this.#opd.getToken(e.tokenId)).category;
     const channel = origin?.channel ?? (requested ? (e.actor ?? NO_GROUP) : NO_GROUP);
     const patientId = requested && this.#o.lookbackDays !== null ? await this.#patientOf(e.tokenId, e.day, at) : null;
-    return { category, channel, requested, requestedAt: at, patientId, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
+    return { tokenId: e.tokenId, category, channel, requested, requestedAt: at, patientId, booked: false, elastic: false, slotId: null, checkIn: null, calledAt: null, consultAt: null, seenAt: null, seenSlotId: null, ending: null };
   }
 
   /** Reads a request's patient id once, and notes the request against it. */
@@ -326,8 +328,8 @@ class ReportFold {
     for (const inPlay of [...this.#inPlay]) {
       if (inPlay.day >= day) continue;
       let over = true;
-      for (const t of inPlay.tracks.values()) {
-        if (t.ending === null) {
+      for (const t of inPlay.tracks) {
+        if (t !== undefined && t.ending === null) {
           over = false;
           break;
         }
@@ -344,7 +346,7 @@ class ReportFold {
   }
 
   /** Folds one doctor-day into the figures: its slots (capacity, places) and its tokens. */
-  async #settle(doctorId: string, day: string, tracks: Map<string, Track>): Promise<void> {
+  async #settle(doctorId: string, day: string, tracks: readonly (Track | undefined)[]): Promise<void> {
     const days = this.#daysOf(doctorId);
     const inPlay = days.get(day);
     if (inPlay !== undefined && inPlay !== null) this.#inPlay.delete(inPlay);
@@ -381,7 +383,9 @@ class ReportFold {
     const system = doctor?.system ?? 'allopathic';
     const specialist = doctor?.specialist ?? false;
     const cells = new Map<string, { requested: number; attended: number }>();
-    for (const [tokenId, t] of tracks) {
+    for (const t of tracks) {
+      if (t === undefined) continue;
+      const tokenId = t.tokenId;
       const slot = t.slotId === null ? undefined : slots.get(t.slotId);
       const hour = pad(this.#hourOf(slot === undefined ? t.requestedAt : slot.start.getTime()));
       let dueToCall: number | null = null;
@@ -436,7 +440,7 @@ class ReportFold {
     // Doctor-days without a token in the history still have capacity, as `stats()` counts it.
     for (const doctorId of this.#doctors.keys()) {
       for (let day = this.#o.from; day <= this.#o.to; day = addDays(day, 1)) {
-        if (this.#days.get(doctorId)?.get(day) !== null) await this.#settle(doctorId, day, new Map());
+        if (this.#days.get(doctorId)?.get(day) !== null) await this.#settle(doctorId, day, []);
       }
     }
     const tables: { [D in ReportDimension]?: ReportRow[] } = {};
