@@ -62,7 +62,6 @@ export class Durations {
     }
     this.#count++;
     this.#addCoarse((value / this.#resolution) | 0, 1);
-    this.#bound();
   }
 
   /** Forgets every duration, keeping the room made for exact ones. */
@@ -80,7 +79,13 @@ export class Durations {
     const source = from.#values;
     if (source !== null) {
       const n = from.#count;
-      if (this.#values === null || this.#count + n > MAX_EXACT_DURATIONS) {
+      if (this.#values === null) {
+        // Counted coarsely here: each at this resolution.
+        for (let i = 0; i < n; i++) this.#addCoarse((source[i]! / this.#resolution) | 0, 1);
+        this.#count += n;
+        return;
+      }
+      if (this.#count + n > MAX_EXACT_DURATIONS) {
         for (let i = 0; i < n; i++) this.add(source[i]!);
         return;
       }
@@ -93,7 +98,6 @@ export class Durations {
     // Counted coarsely in `from`: counted here at its resolution (or this one's, when coarser).
     if (this.#values !== null || this.#resolution < from.#resolution) this.#coarsen(Math.max(from.#resolution, this.#resolution));
     this.#count += this.#addBlocks(from.#blocks!, from.#resolution);
-    this.#bound();
   }
 
   /** The exact values' array, grown (doubling, to {@link MAX_EXACT_DURATIONS} at most) to hold `n` more. */
@@ -105,10 +109,6 @@ export class Durations {
     return (this.#values = grown);
   }
 
-  /** By the minute once the durations counted by the second fill more than {@link MAX_SECOND_BLOCKS} blocks. */
-  #bound(): void {
-    if (this.#resolution < RESOLUTIONS[1] && this.#blocks!.size > MAX_SECOND_BLOCKS) this.#coarsen(RESOLUTIONS[1]);
-  }
 
   /** Counts here the counts of `blocks`, kept by units of `resolution`; answers how many they were. */
   #addBlocks(blocks: ReadonlyMap<number, Uint32Array>, resolution: number): number {
@@ -124,29 +124,45 @@ export class Durations {
     return added;
   }
 
+  /**
+   * Counts `n` durations of `unit` (of this resolution). A new block by the second past
+   * {@link MAX_SECOND_BLOCKS} makes every count one by the minute (the number of blocks grows
+   * only here, so it is checked only here).
+   */
   #addCoarse(unit: number, n: number): void {
     const b = unit >>> BLOCK_BITS;
     let block = this.#last;
     if (b !== this.#lastBlock || block === null) {
-      block = this.#blocks!.get(b) ?? null;
-      if (block === null) this.#blocks!.set(b, (block = new Uint32Array(BLOCK)));
+      const blocks = this.#blocks!;
+      block = blocks.get(b) ?? null;
+      if (block === null) {
+        if (this.#resolution < RESOLUTIONS[1] && blocks.size >= MAX_SECOND_BLOCKS) {
+          this.#coarsen(RESOLUTIONS[1]);
+          this.#addCoarse(((unit * RESOLUTIONS[0]) / RESOLUTIONS[1]) | 0, n);
+          return;
+        }
+        blocks.set(b, (block = new Uint32Array(BLOCK)));
+      }
       this.#lastBlock = b;
       this.#last = block;
     }
     block[unit & (BLOCK - 1)]! += n;
   }
 
-  /** Counts the durations kept so far by units of `resolution`. */
+  /**
+   * Counts the durations kept so far by units of `resolution`. Each is counted at the resolution
+   * of the moment: counting them may coarsen the blocks again, by the minute (see
+   * {@link Durations.#addCoarse}).
+   */
   #coarsen(resolution: number): void {
     const before = this.#blocks;
     const from = this.#resolution;
+    const values = this.#values;
     this.#blocks = new Map();
     this.#last = null;
     this.#resolution = resolution;
-    if (this.#values !== null) {
-      for (let i = 0; i < this.#count; i++) this.#addCoarse((this.#values[i]! / resolution) | 0, 1);
-      this.#values = null;
-    }
+    this.#values = null;
+    if (values !== null) for (let i = 0; i < this.#count; i++) this.#addCoarse((values[i]! / this.#resolution) | 0, 1);
     if (before !== null) this.#addBlocks(before, from);
   }
 
