@@ -109,7 +109,6 @@ export class Durations {
     return (this.#values = grown);
   }
 
-
   /** Counts here the counts of `blocks`, kept by units of `resolution`; answers how many they were. */
   #addBlocks(blocks: ReadonlyMap<number, Uint32Array>, resolution: number): number {
     let added = 0;
@@ -136,9 +135,11 @@ export class Durations {
       const blocks = this.#blocks!;
       block = blocks.get(b) ?? null;
       if (block === null) {
-        if (this.#resolution < RESOLUTIONS[1] && blocks.size >= MAX_SECOND_BLOCKS) {
+        const resolution = this.#resolution;
+        if (resolution < RESOLUTIONS[1] && blocks.size >= MAX_SECOND_BLOCKS) {
           this.#coarsen(RESOLUTIONS[1]);
-          this.#addCoarse(((unit * RESOLUTIONS[0]) / RESOLUTIONS[1]) | 0, n);
+          // The unit converted as #addBlocks converts every counted unit.
+          this.#addCoarse(((unit * resolution) / this.#resolution) | 0, n);
           return;
         }
         blocks.set(b, (block = new Uint32Array(BLOCK)));
