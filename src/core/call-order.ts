@@ -2,7 +2,7 @@
  * The call order: in which order a doctor-day's checked-in patients will be called. `callNext`
  * calls the first of it; positions and estimated starts follow it (see `DayEstimates`).
  */
-import { compareQueueOrder, DayEstimates, type DayQueue } from '../model/queue.js';
+import { compareQueueOrder, DayEstimates, type DayQueue, isWaiting } from '../model/queue.js';
 import type { TokenRecord } from '../model/records.js';
 import { fixedDate } from '../model/instant.js';
 import type { CallCandidate, CalledPatient } from '../policies/call-order.js';
@@ -152,9 +152,15 @@ function ordered(
  * The live estimates of a doctor-day under the scheduler's call order: the one way the core and
  * the reads build them, so that positions and estimated starts follow the order patients will
  * really be called in.
+ *
+ * `only`, when given, is the one place the estimates will be asked of (a token's view). Without a
+ * call order, a place no longer waiting (in consultation, completed) keeps its position in queue
+ * order and the estimate of its own times whoever is called first, so the day is not searched for
+ * the emergencies called ahead of it.
  */
-export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number): DayEstimates {
+export function estimatesOf(at: CallOrderAt, day: DayQueue, now: number, consultMinutes: number, only?: TokenRecord): DayEstimates {
   if (at.config.callOrder === undefined) {
+    if (only !== undefined && !isWaiting(only)) return new DayEstimates(day, now, consultMinutes);
     // Queue order: slot by slot, unless an emergency checked in will be called before the
     // patients of an earlier slot; then the emergencies take the first turns (positions stay).
     const ahead = emergenciesAhead(at, day);
@@ -193,7 +199,7 @@ function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[
 export function tokenView(ws: Workspace, work: DayWork, token: TokenRecord): Token {
   if (isPlaceStatus(token.status) && token.slotId !== null) {
     const i = work.indexOf(token.slotId);
-    if (i >= 0) return toPlaceToken(token, estimatesOf(ws, work, ws.now, ws.consultMinutes), i, ws.nowDate);
+    if (i >= 0) return toPlaceToken(token, estimatesOf(ws, work, ws.now, ws.consultMinutes, token), i, ws.nowDate);
   }
   return toToken(token, null, null);
 }

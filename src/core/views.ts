@@ -42,10 +42,15 @@ function inPromotionOrder(tokens: readonly TokenRecord[], isProtected: IsProtect
   return [...first, ...sorted.filter((t) => !chosen.has(t))];
 }
 
-/** Live estimates of a doctor-day as read from storage (under the scheduler's call order, when `config` has one). */
-export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig): DayEstimates {
+/**
+ * Live estimates of a doctor-day as read from storage (under the scheduler's call order, when
+ * `config` has one); `only`, the one place they will be asked of (see `estimatesOf`).
+ */
+export function dayEstimates(day: DaySnapshot, consultMinutes: number, now: number, config?: CoreConfig, only?: TokenRecord): DayEstimates {
   const queue = dayQueueOf(day.slots, day.record.pause?.until);
-  return config === undefined ? new DayEstimates(queue, now, consultMinutes) : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes);
+  return config === undefined
+    ? new DayEstimates(queue, now, consultMinutes)
+    : estimatesOf({ config, nowDate: fixedDate(now) }, queue, now, consultMinutes, only);
 }
 
 /**
@@ -109,7 +114,7 @@ function placeView(token: TokenRecord, day: DaySnapshot | undefined, consultMinu
   if (day !== undefined && isPlaceStatus(token.status) && token.slotId !== null) {
     const i = day.slots.findIndex((s) => s.slot.id === token.slotId);
     const current = i < 0 ? undefined : day.slots[i]!.places.find((t) => t.id === token.id);
-    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now, config), i);
+    if (current !== undefined) return toPlaceToken(current, dayEstimates(day, consultMinutes, now, config, current), i);
   }
   return toToken(token, null, null);
 }

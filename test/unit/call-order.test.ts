@@ -1,6 +1,6 @@
-import { FairCallOrder, OpdScheduler, presets, type CallOrderPolicy, type OpdEvent, type OpdSchedulerOptions } from 'opd-scheduler';
+import { FairCallOrder, OpdScheduler, presets, type CallOrderPolicy, type OpdEvent, type OpdSchedulerOptions, type Token } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
-import { at, doctorWithSlots, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
+import { at, DAY, doctorWithSlots, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
 
 const fair = (options?: ConstructorParameters<typeof FairCallOrder>[0]): OpdSchedulerOptions => ({
   ...presets.standard(),
@@ -55,6 +55,28 @@ describe('call order', () => {
     expect(await callAll(opd, clock, 5)).toEqual([p1, p2, p3, w1, w2]);
   });
 
+  it('without a call order, an answer gives the place the schedule shows, with a checked-in emergency of a later slot called ahead', async () => {
+    const clock = new TestClock(at('08:30'));
+    const { opd } = scheduler({ ...presets.standard() }, clock);
+    await doctorWithSlots(opd, 'd1', [9, 10], 5);
+    const [w1, p1, p2] = await bookAll(opd, ['WALK_IN', 'PAID', 'PAID']);
+    const emergency = (await opd.book(request('d1', 'EMERGENCY', { slotId: 'd1-10' }))).token.id;
+    for (const id of [w1, p1, p2, emergency]) await opd.checkIn(id!);
+    clock.set(at('09:10'));
+    // Each answer is the token as the day's schedule right after shows it: in consultation, completed, waiting.
+    const seen = async (answer: Promise<{ token: Token | null }>): Promise<void> => {
+      const token = (await answer).token!;
+      const read = (await opd.getSchedule('d1', DAY)).slots.flatMap((s) => s.places).find((t) => t.id === token.id)!;
+      expect([token.position, token.estimatedStart, token.estimateStatus]).toEqual([read.position, read.estimatedStart, read.estimateStatus]);
+    };
+    expect((await opd.callNext('d1')).token?.id).toBe(emergency);
+    await seen(opd.startConsultation(p2!));
+    await seen(opd.checkIn((await opd.book(request('d1', 'PAID', { slotId: 'd1-09' }))).token.id));
+    clock.advance(7);
+    await seen(opd.complete(p2!));
+    await seen(opd.startConsultation(emergency));
+    await seen(opd.startConsultation(p1!));
+  });
   it('with maxWaitMinutes, a patient waiting past it is called before a higher rate', async () => {
     const clock = new TestClock(at('08:00'));
     const { opd } = scheduler(fair({ maxWaitMinutes: 30 }), clock);
