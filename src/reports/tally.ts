@@ -79,13 +79,8 @@ export class Durations {
     const source = from.#values;
     if (source !== null) {
       const n = from.#count;
-      if (this.#values === null) {
-        // Counted coarsely here: each at this resolution.
-        for (let i = 0; i < n; i++) this.#addCoarse((source[i]! / this.#resolution) | 0, 1);
-        this.#count += n;
-        return;
-      }
-      if (this.#count + n > MAX_EXACT_DURATIONS) {
+      // Counted coarsely here (each at this resolution), or past the exact ones' room: added one by one.
+      if (this.#values === null || this.#count + n > MAX_EXACT_DURATIONS) {
         for (let i = 0; i < n; i++) this.add(source[i]!);
         return;
       }

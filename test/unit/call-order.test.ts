@@ -77,6 +77,7 @@ describe('call order', () => {
     await seen(opd.startConsultation(emergency));
     await seen(opd.startConsultation(p1!));
   });
+
   it('with maxWaitMinutes, a patient waiting past it is called before a higher rate', async () => {
     const clock = new TestClock(at('08:00'));
     const { opd } = scheduler(fair({ maxWaitMinutes: 30 }), clock);
