@@ -8,6 +8,7 @@
 import { ErrorSummary, invalid, isOpdError, OpdError } from '../errors.js';
 import type { OpdEvent } from '../events.js';
 import * as queue from '../model/queue.js';
+import type { SlotFacts } from '../model/queue.js';
 import type { DayRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 import * as records from '../model/records.js';
 import type { ChangeSet, DaySnapshot, LoadRequest } from '../model/snapshot.js';
@@ -415,6 +416,33 @@ export function compareQueueOrder(a: TokenRecord, b: TokenRecord): number {
   readInput('a', () => expectQueueRecord('a', a));
   readInput('b', () => expectQueueRecord('b', b));
   return readInput('a', () => queue.compareQueueOrder(a, b));
+}
+
+/**
+ * What the estimates read of a slot's places, in one pass (see `SlotState.facts`): how many still
+ * wait, when the completed ones completed, the latest start of one in consultation, the checked-in
+ * ones. An adapter that keeps a slot's facts with its list finds them with this, once per version
+ * of the list.
+ *
+ * @param places - the slot's places (`SlotState.places`)
+ * @returns the slot's facts
+ * @throws OpdError `VALIDATION_FAILED` naming `places` (or `places[i]`, `places[i].status`,
+ *   `places[i].updatedAt`) for anything but an array of token records with a string status and a
+ *   finite `updatedAt`
+ */
+export function slotFacts(places: readonly TokenRecord[]): SlotFacts {
+  readInput('places', () => {
+    if (!Array.isArray(places)) throw invalid('places', `Expected \`places\` to be an array of token records, got ${describe(places)}`);
+    for (let i = 0; i < places.length; i++) {
+      const t: unknown = places[i];
+      const field = `places[${i}]`;
+      if (!isRecord(t)) throw invalid(field, `Expected \`${field}\` to be a token record, got ${describe(t)}`);
+      if (typeof t['status'] !== 'string') throw invalid(`${field}.status`, `Expected \`${field}.status\` to be a string, got ${describe(t['status'])}`);
+      if (typeof t['updatedAt'] !== 'number' || !Number.isFinite(t['updatedAt']))
+        throw invalid(`${field}.updatedAt`, `Expected \`${field}.updatedAt\` to be a finite number, got ${describe(t['updatedAt'])}`);
+    }
+  });
+  return queue.slotFacts(places);
 }
 
 /**

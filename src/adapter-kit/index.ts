@@ -31,6 +31,7 @@ export {
   namedDoctor,
   parseTokenId,
   planUnit,
+  slotFacts,
   staysWithin,
   tokenIdOf,
 } from './checked.js';
@@ -54,6 +55,7 @@ export type {
   ServicePointLoad,
   SlotState,
 } from '../model/snapshot.js';
+export type { SlotFacts } from '../model/queue.js';
 export type { ClaimRecord, ClaimState, DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenIdParts, TokenRecord } from '../model/records.js';
 export type { OfferCandidateRecord, OfferPlaceStatus, OfferRecord, OfferState } from '../model/records.js';
 export { isActiveClaim } from '../model/records.js';

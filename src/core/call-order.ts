@@ -2,7 +2,7 @@
  * The call order: in which order a doctor-day's checked-in patients will be called. `callNext`
  * calls the first of it; positions and estimated starts follow it (see `DayEstimates`).
  */
-import { compareQueueOrder, DayEstimates, type DayQueue, isWaiting } from '../model/queue.js';
+import { compareQueueOrder, DayEstimates, type DayQueue, factsOf, isWaiting } from '../model/queue.js';
 import type { TokenRecord } from '../model/records.js';
 import { fixedDate } from '../model/instant.js';
 import type { CallCandidate, CalledPatient } from '../policies/call-order.js';
@@ -181,8 +181,9 @@ function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[
     // The first such patient of the slot in queue order, and the slot's checked-in emergencies.
     let first: TokenRecord | undefined;
     let urgent: TokenRecord[] | undefined;
-    for (const t of day.places(i)) {
-      if (t.status !== 'CHECKED_IN') continue;
+    const checkedIn = factsOf(day, i).checkedIn;
+    for (let k = 0; k < checkedIn.length; k++) {
+      const t = checkedIn[k]!;
       if (protectionOf(at, t) !== null) (urgent ??= []).push(t);
       else if (first === undefined || compareQueueOrder(t, first) < 0) first = t;
     }

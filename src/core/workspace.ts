@@ -18,7 +18,7 @@ import { type DayCounter, incrementDay, makeToken, nextLabelNumber, patchSlot, p
 import { toSlot } from '../model/convert.js';
 import type { Slot } from '../types.js';
 import { fixedDate } from '../model/instant.js';
-import { dueAt } from '../model/queue.js';
+import { dueAt, type SlotFacts, slotFacts } from '../model/queue.js';
 
 const NO_CLAIMS: readonly ClaimRecord[] = Object.freeze([]);
 
@@ -40,6 +40,8 @@ export class DayWork {
   #ownWaitlist = false;
   /** Whether this unit has written a place whose consultation has begun, or one that had. */
   #consulted = false;
+  /** The facts of each slot's places as found, by index: a slot's are forgotten when this unit writes its places. */
+  #facts: (SlotFacts | undefined)[] | undefined;
 
   /** Whether a claim gives its places to an emergency (its kind's `yields`, from the unit's kind table). */
   readonly #yields: (claim: ClaimRecord) => boolean;
@@ -86,6 +88,16 @@ export class DayWork {
   /** The places of slot `i`, in no particular order (every rule orders what it reads). */
   places(i: number): readonly TokenRecord[] {
     return this.#places?.[i] ?? this.#snapshot.slots[i]!.places;
+  }
+
+  /** The facts of slot `i`'s places ({@link slotFacts}): the store's, else found once, and found again after this unit writes the slot. */
+  facts(i: number): SlotFacts {
+    const found = (this.#facts ??= []);
+    const kept = found[i];
+    if (kept !== undefined) return kept;
+    const own = this.#places?.[i];
+    const state = this.#snapshot.slots[i]!;
+    return (found[i] = own !== undefined ? slotFacts(own) : (state.facts ?? slotFacts(state.places)));
   }
 
   /**
@@ -206,6 +218,8 @@ export class DayWork {
 
   /** The places of slot `i` as this unit's own copy, made on the first write. */
   #ownPlaces(i: number): TokenRecord[] {
+    // Asked for each write: the slot's facts will be found again.
+    if (this.#facts !== undefined) this.#facts[i] = undefined;
     const places = (this.#places ??= new Array<TokenRecord[] | undefined>(this.slotCount));
     return (places[i] ??= [...this.#snapshot.slots[i]!.places]);
   }
@@ -224,6 +238,7 @@ export class DayWork {
     while (i > 0 && slots[i - 1]!.start > slot.start) i--;
     slots.splice(i, 0, slot);
     (this.#places ??= []).splice(i, 0, []);
+    this.#facts = undefined;
   }
 
   /** The list `token` belongs to by its status and slot (the waitlist, a slot's places, or none), as this unit's copy. */

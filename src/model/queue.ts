@@ -43,6 +43,54 @@ export interface DayQueue {
   readonly slotCount: number;
   slot(i: number): SlotRecord;
   places(i: number): readonly TokenRecord[];
+  /**
+   * What {@link slotFacts} finds in slot `i`'s places, when the queue keeps it (a store may find it
+   * once per version of a slot's list); without it, it is found from the places when asked.
+   */
+  facts?(i: number): SlotFacts;
+}
+
+/**
+ * What the estimates and the emergencies' turns read of a slot's places, found in one pass: how
+ * many still wait, when the completed ones completed, the latest start of one in consultation,
+ * and the checked-in ones. A day's estimate reads every slot's facts and only the places of the
+ * slot it is asked about, so a store that keeps the facts spares it reading every place.
+ */
+export interface SlotFacts {
+  /** Places still waiting for the doctor ({@link isWaiting}). */
+  readonly waiting: number;
+  /** When each `COMPLETED` place completed (its `updatedAt`), in no particular order. */
+  readonly completions: readonly number[];
+  /** The latest `updatedAt` of a place `IN_CONSULTATION`, if any. */
+  readonly started: number | undefined;
+  /** The `CHECKED_IN` places, in no particular order. */
+  readonly checkedIn: readonly TokenRecord[];
+}
+
+/** The {@link SlotFacts} of a slot's places: the one rule every store that keeps them follows. */
+export function slotFacts(places: readonly TokenRecord[]): SlotFacts {
+  let waiting = 0;
+  let completions: number[] | undefined;
+  let started: number | undefined;
+  let checkedIn: TokenRecord[] | undefined;
+  for (let k = 0; k < places.length; k++) {
+    const t = places[k]!;
+    if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
+    else if (t.status === 'IN_CONSULTATION') started = started === undefined ? t.updatedAt : Math.max(started, t.updatedAt);
+    else {
+      waiting++;
+      if (t.status === 'CHECKED_IN') (checkedIn ??= []).push(t);
+    }
+  }
+  return { waiting, completions: completions ?? NONE_COMPLETED, started, checkedIn: checkedIn ?? NONE_CHECKED_IN };
+}
+
+const NONE_COMPLETED: readonly number[] = Object.freeze([]);
+const NONE_CHECKED_IN: readonly TokenRecord[] = Object.freeze([]);
+
+/** Slot `i`'s {@link SlotFacts}: kept by the queue, else found from its places. */
+export function factsOf(day: DayQueue, i: number): SlotFacts {
+  return day.facts === undefined ? slotFacts(day.places(i)) : day.facts(i);
 }
 
 /** A place of a slot in queue order: its token, its 1-based position and its estimated start. */
@@ -168,12 +216,10 @@ export class DayEstimates {
     let started: number | undefined;
     // A day known to have no consultation yet has nothing to find: the places are not read.
     for (let i = 0, n = day.consultations === 0 ? 0 : day.slotCount; i < n; i++) {
-      const places = day.places(i);
-      for (let k = 0; k < places.length; k++) {
-        const t = places[k]!;
-        if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
-        else if (t.status === 'IN_CONSULTATION') started = Math.max(started ?? t.updatedAt, t.updatedAt);
-      }
+      const facts = factsOf(day, i);
+      const done = facts.completions;
+      for (let k = 0; k < done.length; k++) (completions ??= []).push(done[k]!);
+      if (facts.started !== undefined) started = Math.max(started ?? facts.started, facts.started);
     }
     this.#pace = paceOf(completions, consultMinutes * MINUTE);
     // A pause that has not ended delays the first turn to its end (and every later one with it).
@@ -303,21 +349,20 @@ export class DayEstimates {
    */
   #walk(i: number, out: QueuedPlace[] | undefined): number {
     const slot = this.#day.slot(i);
-    const listed = this.#day.places(i);
-    if (out === undefined && this.#day.consultations === 0) {
-      // No consultation has begun: every place waits and takes its turn, none needs reading.
-      let at = Math.max(this.#freeAt[i]!, slot.start);
-      for (let k = 0; k < listed.length; k++) at += this.#pace;
+    let at = Math.max(this.#freeAt[i]!, slot.start);
+    if (out === undefined) {
+      // Only when the doctor is next free: each waiting place takes a turn, in whatever order. No
+      // consultation begun: every place waits, none needs reading; else the slot's facts count them.
+      const waiting = this.#day.consultations === 0 ? this.#day.places(i).length : factsOf(this.#day, i).waiting;
+      for (let k = 0; k < waiting; k++) at += this.#pace;
       return at;
     }
-    const places = out === undefined || listed.length < 2 ? listed : [...listed].sort(compareQueueOrder);
-    let at = Math.max(this.#freeAt[i]!, slot.start);
+    const listed = this.#day.places(i);
+    const places = listed.length < 2 ? listed : [...listed].sort(compareQueueOrder);
     for (let k = 0; k < places.length; k++) {
       const token = places[k]!;
       const waiting = isWaiting(token);
-      if (out !== undefined) {
-        out.push({ token, position: k + 1, estimate: waiting ? waitingEstimate(at, slot) : this.#seen(token) });
-      }
+      out.push({ token, position: k + 1, estimate: waiting ? waitingEstimate(at, slot) : this.#seen(token) });
       if (waiting) at += this.#pace;
     }
     // Slots never overlap: waiting for this slot's start never delays a later slot.

@@ -5,6 +5,7 @@
  */
 import type { OpdEvent } from '../events.js';
 import type { DayRecord, DoctorRecord, IdempotencyRecord, SlotRecord, TokenRecord } from './records.js';
+import type { SlotFacts } from './queue.js';
 
 /**
  * What a unit of work needs to read, all of it for one doctor (the *locked* doctor). The
@@ -123,6 +124,13 @@ export interface SlotState {
   readonly slot: SlotRecord;
   /** Tokens whose status holds a place (`BOOKED`, `CHECKED_IN`, `IN_CONSULTATION`, `COMPLETED`), any order. */
   readonly places: readonly TokenRecord[];
+  /**
+   * Optional: what `slotFacts` (`opd-scheduler/adapter-kit`) finds in `places`. A store whose lists
+   * are never changed in place can find it once per version of a slot's list and keep it with the
+   * list; a day's estimate then reads the facts of every slot and the places of one. Without it
+   * the rules find the facts from the places, which is as correct and only slower.
+   */
+  readonly facts?: SlotFacts | undefined;
 }
 
 /** Everything about one doctor-day the allocation rules need. */

@@ -4,7 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import type { DoctorSnapshot } from '../model/snapshot.js';
-import { DAY, type Suite, withSlots } from './fixtures.js';
+import { DAY, emptyChanges, type Suite, withSlots } from './fixtures.js';
+import { slotFacts } from '../model/queue.js';
 import { FairCallOrder } from '../index.js';
 
 /** Declares the tests of this part of the conformance suite. */
@@ -87,6 +88,51 @@ export function readsTests(suite: Suite): void {
     await opd.startConsultation(tokens[1]!.id);
     actual = await counts();
     expect(actual).toEqual(given(actual, expected(1, 2)));
+  });
+
+  it("keeps, when it keeps them, each slot's facts in step with its places through every change", { timeout }, async () => {
+    const { opd, clock, storage } = await scheduler();
+    await withSlots(opd, 'd1', [9, 10], 4);
+    const ids: string[] = [];
+    for (const [name, slotId] of [
+      ['A', 'd1-09'],
+      ['B', 'd1-09'],
+      ['C', 'd1-09'],
+      ['E', 'd1-10'],
+    ] as const)
+      ids.push((await opd.book({ doctorId: 'd1', category: name === 'E' ? 'EMERGENCY' : 'ONLINE', patient: { name }, slotId })).token.id);
+    // The facts a unit and a read are given, slot by slot, against those of the places beside them.
+    const check = async (): Promise<void> => {
+      const seen = await storage.transact({ doctorId: 'd1', days: [DAY] }, (snapshot) => ({
+        kind: 'commit',
+        changes: emptyChanges(),
+        result: snapshot.days.get(DAY)!.slots.map((s) => ({ facts: s.facts, places: s.places })),
+      }));
+      const read = (await storage.read({ doctorId: 'd1', days: [DAY] })).days.get(DAY)!.slots.map((s) => ({ facts: s.facts, places: s.places }));
+      for (const { facts, places } of [...seen, ...read]) {
+        if (facts === undefined) continue;
+        const expected = slotFacts(places);
+        expect({ ...facts, completions: [...facts.completions].sort(), checkedIn: facts.checkedIn.map((t) => t.id).sort() }).toEqual({
+          ...expected,
+          completions: [...expected.completions].sort(),
+          checkedIn: expected.checkedIn.map((t) => t.id).sort(),
+        });
+      }
+    };
+    await check();
+    clock.set(`${DAY}T03:35:00Z`);
+    for (const id of ids) await opd.checkIn(id);
+    await check();
+    await opd.startConsultation(ids[0]!);
+    await check();
+    clock.advance(6 * 60_000);
+    await opd.complete(ids[0]!);
+    await opd.cancel(ids[1]!);
+    await check();
+    await opd.startConsultation(ids[3]!);
+    clock.advance(4 * 60_000);
+    await opd.complete(ids[3]!);
+    await check();
   });
 
   it('hands out read snapshots that later units never change', { timeout }, async () => {

@@ -57,6 +57,29 @@ describe('DayWork: the slots and places of a day', () => {
     expect(work.occupancy(1)).toBe(0);
   });
 
+  it("finds a slot's facts again after the unit writes its places, and takes the store's while it has not", () => {
+    const booked = token(1, 'WALK_IN', 'd1-10');
+    const other = token(2, 'ONLINE', 'd1-11');
+    const day = dayOf(snapshot([slot(10, 3), slot(11, 3)], [booked, other]));
+    const kept = { waiting: 7, completions: [], started: undefined, checkedIn: [] };
+    // A store's facts are taken as they are given, for a slot this unit has not written.
+    const work = new DayWork({ ...day, slots: day.slots.map((s, i) => (i === 1 ? { ...s, facts: kept } : s)) });
+    expect(work.facts(1)).toBe(kept);
+    expect(work.facts(0)).toMatchObject({ waiting: 1, checkedIn: [] });
+    const checkedIn = patchToken(booked, { status: 'CHECKED_IN' }, NOW);
+    work.replace(booked, checkedIn);
+    expect(work.facts(0)).toMatchObject({ waiting: 1, checkedIn: [checkedIn] });
+    const done = patchToken(checkedIn, { status: 'COMPLETED' }, NOW + 60_000);
+    work.replace(checkedIn, done);
+    work.add(token(3, 'ONLINE', 'd1-10'));
+    expect(work.facts(0)).toMatchObject({ waiting: 1, completions: [NOW + 60_000], checkedIn: [] });
+    // Written, the slot's facts are the unit's own, not the store's.
+    work.add(token(4, 'ONLINE', 'd1-11'));
+    expect(work.facts(1)).toMatchObject({ waiting: 2 });
+    work.insertSlot(slot(9, 2));
+    expect([0, 1, 2].map((i) => work.facts(i).waiting)).toEqual([0, 1, 2]);
+  });
+
   it('makes the public view of a slot from its record as the unit left it', () => {
     const work = new DayWork(dayOf(snapshot([slot(10, 2)], [])));
     expect(work.slotView(0).capacity).toBe(2);

@@ -12,6 +12,7 @@ import {
   compareQueueOrder,
   emptyDayRecord,
   mergeLoadRequests,
+  slotFacts,
   type TokenRecord,
 } from 'opd-scheduler/adapter-kit';
 import { describe, expect, it } from 'vitest';
@@ -137,6 +138,31 @@ describe('the kit refuses bad arguments with VALIDATION_FAILED naming them, chan
     ).toBe('b');
     const second = token(2, 'ONLINE', null);
     expect([second, t].sort(compareQueueOrder).map((x) => x.tokenNumber)).toEqual([1, 2]);
+  });
+
+  it("slotFacts: a slot's places, counted in one pass: waiting, completion times, the latest start in consultation, the checked-in", () => {
+    const at = (n: number): number => Date.UTC(2026, 0, 30, 4) + n * 60_000;
+    const places = [
+      token(1, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(10) }),
+      token(2, 'ONLINE', 'd1-09', { status: 'COMPLETED', updatedAt: at(4) }),
+      token(3, 'ONLINE', 'd1-09', { status: 'IN_CONSULTATION', updatedAt: at(12) }),
+      token(4, 'ONLINE', 'd1-09', { status: 'CHECKED_IN' }),
+      token(5, 'EMERGENCY', 'd1-09', { status: 'CHECKED_IN' }),
+      token(6, 'ONLINE', 'd1-09', { status: 'BOOKED' }),
+    ];
+    const facts = slotFacts(places);
+    expect({ ...facts, completions: [...facts.completions].sort(), checkedIn: facts.checkedIn.map((t) => t.tokenNumber).sort() }).toEqual({
+      waiting: 3,
+      completions: [at(4), at(10)],
+      started: at(12),
+      checkedIn: [4, 5],
+    });
+    expect(slotFacts([])).toEqual({ waiting: 0, completions: [], started: undefined, checkedIn: [] });
+    expect(field(() => slotFacts(null as never))).toBe('places');
+    expect(field(() => slotFacts([places[0]!, 7 as never]))).toBe('places[1]');
+    expect(field(() => slotFacts([{ ...places[0]!, updatedAt: Number.NaN }]))).toBe('places[0].updatedAt');
+    expect(field(() => slotFacts([{ ...places[0]!, status: null as never }]))).toBe('places[0].status');
+    expect(field(() => slotFacts([revoked() as never]))).toBe('places');
   });
 
   it('mergeLoadRequests: a schedule limit is a positive whole number, kept where both windows count from the same instant', () => {

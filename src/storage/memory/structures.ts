@@ -3,6 +3,7 @@
  * patient index, the days of a snapshot, and the writes of a unit's place lists.
  */
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
+import { type SlotFacts, slotFacts } from '../../model/queue.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
 import { isConsultedStatus, isLiveStatus } from '../../model/status.js';
 import { claimDueAt, earliestClaimEnd, takenPlaces } from '../../model/claims.js';
@@ -14,15 +15,27 @@ import { PatientIndex, type TokensByPatient } from '../patient-index.js';
  * it; a snapshot handed out by `read` gets a copy.
  */
 export class MemSlot implements SlotState, ScheduleEntry {
+  /** Its places: a list replaced whole by each change ({@link MemSlot.setPlaces}), never changed in place. */
   places: TokenRecord[] = [];
   /** The slot's id (that of every version of its record), read without reaching the record. */
   readonly id: string;
+  /** The facts of `places`, once found: forgotten when the list is replaced ({@link MemSlot.setPlaces}). */
+  #facts: SlotFacts | undefined;
   constructor(
     public slot: SlotRecord,
     /** The day it belongs to, whose claim book holds the claims without a token of its places. */
     readonly day: MemDay,
   ) {
     this.id = slot.id;
+  }
+  /** Replaces its list of places (and forgets the facts of the one before, which may hold a token since erased). */
+  setPlaces(list: TokenRecord[]): void {
+    this.places = list;
+    this.#facts = undefined;
+  }
+  /** The facts of its places (`slotFacts`), found once for each version of the list: every estimate of the day reads them. */
+  get facts(): SlotFacts {
+    return (this.#facts ??= slotFacts(this.places));
   }
   /** Its taken places, by the one count (`takenPlaces`): its tokens' places and its claims without a token. */
   get occupancy(): number {
@@ -282,9 +295,8 @@ export function listOf(holder: MemSlot | MemDay): TokenRecord[] {
 }
 
 export function setList(holder: MemSlot | MemDay, list: TokenRecord[]): void {
-  if (holder instanceof MemSlot) {
-    holder.places = list;
-  } else holder.waitlist = list;
+  if (holder instanceof MemSlot) holder.setPlaces(list);
+  else holder.waitlist = list;
 }
 
 export function insertByStart(list: MemSlot[], slot: MemSlot): void {
