@@ -87,16 +87,19 @@ function ordered(
 ): readonly TokenRecord[] {
   const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
   const called: TokenRecord[] = [];
+  const policy = at.config.callOrder;
   for (let i = 0; i < day.slotCount; i++) {
     const ends = day.slot(i).end > endsAfter;
-    for (const token of day.places(i)) {
+    // Without a call order only the checked-in places count (not who was called): a day that
+    // keeps its slots' facts lists them.
+    const places = policy === undefined && day.facts !== undefined ? day.facts(i).checkedIn : day.places(i);
+    for (const token of places) {
       if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push({ token, slot: i });
       if (token.callIndex !== undefined && token.callIndex !== null) called.push(token);
     }
   }
   if (checkedIn.length === 0) return [];
   checkedIn.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
-  const policy = at.config.callOrder;
   const isEmergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
   if (policy === undefined) {
     // Queue order, slot by slot, behind the emergencies of any slot.
