@@ -39,6 +39,19 @@ import { clock, MINUTE, TIME_ZONE } from './time.js';
 
 /** The desk runs `sweep` this often. */
 const SWEEP_EVERY_MINUTES = 5;
+/**
+ * Events that move a patient along their visit and change no place of the day nor its capacity:
+ * a call after only these cannot have opened room for a waiting emergency.
+ */
+const KEEPS_ROOM: ReadonlySet<string> = new Set([
+  'token:checked-in',
+  'token:called',
+  'token:forwarded',
+  'token:consultation-started',
+  'token:completed',
+  'token:turn-near',
+  'token:eta-changed',
+]);
 /** The hospital's ABDM facility id (HIP id), as its counters' QR codes carry it. */
 const HIP_ID = 'IN0610000001';
 
@@ -1182,14 +1195,16 @@ class Day {
       doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
     }
     for (const token of touchedTokens) this.#react(token);
-    await this.#checkEmergencies(new Set(events.map((e) => e.doctorId)));
+    await this.#checkEmergencies(new Set(events.filter((e) => !KEEPS_ROOM.has(e.type)).map((e) => e.doctorId)));
   }
 
   /**
    * Emergency safety, checked from outside after every call: no emergency waits while a usable
    * slot of its doctor's day has room for it by the preset's own rules. Checked for the doctors
-   * whose day the call changed (`touched`): room opens only by a change of the day (a place given
-   * back, a capacity raised), never by the clock, so a day the call left alone keeps its verdict.
+   * whose day the call changed (`touched`) by anything but moving a patient along their visit
+   * ({@link KEEPS_ROOM}): room opens only by a change of the day's places (a place given back, a
+   * capacity raised), never by the clock nor by a patient checking in, being called, seen or sent
+   * to another queue, so a day the call left alone keeps its verdict.
    */
   async #checkEmergencies(touched: ReadonlySet<string>): Promise<void> {
     if (this.#waitingEmergencies.size === 0) return;
