@@ -57,7 +57,7 @@ export interface DayQueue {
  * slot it is asked about, so a store that keeps the facts spares it reading every place.
  */
 export interface SlotFacts {
-  /** Places still waiting for the doctor ({@link isWaiting}). */
+  /** Places still waiting for the doctor (not in consultation, not completed). */
   readonly waiting: number;
   /** When each `COMPLETED` place completed (its `updatedAt`), in no particular order. */
   readonly completions: readonly number[];
