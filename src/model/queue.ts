@@ -75,12 +75,11 @@ export function slotFacts(places: readonly TokenRecord[]): SlotFacts {
   let checkedIn: TokenRecord[] | undefined;
   for (let k = 0; k < places.length; k++) {
     const t = places[k]!;
-    if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
-    else if (t.status === 'IN_CONSULTATION') started = started === undefined ? t.updatedAt : Math.max(started, t.updatedAt);
-    else {
+    if (isWaiting(t)) {
       waiting++;
       if (t.status === 'CHECKED_IN') (checkedIn ??= []).push(t);
-    }
+    } else if (t.status === 'COMPLETED') (completions ??= []).push(t.updatedAt);
+    else started = started === undefined ? t.updatedAt : Math.max(started, t.updatedAt);
   }
   return { waiting, completions: completions ?? NONE_COMPLETED, started, checkedIn: checkedIn ?? NONE_CHECKED_IN };
 }
@@ -370,7 +369,20 @@ export class DayEstimates {
   }
 }
 
-/** {@link DayQueue} over slots with their places. */
-export function dayQueueOf(slots: readonly { readonly slot: SlotRecord; readonly places: readonly TokenRecord[] }[], pausedUntil?: number): DayQueue {
-  return { slotCount: slots.length, slot: (i) => slots[i]!.slot, places: (i) => slots[i]!.places, ...(pausedUntil === undefined ? {} : { pausedUntil }) };
+/**
+ * {@link DayQueue} over slots with their places (lists it reads, never changes): each slot's facts
+ * are the ones kept with it, else found once.
+ */
+export function dayQueueOf(
+  slots: readonly { readonly slot: SlotRecord; readonly places: readonly TokenRecord[]; readonly facts?: SlotFacts | undefined }[],
+  pausedUntil?: number,
+): DayQueue {
+  const found: (SlotFacts | undefined)[] = [];
+  return {
+    slotCount: slots.length,
+    slot: (i) => slots[i]!.slot,
+    places: (i) => slots[i]!.places,
+    facts: (i) => (found[i] ??= slots[i]!.facts ?? slotFacts(slots[i]!.places)),
+    ...(pausedUntil === undefined ? {} : { pausedUntil }),
+  };
 }
