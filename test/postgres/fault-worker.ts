@@ -29,6 +29,16 @@ const TRANSIENT = new Set<OpdErrorCode>(['STORAGE_FAILURE', 'CONFLICT']);
 const pool = new pg.Pool({ connectionString: url, max: 3, application_name: app });
 pool.on('error', () => undefined); // node-postgres reports idle clients' errors here
 
+/** Where the worker is, and each caller's call in flight: a hang ends the worker with them (below). */
+let phase = 'migrating its scratch schema';
+const calls: string[] = ['', ''];
+// A hang becomes a failure that says where, before the test's own limit (which says only that it
+// ran out of time): 240 s is many times what the worker takes on a loaded machine.
+setTimeout(() => {
+  console.error(`fault worker ${worker}: hung ${phase}${calls.some(Boolean) ? `, calls in flight: ${calls.filter(Boolean).join('; ')}` : ''}`);
+  process.exit(3);
+}, 240_000).unref();
+
 // migrate survives a lost connection and can be run again.
 const scratch = `${schema}_m${worker}`;
 let migrations = 0;
@@ -43,6 +53,7 @@ for (;;) {
     await sleep(20);
   }
 }
+phase = `dropping its scratch schema after ${migrations} migrations`;
 for (;;) {
   try {
     await pool.query(`DROP SCHEMA ${scratch} CASCADE`);
@@ -63,9 +74,21 @@ let lostOutcomes = 0;
 const deadline = Date.now() + Number(secondsArg) * 1000;
 let n = 0;
 /** One of the worker's two concurrent callers: units of one doctor also queue and run as chains. */
-async function caller(): Promise<void> {
+async function caller(c: number): Promise<void> {
   while (Date.now() < deadline) {
     const roll = random();
+    calls[c] =
+      roll < 0.6 || mine.length === 0
+        ? 'book'
+        : roll < 0.72
+          ? 'cancel'
+          : roll < 0.82
+            ? 'checkIn'
+            : roll < 0.86
+              ? 'consult'
+              : roll < 0.93
+                ? 'getSchedule'
+                : 'history';
     try {
       if (roll < 0.6 || mine.length === 0) {
         const key = `k-w${worker}-${++n}`;
@@ -79,6 +102,7 @@ async function caller(): Promise<void> {
         };
         // Retried with the same key until the outcome is known: exactly once, whatever was lost.
         for (let attempt = 0; ; attempt++) {
+          calls[c] = `book ${key}, attempt ${attempt + 1}`;
           try {
             const result = await opd.book(request);
             write({ t: 'book', key, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, attempts: attempt + 1 });
@@ -112,8 +136,11 @@ async function caller(): Promise<void> {
     }
   }
 }
-await Promise.all([caller(), caller()]);
+phase = 'booking';
+await Promise.all([caller(0), caller(1)]);
+calls.fill('');
 // Give the feed and the background checks of lost acknowledgements time to deliver.
+phase = 'waiting for its feed';
 await sleep(2500);
 write({
   t: 'emitted',
@@ -121,6 +148,8 @@ write({
   created: emitted.filter((e) => e.type === 'token:booked' || e.type === 'token:waitlisted').map((e) => [e.seq, e.type, (e as { tokenId: string }).tokenId]),
   lostOutcomes,
 });
+phase = 'closing its scheduler';
 await opd.close();
+phase = 'ending its pool';
 await pool.end();
 write({ t: 'done' });
