@@ -50,7 +50,8 @@ export default defineConfig(({ mode }) => {
   return {
     resolve: { alias: entries },
     test: long
-      ? { include: LONG_SUITES, env: { OPD_TEST_LONG: '1' } }
+      ? // The limits of npm test's (below): a timeout guards against a hang, it measures nothing.
+        { include: LONG_SUITES, env: { OPD_TEST_LONG: '1' }, testTimeout: 300_000, hookTimeout: 300_000 }
       : {
           include: ['test/**/*.test.ts'],
           exclude: ['test/long/**', '**/node_modules/**'],
@@ -69,6 +70,9 @@ export default defineConfig(({ mode }) => {
           // one of a few dozen calls over HTTP more than 20 s. A timeout guards against a hang, it
           // measures nothing (the benchmarks do), so it must not fail a test on a busy machine.
           testTimeout: 300_000,
+          // The same for hooks (vitest's default is 10 s): a beforeAll that starts a server, a
+          // PGlite or Chromium waits as long as a test may.
+          hookTimeout: 300_000,
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
   };

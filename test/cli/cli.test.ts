@@ -70,11 +70,11 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
       expect(emergency.outcome).toBe('WAITLISTED');
       ids['emergency'] = emergency.token.id;
     });
-  }, 60_000);
+  });
 
   afterAll(() => store.drop());
 
-  it('migrates, and then finds nothing to do; --print-sql with the store prints only the prelude', { timeout: 60_000 }, async () => {
+  it('migrates, and then finds nothing to do; --print-sql with the store prints only the prelude', async () => {
     expect(await run(['migrate'])).toEqual({
       code: 0,
       stdout: 'Schema ' + (store.name === 'PGlite' ? 'public' : store.args[3]) + `: version ${LATEST} (already up to date)\n`,
@@ -86,33 +86,29 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(printed.stdout).not.toContain('INSERT INTO');
   });
 
-  it(
-    'status: the doctors, places taken of the capacity, the waiting and the emergencies without a place, as a table and as JSON',
-    { timeout: 60_000 },
-    async () => {
-      const table = await run(['status']);
-      expect(table.code).toBe(0);
-      expect(table.stdout.split('\n').slice(0, 4)).toEqual([
-        DAY,
-        'DOCTOR  NAME     SLOTS     PLACES  WAITING  EMERGENCIES WAITING',
-        'd1      Dr. One  2/2 open  2/3     1        1',
-        'd2      Dr. Two  0/0 open  0/0     0        0',
-      ]);
-      expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})\nFollow-ups due without a place: 0\n`);
-      const json = await run(['status', '--json', '--date', DAY]);
-      const status = JSON.parse(json.stdout) as {
-        date: string;
-        doctors: { doctorId: string; taken: number; capacity: number; waiting: number; unplacedEmergencies: { tokenId: string }[] }[];
-      };
-      expect(status.date).toBe(DAY);
-      expect(status.doctors[0]).toMatchObject({ doctorId: 'd1', taken: 2, capacity: 3, waiting: 1, unplacedEmergencies: [{ tokenId: ids['emergency'] }] });
-      expect(JSON.parse(json.stdout)).toMatchObject({ followUpsDue: { count: 0, byDoctor: [] } });
-      expect(json.stdout + table.stdout).not.toContain(PATIENT);
-      expect(JSON.parse((await run(['status', '--json', '--date', '2026-03-03'])).stdout).doctors[0]).toMatchObject({ taken: 0, waiting: 0 });
-    },
-  );
+  it('status: the doctors, places taken of the capacity, the waiting and the emergencies without a place, as a table and as JSON', async () => {
+    const table = await run(['status']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').slice(0, 4)).toEqual([
+      DAY,
+      'DOCTOR  NAME     SLOTS     PLACES  WAITING  EMERGENCIES WAITING',
+      'd1      Dr. One  2/2 open  2/3     1        1',
+      'd2      Dr. Two  0/0 open  0/0     0        0',
+    ]);
+    expect(table.stdout).toContain(`d1: token 3 (${ids['emergency']})\nFollow-ups due without a place: 0\n`);
+    const json = await run(['status', '--json', '--date', DAY]);
+    const status = JSON.parse(json.stdout) as {
+      date: string;
+      doctors: { doctorId: string; taken: number; capacity: number; waiting: number; unplacedEmergencies: { tokenId: string }[] }[];
+    };
+    expect(status.date).toBe(DAY);
+    expect(status.doctors[0]).toMatchObject({ doctorId: 'd1', taken: 2, capacity: 3, waiting: 1, unplacedEmergencies: [{ tokenId: ids['emergency'] }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ followUpsDue: { count: 0, byDoctor: [] } });
+    expect(json.stdout + table.stdout).not.toContain(PATIENT);
+    expect(JSON.parse((await run(['status', '--json', '--date', '2026-03-03'])).stdout).doctors[0]).toMatchObject({ taken: 0, waiting: 0 });
+  });
 
-  it('export-fhir: a valid FHIR R4 Bundle of the day, naming no patient', { timeout: 60_000 }, async () => {
+  it('export-fhir: a valid FHIR R4 Bundle of the day, naming no patient', async () => {
     const out = await run(['export-fhir', '--doctor', 'd1', '--date', DAY]);
     expect(out.code).toBe(0);
     const bundle = JSON.parse(out.stdout) as { resourceType: string; entry: { resource: { resourceType: string; status?: string } }[] };
@@ -132,7 +128,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(await run(['export-fhir', '--date', DAY])).toMatchObject({ code: 2 });
   });
 
-  it('sweep: marks the no-show, logs one JSON line of what changed without patient data, and a second sweep changes nothing', { timeout: 60_000 }, async () => {
+  it('sweep: marks the no-show, logs one JSON line of what changed without patient data, and a second sweep changes nothing', async () => {
     const first = await run(['sweep', '--actor', 'sweep-job']);
     expect(first.code).toBe(0);
     const line = JSON.parse(first.stdout) as Record<string, unknown>;
@@ -142,7 +138,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(again).toMatchObject({ changes: 0, counts: {}, tokenIds: [] });
   });
 
-  it('sweep --every: sweeps until the stop signal, finishes, closes the store and exits 0', { timeout: 60_000 }, async () => {
+  it('sweep --every: sweeps until the stop signal, finishes, closes the store and exits 0', async () => {
     const stop = new AbortController();
     const stdout = collector();
     const write = stdout.write;
@@ -159,7 +155,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(await run(['sweep', '--every', '5x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('duration') });
   });
 
-  it('sweep: a refused sweep is logged with its code and exits 1; with --every it stops rather than failing forever', { timeout: 60_000 }, async () => {
+  it('sweep: a refused sweep is logged with its code and exits 1; with --every it stops rather than failing forever', async () => {
     const once = await run(['sweep', '--actor', '']);
     expect(once.code).toBe(1);
     expect(JSON.parse(once.stdout)).toMatchObject({ command: 'sweep', changes: 0, error: { code: 'VALIDATION_FAILED' } });
@@ -169,31 +165,20 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(every.stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it(
-    'export-history: the doctors, the slots, then every event as a JSON line in seq order; --after resumes; no patient data',
-    { timeout: 60_000 },
-    async () => {
-      const all = await run(['export-history']);
-      expect(all.code).toBe(0);
-      const events = eventLines(all.stdout);
-      expect(events.map((e) => e.type)).toEqual([
-        'token:booked',
-        'token:booked',
-        'token:checked-in',
-        'token:waitlisted',
-        'emergency:unplaced',
-        'token:no-show',
-      ]);
-      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
-      expect(events.at(-1)).toMatchObject({ tokenId: ids['late'], actor: 'sweep-job' });
-      expect(all.stdout).not.toContain(PATIENT);
-      const rest = await run(['export-history', '--after', String(events[2]!.seq)]);
-      expect(eventLines(rest.stdout).map((e) => e.seq)).toEqual(events.slice(3).map((e) => e.seq));
-      expect(await run(['export-history', '--after', '-1'])).toMatchObject({ code: 2 });
-    },
-  );
+  it('export-history: the doctors, the slots, then every event as a JSON line in seq order; --after resumes; no patient data', async () => {
+    const all = await run(['export-history']);
+    expect(all.code).toBe(0);
+    const events = eventLines(all.stdout);
+    expect(events.map((e) => e.type)).toEqual(['token:booked', 'token:booked', 'token:checked-in', 'token:waitlisted', 'emergency:unplaced', 'token:no-show']);
+    expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(events.at(-1)).toMatchObject({ tokenId: ids['late'], actor: 'sweep-job' });
+    expect(all.stdout).not.toContain(PATIENT);
+    const rest = await run(['export-history', '--after', String(events[2]!.seq)]);
+    expect(eventLines(rest.stdout).map((e) => e.seq)).toEqual(events.slice(3).map((e) => e.seq));
+    expect(await run(['export-history', '--after', '-1'])).toMatchObject({ code: 2 });
+  });
 
-  it('import-rota: a dry run prints the slots and writes nothing; --apply writes them; again adds nothing', { timeout: 60_000 }, async () => {
+  it('import-rota: a dry run prints the slots and writes nothing; --apply writes them; again adds nothing', async () => {
     const file = join(dir, 'rota.csv');
     writeFileSync(
       file,
@@ -211,7 +196,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect((await run(['import-rota', file, '--apply'])).stdout).toContain('nothing to add, every slot is there');
   });
 
-  it('import-rota: a bad row is named by its line, and nothing of the file is written', { timeout: 60_000 }, async () => {
+  it('import-rota: a bad row is named by its line, and nothing of the file is written', async () => {
     const header = 'doctor_id,weekday,start,end,slot_minutes,capacity,overflow_capacity,from,to\n';
     const bad = async (name: string, rows: string) => {
       const file = join(dir, name);
@@ -243,7 +228,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(await run(['import-rota', join(dir, 'absent.csv')])).toMatchObject({ code: 1, stderr: expect.stringContaining('ENOENT') });
   });
 
-  it('purge: erases the patient data of days ended more than --days ago, logs token ids only, and finds nothing again', { timeout: 60_000 }, async () => {
+  it('purge: erases the patient data of days ended more than --days ago, logs token ids only, and finds nothing again', async () => {
     // Run last: it erases the day's patients. On the day itself nothing is old enough.
     const early = await run(['purge', '--days', '0']);
     expect(early.code).toBe(0);
@@ -259,7 +244,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
     expect(await run(['purge'])).toMatchObject({ code: 2 });
   });
 
-  it('--facility: each command reads and writes that facility of the store only, with the same doctor ids', { timeout: 60_000 }, async () => {
+  it('--facility: each command reads and writes that facility of the store only, with the same doctor ids', async () => {
     const north = await store.withOpd(
       EARLY,
       async (opd) => {
@@ -323,7 +308,7 @@ describe('the command line, without a store', () => {
     expect(await cli(['status', '--data-dir', '/tmp/x', '--date', '2026-02-30'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--date') });
   });
 
-  it('import-rota reads a file up to its bound and no further: an endless input is refused, naming the bound', { timeout: 30_000 }, async () => {
+  it('import-rota reads a file up to its bound and no further: an endless input is refused, naming the bound', async () => {
     const CHUNK = 64 * 1024;
     const row = 'd1,1,09:00,13:00,15,4,2,2026-03-02,2026-03-29\n';
     let given = 0;
@@ -374,7 +359,7 @@ describe('the command line, without a store', () => {
     expect(out.stdout).not.toContain('ROW LEVEL SECURITY');
   });
 
-  it('an unreachable server: exit code 1 with the error code, and the URL (its password) is not repeated', { timeout: 30_000 }, async () => {
+  it('an unreachable server: exit code 1 with the error code, and the URL (its password) is not repeated', async () => {
     const out = await cli(['status', '--database-url', 'postgres://opd:s3cret-pw@127.0.0.1:1/none']);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/^opd-scheduler: STORAGE_FAILURE: /);

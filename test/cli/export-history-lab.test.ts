@@ -53,13 +53,13 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     await store.withOpd(`${DAY}T09:20:00Z`, async (opd) => {
       await opd.complete(made[0]!);
     });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await store.drop();
   });
 
-  it('writes the doctors, the slots of the days the events name, then the events, with no patient data', { timeout: 60_000 }, async () => {
+  it('writes the doctors, the slots of the days the events name, then the events, with no patient data', async () => {
     const out = await run(['export-history']);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).not.toContain(PATIENT);
@@ -80,7 +80,7 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     ]);
   });
 
-  it('replayed under the same options, gives back the recorded outcomes and figures', { timeout: 60_000 }, async () => {
+  it('replayed under the same options, gives back the recorded outcomes and figures', async () => {
     const history = readHistory((await run(['export-history'])).stdout);
     const result = await replay(history, { ...presets.standard(), label: 'standard' });
     try {
@@ -103,7 +103,7 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     }
   });
 
-  it('--after <seq>: a history of the events after it, of its own, that replays', { timeout: 60_000 }, async () => {
+  it('--after <seq>: a history of the events after it, of its own, that replays', async () => {
     const all = readHistory((await run(['export-history'])).stdout);
     const cut = all.events.find((e) => e.type === 'token:booked' && e.category === 'EMERGENCY')!.seq;
     const rest = await run(['export-history', '--after', String(cut)]);
@@ -125,7 +125,7 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
     expect(past.stdout.split('\n').filter((l) => l.includes('"seq"'))).toEqual([]);
   });
 
-  it('stops on the stop signal, naming the last seq written', { timeout: 60_000 }, async () => {
+  it('stops on the stop signal, naming the last seq written', async () => {
     const stop = new AbortController();
     let lines = 0;
     const stdout = {

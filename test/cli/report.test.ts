@@ -31,7 +31,7 @@ describe('opd-scheduler report', () => {
       }
       return opdReport(opd, { from: DAY, to: DAY });
     });
-  }, 60_000);
+  });
 
   afterAll(() => store.drop());
 

@@ -19,7 +19,7 @@ const WINDOWS: BookingWindows = {
 
 for (const [name, open] of Object.entries(STORES)) {
   describe.skipIf(open === undefined)(`booking windows on ${name}`, () => {
-    it('every path honours the window and the cut-off; refusals change nothing', { timeout: 60_000 }, async () => {
+    it('every path honours the window and the cut-off; refusals change nothing', async () => {
       const store = await open!();
       try {
         const clock = { now: Date.parse('2026-03-23T07:00:00Z') };

@@ -148,7 +148,7 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
         const first = (expected[0] as { value: BookingResult }).value.token.id;
         expect(expected[1]).toMatchObject({ ok: false, code: 'DUPLICATE_BOOKING', message: expect.stringContaining(`\`${first}\``) });
       });
-    }, 60_000);
+    });
 
     /**
      * A patient who holds several live tokens (booked while duplicates were allowed) is refused by a
@@ -217,7 +217,7 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
       await sameOn(store!, run, (expected) => {
         expect(expected[1]).toMatchObject({ status: 'NO_SHOW' });
       });
-    }, 60_000);
+    });
 
     /**
      * Every instant an event carries reads back from the history as a `Date`, as it was emitted:
@@ -250,7 +250,7 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
         );
         for (const [name, value] of dates) expect(value, String(name)).toBeInstanceOf(Date);
       });
-    }, 60_000);
+    });
 
     /** JSON has no negative zero: a patient's `-0` and a capacity of `-0` are kept as 0 by every store. */
     it('keeps -0 as 0', async () => {
@@ -269,6 +269,6 @@ describe.each(Object.entries(stores).filter(([name, store]) => name !== 'memory'
           true,
         );
       });
-    }, 60_000);
+    });
   },
 );

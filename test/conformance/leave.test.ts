@@ -63,7 +63,7 @@ async function leaveOn(storage: StorageAdapter, leave: LeaveInput): Promise<{ op
 
 for (const [name, open] of Object.entries(STORES)) {
   describe.skipIf(open === undefined)(`a doctor's leave on ${name}`, () => {
-    it('closes the range in one unit, the preview equal to the real run, kept for every reader', { timeout: 120_000 }, async () => {
+    it('closes the range in one unit, the preview equal to the real run, kept for every reader', async () => {
       const store = await open!();
       try {
         const { opd, before, effects } = await leaveOn(store.storage(), LEAVE);
@@ -103,7 +103,7 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
-    it('moves the patients of a whole day of leave to the next days with room, as new tokens there, kept for every reader', { timeout: 120_000 }, async () => {
+    it('moves the patients of a whole day of leave to the next days with room, as new tokens there, kept for every reader', async () => {
       const day = { from: '2026-01-30T00:00:00Z', to: '2026-01-31T00:00:00Z', reason: 'on leave' } as const;
       const store = await open!();
       try {
@@ -143,7 +143,7 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
-    it('reassigns within the department in one unit over the doctors, kept for every reader', { timeout: 120_000 }, async () => {
+    it('reassigns within the department in one unit over the doctors, kept for every reader', async () => {
       const store = await open!();
       try {
         const clock = () => new Date('2026-01-30T07:00:00Z');
@@ -171,39 +171,35 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
-    it(
-      'under a department-day duplicate rule, reads the department in the unit and skips a later day the patient holds a token in it',
-      { timeout: 120_000 },
-      async () => {
-        const store = await open!();
-        try {
-          const clock = () => new Date('2026-01-30T07:00:00Z');
-          const opd = new OpdScheduler({ ...presets.standard(), duplicates: { scope: 'department-day' }, storage: store.storage(), clock });
-          for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
-          await opd.addSlots('d1', [
-            { id: 'd1-30', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 },
-            { id: 'd1-31', start: '2026-01-31T08:00:00Z', end: '2026-01-31T09:00:00Z', capacity: 1 },
-            { id: 'd1-01', start: '2026-02-01T08:00:00Z', end: '2026-02-01T09:00:00Z', capacity: 1 },
-          ]);
-          await opd.addSlots('d2', [{ id: 'd2-31', start: '2026-01-31T10:00:00Z', end: '2026-01-31T11:00:00Z', capacity: 1 }]);
-          await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd2-31' });
-          const a = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-30' });
-          const leave = { from: '2026-01-30T08:00:00Z', to: '2026-01-30T12:00:00Z' } as const;
-          const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
-          const effects = await opd.closeSlots('d1', leave);
-          expect(strip(effects)).toEqual(strip(preview));
-          expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
-          const reader = new OpdScheduler({ storage: store.storage(), clock });
-          expect(await reader.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
-          expect((await reader.getSlot('d1-31')).places).toEqual([]);
-          expect((await reader.getSlot('d1-01')).places.map((t) => t.patient.id)).toEqual(['p1']);
-        } finally {
-          await store.cleanup();
-        }
-      },
-    );
+    it('under a department-day duplicate rule, reads the department in the unit and skips a later day the patient holds a token in it', async () => {
+      const store = await open!();
+      try {
+        const clock = () => new Date('2026-01-30T07:00:00Z');
+        const opd = new OpdScheduler({ ...presets.standard(), duplicates: { scope: 'department-day' }, storage: store.storage(), clock });
+        for (const id of ['d1', 'd2']) await opd.addDoctor({ id, name: `Dr ${id}`, department: 'medicine' });
+        await opd.addSlots('d1', [
+          { id: 'd1-30', start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 1 },
+          { id: 'd1-31', start: '2026-01-31T08:00:00Z', end: '2026-01-31T09:00:00Z', capacity: 1 },
+          { id: 'd1-01', start: '2026-02-01T08:00:00Z', end: '2026-02-01T09:00:00Z', capacity: 1 },
+        ]);
+        await opd.addSlots('d2', [{ id: 'd2-31', start: '2026-01-31T10:00:00Z', end: '2026-01-31T11:00:00Z', capacity: 1 }]);
+        await opd.book({ doctorId: 'd2', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd2-31' });
+        const a = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'p1', name: 'A' }, slotId: 'd1-30' });
+        const leave = { from: '2026-01-30T08:00:00Z', to: '2026-01-30T12:00:00Z' } as const;
+        const preview = await opd.closeSlots('d1', { ...leave, dryRun: true });
+        const effects = await opd.closeSlots('d1', leave);
+        expect(strip(effects)).toEqual(strip(preview));
+        expect(effects.map((e) => e.type)).toEqual(['slot:closed', 'token:moved']);
+        const reader = new OpdScheduler({ storage: store.storage(), clock });
+        expect(await reader.getToken(a.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'moved' });
+        expect((await reader.getSlot('d1-31')).places).toEqual([]);
+        expect((await reader.getSlot('d1-01')).places.map((t) => t.patient.id)).toEqual(['p1']);
+      } finally {
+        await store.cleanup();
+      }
+    });
 
-    it('refuses a leave over a checked-in patient, closing nothing', { timeout: 120_000 }, async () => {
+    it('refuses a leave over a checked-in patient, closing nothing', async () => {
       const store = await open!();
       try {
         let now = new Date('2026-01-30T07:00:00Z');

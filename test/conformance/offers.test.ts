@@ -15,7 +15,7 @@ const offered = (effects: readonly OpdEvent[]): TokenOfferedEvent[] => effects.f
 
 for (const [name, open] of Object.entries(STORES)) {
   describe.skipIf(open === undefined)(`offers on ${name}`, () => {
-    it('an offer is stored with its day: held, answered, swept and withdrawn through any scheduler over the store', { timeout: 60_000 }, async () => {
+    it('an offer is stored with its day: held, answered, swept and withdrawn through any scheduler over the store', async () => {
       const store = await open!();
       try {
         const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
@@ -80,83 +80,75 @@ for (const [name, open] of Object.entries(STORES)) {
       }
     });
 
-    it(
-      'a place held for an offer is taken for every search for room: a booking without a date goes to the next day with a free place',
-      { timeout: 60_000 },
-      async () => {
-        const store = await open!();
-        try {
-          const clock = { now: Date.parse('2027-03-01T02:30:00Z') }; // 08:00 in Kolkata
-          const opd = new OpdScheduler({
-            ...presets.standard(),
-            storage: store.storage(),
-            timeZone: 'Asia/Kolkata',
-            clock: () => new Date(clock.now),
-            offers: new StagedOffers({ windowMinutes: 15, groupSize: 1 }),
-          });
-          await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-          await opd.addSlots('d1', [
-            { id: 'm2', start: '2027-03-02T09:00:00+05:30', end: '2027-03-02T10:00:00+05:30', capacity: 1, overflowCapacity: 0 },
-            { id: 'm3', start: '2027-03-03T09:00:00+05:30', end: '2027-03-03T10:00:00+05:30', capacity: 1, overflowCapacity: 0 },
-          ]);
-          const patient = (id: string) => ({ id, name: `Patient ${id}` });
-          const p1 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1'), date: '2027-03-02' });
-          const p2 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p2'), date: '2027-03-02' });
-          expect(p2.outcome).toBe('WAITLISTED');
-          // p1 cancels: the place is held for an offer to p2, and counts as taken.
-          const cancelled = await opd.cancel(p1.token.id);
-          expect(offered(cancelled.effects).map((e) => e.tokenId)).toEqual([p2.token.id]);
-          const view = await opd.getSlot('m2');
-          expect({ free: view.free, claimed: view.claimed, places: view.places.length }).toEqual({ free: 0, claimed: 1, places: 0 });
-          expect((await opd.getSchedule('d1', '2027-03-02')).slots[0]).toMatchObject({ free: 0, claimed: 1 });
-          // A booking with no date looks for the earliest usable slot with a free place: the 3rd.
-          const p3 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p3') });
-          expect({ outcome: p3.outcome, slotId: p3.token.slotId, day: p3.token.day }).toEqual({ outcome: 'BOOKED', slotId: 'm3', day: '2027-03-03' });
-          // A hold is a claim too: the 3rd's place held, counted as claimed and not free.
-          await opd.cancel(p3.token.id);
-          const held = await opd.hold({ doctorId: 'd1', category: 'WALK_IN', patient: patient('p4'), slotId: 'm3', holdMinutes: 10 });
-          expect(held.token.status).toBe('HELD');
-          expect(await opd.getSlot('m3')).toMatchObject({ free: 0, claimed: 1 });
-        } finally {
-          await store.cleanup();
-        }
-      },
-    );
-    it(
-      'of several patients displaced from a slot, a place freed there is offered first to the first in queue order, the same on every store',
-      { timeout: 60_000 },
-      async () => {
-        const store = await open!();
-        try {
-          const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
-          const opd = new OpdScheduler({
-            ...presets.standard(),
-            storage: store.storage(),
-            clock: () => new Date(clock.now),
-            offers: new StagedOffers({ windowMinutes: 10, groupSize: 1 }),
-          });
-          await opd.addDoctor({ id: 'd1', name: 'Dr One' });
-          await opd.addSlots('d1', [
-            { id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 10, overflowCapacity: 0 },
-            { id: 's10', start: '2026-03-23T10:00:00Z', end: '2026-03-23T11:00:00Z', capacity: 10, overflowCapacity: 0 },
-          ]);
-          const patient = (id: string) => ({ id, name: `Patient ${id}` });
-          const paid = [];
-          for (let k = 1; k <= 8; k++) paid.push(await opd.book({ doctorId: 'd1', category: 'PAID', patient: patient(`p${k}`), slotId: 's9' }));
-          const ninth = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p9'), slotId: 's9' });
-          const tenth = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('p10'), slotId: 's9' });
-          expect([ninth.token.tokenNumber, tenth.token.tokenNumber]).toEqual([9, 10]);
-          // Two emergencies bump the worst places: token 10 first (a walk-in), then token 9 (online).
-          for (const id of ['e1', 'e2']) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient(id), slotId: 's9' });
-          expect((await opd.getToken(tenth.token.id)).slotId).toBe('s10');
-          expect((await opd.getToken(ninth.token.id)).slotId).toBe('s10');
-          // A place of s9 frees: offered first to token 9, first of the two in queue order (online before walk-in).
-          const group = offered((await opd.cancel(paid[0]!.token.id)).effects);
-          expect(group.map((e) => e.tokenId)).toEqual([ninth.token.id]);
-        } finally {
-          await store.cleanup();
-        }
-      },
-    );
+    it('a place held for an offer is taken for every search for room: a booking without a date goes to the next day with a free place', async () => {
+      const store = await open!();
+      try {
+        const clock = { now: Date.parse('2027-03-01T02:30:00Z') }; // 08:00 in Kolkata
+        const opd = new OpdScheduler({
+          ...presets.standard(),
+          storage: store.storage(),
+          timeZone: 'Asia/Kolkata',
+          clock: () => new Date(clock.now),
+          offers: new StagedOffers({ windowMinutes: 15, groupSize: 1 }),
+        });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+        await opd.addSlots('d1', [
+          { id: 'm2', start: '2027-03-02T09:00:00+05:30', end: '2027-03-02T10:00:00+05:30', capacity: 1, overflowCapacity: 0 },
+          { id: 'm3', start: '2027-03-03T09:00:00+05:30', end: '2027-03-03T10:00:00+05:30', capacity: 1, overflowCapacity: 0 },
+        ]);
+        const patient = (id: string) => ({ id, name: `Patient ${id}` });
+        const p1 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1'), date: '2027-03-02' });
+        const p2 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p2'), date: '2027-03-02' });
+        expect(p2.outcome).toBe('WAITLISTED');
+        // p1 cancels: the place is held for an offer to p2, and counts as taken.
+        const cancelled = await opd.cancel(p1.token.id);
+        expect(offered(cancelled.effects).map((e) => e.tokenId)).toEqual([p2.token.id]);
+        const view = await opd.getSlot('m2');
+        expect({ free: view.free, claimed: view.claimed, places: view.places.length }).toEqual({ free: 0, claimed: 1, places: 0 });
+        expect((await opd.getSchedule('d1', '2027-03-02')).slots[0]).toMatchObject({ free: 0, claimed: 1 });
+        // A booking with no date looks for the earliest usable slot with a free place: the 3rd.
+        const p3 = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p3') });
+        expect({ outcome: p3.outcome, slotId: p3.token.slotId, day: p3.token.day }).toEqual({ outcome: 'BOOKED', slotId: 'm3', day: '2027-03-03' });
+        // A hold is a claim too: the 3rd's place held, counted as claimed and not free.
+        await opd.cancel(p3.token.id);
+        const held = await opd.hold({ doctorId: 'd1', category: 'WALK_IN', patient: patient('p4'), slotId: 'm3', holdMinutes: 10 });
+        expect(held.token.status).toBe('HELD');
+        expect(await opd.getSlot('m3')).toMatchObject({ free: 0, claimed: 1 });
+      } finally {
+        await store.cleanup();
+      }
+    });
+    it('of several patients displaced from a slot, a place freed there is offered first to the first in queue order, the same on every store', async () => {
+      const store = await open!();
+      try {
+        const clock = { now: Date.parse('2026-03-23T07:00:00Z') };
+        const opd = new OpdScheduler({
+          ...presets.standard(),
+          storage: store.storage(),
+          clock: () => new Date(clock.now),
+          offers: new StagedOffers({ windowMinutes: 10, groupSize: 1 }),
+        });
+        await opd.addDoctor({ id: 'd1', name: 'Dr One' });
+        await opd.addSlots('d1', [
+          { id: 's9', start: '2026-03-23T09:00:00Z', end: '2026-03-23T10:00:00Z', capacity: 10, overflowCapacity: 0 },
+          { id: 's10', start: '2026-03-23T10:00:00Z', end: '2026-03-23T11:00:00Z', capacity: 10, overflowCapacity: 0 },
+        ]);
+        const patient = (id: string) => ({ id, name: `Patient ${id}` });
+        const paid = [];
+        for (let k = 1; k <= 8; k++) paid.push(await opd.book({ doctorId: 'd1', category: 'PAID', patient: patient(`p${k}`), slotId: 's9' }));
+        const ninth = await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p9'), slotId: 's9' });
+        const tenth = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('p10'), slotId: 's9' });
+        expect([ninth.token.tokenNumber, tenth.token.tokenNumber]).toEqual([9, 10]);
+        // Two emergencies bump the worst places: token 10 first (a walk-in), then token 9 (online).
+        for (const id of ['e1', 'e2']) await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient(id), slotId: 's9' });
+        expect((await opd.getToken(tenth.token.id)).slotId).toBe('s10');
+        expect((await opd.getToken(ninth.token.id)).slotId).toBe('s10');
+        // A place of s9 frees: offered first to token 9, first of the two in queue order (online before walk-in).
+        const group = offered((await opd.cancel(paid[0]!.token.id)).effects);
+        expect(group.map((e) => e.tokenId)).toEqual([ninth.token.id]);
+      } finally {
+        await store.cleanup();
+      }
+    });
   });
 }

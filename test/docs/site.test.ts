@@ -66,7 +66,7 @@ function search(out: string, query: string): string[] {
 
 // The site's build takes about half a minute: `npm run test:long` builds it, `npm test` checks the link
 // checker alone.
-describe.runIf(LONG)('the docs site search', { timeout: 240_000 }, () => {
+describe.runIf(LONG)('the docs site search', () => {
   it('finds the guides by words of their text, not only by their titles', async () => {
     const out = await builtSite();
     // Words only the guides' text holds (no title, no API comment).
@@ -102,7 +102,7 @@ async function serve(folder: string): Promise<{ server: Server; base: string }> 
   return { server, base: `http://127.0.0.1:${address.port}/` };
 }
 
-describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromium', () => {
   let out: string;
   let site: { server: Server; base: string };
   let browser: Browser;
@@ -112,7 +112,7 @@ describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromi
     out = await builtSite();
     site = await serve(out);
     browser = await launchChromium();
-  }, 240_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -148,7 +148,7 @@ describe.skipIf(!LONG || !browserTestsRun('docs site'))('the docs site in Chromi
     const page = await open('classes/opd-scheduler.OpdScheduler.html');
     for (const method of ['on', 'once', 'off']) {
       const member = page.locator(`section:has(> h3#${method})`);
-      await expect.poll(() => member.isVisible(), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => member.isVisible(), { timeout: 30_000 }).toBe(true);
       const signature = await member.locator('.tsd-signature').first().innerText();
       expect(signature, method).toContain('OpdEvents');
     }

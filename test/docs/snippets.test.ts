@@ -114,7 +114,7 @@ describe('the snippets of the docs', () => {
 // type-checks them only.
 describe.runIf(LONG)('the runnable snippets of the docs', () => {
   for (const program of programs.filter((p) => p.run && !p.postgres)) {
-    it(`${program.name} runs and exits by itself`, { timeout: 60_000 }, async () => {
+    it(`${program.name} runs and exits by itself`, async () => {
       const ran = await runProgram(program);
       expect(ran.timedOut, `${program.name} did not exit`).toBe(false);
       expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
@@ -122,7 +122,7 @@ describe.runIf(LONG)('the runnable snippets of the docs', () => {
   }
 
   for (const program of programs.filter((p) => p.run && p.postgres)) {
-    it.skipIf(!hasServer)(`${program.name} runs against PostgreSQL and exits by itself`, { timeout: 60_000 }, async () => {
+    it.skipIf(!hasServer)(`${program.name} runs against PostgreSQL and exits by itself`, async () => {
       // A database of its own, dropped after: the snippet migrates and books as a new user would.
       const database = `opd_docs_${randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client({ connectionString: url });
@@ -141,7 +141,7 @@ describe.runIf(LONG)('the runnable snippets of the docs', () => {
     });
   }
 
-  it('fails a snippet that throws, and one that does not exit', { timeout: 60_000 }, async () => {
+  it('fails a snippet that throws, and one that does not exit', async () => {
     const [throwing, hanging] = programsOf(snippetsOf("```ts run\nthrow new Error('no');\n```\n\n```ts run\nsetInterval(() => {}, 1000);\n```\n", 'x.md'));
     const threw = await runProgram(throwing!);
     expect(threw.code).not.toBe(0);

@@ -107,7 +107,7 @@ describe('simulate --days', () => {
     } finally {
       await replayed.scheduler.close();
     }
-  }, 240_000);
+  });
 
   it('refuses a forgetting period that is not a whole number of days', async () => {
     await expect(replay('', { forgetDaysAfter: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'forgetDaysAfter' } });

@@ -107,7 +107,7 @@ describe('day simulation: journeys through the service points', () => {
     expect(of('lab', 1)).toBeLessThanOrEqual(result.journeys!.toLab);
     expect(result.journeys!.back).toBeLessThanOrEqual(result.journeys!.toLab);
     expect(result.fairness.visits.mean!).toBeGreaterThanOrEqual(of('registration', 1) > 0 ? stages.find((x) => x.kind === 'registration')!.waits.mean! : 0);
-  }, 120_000);
+  });
 
   it("prints and reports where the time goes, and --no-journeys runs the day at the doctors' rooms only on the same patients", async () => {
     const on = await simulate({ ...parseFlags(['--no-report']), report: 'x.html' });
@@ -127,7 +127,7 @@ describe('day simulation: journeys through the service points', () => {
     expect(off.html).not.toContain('id="stages"');
     // Without journeys the ledger has the doctor's stage only.
     expect(off.summaries[0]!.result.fairness.stages.map((x) => x.kind)).toEqual(['doctor']);
-  }, 120_000);
+  });
 
   it('prints the stages of every preset under --compare', async () => {
     const outcome = await simulate({ ...parseFlags(['--no-report', '--compare']), report: 'x.html' });
@@ -135,5 +135,5 @@ describe('day simulation: journeys through the service points', () => {
     for (const s of outcome.summaries) expect(s.result.journeys).not.toBeNull();
     expect(outcome.text).toContain('Where the time goes');
     expect(outcome.html).toContain('id="stages"');
-  }, 240_000);
+  });
 });

@@ -70,7 +70,7 @@ describe('simulate --replay', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<h1>Policy lab</h1>');
     expect(html).toContain('calibrated 0.05');
-  }, 120_000);
+  });
 
   it('replays a file `opd-scheduler export-history` wrote: the recorded day and the replays are those of the store', async () => {
     const store = pgliteStore();
@@ -114,7 +114,7 @@ describe('simulate --replay', () => {
     } finally {
       await store.drop();
     }
-  }, 120_000);
+  });
 
   it('says so when the history cannot be read (exit 2)', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--replay', join(tmpdir(), 'no-such-history.jsonl'), '--no-report'], {
@@ -123,5 +123,5 @@ describe('simulate --replay', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('cannot read the history');
-  }, 60_000);
+  });
 });

@@ -94,7 +94,7 @@ describe('simulate --days: patients who come back', () => {
     expect(outcome.lines.reduce((n, l) => n + l.events, 0)).toBe(events.length);
     expect(outcome.events).toBe(events.length);
     expect(JSON.parse(daysJson(outcome))).toMatchObject({ days: 3, returning: { followUpsSeen: f.followUpsSeen, entitlementsUsed: f.entitlementsUsed } });
-  }, 60_000);
+  });
 
   it('runs the first day as without returning patients, and not at all with --no-follow-ups', async () => {
     const [on, off] = await Promise.all([run(['--days', '2', '--seed', '9']), run(['--days', '2', '--seed', '9', '--no-follow-ups'])]);
@@ -108,7 +108,7 @@ describe('simulate --days: patients who come back', () => {
     // 7 to 14 days ahead: booked, not yet seen.
     expect(on.outcome.returning!.followUpsBooked).toBeGreaterThan(0);
     expect(on.outcome.returning!.followUpsAfterRun).toBe(on.outcome.returning!.followUpsBooked);
-  }, 60_000);
+  });
 
   it('follows a due follow-up that a sweep books into the day running: the patient comes and is seen', async () => {
     // The rota of the second day is published only after the first: every follow-up asked on the
@@ -193,7 +193,7 @@ describe('simulate --days: patients who come back', () => {
     } finally {
       await opd.close();
     }
-  }, 60_000);
+  });
 
   it('runs the dialysis chairs as series in the hospital, each occurrence booked and kept as the events say', async () => {
     const ended = new Map<string, string>();
@@ -230,5 +230,5 @@ describe('simulate --days: patients who come back', () => {
     expect(html).toContain(`<div class="value">${f.seriesKept}</div><div class="title">Occurrences kept</div>`);
     expect(html).toContain(`<div class="value">${f.entitlementsUsed}</div><div class="title">Free revisits used</div>`);
     expect(html).toContain(`<div class="value">${f.followUpsSeen}</div><div class="title">Follow-ups seen</div>`);
-  }, 120_000);
+  });
 });

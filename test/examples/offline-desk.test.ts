@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('examples/offline-desk', () => {
-  it('leases, is cut off, issues tokens on PGlite, reconnects and reconciles, printing the report', { timeout: 120_000 }, () => {
+  it('leases, is cut off, issues tokens on PGlite, reconnects and reconciles, printing the report', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', 'offline-desk', 'main.ts')], {
       cwd: ROOT,
       encoding: 'utf8',

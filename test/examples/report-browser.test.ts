@@ -54,7 +54,7 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
   beforeAll(async () => {
     browser = await launchChromium({ width: 1280, height: 900 });
     mkdirSync(ARTIFACTS, { recursive: true });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -110,7 +110,7 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     expect(r.text).toContain('What happened to every request');
     expect(r.text).toContain(`${summary.result.stats.bumps}\nBumps`);
     expect(r.text).toContain(`${summary.result.holds.made}\nHolds`);
-  }, 120_000);
+  });
 
   it('draws the presets side by side under --compare, with the closed slots of a doctor who leaves', async () => {
     const outcome = await simulate({ ...parseFlags(['--compare', '--scenario', 'doctor-leave']), report: 'compare.html' });
@@ -125,7 +125,7 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     expect(r.markers.some((m) => m.kind === 'drop')).toBe(true);
     expect(r.text).toContain('Doctors leaving early');
     expect(r.text).toMatch(/10:20\s+Dr\. Reddy\s+11:00–13:00 \(2 slots\)/);
-  }, 120_000);
+  });
 
   it('draws a large hospital as a heat map of every slot plus the busiest doctors', async () => {
     const outcome = await simulate({ ...parseFlags(['--scenario', 'hospital', '--doctors', '30']), report: 'hospital.html' });
@@ -136,5 +136,5 @@ describe.skipIf(!browserTestsRun('simulation report'))('the simulation report in
     expect(r.heatmaps).toHaveLength(1);
     // One row per doctor and per department.
     expect(r.heatmaps[0]!.height).toBeGreaterThan(30 * 12);
-  }, 120_000);
+  });
 });

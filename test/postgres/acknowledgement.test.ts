@@ -16,7 +16,7 @@ const REQUEST: BookingRequest = { doctorId: 'd1', category: 'ONLINE', patient: {
 
 if (!hasServer) console.warn('PostgreSQL acknowledgement tests skipped: DATABASE_URL is not set');
 
-describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', () => {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: `opd-ack-admin-${run}` }) : undefined;
   let proxy: CutProxy;

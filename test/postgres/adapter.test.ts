@@ -27,7 +27,7 @@ async function doctorWithSlot(opd: OpdScheduler, id: string): Promise<void> {
   await opd.addSlots(id, [{ id: `${id}-09`, start: '2026-01-30T09:00:00Z', end: '2026-01-30T10:00:00Z', capacity: 5 }]);
 }
 
-describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, () => {
+describe('PostgresStorage options and migrate (PGlite)', () => {
   it('validates options and names the field', async () => {
     const db = await freshPglite();
     const code = (make: () => unknown): unknown => {
@@ -319,7 +319,7 @@ describe('PostgresStorage options and migrate (PGlite)', { timeout: 60_000 }, ()
   });
 });
 
-describe('PostgreSQL functions check every token row they write (PGlite)', { timeout: 60_000 }, () => {
+describe('PostgreSQL functions check every token row they write (PGlite)', () => {
   it('refuses a token row that breaks a rule of the table, writes nothing, and never shows the patient', async () => {
     const db = await freshPglite();
     await migrate(db, { schema: 'opd_t_rows' });
@@ -550,7 +550,7 @@ describe('PostgreSQL functions check every token row they write (PGlite)', { tim
   });
 });
 
-describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () => {
+describe('the sweep finds due days by index (PGlite)', () => {
   it('the last day a slot started before a cutoff can be on: the UTC day after, within the years slots may have', () => {
     expect(lastDayBefore(Date.UTC(2026, 0, 30, 18, 30))).toBe('2026-01-31');
     expect(lastDayBefore(Date.UTC(2026, 0, 30, 0, 0))).toBe('2026-01-31');
@@ -593,7 +593,7 @@ describe('the sweep finds due days by index (PGlite)', { timeout: 60_000 }, () =
   });
 });
 
-describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage on a server: migrations, retries, errors', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 10 }) : undefined;
   afterAll(() => pool?.end());
 

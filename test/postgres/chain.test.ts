@@ -38,7 +38,7 @@ const SLOTS = ['09', '10', '11', '12'].map((h) => ({
 
 if (!hasServer) console.warn('PostgreSQL chain tests skipped: DATABASE_URL is not set');
 
-describe.skipIf(!hasServer)('PostgresStorage: units of one doctor queued in a process run as chains', { timeout: 60_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage: units of one doctor queued in a process run as chains', () => {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 4 }) : undefined;
   const schemas: string[] = [];

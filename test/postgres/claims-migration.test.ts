@@ -116,7 +116,7 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, name: stri
   });
 }
 
-describe('one claim record, migrated from version 17, on PGlite', { timeout: 120_000 }, () => {
+describe('one claim record, migrated from version 17, on PGlite', () => {
   let shared: Awaited<ReturnType<typeof freshPglite>> | undefined;
   afterAll(() => shared?.close());
   cases(async () => {
@@ -125,7 +125,7 @@ describe('one claim record, migrated from version 17, on PGlite', { timeout: 120
   }, 'opd_t_claims_v17');
 });
 
-describe.skipIf(!hasServer)('one claim record, migrated from version 17, on a PostgreSQL server', { timeout: 120_000 }, () => {
+describe.skipIf(!hasServer)('one claim record, migrated from version 17, on a PostgreSQL server', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 4 }) : undefined;
   afterAll(() => pool?.end());
   cases(async () => ({ db: pool!, query: queryOf(pool!) }), `opd_t_claims_v17_${process.pid}`);

@@ -16,7 +16,7 @@ import { at, DAY, doctorWithSlots } from '../helpers.js';
 const clock = (): Date => at('07:00');
 const patient = (id: string) => ({ id, name: `Patient ${id}` });
 
-describe('the desk log in PGlite', { timeout: 120_000 }, () => {
+describe('the desk log in PGlite', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

@@ -374,31 +374,27 @@ function cases(open: () => Promise<Central>): void {
   }
 }
 
-describe('an offline desk on PGlite reconciled into PGlite through lost answers', { timeout: 60_000 }, () => {
+describe('an offline desk on PGlite reconciled into PGlite through lost answers', () => {
   cases(pgliteCentral);
 });
 
 if (!hasServer) console.warn('Desk reconcile over a server with a cut connection skipped: DATABASE_URL is not set (the PGlite cases run)');
 
-describe.skipIf(!hasServer)(
-  'an offline desk on PGlite reconciled into a PostgreSQL server through a proxy that closes the connection',
-  { timeout: 60_000 },
-  () => {
-    beforeAll(async () => {
-      server.admin = new pg.Pool({ connectionString: url, max: 2, application_name: `opd-desk-admin-${run}` });
-      const target = new URL(url!);
-      const started = await CutProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-      server.proxy = started.proxy;
-      target.hostname = '127.0.0.1';
-      target.port = String(started.port);
-      server.pool = new pg.Pool({ connectionString: target.toString(), max: 4, application_name: `opd-desk-${run}` });
-      server.pool.on('error', () => undefined);
-    });
-    afterAll(async () => {
-      await server.pool?.end();
-      await server.proxy?.close();
-      await server.admin?.end();
-    });
-    cases(serverCentral);
-  },
-);
+describe.skipIf(!hasServer)('an offline desk on PGlite reconciled into a PostgreSQL server through a proxy that closes the connection', () => {
+  beforeAll(async () => {
+    server.admin = new pg.Pool({ connectionString: url, max: 2, application_name: `opd-desk-admin-${run}` });
+    const target = new URL(url!);
+    const started = await CutProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    server.proxy = started.proxy;
+    target.hostname = '127.0.0.1';
+    target.port = String(started.port);
+    server.pool = new pg.Pool({ connectionString: target.toString(), max: 4, application_name: `opd-desk-${run}` });
+    server.pool.on('error', () => undefined);
+  });
+  afterAll(async () => {
+    await server.pool?.end();
+    await server.proxy?.close();
+    await server.admin?.end();
+  });
+  cases(serverCentral);
+});

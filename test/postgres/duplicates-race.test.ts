@@ -54,7 +54,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one patient booked
     await pool.end();
   });
 
-  it(`never gives the patient more live tokens than the rules allow, with ${WORKERS} processes at once`, { timeout: 90_000 }, async () => {
+  it(`never gives the patient more live tokens than the rules allow, with ${WORKERS} processes at once`, async () => {
     const outputs: string[][] = [];
     let ready = 0;
     const children = Array.from({ length: WORKERS }, (_, w) => {

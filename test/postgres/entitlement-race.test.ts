@@ -59,7 +59,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: one entitlement to
     await pool.end();
   });
 
-  it(`never uses one free revisit twice, with ${WORKERS} processes at once`, { timeout: 120_000 }, async () => {
+  it(`never uses one free revisit twice, with ${WORKERS} processes at once`, async () => {
     const outputs: string[][] = [];
     let ready = 0;
     const children = Array.from({ length: WORKERS }, (_, w) => {

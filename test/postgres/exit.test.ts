@@ -35,7 +35,7 @@ async function runScript(schema: string): Promise<{ started: number; done: numbe
   return { started, done, exited: Date.now(), code, stderr };
 }
 
-describe.skipIf(url === undefined)('a script with a query_timeout on its pool', { timeout: 90_000 }, () => {
+describe.skipIf(url === undefined)('a script with a query_timeout on its pool', () => {
   const admin = url === undefined ? undefined : new pg.Pool({ connectionString: url, max: 1 });
   afterAll(async () => admin?.end());
 

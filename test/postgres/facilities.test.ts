@@ -302,7 +302,7 @@ async function rlsCase(
   }
 }
 
-describe('facilities on PGlite', { timeout: 120_000 }, () => {
+describe('facilities on PGlite', () => {
   let shared: Awaited<ReturnType<typeof freshPglite>> | undefined;
   afterAll(() => shared?.close());
   const open = async (): Promise<{ db: PostgresDb; query: Query }> => {
@@ -327,7 +327,7 @@ describe('facilities on PGlite', { timeout: 120_000 }, () => {
   });
 });
 
-describe.skipIf(!hasServer)('facilities on a PostgreSQL server', { timeout: 120_000 }, () => {
+describe.skipIf(!hasServer)('facilities on a PostgreSQL server', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 8 }) : undefined;
   afterAll(() => pool?.end());
   const open = async (): Promise<{ db: PostgresDb; query: Query }> => ({ db: pool!, query: queryOf(pool!) });

@@ -31,7 +31,7 @@ const dbs: Record<
 
 for (const [name, open] of Object.entries(dbs)) {
   describe.skipIf(open === undefined)(`facility seams on ${name}`, () => {
-    it("the store's withTransaction runs the integrator's work in the units of facility A's scheduler built over the store", { timeout: 60_000 }, async () => {
+    it("the store's withTransaction runs the integrator's work in the units of facility A's scheduler built over the store", async () => {
       const { db, query, done } = await open!();
       const schema = `opd_t_seams_${process.pid}`;
       await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -107,7 +107,7 @@ describe('closing one facility closes it alone, and the facility gets a new sche
     },
   };
   for (const [name, open] of Object.entries(stores)) {
-    it(`on ${name}: the default facility's scheduler closed, A works; A's closed, a new scheduler of A finds its records`, { timeout: 60_000 }, async () => {
+    it(`on ${name}: the default facility's scheduler closed, A works; A's closed, a new scheduler of A finds its records`, async () => {
       const { storage, done } = await open();
       const make = (facilityId?: string) =>
         new OpdScheduler({

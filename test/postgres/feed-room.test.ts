@@ -23,7 +23,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<'settled' | 'reject
   ]);
 }
 
-describe('PostgresStorage: room for the listening connection', { timeout: 30_000 }, () => {
+describe('PostgresStorage: room for the listening connection', () => {
   it('refuses listen: true on a pool of one connection, naming the option', async () => {
     // A pool connects lazily: nothing here reaches a server.
     const pool = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 });
@@ -83,7 +83,7 @@ describe('PostgresStorage: room for the listening connection', { timeout: 30_000
   });
 });
 
-describe.skipIf(!hasServer)('PostgresStorage: listen: true on a pool of two connections (server)', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage: listen: true on a pool of two connections (server)', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 2 }) : undefined;
   pool?.on('error', () => undefined);
   afterAll(() => pool?.end());

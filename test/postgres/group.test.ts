@@ -18,7 +18,7 @@ const hasServer = url !== undefined && url !== '';
 const SCHEMA = `opd_t_group_${process.pid}`;
 const clock = () => new Date('2026-01-30T07:00:00Z');
 
-describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgreSQL group commit', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 6 }) : undefined;
   pool?.on('error', () => undefined);
   const run = (sql: string) => pool!.query(sql);
@@ -129,7 +129,7 @@ describe.skipIf(!hasServer)('PostgreSQL group commit', { timeout: 30_000 }, () =
   // The held unit is released only once the other doctor's booking is back: were that booking
   // held up by the lock for as long as a unit alone waits for one (a minute here), the test would
   // time out.
-  it('lets a booking for one doctor commit while another doctor of its group is held by an open unit', { timeout: 15_000 }, async () => {
+  it('lets a booking for one doctor commit while another doctor of its group is held by an open unit', async () => {
     const { opd, storage, round } = await doctors(['h1', 'h2'], { lockTimeout: 60_000 });
     // Both copies warm: the next bookings go in one trip each, as one group.
     await round();

@@ -35,7 +35,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: $hold of the last 
     await pool.end();
   });
 
-  it(`one of ${WORKERS} processes holds the last place; the hold frees it at its end`, { timeout: 60_000 }, async () => {
+  it(`one of ${WORKERS} processes holds the last place; the hold frees it at its end`, async () => {
     const clock = { now: Date.parse(NOW) };
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db: pool, schema }), clock: () => new Date(clock.now) });
     await opd.addDoctor({ id: 'h1', name: 'Dr H' });

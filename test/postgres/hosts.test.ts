@@ -105,7 +105,7 @@ async function host(db: PGlite, role: Role): Promise<PGlite> {
 const hasTables = async (db: PGlite) =>
   (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'opd_tokens'")).rows[0]!.n === 1;
 
-describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', { timeout: 120_000 }, () => {
+describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', () => {
   it('migrate, every unit and the reads run on the host that accepts writes, follow it when it moves, and fail typed when none does', async () => {
     const a = new PGlite();
     const b = new PGlite();
@@ -392,7 +392,7 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
   });
 });
 
-describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', () => {
   it('sends units, reads and the feed to the pool whose sessions accept writes; display reads to the other with readFrom: standby', async () => {
     const schema = `opd_t_hosts_${process.pid}`;
     const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -423,7 +423,7 @@ describe.skipIf(!hasServer)('PostgresStorage on a list of pools (server)', { tim
       // Booked by another adapter instance: reaches this one's subscribers through the LISTEN feed.
       const opd2 = new OpdScheduler({ ...presets.cascade(), storage: other, clock });
       const second = await book(opd2, 'p2');
-      await expect.poll(() => seen.length, { timeout: 5000 }).toBe(2);
+      await expect.poll(() => seen.length, { timeout: 30_000 }).toBe(2);
       expect(seen.sort()).toEqual([booked.token.id, second.token.id].sort());
       const before = onStandby;
       await book(opd, 'p3'); // a unit: never on the standby
@@ -517,7 +517,7 @@ class SimulatedHost {
   }
 }
 
-describe.skipIf(!hasServer)('PostgresStorage on a list of pools after a failover it did not see (server, a simulated cluster)', { timeout: 120_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage on a list of pools after a failover it did not see (server, a simulated cluster)', () => {
   it('a scheduler whose first call after it reaches the old primary restarted (history, a read, a booking) gets its answer from the new primary, with readFrom: standby too', async () => {
     const schema = `opd_t_hosts_lived_${process.pid}`;
     const admin = new pg.Pool({ connectionString: url, max: 2 });

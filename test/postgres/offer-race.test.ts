@@ -37,7 +37,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: offers accepted by
     await pool.end();
   });
 
-  it(`exactly one of ${WORKERS} processes takes an offered place`, { timeout: 60_000 }, async () => {
+  it(`exactly one of ${WORKERS} processes takes an offered place`, async () => {
     const opd = new OpdScheduler({
       ...presets.standard(),
       storage: new PostgresStorage({ db: pool, schema }),

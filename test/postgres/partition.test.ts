@@ -42,7 +42,7 @@ async function freezingProxy(target: URL): Promise<{ port: number; freeze: () =>
   };
 }
 
-describe.skipIf(url === undefined)('a partition between the adapter and the server', { timeout: 60_000 }, () => {
+describe.skipIf(url === undefined)('a partition between the adapter and the server', () => {
   const admin = url === undefined ? undefined : new pg.Pool({ connectionString: url, max: 2 });
   afterAll(async () => admin?.end());
 

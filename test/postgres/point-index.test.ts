@@ -154,7 +154,7 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
   });
 }
 
-describe('a service point queue by index on PGlite', { timeout: 120_000 }, () => {
+describe('a service point queue by index on PGlite', () => {
   let shared: Awaited<ReturnType<typeof freshPglite>> | undefined;
   afterAll(() => shared?.close());
   cases(async () => {
@@ -163,7 +163,7 @@ describe('a service point queue by index on PGlite', { timeout: 120_000 }, () =>
   }, 'opd_t_point');
 });
 
-describe.skipIf(!hasServer)('a service point queue by index on a PostgreSQL server', { timeout: 120_000 }, () => {
+describe.skipIf(!hasServer)('a service point queue by index on a PostgreSQL server', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 4 }) : undefined;
   afterAll(() => pool?.end());
   cases(async () => ({ db: pool!, query: queryOf(pool!) }), `opd_t_point_${process.pid}`);

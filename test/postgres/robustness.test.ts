@@ -79,7 +79,7 @@ const stores: { name: string; skip: boolean; open: () => { db: PostgresDb; run: 
 ];
 
 for (const store of stores) {
-  describe.skipIf(store.skip)(`PostgresStorage and what comes from outside (${store.name})`, { timeout: 60_000 }, () => {
+  describe.skipIf(store.skip)(`PostgresStorage and what comes from outside (${store.name})`, () => {
     const { db, run, end } = store.skip ? ({} as never) : store.open();
     afterAll(() => end?.());
 
@@ -265,7 +265,7 @@ async function freshSchemaOn(admin: pg.Pool, name: string): Promise<{ schema: st
   return { schema, drop: async () => void (await admin.query(`DROP SCHEMA ${schema} CASCADE`)) };
 }
 
-describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: listening connections and listeners', { timeout: 60_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: listening connections and listeners', () => {
   const app = `${APP}-listen`;
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: `${APP}-admin` }) : undefined;
   admin?.on('error', () => undefined);
@@ -390,7 +390,7 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
   });
 });
 
-describe.skipIf(!hasServer)('PostgresStorage session settings on a server', { timeout: 60_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage session settings on a server', () => {
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2, application_name: APP }) : undefined;
   admin?.on('error', () => undefined);
   afterAll(() => admin?.end());

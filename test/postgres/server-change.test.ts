@@ -46,7 +46,7 @@ function reporting(pool: pg.Pool, start: () => string): PostgresDb {
   } as unknown as PostgresDb;
 }
 
-describe.skipIf(!hasServer)('PostgresStorage after the server changed (a lost commit)', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage after the server changed (a lost commit)', () => {
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 2 }) : undefined;
   admin?.on('error', () => undefined);
   afterAll(() => admin?.end());

@@ -42,7 +42,7 @@ async function warningsDuring(code: string, run: () => Promise<void>): Promise<s
   return seen;
 }
 
-describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a pooled session', { timeout: 60_000 }, () => {
+describe.skipIf(!hasServer)('PostgreSQL: a failed statement leaves nothing in a pooled session', () => {
   const admin = hasServer ? new pg.Pool({ connectionString: url, max: 3, application_name: `${APP}-admin` }) : undefined;
   admin?.on('error', () => undefined);
   afterAll(() => admin?.end());

@@ -14,7 +14,7 @@ const clock = () => new Date('2026-01-30T07:00:00Z');
 
 if (!hasServer) console.warn('PostgreSQL telemetry tests skipped: DATABASE_URL is not set');
 
-describe.skipIf(!hasServer)('PostgresStorage: units of work timed', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage: units of work timed', () => {
   const run = `${process.pid}_${Date.now().toString(36)}`;
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 6, application_name: `opd-telemetry-${run}` }) : undefined;
   const schema = `opd_t_tel_${run}`;

@@ -36,7 +36,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: the UHI quota unde
     await pool.end();
   });
 
-  it(`${WORKERS} processes under a UHI quota of ${QUOTA}: ${QUOTA} confirmed, and an emergency still gets its place`, { timeout: 90_000 }, async () => {
+  it(`${WORKERS} processes under a UHI quota of ${QUOTA}: ${QUOTA} confirmed, and an emergency still gets its place`, async () => {
     const opd = new OpdScheduler({
       ...presets.standard(),
       quota: new ChannelQuota({ ONLINE: { count: QUOTA } }),

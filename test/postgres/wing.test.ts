@@ -57,7 +57,7 @@ const stores: {
 ];
 
 for (const store of stores) {
-  describe.skipIf(store.skip)(`PostgresStorage.withTransaction (${store.name})`, { timeout: 30_000 }, () => {
+  describe.skipIf(store.skip)(`PostgresStorage.withTransaction (${store.name})`, () => {
     const { db, run, end } = store.skip ? ({} as never) : store.open();
     afterAll(() => end?.());
 
@@ -251,7 +251,7 @@ for (const store of stores) {
   });
 }
 
-describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost connections, the server log', { timeout: 30_000 }, () => {
+describe.skipIf(!hasServer)('PostgresStorage on a server: no shared row, lost connections, the server log', () => {
   const pool = hasServer ? new pg.Pool({ connectionString: url, max: 8, application_name: APP }) : undefined;
   pool?.on('error', () => undefined);
   afterAll(() => pool?.end());

@@ -156,5 +156,5 @@ describe('duplicate rules (property)', () => {
       }),
       fcOptions(60),
     );
-  }, 120_000);
+  });
 });

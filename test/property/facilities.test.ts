@@ -131,5 +131,5 @@ describe('facilities (property)', () => {
       }),
       fcOptions(40),
     );
-  }, 120_000);
+  });
 });

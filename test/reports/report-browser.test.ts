@@ -45,7 +45,7 @@ describe.skipIf(!browserTestsRun('OPD report'))('the OPD report page in Chromium
     await addDoctors(opd);
     await simulateMonth(opd, clock, 7);
     report = await opdReport(opd, { from: FIRST_DAY, to: dayPlus(FIRST_DAY, 6) });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -65,4 +65,4 @@ describe('entry points', () => {
       expect.arrayContaining(['opdReport', 'hmisReturn', 'toDhis2DataValueSet', 'toMeasureReport', 'OpdReport', 'HmisRow']),
     );
   });
-}, 60_000);
+});

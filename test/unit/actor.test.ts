@@ -99,7 +99,7 @@ describe('actors', () => {
     expect((await opd.history()).map((e) => e.actor)).toEqual(['desk-1']);
   });
 
-  it('is stored in the PostgreSQL events table, in its own column', { timeout: 60_000 }, async () => {
+  it('is stored in the PostgreSQL events table, in its own column', async () => {
     const db = await freshPglite();
     await migrate(db, { schema: 'desk_actor' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'desk_actor' }), clock: new TestClock().now });

@@ -40,7 +40,7 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     return { opd, clock, lease, open };
   };
 
-  it('a lease opened on two devices: both paper tokens are entered, never under one label, and the second is reported', { timeout: 60_000 }, async () => {
+  it('a lease opened on two devices: both paper tokens are entered, never under one label, and the second is reported', async () => {
     const { opd, open } = await setUp(2);
     const a = await open();
     const b = await open();
@@ -71,7 +71,7 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     expect((await opd.history()).length).toBe(events);
   });
 
-  it('a desk reopened with its exported log on a new store counts its logged bookings and goes on numbering', { timeout: 60_000 }, async () => {
+  it('a desk reopened with its exported log on a new store counts its logged bookings and goes on numbering', async () => {
     const { opd, open } = await setUp(2);
     const first = await open();
     const one = await first.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
@@ -103,7 +103,7 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     ['an empty key', (log: Record<string, unknown>[]) => [log[0], { ...log[1], idempotencyKey: '' }], 'log[1].idempotencyKey'],
     ['a command of no known kind', (log: Record<string, unknown>[]) => [log[0], { ...log[1], kind: 'move' }], 'log[1].kind'],
     ['a slot the lease does not hold', (log: Record<string, unknown>[]) => [log[0], { ...log[1], slotId: 'd1-10' }], 'log[1].slotId'],
-  ])('reconcile refuses a log with %s, naming the command and the field, and stores nothing', { timeout: 60_000 }, async (_, spoil, field) => {
+  ])('reconcile refuses a log with %s, naming the command and the field, and stores nothing', async (_, spoil, field) => {
     const clock = new TestClock(at('07:00'));
     const central = await stores[name]!();
     const opd = new OpdScheduler({ ...presets.standard(), storage: central.storage(), clock: clock.now });
@@ -125,7 +125,7 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     expect({ history: (await opd.history()).length, slot: await opd.getSlot('d1-09') }).toEqual(before);
   });
 
-  it("a desk token in a slot closed centrally meanwhile is displaced like the slot's other patients, and reported", { timeout: 60_000 }, async () => {
+  it("a desk token in a slot closed centrally meanwhile is displaced like the slot's other patients, and reported", async () => {
     const { opd, open } = await setUp(2);
     const desk = await open();
     await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
@@ -140,7 +140,7 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     expect((await opd.getSlot('d1-10')).places.map((t) => t.id).sort()).toEqual([central.token.id, tokenId].sort());
   });
 
-  it("a desk token entered once its day is over is ended by the day's closing at once: the next sweep changes nothing", { timeout: 60_000 }, async () => {
+  it("a desk token entered once its day is over is ended by the day's closing at once: the next sweep changes nothing", async () => {
     const { opd, open, clock } = await setUp(2);
     const desk = await open();
     clock.set(at('09:05'));
@@ -160,39 +160,35 @@ describe.each([['memory'], ['PGlite']] as const)('the desk at its edges, the cen
     expect((await opd.history()).length).toBe(events);
   });
 
-  it(
-    'a desk emergency whose lease had ended goes through the emergency rule: it bumps where a central one would, else is reported unplaced',
-    { timeout: 60_000 },
-    async () => {
-      const { opd, open, clock } = await setUp(1, 1, 30);
-      const desk = await open();
-      const emergency = await desk.book({ category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09', idempotencyKey: 'k1' });
-      expect(emergency.label).toBe('D1-1');
-      clock.set(at('07:45')); // the lease has ended; its place went back to the day
-      await opd.sweep();
-      const walkIn = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('w1'), slotId: 'd1-09' });
-      await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e0'), slotId: 'd1-10' });
-      const events: OpdEvent[] = [];
-      opd.on('event', (e) => events.push(e));
-      const report = await opd.reconcile(desk);
-      const tokenId = report.applied[0]!.tokenId!;
-      expect(report.toResolve.map((i) => i.reason)).toEqual(['beyond-lease']);
-      expect(await opd.getToken(tokenId)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
-      expect(events.find((e) => e.type === 'token:bumped')).toMatchObject({ tokenId: walkIn.token.id, byTokenId: tokenId });
-      // No room at all (every place an emergency's, no elastic place): it waits, and is reported unplaced.
-      const again = await setUp(1, 1, 30);
-      const desk2 = await again.open();
-      await desk2.book({ category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09', idempotencyKey: 'k1' });
-      again.clock.set(at('07:45'));
-      await again.opd.sweep();
-      await again.opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e2'), slotId: 'd1-09' });
-      await again.opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e3'), slotId: 'd1-10' });
-      const seen: OpdEvent[] = [];
-      again.opd.on('event', (e) => seen.push(e));
-      const waited = await again.opd.reconcile(desk2);
-      const id = waited.applied[0]!.tokenId!;
-      expect(await again.opd.getToken(id)).toMatchObject({ status: 'WAITLISTED' });
-      expect(seen.filter((e) => e.type === 'emergency:unplaced').map((e) => ('tokenId' in e ? e.tokenId : null))).toEqual([id]);
-    },
-  );
+  it('a desk emergency whose lease had ended goes through the emergency rule: it bumps where a central one would, else is reported unplaced', async () => {
+    const { opd, open, clock } = await setUp(1, 1, 30);
+    const desk = await open();
+    const emergency = await desk.book({ category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    expect(emergency.label).toBe('D1-1');
+    clock.set(at('07:45')); // the lease has ended; its place went back to the day
+    await opd.sweep();
+    const walkIn = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('w1'), slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e0'), slotId: 'd1-10' });
+    const events: OpdEvent[] = [];
+    opd.on('event', (e) => events.push(e));
+    const report = await opd.reconcile(desk);
+    const tokenId = report.applied[0]!.tokenId!;
+    expect(report.toResolve.map((i) => i.reason)).toEqual(['beyond-lease']);
+    expect(await opd.getToken(tokenId)).toMatchObject({ status: 'BOOKED', slotId: 'd1-09' });
+    expect(events.find((e) => e.type === 'token:bumped')).toMatchObject({ tokenId: walkIn.token.id, byTokenId: tokenId });
+    // No room at all (every place an emergency's, no elastic place): it waits, and is reported unplaced.
+    const again = await setUp(1, 1, 30);
+    const desk2 = await again.open();
+    await desk2.book({ category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    again.clock.set(at('07:45'));
+    await again.opd.sweep();
+    await again.opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e2'), slotId: 'd1-09' });
+    await again.opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e3'), slotId: 'd1-10' });
+    const seen: OpdEvent[] = [];
+    again.opd.on('event', (e) => seen.push(e));
+    const waited = await again.opd.reconcile(desk2);
+    const id = waited.applied[0]!.tokenId!;
+    expect(await again.opd.getToken(id)).toMatchObject({ status: 'WAITLISTED' });
+    expect(seen.filter((e) => e.type === 'emergency:unplaced').map((e) => ('tokenId' in e ? e.tokenId : null))).toEqual([id]);
+  });
 });

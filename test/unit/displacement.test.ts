@@ -362,5 +362,5 @@ describe('a long chain of cascades', () => {
     const stats = await opd.stats();
     expect(stats.places).toBe(SLOTS);
     expect(stats.byStatus.DROPPED).toBe(1);
-  }, 60_000);
+  });
 });

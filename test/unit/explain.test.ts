@@ -216,7 +216,7 @@ describe("MemoryStorage's index of a doctor-day's events", () => {
         ).toEqual(kept.filter((e) => isEventOfDay(e, doctorId, DAY)).map((e) => e.seq));
       }
     }
-  }, 60_000);
+  });
 });
 
 describe('fairness', () => {

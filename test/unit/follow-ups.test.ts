@@ -35,7 +35,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     return (await opd.complete(token.id)).token;
   };
 
-  it('books a FOLLOW_UP token in the earliest usable place of its window; asked again, it is the same follow-up', { timeout: 60_000 }, async () => {
+  it('books a FOLLOW_UP token in the earliest usable place of its window; asked again, it is the same follow-up', async () => {
     const { opd } = await scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     // Day +6 is full, day +7 has room: window 7 ± 1 takes day +6 first, so fill it.
@@ -68,7 +68,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect(JSON.stringify(booked)).not.toContain('p-visit');
   });
 
-  it('no place in the window: due, listed, tried again by the sweep once a place opens; cancelled only by an actor', { timeout: 60_000 }, async () => {
+  it('no place in the window: due, listed, tried again by the sweep once a place opens; cancelled only by an actor', async () => {
     const { opd, clock } = await scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     await opd.addSlots('d1', [{ id: 'd1-7', start: `${dayAfter(7)}T10:00:00Z`, end: `${dayAfter(7)}T11:00:00Z`, capacity: 1, overflowCapacity: 0 }]);
@@ -93,7 +93,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     await rejectsWith(opd.cancelFollowUp(again.followUp.id, { actor: 'desk' }), 'INVALID_TRANSITION');
   });
 
-  it('a due follow-up is cancelled by an actor; a retried request with its key answers it, another opens it again', { timeout: 60_000 }, async () => {
+  it('a due follow-up is cancelled by an actor; a retried request with its key answers it, another opens it again', async () => {
     const { opd } = await scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     const seen = await visit(opd);
@@ -110,7 +110,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.dueFollowUps()).length).toBe(1);
   });
 
-  it('refuses bad requests and visits not seen, changing nothing', { timeout: 60_000 }, async () => {
+  it('refuses bad requests and visits not seen, changing nothing', async () => {
     const { opd } = await scheduler();
     await doctorWithSlots(opd, 'd1', [9], 2);
     const { token } = await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
@@ -130,7 +130,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect(await opd.dueFollowUps()).toEqual([]);
   });
 
-  it('with another doctor or a department: the earliest place with any of them', { timeout: 60_000 }, async () => {
+  it('with another doctor or a department: the earliest place with any of them', async () => {
     const { opd } = await scheduler();
     await opd.addDoctor({ id: 'a', name: 'Dr A', department: 'cardio' });
     await opd.addDoctor({ id: 'b', name: 'Dr B', department: 'cardio' });

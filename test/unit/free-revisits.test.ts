@@ -49,7 +49,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     return done.token.id;
   };
 
-  it('a charged visit opens an entitlement; bookings inside it use it, each once, and give it back when cancelled', { timeout: 60_000 }, async () => {
+  it('a charged visit opens an entitlement; bookings inside it use it, each once, and give it back when cancelled', async () => {
     const { opd } = await scheduler();
     const events: string[] = [];
     opd.on('event', (e) => events.push(e.type));
@@ -79,36 +79,32 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect(JSON.stringify(history.filter((e) => e.type.startsWith('entitlement:')))).not.toContain('Asha');
   });
 
-  it(
-    'a revisit moved to another day, or carried by its closed day, keeps its free visit: nothing given back, nothing used again',
-    { timeout: 60_000 },
-    async () => {
-      const { opd, clock } = await scheduler({ freeWithinDays: 10, freeVisits: 1, scope: 'doctor' }, { closeOut: { carryForward: true } });
-      const from = await visit(opd, true);
-      const revisit = await opd.book({ doctorId: 'd1', category: 'FOLLOW_UP', patient, slotId: 'd1-3' });
-      expect(revisit.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-      const moved = await opd.move(revisit.token.id, { slotId: 'd1-5' });
-      expect(moved.effects.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
-      expect(moved.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
-      // Its day closed before the patient was seen: carried to the next day, still the free visit.
-      clock.set(`${dayAfter(5)}T11:00:00Z`);
-      const closed = await opd.closeDay('d1', dayAfter(5));
-      expect(closed.map((e) => e.type)).toContain('token:carried');
-      expect(closed.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
-      const carriedEvent = closed.find((e) => e.type === 'token:carried');
-      const carriedTo = carriedEvent?.type === 'token:carried' ? await opd.getToken(carriedEvent.toTokenId) : undefined;
-      expect(carriedTo?.entitlement).toEqual({ fromTokenId: from, visit: 1 });
-      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
-      // Cancelled in its new place: given back, once.
-      expect((await opd.cancel(carriedTo!.id)).effects.map((e) => e.type)).toContain('entitlement:returned');
-      expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(1);
-      const told = (await opd.history()).filter((e) => e.type.startsWith('entitlement:')).map((e) => e.type);
-      expect(told).toEqual(['entitlement:opened', 'entitlement:used', 'entitlement:returned']);
-    },
-  );
+  it('a revisit moved to another day, or carried by its closed day, keeps its free visit: nothing given back, nothing used again', async () => {
+    const { opd, clock } = await scheduler({ freeWithinDays: 10, freeVisits: 1, scope: 'doctor' }, { closeOut: { carryForward: true } });
+    const from = await visit(opd, true);
+    const revisit = await opd.book({ doctorId: 'd1', category: 'FOLLOW_UP', patient, slotId: 'd1-3' });
+    expect(revisit.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+    const moved = await opd.move(revisit.token.id, { slotId: 'd1-5' });
+    expect(moved.effects.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
+    expect(moved.token.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
+    // Its day closed before the patient was seen: carried to the next day, still the free visit.
+    clock.set(`${dayAfter(5)}T11:00:00Z`);
+    const closed = await opd.closeDay('d1', dayAfter(5));
+    expect(closed.map((e) => e.type)).toContain('token:carried');
+    expect(closed.map((e) => e.type).filter((t) => t.startsWith('entitlement:'))).toEqual([]);
+    const carriedEvent = closed.find((e) => e.type === 'token:carried');
+    const carriedTo = carriedEvent?.type === 'token:carried' ? await opd.getToken(carriedEvent.toTokenId) : undefined;
+    expect(carriedTo?.entitlement).toEqual({ fromTokenId: from, visit: 1 });
+    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(0);
+    // Cancelled in its new place: given back, once.
+    expect((await opd.cancel(carriedTo!.id)).effects.map((e) => e.type)).toContain('entitlement:returned');
+    expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(5) })).left).toBe(1);
+    const told = (await opd.history()).filter((e) => e.type.startsWith('entitlement:')).map((e) => e.type);
+    expect(told).toEqual(['entitlement:opened', 'entitlement:used', 'entitlement:returned']);
+  });
 
-  it('a visit not charged opens nothing, unless every completion is charged; the department scope reaches colleagues', { timeout: 60_000 }, async () => {
+  it('a visit not charged opens nothing, unless every completion is charged; the department scope reaches colleagues', async () => {
     const { opd } = await scheduler({ freeWithinDays: 7, freeVisits: 1, scope: 'department', everyCompletion: true });
     const from = await visit(opd, false);
     const other = await opd.book({ doctorId: 'd2', category: 'FOLLOW_UP', patient, slotId: 'd2-3' });
@@ -117,7 +113,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect(await opd.entitlementOf('P-1', { department: 'gen', at: dayAfter(3) })).toMatchObject({ left: 0 });
   });
 
-  it('a visit completed without a charge opens nothing; the sweep reports an entitlement expired at its end', { timeout: 60_000 }, async () => {
+  it('a visit completed without a charge opens nothing; the sweep reports an entitlement expired at its end', async () => {
     const { opd, clock } = await scheduler({ freeWithinDays: 2, freeVisits: 1, scope: 'doctor' });
     await visit(opd, false);
     expect((await opd.entitlementOf('P-1', { doctorId: 'd1', at: dayAfter(1) })).entitlements).toEqual([]);
@@ -131,7 +127,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.sweep()).filter((e) => e.type === 'entitlement:expired')).toEqual([]);
   });
 
-  it('refuses a bad option and a scheduler without it', { timeout: 60_000 }, async () => {
+  it('refuses a bad option and a scheduler without it', async () => {
     expect(() => new OpdScheduler({ followUps: { freeWithinDays: 0, freeVisits: 1, scope: 'doctor' } })).toThrow(/freeWithinDays/);
     expect(() => new OpdScheduler({ followUps: { freeWithinDays: 3, freeVisits: 1, scope: 'ward' as never } })).toThrow(/scope/);
     const plain = new OpdScheduler();

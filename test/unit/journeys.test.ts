@@ -42,7 +42,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     return (await opd.checkIn(token.id, route === undefined ? {} : { route })).token;
   };
 
-  it('walks a route: each queue in turn, one token:forwarded per step, the place kept the whole visit', { timeout: 60_000 }, async () => {
+  it('walks a route: each queue in turn, one token:forwarded per step, the place kept the whole visit', async () => {
     const { opd } = await scheduler();
     const t = await arrived(opd, 'a', 'WALK_IN', 'visit');
     expect(t.journey).toEqual({ route: 'visit', stage: 0, servicePointId: 'reg', pooled: false, seen: false, calledBy: null });
@@ -99,7 +99,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(explained.steps.find((s) => s.rule === 'reentered')?.reentry).toEqual({ policy: 'return-ahead', passed: 0 });
   });
 
-  it('re-enters the doctor after at most maxPassed of those waiting; later arrivals never pass; emergencies still go first', { timeout: 60_000 }, async () => {
+  it('re-enters the doctor after at most maxPassed of those waiting; later arrivals never pass; emergencies still go first', async () => {
     const { opd } = await scheduler({ ...base, reentry: new ReturnAhead({ maxPassed: 1 }) });
     const seen = await arrived(opd, 'a');
     const w1 = await arrived(opd, 'a');
@@ -122,7 +122,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(order).toEqual([emergency.id, w1.id, seen.id, w2.id, later.id]);
   });
 
-  it('a re-entry never passes a patient waiting past the call order’s maxWaitMinutes', { timeout: 60_000 }, async () => {
+  it('a re-entry never passes a patient waiting past the call order’s maxWaitMinutes', async () => {
     const { opd, clock } = await scheduler({ ...base, callOrder: new FairCallOrder({ maxWaitMinutes: 30 }) });
     const seen = await arrived(opd, 'a');
     const waiting = await arrived(opd, 'a');
@@ -134,7 +134,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect((await opd.callNext('a')).token?.id).toBe(waiting.id);
   });
 
-  it('a service point calls emergencies first, among every doctor it serves, and a failed call changes nothing', { timeout: 60_000 }, async () => {
+  it('a service point calls emergencies first, among every doctor it serves, and a failed call changes nothing', async () => {
     const { opd } = await scheduler();
     const walk = await arrived(opd, 'a', 'WALK_IN', 'visit');
     const other = await arrived(opd, 'b', 'WALK_IN', 'visit');
@@ -164,42 +164,38 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect((await opd.callNext({ servicePoint: 'lab' })).token).toBeNull();
   });
 
-  it(
-    'a pooled department is called by whichever of its doctors is free; each patient keeps the place booked, and no colleague calls them twice',
-    { timeout: 60_000 },
-    async () => {
-      const { opd } = await scheduler();
-      const booked: Token[] = [];
-      for (let i = 0; i < 4; i++) booked.push((await opd.book({ department: 'medicine', category: 'WALK_IN', patient: { id: `dp${i}`, name: 'x' } })).token);
-      expect(booked.every((t) => t.journey?.pooled === true)).toBe(true);
-      const named = await arrived(opd, 'a');
-      for (const t of booked) await opd.checkIn(t.id);
-      const first = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
-      const second = (await opd.callNext({ department: 'medicine', doctorId: 'a' })).token!;
-      expect(second.id).not.toBe(first.id);
-      // Called by b, first stays b's: a's own queue skips it even if it is a's token.
-      const again = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
-      expect(again.id).toBe(first.id);
-      await opd.startConsultation(first.id);
-      // A patient booked to doctor a by name is never called by b.
-      const calledByB: string[] = [first.id];
-      for (let i = 0; i < 6; i++) {
-        const next = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token;
-        if (next === null) break;
-        calledByB.push(next.id);
-        await opd.startConsultation(next.id);
-      }
-      expect(calledByB).not.toContain(named.id);
-      expect(calledByB).not.toContain(second.id);
-      for (const t of booked) expect((await opd.getToken(t.id)).slotId).toBe(t.slotId);
-      expect(
-        (await opd.history())
-          .filter((e) => e.type === 'token:called' && e.calledBy !== undefined)
-          .every((e) => (e.type === 'token:called' && e.calledBy === 'b') || (e.type === 'token:called' && e.calledBy === 'a')),
-      ).toBe(true);
-      await rejectsWith(opd.callNext({ department: 'surgery', doctorId: 'a' }), 'VALIDATION_FAILED');
-    },
-  );
+  it('a pooled department is called by whichever of its doctors is free; each patient keeps the place booked, and no colleague calls them twice', async () => {
+    const { opd } = await scheduler();
+    const booked: Token[] = [];
+    for (let i = 0; i < 4; i++) booked.push((await opd.book({ department: 'medicine', category: 'WALK_IN', patient: { id: `dp${i}`, name: 'x' } })).token);
+    expect(booked.every((t) => t.journey?.pooled === true)).toBe(true);
+    const named = await arrived(opd, 'a');
+    for (const t of booked) await opd.checkIn(t.id);
+    const first = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
+    const second = (await opd.callNext({ department: 'medicine', doctorId: 'a' })).token!;
+    expect(second.id).not.toBe(first.id);
+    // Called by b, first stays b's: a's own queue skips it even if it is a's token.
+    const again = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token!;
+    expect(again.id).toBe(first.id);
+    await opd.startConsultation(first.id);
+    // A patient booked to doctor a by name is never called by b.
+    const calledByB: string[] = [first.id];
+    for (let i = 0; i < 6; i++) {
+      const next = (await opd.callNext({ department: 'medicine', doctorId: 'b' })).token;
+      if (next === null) break;
+      calledByB.push(next.id);
+      await opd.startConsultation(next.id);
+    }
+    expect(calledByB).not.toContain(named.id);
+    expect(calledByB).not.toContain(second.id);
+    for (const t of booked) expect((await opd.getToken(t.id)).slotId).toBe(t.slotId);
+    expect(
+      (await opd.history())
+        .filter((e) => e.type === 'token:called' && e.calledBy !== undefined)
+        .every((e) => (e.type === 'token:called' && e.calledBy === 'b') || (e.type === 'token:called' && e.calledBy === 'a')),
+    ).toBe(true);
+    await rejectsWith(opd.callNext({ department: 'surgery', doctorId: 'a' }), 'VALIDATION_FAILED');
+  });
 });
 
 describe('journey options', () => {

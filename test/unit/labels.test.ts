@@ -84,7 +84,7 @@ describe('token labels', () => {
     expect(() => new OpdScheduler({ numbering: { series: 'category' } })).not.toThrow();
   });
 
-  it('are kept by PostgreSQL, series counters included, across schedulers sharing the store', { timeout: 90_000 }, async () => {
+  it('are kept by PostgreSQL, series counters included, across schedulers sharing the store', async () => {
     const db = await freshPglite();
     await migrate(db, { schema: 'desk_labels' });
     const clock = new TestClock();

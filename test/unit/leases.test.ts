@@ -31,7 +31,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     });
     return { opd, clock };
   };
-  it('a lease takes the earliest free places, counted taken by schedules, availability and bookings', { timeout: 60_000 }, async () => {
+  it('a lease takes the earliest free places, counted taken by schedules, availability and bookings', async () => {
     const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9, 10, 11], 2, { overflowCapacity: 0 });
     await opd.book(request('d1', 'ONLINE', { slotId: 'd1-09' }));
@@ -50,7 +50,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(next.token.slotId).toBe('d1-11');
   });
 
-  it('an emergency at the central desk never takes a leased place: it goes elastic or elsewhere', { timeout: 60_000 }, async () => {
+  it('an emergency at the central desk never takes a leased place: it goes elastic or elsewhere', async () => {
     const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 1 });
     await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places: 1, ttlMinutes: 60 });
@@ -62,7 +62,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(slot.places.length + slot.claimed).toBe(2);
   });
 
-  it('a lease whose time ends returns its unused places by itself, and the waitlist is promoted into them', { timeout: 60_000 }, async () => {
+  it('a lease whose time ends returns its unused places by itself, and the waitlist is promoted into them', async () => {
     const { opd, clock } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9, 10], 1, { overflowCapacity: 0 });
     await opd.leaseCapacity({ deskId: 'D1', doctorId: 'd1', date: DAY, places: 2, ttlMinutes: 30 });
@@ -80,7 +80,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(await freeBySlot(opd, 'd1')).toEqual({ 'd1-09': 0, 'd1-10': 0 });
   });
 
-  it('returnLease gives the unused places back at once; a second return changes nothing', { timeout: 60_000 }, async () => {
+  it('returnLease gives the unused places back at once; a second return changes nothing', async () => {
     const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 3, { overflowCapacity: 0 });
     const lease = await opd.leaseCapacity({ deskId: 'D2', doctorId: 'd1', date: DAY, places: 2, ttlMinutes: 60 });
@@ -95,7 +95,7 @@ describe.each(Object.entries(stores).filter(([, open]) => open !== undefined))('
     expect(await opd.returnLease(lease)).toEqual(returned);
   });
 
-  it('refuses bad requests with a clear OpdError and changes nothing', { timeout: 60_000 }, async () => {
+  it('refuses bad requests with a clear OpdError and changes nothing', async () => {
     const { opd } = await scheduler(standard);
     await doctorWithSlots(opd, 'd1', [9], 2, { overflowCapacity: 0 });
     const good = { deskId: 'D1', doctorId: 'd1', date: DAY, places: 1, ttlMinutes: 60 };

@@ -515,7 +515,7 @@ describe('an open tail() and the life of the process', () => {
       expect(stdout).toMatch(/event 1\nloop ended\nexit 0/);
       expect(code).toBe(0);
       expect(ms).toBeLessThan(10_000);
-    }, 30_000);
+    });
 
     it('exits once close() ends a waiting tail', async () => {
       const { code, stdout } = await run(
@@ -528,7 +528,7 @@ describe('an open tail() and the life of the process', () => {
       );
       expect(stdout).toMatch(/loop ended\nexit 0/);
       expect(code).toBe(0);
-    }, 30_000);
+    });
 
     it('MemoryStorage: exits once the iterator is closed, and once close() ends a tail', async () => {
       for (const end of ['iterator.return()', 'opd.close()']) {
@@ -547,7 +547,7 @@ describe('an open tail() and the life of the process', () => {
         expect(code).toBe(0);
       }
       // Two processes, each loading the library through tsx: seconds on a busy machine.
-    }, 30_000);
+    });
   });
 });
 

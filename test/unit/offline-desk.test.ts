@@ -32,7 +32,7 @@ describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name
     return { opd, desk, clock, lease };
   };
 
-  it('books only the leased places, labelled with the desk prefix, and refuses the next with SLOT_FULL', { timeout: 60_000 }, async () => {
+  it('books only the leased places, labelled with the desk prefix, and refuses the next with SLOT_FULL', async () => {
     const { desk } = await setUp(3);
     const issued = [];
     for (let i = 1; i <= 3; i++) issued.push(await desk.book({ category: 'WALK_IN', patient: patient(`p${i}`), idempotencyKey: `k${i}` }));
@@ -51,7 +51,7 @@ describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name
     expect(desk.log().map((c) => c.idempotencyKey)).toEqual(['k1', 'k2', 'k3']);
   });
 
-  it('a repeated key answers the same token and logs nothing new; cancel frees the place, check-in is logged once', { timeout: 60_000 }, async () => {
+  it('a repeated key answers the same token and logs nothing new; cancel frees the place, check-in is logged once', async () => {
     const { desk, clock } = await setUp(2);
     const first = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
     const again = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
@@ -77,14 +77,14 @@ describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name
     expect(log[2]).toMatchObject({ kind: 'cancel', booking: 'k2' });
   });
 
-  it('an emergency at the desk gets a leased place when one is left', { timeout: 60_000 }, async () => {
+  it('an emergency at the desk gets a leased place when one is left', async () => {
     const { desk } = await setUp(2, ['WALK_IN', 'EMERGENCY']);
     await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
     const emergency = await desk.book({ category: 'EMERGENCY', patient: patient('p2'), idempotencyKey: 'k2' });
     expect(emergency).toMatchObject({ status: 'BOOKED', slotId: 'd1-09', label: 'D1-2' });
   });
 
-  it('refuses a category outside the lease, a missing key and a booking after the lease ended, changing nothing', { timeout: 60_000 }, async () => {
+  it('refuses a category outside the lease, a missing key and a booking after the lease ended, changing nothing', async () => {
     const { desk, clock } = await setUp(2, ['WALK_IN']);
     await rejectsWith(desk.book({ category: 'ONLINE', patient: patient('p1'), idempotencyKey: 'k1' }), 'VALIDATION_FAILED');
     await rejectsWith(desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: '' }), 'VALIDATION_FAILED');
@@ -94,7 +94,7 @@ describe.each([['memory'], ['PGlite']] as const)('the offline desk on %s', (name
     expect(await desk.placesLeft()).toBe(2);
   });
 
-  it('refuses a lease that is not active', { timeout: 60_000 }, async () => {
+  it('refuses a lease that is not active', async () => {
     const { opd, lease } = await setUp(1);
     const returned = await opd.returnLease(lease);
     await rejectsWith(OfflineDesk.open(returned), 'VALIDATION_FAILED');
@@ -125,7 +125,7 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
   };
   const placed = async (opd: OpdScheduler) => (await opd.getSchedule('d1', DAY)).slots.map((s) => [s.slot.id, s.places.map((t) => t.label), s.free, s.leased]);
 
-  it('enters the desk tokens on the leased places with their labels, returns the rest, and a repeat changes nothing', { timeout: 60_000 }, async () => {
+  it('enters the desk tokens on the leased places with their labels, returns the rest, and a repeat changes nothing', async () => {
     const { opd, desk, clock } = await setUp(3);
     const a = await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
     const b = await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
@@ -165,100 +165,88 @@ describe.each([['memory'], ['PGlite']] as const)('reconcile, the central schedul
     expect((await opd.history()).length).toBe(events);
   });
 
-  it(
-    'a place the desk freed and booked again comes from the lease: not beyond it, and no patient waiting centrally is promoted into it meanwhile',
-    { timeout: 60_000 },
-    async () => {
-      const { opd, desk, clock } = await setUp(2);
-      const a = await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
-      await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
-      await desk.cancel(a.id, { idempotencyKey: 'c1' });
-      const again = await desk.book({ category: 'WALK_IN', patient: patient('p3'), slotId: 'd1-09', idempotencyKey: 'k3' });
-      expect(again.slotId).toBe('d1-09');
-      // Centrally, meanwhile: the 10:00 slot fills to its elastic place, and the next patient waits.
-      clock.set(at('08:00'));
-      for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-10' });
-      await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-10' });
-      const waiting = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3') });
-      expect(waiting.token.status).toBe('WAITLISTED');
-      const report = await opd.reconcile(desk);
-      expect(report.toResolve).toEqual([]);
-      expect(report.applied.map((c) => [c.kind, c.label])).toEqual([
-        ['book', 'D1-1'],
-        ['book', 'D1-2'],
-        ['cancel', 'D1-1'],
-        ['book', 'D1-3'],
-      ]);
-      expect(report.lease.slots.map((s) => [s.slotId, s.places, s.used])).toEqual([['d1-09', 2, 2]]);
-      expect((await opd.getSlot('d1-09')).places.map((t) => t.label).sort()).toEqual(['D1-2', 'D1-3']);
-      expect((await opd.getToken(waiting.token.id)).status).toBe('WAITLISTED');
-      // A second reconcile changes nothing.
-      const events = (await opd.history()).length;
-      expect((await opd.reconcile(desk)).applied).toEqual([]);
-      expect((await opd.history()).length).toBe(events);
-    },
-  );
+  it('a place the desk freed and booked again comes from the lease: not beyond it, and no patient waiting centrally is promoted into it meanwhile', async () => {
+    const { opd, desk, clock } = await setUp(2);
+    const a = await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
+    await desk.cancel(a.id, { idempotencyKey: 'c1' });
+    const again = await desk.book({ category: 'WALK_IN', patient: patient('p3'), slotId: 'd1-09', idempotencyKey: 'k3' });
+    expect(again.slotId).toBe('d1-09');
+    // Centrally, meanwhile: the 10:00 slot fills to its elastic place, and the next patient waits.
+    clock.set(at('08:00'));
+    for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-10' });
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-10' });
+    const waiting = await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3') });
+    expect(waiting.token.status).toBe('WAITLISTED');
+    const report = await opd.reconcile(desk);
+    expect(report.toResolve).toEqual([]);
+    expect(report.applied.map((c) => [c.kind, c.label])).toEqual([
+      ['book', 'D1-1'],
+      ['book', 'D1-2'],
+      ['cancel', 'D1-1'],
+      ['book', 'D1-3'],
+    ]);
+    expect(report.lease.slots.map((s) => [s.slotId, s.places, s.used])).toEqual([['d1-09', 2, 2]]);
+    expect((await opd.getSlot('d1-09')).places.map((t) => t.label).sort()).toEqual(['D1-2', 'D1-3']);
+    expect((await opd.getToken(waiting.token.id)).status).toBe('WAITLISTED');
+    // A second reconcile changes nothing.
+    const events = (await opd.history()).length;
+    expect((await opd.reconcile(desk)).applied).toEqual([]);
+    expect((await opd.history()).length).toBe(events);
+  });
 
-  it(
-    'reports the same patient at the desk and centrally, revoking neither; honours a token whose lease ended before it was entered',
-    { timeout: 60_000 },
-    async () => {
-      const { opd, desk, clock } = await setUp(2);
-      await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1') });
-      await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
-      await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
-      // The lease runs out (its places return to the day and are booked centrally) before the desk reconnects.
-      clock.set(at('09:30'));
-      await opd.sweep();
-      await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q1'), slotId: 'd1-09' });
-      const report = await opd.reconcile(desk);
-      expect(report.lease.status).toBe('EXPIRED');
-      // p1 keeps the token booked centrally (one live token per patient), the desk's D1-1 is reported; D1-2 is honoured.
-      expect(report.applied.map((c) => c.label)).toEqual(['D1-2']);
-      expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey, i.tokenId === null])).toEqual([
-        ['same-patient', 'k1', true],
-        ['beyond-lease', 'k2', false],
-      ]);
-      expect(report.toResolve[0]!.otherTokenId).toBe('d1~2026-01-30~1');
-      expect((await opd.getToken('d1~2026-01-30~1')).status).toBe('BOOKED');
-      for (const c of report.applied) expect((await opd.getToken(c.tokenId!)).status).toBe('BOOKED');
-      const slot = await opd.getSlot('d1-09');
-      // Capacity 2 and one elastic place: the honoured tokens never go past capacity plus elastic.
-      expect(slot.places.length).toBeLessThanOrEqual(3);
-    },
-  );
+  it('reports the same patient at the desk and centrally, revoking neither; honours a token whose lease ended before it was entered', async () => {
+    const { opd, desk, clock } = await setUp(2);
+    await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: patient('p1') });
+    await desk.book({ category: 'WALK_IN', patient: patient('p1'), idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), idempotencyKey: 'k2' });
+    // The lease runs out (its places return to the day and are booked centrally) before the desk reconnects.
+    clock.set(at('09:30'));
+    await opd.sweep();
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q1'), slotId: 'd1-09' });
+    const report = await opd.reconcile(desk);
+    expect(report.lease.status).toBe('EXPIRED');
+    // p1 keeps the token booked centrally (one live token per patient), the desk's D1-1 is reported; D1-2 is honoured.
+    expect(report.applied.map((c) => c.label)).toEqual(['D1-2']);
+    expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey, i.tokenId === null])).toEqual([
+      ['same-patient', 'k1', true],
+      ['beyond-lease', 'k2', false],
+    ]);
+    expect(report.toResolve[0]!.otherTokenId).toBe('d1~2026-01-30~1');
+    expect((await opd.getToken('d1~2026-01-30~1')).status).toBe('BOOKED');
+    for (const c of report.applied) expect((await opd.getToken(c.tokenId!)).status).toBe('BOOKED');
+    const slot = await opd.getSlot('d1-09');
+    // Capacity 2 and one elastic place: the honoured tokens never go past capacity plus elastic.
+    expect(slot.places.length).toBeLessThanOrEqual(3);
+  });
 
-  it(
-    'honours a token whose lease ended into a slot refilled meanwhile in the next slot with a free place, else on the waitlist: never over capacity plus elastic',
-    { timeout: 60_000 },
-    async () => {
-      const { opd, desk, clock } = await setUp(2);
-      await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
-      await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
-      // The lease runs out; the 09:00 slot is filled centrally to its capacity and its elastic place, the 10:00 slot to one place short.
-      clock.set(at('09:30'));
-      await opd.sweep();
-      for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-09' });
-      await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09' });
-      await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3'), slotId: 'd1-10' });
-      expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
-      const report = await opd.reconcile(desk);
-      expect(report.lease.status).toBe('EXPIRED');
-      expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey])).toEqual([
-        ['beyond-lease', 'k1'],
-        ['beyond-lease', 'k2'],
-      ]);
-      const [first, second] = report.applied.map((c) => c.tokenId!);
-      expect(await opd.getToken(first!)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
-      expect(await opd.getToken(second!)).toMatchObject({ status: 'WAITLISTED', slotId: null });
-      expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
-      expect((await opd.getSlot('d1-10')).places).toHaveLength(2);
-    },
-  );
+  it('honours a token whose lease ended into a slot refilled meanwhile in the next slot with a free place, else on the waitlist: never over capacity plus elastic', async () => {
+    const { opd, desk, clock } = await setUp(2);
+    await desk.book({ category: 'WALK_IN', patient: patient('p1'), slotId: 'd1-09', idempotencyKey: 'k1' });
+    await desk.book({ category: 'WALK_IN', patient: patient('p2'), slotId: 'd1-09', idempotencyKey: 'k2' });
+    // The lease runs out; the 09:00 slot is filled centrally to its capacity and its elastic place, the 10:00 slot to one place short.
+    clock.set(at('09:30'));
+    await opd.sweep();
+    for (const q of ['q1', 'q2']) await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient(q), slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'EMERGENCY', patient: patient('e1'), slotId: 'd1-09' });
+    await opd.book({ doctorId: 'd1', category: 'WALK_IN', patient: patient('q3'), slotId: 'd1-10' });
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
+    const report = await opd.reconcile(desk);
+    expect(report.lease.status).toBe('EXPIRED');
+    expect(report.toResolve.map((i) => [i.reason, i.idempotencyKey])).toEqual([
+      ['beyond-lease', 'k1'],
+      ['beyond-lease', 'k2'],
+    ]);
+    const [first, second] = report.applied.map((c) => c.tokenId!);
+    expect(await opd.getToken(first!)).toMatchObject({ status: 'BOOKED', slotId: 'd1-10' });
+    expect(await opd.getToken(second!)).toMatchObject({ status: 'WAITLISTED', slotId: null });
+    expect((await opd.getSlot('d1-09')).places).toHaveLength(3);
+    expect((await opd.getSlot('d1-10')).places).toHaveLength(2);
+  });
 });
 
 describe('importManualRegister', () => {
-  it('enters the register by the booking rules, reports what did not fit, and a second import changes nothing', { timeout: 60_000 }, async () => {
+  it('enters the register by the booking rules, reports what did not fit, and a second import changes nothing', async () => {
     const clock = new TestClock(at('07:00'));
     const opd = new OpdScheduler({ ...presets.cascade(), storage: new MemoryStorage(), clock: clock.now });
     try {
@@ -287,36 +275,32 @@ describe('importManualRegister', () => {
     }
   });
 
-  it(
-    'fails when the store fails mid-import instead of reporting the row as refused; the import run again enters the rest, nothing twice',
-    { timeout: 60_000 },
-    async () => {
-      const { storage, inner, replace } = delegatingStorage();
-      const clock = new TestClock(at('07:00'));
-      const opd = new OpdScheduler({ ...presets.standard(), storage, clock: clock.now });
-      try {
-        await doctorWithSlots(opd, 'd1', [9], 4);
-        const rows = ['1', '2', '3'].map((label) => ({ doctorId: 'd1', label, category: 'WALK_IN', slotId: 'd1-09' }));
-        // The second row's unit commits, and its answer is lost.
-        let units = 0;
-        replace('transact', async (request: never, decide: never) => {
-          const result = await inner.transact(request, decide);
-          if (++units === 2) throw new OpdError('STORAGE_FAILURE', 'The connection was lost', { details: { adapter: 'custom', outcome: 'unknown' } });
-          return result;
-        });
-        await rejectsWith(opd.importManualRegister(rows), 'STORAGE_FAILURE');
-        replace('transact', (request: never, decide: never) => inner.transact(request, decide));
-        const again = await opd.importManualRegister(rows);
-        expect(again.entered.map((e) => [e.label, e.replayed])).toEqual([
-          ['1', true],
-          ['2', true],
-          ['3', false],
-        ]);
-        expect(again.didNotFit).toEqual([]);
-        expect((await opd.getSchedule('d1', DAY)).slots[0]!.places).toHaveLength(3);
-      } finally {
-        await opd.close();
-      }
-    },
-  );
+  it('fails when the store fails mid-import instead of reporting the row as refused; the import run again enters the rest, nothing twice', async () => {
+    const { storage, inner, replace } = delegatingStorage();
+    const clock = new TestClock(at('07:00'));
+    const opd = new OpdScheduler({ ...presets.standard(), storage, clock: clock.now });
+    try {
+      await doctorWithSlots(opd, 'd1', [9], 4);
+      const rows = ['1', '2', '3'].map((label) => ({ doctorId: 'd1', label, category: 'WALK_IN', slotId: 'd1-09' }));
+      // The second row's unit commits, and its answer is lost.
+      let units = 0;
+      replace('transact', async (request: never, decide: never) => {
+        const result = await inner.transact(request, decide);
+        if (++units === 2) throw new OpdError('STORAGE_FAILURE', 'The connection was lost', { details: { adapter: 'custom', outcome: 'unknown' } });
+        return result;
+      });
+      await rejectsWith(opd.importManualRegister(rows), 'STORAGE_FAILURE');
+      replace('transact', (request: never, decide: never) => inner.transact(request, decide));
+      const again = await opd.importManualRegister(rows);
+      expect(again.entered.map((e) => [e.label, e.replayed])).toEqual([
+        ['1', true],
+        ['2', true],
+        ['3', false],
+      ]);
+      expect(again.didNotFit).toEqual([]);
+      expect((await opd.getSchedule('d1', DAY)).slots[0]!.places).toHaveLength(3);
+    } finally {
+      await opd.close();
+    }
+  });
 });

@@ -51,36 +51,32 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     ...extra,
   });
 
-  it(
-    'a preview holds each place; the commit books them, one token per occurrence with its series; a retry is answered as it was',
-    { timeout: 60_000 },
-    async () => {
-      const { opd } = await scheduler();
-      const preview = await opd.bookSeries({ ...request(), dryRun: true, preferredTime: '11:00' });
-      expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([0, 7, 14, 21].map((n) => ['HELD', `d1-${n}-11`]));
-      expect(preview.heldUntil?.getTime()).toBe(at('07:15').getTime());
-      expect((await opd.getSlot('d1-7-11')).claimed).toBe(1);
-      // Another patient cannot take a held place: it gets the 09:00 place, then waits.
-      expect(
-        (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'x', name: 'X' }, date: dayAfter(7), after: `${dayAfter(7)}T10:30:00Z` })).outcome,
-      ).toBe('WAITLISTED');
-      const events: string[] = [];
-      opd.on('event', (e) => events.push(e.type));
-      const booked = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
-      expect(booked.tokens.map((t) => [t.slotId, t.seriesId, t.occurrence, t.category])).toEqual(
-        [0, 7, 14, 21].map((n, i) => [`d1-${n}-11`, booked.seriesId, i + 1, 'FOLLOW_UP']),
-      );
-      expect(events).toEqual(['token:booked', 'token:booked', 'token:booked', 'token:booked', 'series:booked']);
-      expect((await opd.getSlot('d1-7-11')).claimed).toBe(0);
-      expect((await opd.getToken(booked.tokens[1]!.id)).seriesId).toBe(booked.seriesId);
-      const again = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
-      expect(again).toMatchObject({ replayed: true, seriesId: booked.seriesId });
-      expect(again.tokens.map((t) => t.id)).toEqual(booked.tokens.map((t) => t.id));
-      await rejectsWith(opd.bookSeries({ ...request(), preferredTime: '09:00' }), 'IDEMPOTENCY_CONFLICT');
-    },
-  );
+  it('a preview holds each place; the commit books them, one token per occurrence with its series; a retry is answered as it was', async () => {
+    const { opd } = await scheduler();
+    const preview = await opd.bookSeries({ ...request(), dryRun: true, preferredTime: '11:00' });
+    expect(preview.occurrences.map((o) => [o.status, o.slotId])).toEqual([0, 7, 14, 21].map((n) => ['HELD', `d1-${n}-11`]));
+    expect(preview.heldUntil?.getTime()).toBe(at('07:15').getTime());
+    expect((await opd.getSlot('d1-7-11')).claimed).toBe(1);
+    // Another patient cannot take a held place: it gets the 09:00 place, then waits.
+    expect(
+      (await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'x', name: 'X' }, date: dayAfter(7), after: `${dayAfter(7)}T10:30:00Z` })).outcome,
+    ).toBe('WAITLISTED');
+    const events: string[] = [];
+    opd.on('event', (e) => events.push(e.type));
+    const booked = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
+    expect(booked.tokens.map((t) => [t.slotId, t.seriesId, t.occurrence, t.category])).toEqual(
+      [0, 7, 14, 21].map((n, i) => [`d1-${n}-11`, booked.seriesId, i + 1, 'FOLLOW_UP']),
+    );
+    expect(events).toEqual(['token:booked', 'token:booked', 'token:booked', 'token:booked', 'series:booked']);
+    expect((await opd.getSlot('d1-7-11')).claimed).toBe(0);
+    expect((await opd.getToken(booked.tokens[1]!.id)).seriesId).toBe(booked.seriesId);
+    const again = await opd.bookSeries({ ...request(), preferredTime: '11:00' });
+    expect(again).toMatchObject({ replayed: true, seriesId: booked.seriesId });
+    expect(again.tokens.map((t) => t.id)).toEqual(booked.tokens.map((t) => t.id));
+    await rejectsWith(opd.bookSeries({ ...request(), preferredTime: '09:00' }), 'IDEMPOTENCY_CONFLICT');
+  });
 
-  it('all-or-nothing books none when one occurrence has no place; best-effort books the others and names it', { timeout: 60_000 }, async () => {
+  it('all-or-nothing books none when one occurrence has no place; best-effort books the others and names it', async () => {
     const { opd } = await scheduler();
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'a', name: 'A' }, slotId: 'd1-14-9' });
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'b', name: 'B' }, slotId: 'd1-14-11' });
@@ -96,7 +92,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.history()).at(-1)).toMatchObject({ type: 'series:booked', skipped: [{ occurrence: 3 }], mode: 'best-effort' });
   });
 
-  it('an emergency takes a held place; the commit then finds the occurrence another', { timeout: 60_000 }, async () => {
+  it('an emergency takes a held place; the commit then finds the occurrence another', async () => {
     const { opd } = await scheduler();
     await opd.bookSeries({ ...request({ count: 2 }), dryRun: true });
     await opd.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: 'o', name: 'O' }, slotId: 'd1-7-11' });
@@ -111,7 +107,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     ]);
   });
 
-  it('a preview proposes only free places: never a hold its bump would release, never an elastic place', { timeout: 60_000 }, async () => {
+  it('a preview proposes only free places: never a hold its bump would release, never an elastic place', async () => {
     // Under the cascade preset a FOLLOW_UP outranks a WALK_IN hold: a booking would release it.
     const { opd } = await scheduler(1, presets.cascade());
     const held = await opd.hold({ doctorId: 'd1', category: 'WALK_IN', patient: { id: 'w', name: 'W' }, slotId: 'd1-0-9', holdMinutes: 60 });
@@ -126,7 +122,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.getSlot('d1-0-9')).claimed).toBe(1);
   });
 
-  it('a held place is freed at its end by the sweep', { timeout: 60_000 }, async () => {
+  it('a held place is freed at its end by the sweep', async () => {
     const { opd, clock } = await scheduler();
     await opd.bookSeries({ ...request(), dryRun: true, holdMinutes: 5 });
     expect((await opd.getSlot('d1-14-9')).free).toBe(0);
@@ -136,7 +132,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     expect((await opd.getSlot('d1-14-9')).claimed).toBe(0);
   });
 
-  it('cancelSeries cancels the occurrences from a date on, and changes nothing the second time', { timeout: 60_000 }, async () => {
+  it('cancelSeries cancels the occurrences from a date on, and changes nothing the second time', async () => {
     const { opd } = await scheduler(2);
     const { seriesId, tokens } = await opd.bookSeries(request());
     const out = await opd.cancelSeries(seriesId, { from: dayAfter(10), actor: 'desk', reason: 'delivered' });
@@ -151,7 +147,7 @@ describe.each(Object.entries(stores).filter(([name, open]) => open !== undefined
     await rejectsWith(opd.cancelSeries('nope'), 'VALIDATION_FAILED');
   });
 
-  it('refuses a series past 52 occurrences or 12 months, or starting in the past', { timeout: 60_000 }, async () => {
+  it('refuses a series past 52 occurrences or 12 months, or starting in the past', async () => {
     const { opd } = await scheduler();
     await rejectsWith(opd.bookSeries(request({ count: 53 })), 'VALIDATION_FAILED');
     await rejectsWith(opd.bookSeries(request({ every: { weeks: 2 }, count: 28 })), 'VALIDATION_FAILED');

@@ -41,7 +41,7 @@ const callNext = async (h: Harness, doctorId: string, body: Record<string, unkno
   expect(answer.status, answer.text).toBe(200);
 };
 
-describe('announcements over HTTP', { timeout: 30_000 }, () => {
+describe('announcements over HTTP', () => {
   it('announces calls and recalls made through the API, in the languages asked, with no patient data', async () => {
     h = await hospital();
     const feed = await SseReader.open(`${h.url}/hall/announcements/events?lang=hi,en`);
@@ -126,13 +126,13 @@ const RECORD_SPEECH = `
   };
 `;
 
-describe.skipIf(!browserTestsRun('hall announcements'))('the hall board in Chromium', { timeout: 90_000 }, () => {
+describe.skipIf(!browserTestsRun('hall announcements'))('the hall board in Chromium', () => {
   let browser: Browser;
   const POLL = { timeout: 20_000, interval: 50 };
 
   beforeAll(async () => {
     browser = await launchChromium({ width: 1600, height: 900 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
   });

@@ -14,7 +14,7 @@ function concrete(path: string): string {
   return path.replace(':doctorId', 'd1').replace(':slotId', 'd1-09').replace(':tokenId', enc('d1~2026-01-30~1'));
 }
 
-describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
+describe('with OPD_API_KEY set', () => {
   it('every mutation and every read of patient data needs the key; nothing else does', async () => {
     h = await startHarness({ apiKey: KEY });
     const keyed = h.server.routes.filter((r) => r.auth === 'key');
@@ -132,7 +132,7 @@ describe('with OPD_API_KEY set', { timeout: 30_000 }, () => {
   });
 });
 
-describe('without OPD_API_KEY', { timeout: 30_000 }, () => {
+describe('without OPD_API_KEY', () => {
   it('needs no key anywhere, and ignores one that is sent', async () => {
     h = await startHarness();
     await doctorWithSlots(h, 'd1', [9], 5);

@@ -56,7 +56,7 @@ describe('notify configuration', () => {
   });
 });
 
-describe('a server started with a call order and notices', { timeout: 30_000 }, () => {
+describe('a server started with a call order and notices', () => {
   it('shows the next patients in the order call-next calls them, and sends the turn-near notices', async () => {
     const config = loadConfig({ OPD_CALL_ORDER: '{"interleaveEvery":1}', OPD_NOTIFY: '{"turnNear":{"positions":1}}' });
     h = await startHarness({ scheduler: schedulerOptionsOf(config) });

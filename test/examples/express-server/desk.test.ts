@@ -31,7 +31,7 @@ async function desk(): Promise<Harness> {
   return harness;
 }
 
-describe('the front desk over HTTP', { timeout: 30_000 }, () => {
+describe('the front desk over HTTP', () => {
   it('holds a place, confirms it, and records who did it from X-Actor', async () => {
     h = await desk();
     await doctorWithSlots(h, 'd1', [9], 1);

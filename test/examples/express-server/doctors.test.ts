@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('doctor management', () => {
   // Some fifteen calls over HTTP: more than the default 5 s on a machine busy with the rest of the suite.
-  it('reads a doctor, changes it with PATCH, and moves the estimates with consultMinutes', { timeout: 30_000 }, async () => {
+  it('reads a doctor, changes it with PATCH, and moves the estimates with consultMinutes', async () => {
     await doctorWithSlots(h, 'd1', [9], 10);
     await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' });
     const second = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-09' }));
@@ -35,7 +35,7 @@ describe('doctor management', () => {
     expectError(await h.call('GET', '/api/doctors/nobody'), 404, 'DOCTOR_NOT_FOUND');
   });
 
-  it('previews a retirement, retires the doctor, then refuses bookings past it and a second retirement', { timeout: 30_000 }, async () => {
+  it('previews a retirement, retires the doctor, then refuses bookings past it and a second retirement', async () => {
     await doctorWithSlots(h, 'd1', [9, 10], 2);
     const late = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: 'd1-10' }));
     const retirement = { from: `${DAY}T10:00:00Z`, reason: 'retired' };

@@ -60,7 +60,7 @@ describe('every engine error code has its documented status', () => {
     expect(Object.keys(STATUS_BY_CODE).sort()).toEqual([...OPD_ERROR_CODES].sort());
   });
 
-  it('answers each code over HTTP with its status and the error body', { timeout: 30_000 }, async () => {
+  it('answers each code over HTTP with its status and the error body', async () => {
     h = await startHarness();
     const [nine, ten] = await doctorWithSlots(h, 'd1', [9, 10], 1);
     const a = tokenOf(await book(h, 'd1', 'ONLINE', { slotId: nine!, patientId: 'ABHA-1' }));
@@ -326,5 +326,5 @@ describe('bad input never causes a 5xx', () => {
       }),
       { numRuns: runs, seed, verbose: 1 },
     );
-  }, 120_000);
+  });
 });

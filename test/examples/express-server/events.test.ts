@@ -19,7 +19,7 @@ async function open(path: string, headers: Record<string, string> = {}): Promise
 
 const ids = (frames: readonly Frame[]): number[] => frames.filter((f) => f.event !== 'reset').map((f) => Number(f.id));
 
-describe('GET /events', { timeout: 30_000 }, () => {
+describe('GET /events', () => {
   it('streams new engine events as they are stored: id = seq, event = type, data = the event', async () => {
     h = await startHarness();
     await doctorWithSlots(h, 'd1', [9], 1);
@@ -282,7 +282,7 @@ describe('GET /events', { timeout: 30_000 }, () => {
   });
 });
 
-describe('display-board streams', { timeout: 30_000 }, () => {
+describe('display-board streams', () => {
   it('have a pool of their own: filling it never locks an authenticated /events client out', async () => {
     h = await startHarness({ apiKey: KEY, maxStreams: 2, maxBoardStreams: 3 });
     await doctorWithSlots(h, 'd1', [9], 1);

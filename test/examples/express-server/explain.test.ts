@@ -10,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe('explanations over HTTP', { timeout: 30_000 }, () => {
+describe('explanations over HTTP', () => {
   it('explains a bumped patient in English and Hindi, as documented, with no patient data', async () => {
     h = await startHarness({ scheduler: { ...presets.standard(), numbering: 'category' } });
     const [nine] = await doctorWithSlots(h, 'd1', [9, 10], 1, 0);

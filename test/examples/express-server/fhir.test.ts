@@ -813,7 +813,7 @@ describe('failures are OperationOutcomes', () => {
       }),
       { numRuns: Number(process.env['OPD_PROPERTY_RUNS'] ?? 150), seed: 20260130, verbose: 1 },
     );
-  }, 60_000);
+  });
 });
 
 describe('without keys (development)', () => {

@@ -270,7 +270,7 @@ describe('npm run serve', () => {
       child.kill('SIGKILL');
       if (serverPid !== undefined && isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
     }
-  }, 60_000);
+  });
 });
 
 function isAlive(pid: number): boolean {

@@ -101,7 +101,7 @@ describe('journey settings', () => {
   });
 });
 
-describe('journey routes', { timeout: 30_000 }, () => {
+describe('journey routes', () => {
   it('checks in on a route, calls at a service point, forwards along the route and back to the doctor', async () => {
     h = await hospital();
     const a = await arrive(h);
@@ -221,7 +221,7 @@ describe('journey routes', { timeout: 30_000 }, () => {
   });
 });
 
-describe('service-point boards over HTTP', { timeout: 30_000 }, () => {
+describe('service-point boards over HTTP', () => {
   it('shows who is being served at a point (until sent on) with the room, and the next in its call order, labels only', async () => {
     h = await hospital();
     const [a, b, c] = [await arrive(h), await arrive(h), await arrive(h)];

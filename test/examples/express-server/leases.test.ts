@@ -14,7 +14,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-describe('leases over HTTP', { timeout: 30_000 }, () => {
+describe('leases over HTTP', () => {
   it('grants a lease, counts its places taken in the schedule, refuses one that does not fit, and takes it back', async () => {
     h = await startHarness();
     h.clock.set(`${DAY}T07:00:00Z`);

@@ -252,7 +252,7 @@ describe('the document is complete', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
 
 describe('GET /docs', () => {

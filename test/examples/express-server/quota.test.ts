@@ -58,7 +58,7 @@ describe('quota categories', () => {
   });
 });
 
-describe('a server with a quota', { timeout: 30_000 }, () => {
+describe('a server with a quota', () => {
   it('sends a capped channel to the next slot, and shows live estimates with their after-slot status', async () => {
     h = await startHarness({ scheduler: { quota: new ChannelQuota({ ONLINE: { count: 1 } }) } });
     const [nine, ten] = await doctorWithSlots(h, 'd1', [9, 10], 3);

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe("the OPD's numbers over HTTP", () => {
-  it('serves the report as JSON and as a page, behind the key, the same as opdReport gives', { timeout: 30_000 }, async () => {
+  it('serves the report as JSON and as a page, behind the key, the same as opdReport gives', async () => {
     await doctorWithSlots(h, 'd1', [9, 10], 3);
     const seen = tokenOf(await book(h, 'd1', 'WALK_IN', { slotId: 'd1-09' }));
     await book(h, 'd1', 'ONLINE', { slotId: 'd1-10' });

@@ -104,7 +104,7 @@ describe('settings', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 
   it('says why a PostgreSQL server cannot be opened, without the password of its URL', async () => {
     // Nothing listens on port 1.
@@ -325,7 +325,7 @@ describe('npm run serve (a real process)', () => {
     } finally {
       proc.child.kill('SIGKILL');
     }
-  }, 60_000);
+  });
 
   async function listening(proc: ReturnType<typeof serve>): Promise<string> {
     while (!/"msg":"listening".*\n/.test(proc.stdout())) {
@@ -375,7 +375,7 @@ describe('npm run serve (a real process)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  });
 
   const databaseUrl = process.env['DATABASE_URL'];
   it.skipIf(databaseUrl === undefined || databaseUrl === '')(

@@ -25,13 +25,13 @@ const RECORD_SPEECH = `
   speechSynthesis.speak = (utterance) => window.spoken.push({ text: utterance.text, lang: utterance.lang });
 `;
 
-describe.skipIf(!browserTestsRun('service-point boards'))('service-point screens in Chromium', { timeout: 90_000 }, () => {
+describe.skipIf(!browserTestsRun('service-point boards'))('service-point screens in Chromium', () => {
   let browser: Browser;
   const POLL = { timeout: 20_000, interval: 100 };
 
   beforeAll(async () => {
     browser = await launchChromium({ width: 1920, height: 1080 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
   });

@@ -69,7 +69,7 @@ describe('waiting-room settings', () => {
   });
 });
 
-describe('waiting room over HTTP', { timeout: 30_000 }, () => {
+describe('waiting room over HTTP', () => {
   it('puts the configured room on the board, and sends a call with it when a token is called', async () => {
     h = await hospital();
     await doctorWithSlots(h, 'd1', [9], 5);
@@ -184,13 +184,13 @@ const RECORD_SOUND = `
 /** Hides the called-token overlay before its time, to screenshot the screen beneath it. */
 const HIDE_CALL = `document.querySelector('[data-testid="called"]').hidden = true`;
 
-describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chromium', { timeout: 90_000 }, () => {
+describe.skipIf(!browserTestsRun('waiting room'))('waiting-room screens in Chromium', () => {
   let browser: Browser;
   const POLL = { timeout: 20_000, interval: 100 };
 
   beforeAll(async () => {
     browser = await launchChromium({ width: 1920, height: 1080 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
   });
