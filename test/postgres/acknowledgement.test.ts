@@ -74,7 +74,7 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', () => {
       if (!isOpdError(error, 'STORAGE_FAILURE')) return;
       expect(error.details.outcome).toBe('unknown');
       // It did commit.
-      for (let waited = 0; (await stored()) === 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (let waited = 0; (await stored()) === 0 && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       expect(await stored()).toBe(1);
 
       const retry = await opd.book({ ...REQUEST, idempotencyKey: 'k1' });
@@ -94,7 +94,7 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', () => {
     proxy.arm('before-answer');
     const error = await opd.book(REQUEST).catch((e: unknown) => e);
     expect(isOpdError(error, 'STORAGE_FAILURE') && error.details.outcome).toBe('unknown');
-    for (let waited = 0; booked(emitted).length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; booked(emitted).length === 0 && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(await stored()).toBe(1);
     await new Promise((r) => setTimeout(r, 1500));
     expect(booked(emitted)).toHaveLength(1);
@@ -116,13 +116,13 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', () => {
     expect(proxy.cuts).toBe(cuts + 1);
     expect(settled[0]!.status).toBe('fulfilled');
     for (const s of settled.slice(1)) expect(s.status === 'rejected' && isOpdError(s.reason, 'STORAGE_FAILURE') && s.reason.details.outcome).toBe('unknown');
-    for (let waited = 0; (await stored()) < 5 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; (await stored()) < 5 && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(await stored()).toBe(5);
     const retries = [];
     for (const call of calls.slice(1)) retries.push(await opd.book(call));
     expect(retries.map((r) => r.replayed)).toEqual([true, true, true]);
     const ids = [warm.token.id, (settled[0] as PromiseFulfilledResult<{ token: { id: string } }>).value.token.id, ...retries.map((r) => r.token.id)];
-    for (let waited = 0; booked(emitted).length < 5 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; booked(emitted).length < 5 && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
     expect(
       booked(emitted)
@@ -142,7 +142,7 @@ describe.skipIf(!hasServer)('PostgresStorage: a lost acknowledgement', () => {
     const error = await opd.closeSlot('d1-09', { reason: 'leave' }).catch((e: unknown) => e);
     expect(isOpdError(error, 'STORAGE_FAILURE') && error.details.outcome).toBe('unknown');
     const stored = async () => (await opd.history()).map((e) => e.seq);
-    for (let waited = 0; emitted.length < (await stored()).length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; emitted.length < (await stored()).length && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
     expect(emitted.filter((e) => e.type === 'token:cascaded' || e.type === 'token:moved').length).toBeGreaterThan(0);
     expect(emitted.map((e) => e.seq)).toEqual(await stored());

@@ -272,7 +272,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
     await doctorWithSlot(writer, 'd1');
     for (let i = 0; i < 5; i++) await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: `P${i}` }, slotId: 'd1-09' });
     await board.book({ doctorId: 'd1', category: 'WALK_IN', patient: { name: 'Board' }, slotId: 'd1-09' });
-    for (let waited = 0; foreign.length < own.length + 1 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; foreign.length < own.length + 1 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     // The board emits the writer's events (foreign) and its own booking, each once.
     expect(foreign.map((e) => e.seq).sort((a, b) => a - b)).toEqual([...own.map((e) => e.seq), own.length + 1]);
     await writer.close();
@@ -302,7 +302,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
       await doctorWithSlot(writer, 'd1');
       for (let i = 0; i < 3; i++) {
         await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { name: `P${i}` }, slotId: 'd1-09' });
-        for (let waited = 0; seen.length < i + 1 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+        for (let waited = 0; seen.length < i + 1 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       }
       await new Promise((r) => setTimeout(r, 50));
       expect(seen).toHaveLength(3);

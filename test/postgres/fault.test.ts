@@ -128,7 +128,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: backends terminate
     console.log(`fault injection: ${kills} backends terminated, ${acks.size} bookings acknowledged, ${lost} calls with an unknown outcome retried`);
 
     // The tail saw every stored event, once each, in order.
-    for (let waited = 0; (tailed.at(-1)?.seq ?? 0) < (seqs.at(-1) ?? 0) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    for (let waited = 0; (tailed.at(-1)?.seq ?? 0) < (seqs.at(-1) ?? 0) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     expect(tailed.map((e) => e.seq)).toEqual(seqs);
     await reader.close();
     await tail;

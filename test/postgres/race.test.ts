@@ -82,7 +82,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: many processes, on
     expect(tokens).toBeGreaterThanOrEqual(acks.size);
 
     // The board saw every stored event, once each, in order.
-    for (let waited = 0; seen.length < events && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; seen.length < events && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(seen.map((e) => e.seq)).toEqual(seqs);
     await board.close();
   });

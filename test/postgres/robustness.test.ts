@@ -339,7 +339,7 @@ describe.skipIf(!hasServer)('PostgresStorage leaves nothing behind on a server: 
       expect(live).toBeDefined();
       for (let i = 1; i <= 3; i++) await writer.book({ doctorId: 'd1', category: 'ONLINE', patient: { id: `p${i}`, name: 'P' }, slotId: 'd1-09' });
       const committed = (await writer.history({ after: live! })).map((e) => e.seq);
-      for (let waited = 0; seen.filter((seq) => seq > live!).length < committed.length && waited < 10_000; waited += 50)
+      for (let waited = 0; seen.filter((seq) => seq > live!).length < committed.length && waited < 30_000; waited += 50)
         await new Promise((r) => setTimeout(r, 50));
       expect(seen.filter((seq) => seq > live!)).toEqual(committed);
       expect(committed.length).toBeGreaterThanOrEqual(3);
@@ -495,7 +495,7 @@ describe.skipIf(!hasServer)('PostgresStorage session settings on a server', () =
       expect(everything(error)).not.toContain(marker);
       // The server logged the lock timeout (so the check reads the right lines), without the patient.
       let logged = '';
-      for (let waited = 0; !logged.includes('lock timeout') && waited < 5000; waited += 100) {
+      for (let waited = 0; !logged.includes('lock timeout') && waited < 30_000; waited += 100) {
         await new Promise((r) => setTimeout(r, 100));
         logged = readFileSync(logFile).subarray(offset).toString('utf8');
       }
