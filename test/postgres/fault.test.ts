@@ -125,7 +125,12 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL: backends terminate
         if (e['t'] === 'book')
           expect({ token: e['tokenId'], emitted: set.has(created.get(e['tokenId'] as string)!) }).toEqual({ token: e['tokenId'], emitted: true });
     }
-    console.log(`fault injection: ${kills} backends terminated, ${acks.size} bookings acknowledged, ${lost} calls with an unknown outcome retried`);
+    const migrated = entries.map((list) => list.find((e) => e['t'] === 'migrated')!);
+    const attempts = migrated.map((e) => e['attempts'] as number).join('/');
+    const spared = migrated.filter((e) => e['spared'] === true).length;
+    console.log(
+      `fault injection: ${kills} backends terminated, ${acks.size} bookings acknowledged, ${lost} calls with an unknown outcome retried; migrations tried ${attempts} times (${spared} finished out of the killer's reach)`,
+    );
 
     // The tail saw every stored event, once each, in order.
     for (let waited = 0; (tailed.at(-1)?.seq ?? 0) < (seqs.at(-1) ?? 0) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
