@@ -20,5 +20,10 @@ describeStorageConformance(
       cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
     };
   },
-  { capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true }, claimKinds: [SERIES_KIND] },
+  {
+    capabilities: { tail: true, shared: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true },
+    claimKinds: [SERIES_KIND],
+    // The suite's limit (a guard against a hang): each test migrates a fresh schema, which on a loaded machine takes seconds.
+    timeout: 300_000,
+  },
 );

@@ -28,5 +28,7 @@ describeStorageConformance(
     : {
         capabilities: { tail: true, shared: true, subscribe: true, multiDoctor: true, patientTokens: true, patientData: true, facilities: true },
         claimKinds: [SERIES_KIND],
+        // The suite's limit (a guard against a hang): each test migrates a fresh schema, which on a loaded machine takes seconds.
+        timeout: 300_000,
       },
 );
