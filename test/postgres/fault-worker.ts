@@ -86,18 +86,6 @@ let n = 0;
 async function caller(c: number): Promise<void> {
   while (Date.now() < deadline) {
     const roll = random();
-    calls[c] =
-      roll < 0.6 || mine.length === 0
-        ? 'book'
-        : roll < 0.72
-          ? 'cancel'
-          : roll < 0.82
-            ? 'checkIn'
-            : roll < 0.86
-              ? 'consult'
-              : roll < 0.93
-                ? 'getSchedule'
-                : 'history';
     try {
       if (roll < 0.6 || mine.length === 0) {
         const key = `k-w${worker}-${++n}`;
@@ -125,16 +113,24 @@ async function caller(c: number): Promise<void> {
           }
         }
       } else if (roll < 0.72) {
-        await opd.cancel(pick(mine), { reason: 'fault' });
+        const tokenId = pick(mine);
+        calls[c] = `cancel ${tokenId}`;
+        await opd.cancel(tokenId, { reason: 'fault' });
       } else if (roll < 0.82) {
-        await opd.checkIn(pick(mine));
+        const tokenId = pick(mine);
+        calls[c] = `checkIn ${tokenId}`;
+        await opd.checkIn(tokenId);
       } else if (roll < 0.86) {
         const tokenId = pick(mine);
+        calls[c] = `startConsultation and complete ${tokenId}`;
         await opd.startConsultation(tokenId);
         await opd.complete(tokenId);
       } else if (roll < 0.93) {
-        await opd.getSchedule(pick(DOCTORS), DAY);
+        const doctorId = pick(DOCTORS);
+        calls[c] = `getSchedule ${doctorId}`;
+        await opd.getSchedule(doctorId, DAY);
       } else {
+        calls[c] = 'history';
         await opd.history({ after: Math.max(0, Math.floor(random() * 50)), limit: 20 });
       }
     } catch (error) {
