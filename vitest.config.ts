@@ -45,13 +45,22 @@ export const LONG_SUITES = [
     .map((file) => relative(root, file)),
 ];
 
+/**
+ * A test or hook without a limit of its own: five minutes rather than vitest's 5 s (10 s for
+ * hooks), in `npm test` and `test:long` alike. On two cores the suite runs three files at once
+ * beside PostgreSQL, worker processes and Chromium, often beside other work: a pure test has taken
+ * 30 s on a busy machine (load average 40), one of a few dozen calls over HTTP more than 20 s, and a
+ * beforeAll starts a server, a PGlite or Chromium. A limit guards against a hang, it measures
+ * nothing (the benchmarks do), so it must not fail a test on a busy machine.
+ */
+const LIMITS = { testTimeout: 300_000, hookTimeout: 300_000 };
+
 export default defineConfig(({ mode }) => {
   const long = mode === 'long';
   return {
     resolve: { alias: entries },
     test: long
-      ? // The limits of npm test's (below): a timeout guards against a hang, it measures nothing.
-        { include: LONG_SUITES, env: { OPD_TEST_LONG: '1' }, testTimeout: 300_000, hookTimeout: 300_000 }
+      ? { include: LONG_SUITES, env: { OPD_TEST_LONG: '1' }, ...LIMITS }
       : {
           include: ['test/**/*.test.ts'],
           exclude: ['test/long/**', '**/node_modules/**'],
@@ -64,15 +73,7 @@ export default defineConfig(({ mode }) => {
           // on two cores, 124 s without): the code holds no module-level mutable state, and each
           // test makes its own schedulers, stores and clocks.
           isolate: false,
-          // A test without a timeout of its own: five minutes rather than vitest's 5 s. On two cores
-          // the suite runs three files at once beside PostgreSQL, worker processes and Chromium, often
-          // beside other work: a pure test has taken 30 s on a busy machine (load average 40), and
-          // one of a few dozen calls over HTTP more than 20 s. A timeout guards against a hang, it
-          // measures nothing (the benchmarks do), so it must not fail a test on a busy machine.
-          testTimeout: 300_000,
-          // The same for hooks (vitest's default is 10 s): a beforeAll that starts a server, a
-          // PGlite or Chromium waits as long as a test may.
-          hookTimeout: 300_000,
+          ...LIMITS,
           typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
   };
