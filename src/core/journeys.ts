@@ -6,6 +6,7 @@
  */
 import { OpdError, invalid } from '../errors.js';
 import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from '../model/records.js';
+import { makeJourney, NO_JOURNEY } from '../model/make.js';
 import type { DayQueue } from '../model/queue.js';
 import { DOCTOR_KIND, type JourneyConfig } from './journey-config.js';
 import type { ServicePoint } from '../types/journeys.js';
@@ -39,9 +40,11 @@ export function pooledPoint(config: CoreConfig, department: string | null | unde
   return undefined;
 }
 
+const POOLED: JourneyRecord = makeJourney(NO_JOURNEY, { pooled: true });
+
 /** The journey a new token of a department booking starts with: pooled when the department is. */
 export function bookedJourney(config: CoreConfig, department: string | undefined): JourneyRecord | undefined {
-  return pooledPoint(config, department) === undefined ? undefined : Object.freeze({ pooled: true });
+  return pooledPoint(config, department) === undefined ? undefined : POOLED;
 }
 
 /**
@@ -172,9 +175,10 @@ export class MergedQueue implements DayQueue {
     this.#slots = [];
     for (const day of days) {
       for (let i = 0; i < day.slotCount; i++) {
-        const places = day.places(i).filter(keep);
+        const places: TokenRecord[] = [];
         // Only a token with a call record needs a copy without it.
-        this.#slots.push({ slot: day.slot(i), places: strip ? places.map((t) => (isCalled(t) ? { ...t, callIndex: null } : t)) : places });
+        for (const t of day.places(i)) if (keep(t)) places.push(strip && isCalled(t) ? { ...t, callIndex: null } : t);
+        this.#slots.push({ slot: day.slot(i), places });
       }
     }
     this.#slots.sort((a, b) => a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0));

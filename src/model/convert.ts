@@ -3,6 +3,7 @@
  * `Token` (with its queue position and estimated start).
  */
 import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from './records.js';
+import { addFields } from './records.js';
 import type { Doctor, EstimateStatus, Slot, Token, TokenJourney } from '../types.js';
 import type { DayEstimates, Estimate } from './queue.js';
 import { fixedDate } from './instant.js';
@@ -79,18 +80,18 @@ function tokenOf(record: TokenRecord, position: number | null, start: number, st
     label: record.label,
   };
   // Only a carried token has the field, and only a token on a journey its own (every other token keeps the one shape).
-  const carried = record.carriedFrom === undefined || record.carriedFrom === null ? view : { ...view, carriedFrom: record.carriedFrom };
-  const journeyed = record.journey === undefined ? carried : { ...carried, journey: toJourney(record.journey) };
+  const carried = record.carriedFrom === undefined || record.carriedFrom === null ? view : addFields(view, { carriedFrom: record.carriedFrom });
+  const journeyed = record.journey === undefined ? carried : addFields(carried, { journey: toJourney(record.journey) });
   // Only an occurrence of a series has its series and occurrence, only a follow-up's token its follow-up.
   const revisit = record.revisit;
-  const series = revisit?.seriesId === undefined ? journeyed : { ...journeyed, seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0 };
+  const series = revisit?.seriesId === undefined ? journeyed : addFields(journeyed, { seriesId: revisit.seriesId, occurrence: revisit.occurrence ?? 0 });
   // Only a free revisit has its entitlement, only a charged visit its mark.
-  const followed = revisit?.followUp === undefined ? series : { ...series, followUpId: revisit.followUp };
+  const followed = revisit?.followUp === undefined ? series : addFields(series, { followUpId: revisit.followUp });
   const entitled =
     revisit?.entitlement === undefined
       ? followed
-      : { ...followed, entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) };
-  return Object.freeze(revisit?.charged === true ? { ...entitled, charged: true as const } : entitled);
+      : addFields(followed, { entitlement: Object.freeze({ fromTokenId: revisit.entitlement.from, visit: revisit.entitlement.visit }) });
+  return Object.freeze(revisit?.charged === true ? addFields(entitled, { charged: true as const }) : entitled);
 }
 
 /** Public view of a token's journey. */

@@ -4,7 +4,16 @@
  * (which costs microseconds per call on small machines).
  */
 import type { Doctor } from '../types.js';
-import { type DayRecord, type DoctorRecord, type JourneyRecord, keepFacility, type RevisitRecord, type SlotRecord, type TokenRecord } from './records.js';
+import {
+  type DayRecord,
+  type DoctorRecord,
+  type JourneyRecord,
+  keepFacility,
+  type RevisitRecord,
+  type SlotRecord,
+  type TokenRecord,
+  addFields,
+} from './records.js';
 
 /**
  * A doctor record with exactly the record's fields, from the parsed input. (A spread of the input
@@ -91,10 +100,41 @@ export interface TokenPatch {
   readonly revisit?: RevisitRecord;
 }
 
+/**
+ * A journey record: the fields of `base`, with those `patch` names (as own fields, `undefined`
+ * clearing one) in their place, each field present only when set, always in the same order, and
+ * frozen. Journeys that have the same fields then share one hidden class (a spread of a journey
+ * with a field added gave each its own: see {@link addFields}).
+ */
+export function makeJourney(base: JourneyRecord, patch: JourneyRecord = NO_JOURNEY): JourneyRecord {
+  const pick = <K extends keyof JourneyRecord>(key: K): JourneyRecord[K] => (Object.hasOwn(patch, key) ? patch[key] : base[key]);
+  const j: { -readonly [K in keyof JourneyRecord]: JourneyRecord[K] } = {};
+  const route = pick('route');
+  const stage = pick('stage');
+  const point = pick('point');
+  const room = pick('room');
+  const pooled = pick('pooled');
+  const calledBy = pick('calledBy');
+  const seen = pick('seen');
+  const reentry = pick('reentry');
+  if (route !== undefined) j.route = route;
+  if (stage !== undefined) j.stage = stage;
+  if (point !== undefined) j.point = point;
+  if (room !== undefined) j.room = room;
+  if (pooled !== undefined) j.pooled = pooled;
+  if (calledBy !== undefined) j.calledBy = calledBy;
+  if (seen !== undefined) j.seen = seen;
+  if (reentry !== undefined) j.reentry = reentry;
+  return Object.freeze(j);
+}
+
+/** The journey with no field set. */
+export const NO_JOURNEY: JourneyRecord = Object.freeze({});
+
 /** A token record with exactly the record's fields (a carried token's link and due time where it has them). */
 export function makeToken(t: TokenRecord): TokenRecord {
   return withRevisit(
-    t,
+    t.revisit,
     withJourney(
       t.journey,
       withCarry(
@@ -129,13 +169,13 @@ export function makeToken(t: TokenRecord): TokenRecord {
 }
 
 /** `record` with the revisit of `from` when it has one: only tokens that bring a patient back have the field. */
-function withRevisit(from: TokenRecord, record: TokenRecord): TokenRecord {
-  return from.revisit === undefined ? record : { ...record, revisit: from.revisit };
+function withRevisit(revisit: RevisitRecord | undefined, record: TokenRecord): TokenRecord {
+  return revisit === undefined ? record : addFields(record, { revisit });
 }
 
 /** `record` with its journey when it has one: only tokens on a journey have the field, so every other record keeps the one shape. */
 function withJourney(journey: JourneyRecord | null | undefined, record: TokenRecord): TokenRecord {
-  return journey === undefined || journey === null ? record : { ...record, journey };
+  return journey === undefined || journey === null ? record : addFields(record, { journey });
 }
 
 /**
@@ -144,13 +184,13 @@ function withJourney(journey: JourneyRecord | null | undefined, record: TokenRec
  */
 function withCarry(from: TokenRecord, record: TokenRecord): TokenRecord {
   if ((from.carriedFrom === undefined || from.carriedFrom === null) && (from.dueAt === undefined || from.dueAt === null)) return record;
-  return { ...record, carriedFrom: from.carriedFrom ?? null, dueAt: from.dueAt ?? null };
+  return addFields(record, { carriedFrom: from.carriedFrom ?? null, dueAt: from.dueAt ?? null });
 }
 
 /** `t` with the patch applied, `updatedAt` set and `placedAt` following the slot. */
 export function patchToken(t: TokenRecord, p: TokenPatch, now: number): TokenRecord {
   return withRevisit(
-    p.revisit === undefined ? t : { ...t, revisit: p.revisit },
+    p.revisit ?? t.revisit,
     withJourney(
       p.journey !== undefined ? p.journey : t.journey,
       withCarry(
@@ -202,9 +242,9 @@ export function incrementDay(r: DayRecord, counter: DayCounter): DayRecord {
     labels: r.labels,
   };
   // A day that has had claims, displaced patients or a pause keeps them (the fields are absent on every other day).
-  const withClaims = r.claims === undefined ? next : { ...next, claims: r.claims };
-  const withDisplaced = r.displaced === undefined ? withClaims : { ...withClaims, displaced: r.displaced };
-  return r.pause === undefined ? withDisplaced : { ...withDisplaced, pause: r.pause };
+  const withClaims = r.claims === undefined ? next : addFields(next, { claims: r.claims });
+  const withDisplaced = r.displaced === undefined ? withClaims : addFields(withClaims, { displaced: r.displaced });
+  return r.pause === undefined ? withDisplaced : addFields(withDisplaced, { pause: r.pause });
 }
 
 /** `r` with the next number of a label series taken; returns the record and the number. */

@@ -92,4 +92,15 @@ describe('stored records', () => {
     expect(counts).toEqual([40, 160, 560]);
     expect({ doctors, slots, tokens }).toEqual({ doctors: 1, slots: 1, tokens: 1 });
   });
+
+  it('on a journey share one hidden class per set of fields, in the store, in the answers and in the events', () => {
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', 'test/core/journey-shapes.ts'], { encoding: 'utf8' });
+    const kinds = JSON.parse(out.trim().split('\n').pop()!) as Record<string, { maps: number; fieldSets: number; dictionaries: number; count: number }>;
+    expect(Object.keys(kinds)).toEqual(['tokens', 'journeys', 'views', 'viewJourneys', 'events']);
+    for (const [kind, { maps, fieldSets, dictionaries, count }] of Object.entries(kinds)) {
+      // Enough objects that one hidden class each could not pass for one per set of fields.
+      expect(count, kind).toBeGreaterThanOrEqual(72);
+      expect({ kind, maps, dictionaries }).toEqual({ kind, maps: fieldSets, dictionaries: 0 });
+    }
+  });
 });

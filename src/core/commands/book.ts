@@ -7,7 +7,7 @@ import { OpdError, invalid } from '../../errors.js';
 import type { DoctorSnapshot, LoadRequest, PatientLoad, ScheduleWindow } from '../../model/snapshot.js';
 import type { ClaimRecord, IdempotencyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { erasedFingerprint, isErasedPatient } from '../../model/patient.js';
-import { inFacility, tokenIdOf } from '../../model/records.js';
+import { inFacility, tokenIdOf, addFields } from '../../model/records.js';
 import type { BookingResult, Patient } from '../../types.js';
 import type { RecordedRequest } from '../../events.js';
 import type { Decision } from '../../model/snapshot.js';
@@ -439,8 +439,8 @@ function requestToken(
     turnNearSent: false,
   };
   // Only a token on a journey has the field (a pooled department's booking), only a token that brings its patient back (a series' occurrence, a follow-up's token, a free revisit) its revisit.
-  const journeyed = journey === undefined ? token : { ...token, journey };
-  return command.revisit === undefined ? journeyed : { ...journeyed, revisit: command.revisit };
+  const journeyed = journey === undefined ? token : addFields(token, { journey });
+  return command.revisit === undefined ? journeyed : addFields(journeyed, { revisit: command.revisit });
 }
 
 /**

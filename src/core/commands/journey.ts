@@ -10,6 +10,7 @@ import { fixedDate } from '../../model/instant.js';
 import type { DayQueue } from '../../model/queue.js';
 import type { DoctorSnapshot, LoadRequest, SlotState } from '../../model/snapshot.js';
 import type { JourneyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
+import { makeJourney, NO_JOURNEY } from '../../model/make.js';
 import type { CallResult, TransitionResult } from '../../types.js';
 import type { ServicePoint } from '../../types/journeys.js';
 import { type Command, commit, doctorNotFound, mergeChanges, tokenNotFound, unchanged, unitChanges } from '../command.js';
@@ -66,12 +67,13 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     }
     const next = changeToken(ws, work, token, {
       status: 'CHECKED_IN',
-      journey: Object.freeze({
-        ...(journey.route === undefined ? {} : { route: journey.route, stage: stage ?? journey.stage }),
-        ...(toPoint === undefined ? {} : { point: toPoint }),
-        ...(journey.pooled === true ? { pooled: true } : {}),
-        ...(seen ? { seen: true } : {}),
-        ...(reentry === undefined ? {} : { reentry }),
+      journey: makeJourney(NO_JOURNEY, {
+        route: journey.route,
+        stage: journey.route === undefined ? undefined : (stage ?? journey.stage),
+        point: toPoint,
+        pooled: journey.pooled === true ? true : undefined,
+        seen: seen ? true : undefined,
+        reentry,
       }),
     });
     const passed = reentry === undefined ? null : { policy: journeys.reentry.name, passed: reentry.passedBy.length };
@@ -187,7 +189,7 @@ export const callPoint: Command<CallPointInput, CallResult> = {
       throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, {
         details: { tokenId: first.id },
       });
-    const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: Object.freeze({ ...stored.journey, room: key }) });
+    const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: makeJourney(stored.journey ?? NO_JOURNEY, { room: key }) });
     ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
     return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
   },
@@ -288,16 +290,11 @@ export function noteCall(ws: Workspace, work: DayWork, token: TokenRecord, docto
   const journey =
     j === undefined || (j.reentry === undefined && (j.pooled !== true || j.calledBy === doctorId))
       ? undefined
-      : Object.freeze({ ...withoutReentry(j), ...(j.pooled === true ? { calledBy: doctorId } : {}) });
+      : makeJourney(j, { reentry: undefined, calledBy: j.pooled === true ? doctorId : j.calledBy });
   const callIndex =
     ws.config.callOrder !== undefined && (token.callIndex === undefined || token.callIndex === null || j?.reentry !== undefined)
       ? nextCallIndex(work)
       : undefined;
   if (journey === undefined && callIndex === undefined) return token;
   return ws.note(work, token, { ...(callIndex === undefined ? {} : { callIndex }), ...(journey === undefined ? {} : { journey }) });
-}
-
-function withoutReentry(j: JourneyRecord): JourneyRecord {
-  const { reentry: _, ...rest } = j;
-  return rest;
 }

@@ -2,6 +2,7 @@ import { changeToken } from '../claims.js';
 import { tokenView } from '../call-order.js';
 import { OpdError, invalid } from '../../errors.js';
 import type { JourneyRecord, TokenRecord } from '../../model/records.js';
+import { makeJourney, NO_JOURNEY } from '../../model/make.js';
 import { journeysOf, resolveTarget, routeStages } from '../journeys.js';
 import type { TokenStatus, TransitionResult } from '../../types.js';
 import { type Command, commit, refuseClosedOrEnded, tokenNotFound } from '../command.js';
@@ -159,7 +160,7 @@ export const checkIn = transition({
 function startJourney(ws: Workspace, token: TokenRecord, route: string): JourneyRecord {
   const stages = routeStages(ws.config, route);
   const first = resolveTarget(journeysOf(ws.config, 'opts.route'), ws.doctor!, stages[0]!);
-  return Object.freeze({ ...(token.journey ?? {}), route, stage: 0, ...(first.point === undefined ? {} : { point: first.point.id }) });
+  return makeJourney(token.journey ?? NO_JOURNEY, { route, stage: 0, point: first.point?.id ?? token.journey?.point });
 }
 
 /** Starts the consultation of a `CHECKED_IN` patient. */

@@ -23,6 +23,7 @@ import type {
 import type { LateArrival } from '../../types.js';
 import { fixedDate } from '../../model/instant.js';
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
+import { addFields } from '../../model/records.js';
 import { keep, type EventSink } from './sink.js';
 import type { LeaseExpiredEvent, LeaseGrantedEvent, LeaseReturnedEvent } from '../../events/leases.js';
 import type { LeaseRecord, PauseRecord } from '../../model/records.js';
@@ -71,7 +72,7 @@ export function called(
     recall,
   };
   // Only a service point's call and a colleague's pooled call have their fields (every other call keeps the one shape).
-  const e: TokenCalledEvent = by === undefined ? plain : { ...plain, ...by };
+  const e: TokenCalledEvent = by === undefined ? plain : addFields(plain, by);
   keep(w, e);
   return e;
 }
