@@ -55,14 +55,25 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
       return;
     }
     const held = further.get(doctorId);
-    further.set(doctorId, held === undefined ? { ...stripMulti(part), doctorId } : mergeLoadRequests(held, part));
+    if (held !== undefined) further.set(doctorId, mergeLoadRequests(held, part));
+    else {
+      const own = stripMulti(part);
+      // A part naming its doctor (an entry of `others`) is read as it is.
+      further.set(doctorId, own.doctorId === doctorId ? own : { ...own, doctorId });
+    }
   };
   for (const other of request.others ?? []) if (other.doctorId !== undefined) add(other.doctorId, other);
   if (request.department !== undefined) for (const id of members ?? []) add(id, request.department.each);
-  const ids = [...further.keys()].sort(compareIds);
-  const sorted = new Map<string, LoadRequest>(ids.map((id) => [id, further.get(id)!]));
+  const ids = [...further.keys()];
+  // Usually named in order already (a facility's doctors, a department's members): then kept as they came.
+  const sorted = isSorted(ids) ? further : new Map<string, LoadRequest>(ids.sort(compareIds).map((id) => [id, further.get(id)!]));
   const lockOrder = primary === undefined ? ids : [...ids, primary].sort(compareIds);
   return { primary, primaryRequest: stripMulti(primaryRequest), further: sorted, lockOrder };
+}
+
+function isSorted(ids: readonly string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (compareIds(ids[i - 1]!, ids[i]!) > 0) return false;
+  return true;
 }
 
 /**

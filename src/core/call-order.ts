@@ -95,7 +95,8 @@ function ordered(
     const places = policy === undefined && day.facts !== undefined ? day.facts(i).checkedIn : day.places(i);
     for (const token of places) {
       if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push({ token, slot: i });
-      if (token.callIndex !== undefined && token.callIndex !== null) called.push(token);
+      // The day's calls so far: what a call order is told (without one, nobody asks).
+      if (policy !== undefined && token.callIndex !== undefined && token.callIndex !== null) called.push(token);
     }
   }
   if (checkedIn.length === 0) return [];

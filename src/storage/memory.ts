@@ -15,11 +15,12 @@ import {
   type TailSignal,
 } from './adapter.js';
 import type { ChangeSet, Decision, DoctorSnapshot, LoadRequest, PatientToken } from '../model/snapshot.js';
-import { type DoctorRecord, parseTokenId, type TokenRecord } from '../model/records.js';
+import { addFields, type DoctorRecord, parseTokenId, type TokenRecord } from '../model/records.js';
 import { isPlaceStatus } from '../model/status.js';
 import { resolveFacilityId } from '../facility.js';
 import { TokensByPatient } from './patient-index.js';
 import { TokensAtPoints } from './memory/points.js';
+import { DeferredSnapshots } from './memory/deferred.js';
 import { changeProblem, dayCopies, doctorDumps, dueDays, tokensNotErased } from './memory/queries.js';
 import { findToken, snapshotOf } from './memory/load.js';
 import { historyLimitOf, type MemoryStorageOptions } from './memory/options.js';
@@ -201,29 +202,29 @@ export class MemoryStorage implements StorageAdapter {
 
   /** A snapshot of a unit over several doctors; `plan` is the request's ({@link planUnit}), when already made. */
   #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean, plan: UnitPlan = planUnit(request, members)): DoctorSnapshot {
-    const others = new Map<string, DoctorSnapshot>();
-    for (const [id, part] of plan.further) others.set(id, this.#load(part, copy));
+    // A unit's (nothing else runs until it ends): each further doctor read when the unit asks; a read's: every one now.
+    let others: ReadonlyMap<string, DoctorSnapshot>;
+    if (copy) {
+      const read = new Map<string, DoctorSnapshot>();
+      for (const [id, part] of plan.further) read.set(id, this.#load(part, true));
+      others = read;
+    } else others = new DeferredSnapshots(plan.further, (part) => this.#load(part, false));
     const snapshot = this.#load(plan.primaryRequest, copy);
     const patient = request.patient;
     const point = request.servicePoint;
-    // The doctors of the unit: the point's queue holds their tokens only.
-    const locked = point === undefined ? undefined : new Set(plan.lockOrder);
-    return {
-      ...snapshot,
-      others,
-      department: members,
-      ...(patient === undefined ? {} : { patientTokens: this.#patientTokens(patient.id, patient.fromDay) }),
-      ...(point === undefined
-        ? {}
-        : {
-            servicePoint: this.#atPoints.queue(
-              point.id,
-              point.day,
-              (id) => locked!.has(id),
-              (id) => this.#slots.get(id)?.slot,
-            ),
-          }),
-    };
+    const unit: DoctorSnapshot = addFields(snapshot, { others, department: members });
+    if (patient !== undefined) addFields(unit, { patientTokens: this.#patientTokens(patient.id, patient.fromDay) });
+    if (point !== undefined) {
+      const queue = this.#atPoints.queue(
+        point.id,
+        point.day,
+        // The doctors of the unit: the point's queue holds their tokens only.
+        (id) => id === plan.primary || plan.further.has(id),
+        (id) => this.#slots.get(id)?.slot,
+      );
+      addFields(unit, { servicePoint: queue });
+    }
+    return unit;
   }
 
   /** The patient's tokens of `fromDay` and later, every doctor's, in token-id order, with their doctors' departments. */
