@@ -8,7 +8,7 @@ import { MINUTE } from '../../time.js';
 import { type CallOrderAt, callSequence, estimatesOf, nextCallIndex, tokenView } from '../call-order.js';
 import { fixedDate } from '../../model/instant.js';
 import type { DayQueue } from '../../model/queue.js';
-import type { DoctorSnapshot, LoadRequest, SlotState } from '../../model/snapshot.js';
+import type { Decision, DoctorSnapshot, LoadRequest, SlotState } from '../../model/snapshot.js';
 import type { JourneyRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import { makeJourney, NO_JOURNEY } from '../../model/make.js';
 import type { CallResult, TransitionResult } from '../../types.js';
@@ -166,34 +166,56 @@ class SlotsQueue implements DayQueue {
  * again), else the first in the call order (emergencies first) whom no other room called. The
  * call is recorded on the token (`journey.room`): each room of the point serves its own patient
  * until they are forwarded on. Nobody waiting: `{ token: null }`, no event. The unit locks every
- * doctor the point serves, reads the point's queue, then the day of the doctor whose patient it
- * calls.
+ * doctor the point serves and reads the point's queue; then, still holding those locks, the
+ * token it chose with its doctor's day (`tokenId`), which it calls.
  */
 export const callPoint: Command<CallPointInput, CallResult> = {
   load: ({ point, doctorIds, day }) => pointLoad(point, doctorIds, day, false),
   decide(config, snapshot, { point, doctorIds, day, room }, now) {
+    const to = room ?? point.rooms?.[0] ?? null;
+    const key = to ?? point.id;
+    // The second round: the token the first chose (the only one a round of this unit names).
+    const chosen = snapshot.tokens.size === 1 ? snapshot.tokens.values().next().value : undefined;
+    if (chosen !== undefined) return call(config, snapshot, chosen, point, day, to, key, now);
     const queue = pointQueueIn({ config, nowDate: fixedDate(now) }, snapshot, point, day, now);
     // A store without an index of the tokens at each point: read the day of every doctor the point serves.
     if (queue === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, true) };
-    const to = room ?? point.rooms?.[0] ?? null;
-    const key = to ?? point.id;
     const first = queue.find((t) => t.journey?.room === key) ?? queue.find((t) => t.journey?.room === undefined);
     if (first === undefined) return unchanged(NOBODY);
     const owner = doctorSnapshotOf(snapshot, first.doctorId);
-    if (owner?.days.get(day) === undefined)
-      return { kind: 'load', request: pointLoad(point, doctorIds, day, snapshot.servicePoint === undefined, [first.doctorId]) };
-    const ws = new Workspace(config, owner, now);
-    const work = ws.day(day);
-    const stored = work.find(first.id, first.slotId);
-    if (stored === undefined)
-      throw new OpdError('STORAGE_FAILURE', `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not`, {
-        details: { tokenId: first.id },
-      });
-    const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: makeJourney(stored.journey ?? NO_JOURNEY, { room: key }) });
-    ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
-    return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
+    // Read with the days of every doctor (a store without the index): called in this round.
+    if (owner?.days.get(day) !== undefined) return call(config, owner, first, point, day, to, key, now);
+    return { kind: 'load', request: { doctorId: first.doctorId, days: [day], tokenId: first.id } };
   },
 };
+
+/** The call of `first`, a token waiting at `point`, in the unit's snapshot `owner` of its doctor (with its day). */
+function call(
+  config: CoreConfig,
+  owner: DoctorSnapshot,
+  first: TokenRecord,
+  point: ServicePoint,
+  day: string,
+  to: string | null,
+  key: string,
+  now: number,
+): Decision<CallResult> {
+  const ws = new Workspace(config, owner, now);
+  const work = ws.day(day);
+  const stored = work.find(first.id, first.slotId);
+  // The unit holds the lock of every doctor the point serves since it read the queue: the token is still there.
+  if (stored === undefined || stored.status !== 'CHECKED_IN' || !atPoint(stored, point.id))
+    throw new OpdError(
+      'STORAGE_FAILURE',
+      `The store's queue of service point \`${point.id}\` holds token \`${first.id}\`, which its day does not hold waiting there`,
+      {
+        details: { tokenId: first.id },
+      },
+    );
+  const token = stored.journey?.room === key ? stored : ws.note(work, stored, { journey: makeJourney(stored.journey ?? NO_JOURNEY, { room: key }) });
+  ws.own(ev.called(ws, token, token.slotId ?? '', to, false, { servicePointId: point.id }));
+  return commit(ws, Object.freeze({ token: tokenView(ws, work, token), effects: ws.effects() }));
+}
 
 /**
  * The rule "in which order a service point calls": the checked-in patients waiting at the point
