@@ -257,11 +257,12 @@ async function main(): Promise<number> {
       .join(' ');
   process.stdout.write(`bench:budgets${ci ? ' --ci' : ''} — ${runs} runs, medians of the per-run ratios; load average ${load()}\n`);
   await settle(load);
-  // The journeys' budget is 1.5×; `--ci` guards today's cost (3.3–3.9× on 30 doctors, on a loaded
-  // machine) with room, while the 1.5× goal is not yet met.
+  // The journeys' budget is 1.5× on 200 doctors; `--ci` guards the 30-doctor day at 2× (1.27–1.42×
+  // there on 2026-11-30, on a machine 1.75× slower than quiet): room for a loaded machine, none
+  // for a regression such as the hidden classes of one token each (2.2× there).
   // The mixed day's ratio rests on a floor of under 2 µs a booking, the noisiest figure here (its
   // per-run ratios of one settled CI run spread from 21× to 41×): `--ci` takes it over seven runs.
-  const rows: Row[] = [journeysRow(doctors, runs, ci ? 5 : 1.5), mixedRow(ci ? Math.max(runs, 7) : runs)];
+  const rows: Row[] = [journeysRow(doctors, runs, ci ? 2 : 1.5), mixedRow(ci ? Math.max(runs, 7) : runs)];
   if (!ci) {
     const url = process.env['DATABASE_URL'];
     if (url === undefined || url === '')
