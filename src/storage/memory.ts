@@ -79,6 +79,8 @@ export class MemoryStorage implements StorageAdapter {
    */
   readonly patientErasure = true;
   readonly #doctors = new Map<string, MemDoctor>();
+  /** The doctors' records in the order `listDoctors` answers, found again after a doctor is added or changed. */
+  #doctorList: readonly DoctorRecord[] | undefined;
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
   readonly #slots = new Map<string, MemSlot>();
@@ -264,7 +266,9 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async listDoctors(): Promise<DoctorRecord[]> {
     this.#assertOpen();
-    return [...this.#doctors.values()].map((d) => d.record).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // A call at a point serving the facility lists them each time: sorted once per change.
+    this.#doctorList ??= [...this.#doctors.values()].map((d) => d.record).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.#doctorList];
   }
 
   /** @inheritDoc */
@@ -446,6 +450,7 @@ export class MemoryStorage implements StorageAdapter {
     const doctor: MemDoctor = existing ?? { record: changes.doctor!, days: new Map(), recent: undefined, slots: [], idempotency: new Map() };
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
+      this.#doctorList = undefined;
       this.#joinDepartment(doctorId, doctor.record.department);
     }
     const updated = changes.updatedDoctor;
@@ -458,6 +463,7 @@ export class MemoryStorage implements StorageAdapter {
         this.#joinDepartment(doctorId, updated.department);
       }
       doctor.record = updated;
+      this.#doctorList = undefined;
     }
     const { newSlots, updatedSlots, newTokens, updatedTokens, days } = changes;
     for (let i = 0; i < newSlots.length; i++) {
