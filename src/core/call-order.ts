@@ -85,7 +85,9 @@ function ordered(
   queue: ((token: TokenRecord) => boolean) | undefined,
   overdue: ReadonlySet<string>,
 ): readonly TokenRecord[] {
-  const checkedIn: { readonly token: TokenRecord; readonly slot: number }[] = [];
+  // The checked-in places slot by slot, in queue order within each slot, and the slot of each.
+  const checkedIn: TokenRecord[] = [];
+  const slotOf: number[] = [];
   const called: TokenRecord[] = [];
   const policy = at.config.callOrder;
   for (let i = 0; i < day.slotCount; i++) {
@@ -93,52 +95,57 @@ function ordered(
     // Without a call order only the checked-in places count (not who was called): a day that
     // keeps its slots' facts lists them.
     const places = policy === undefined && day.facts !== undefined ? day.facts(i).checkedIn : day.places(i);
+    const first = checkedIn.length;
     for (const token of places) {
-      if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push({ token, slot: i });
+      if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push(token);
       // The day's calls so far: what a call order is told (without one, nobody asks).
       if (policy !== undefined && token.callIndex !== undefined && token.callIndex !== null) called.push(token);
     }
+    inQueueOrder(checkedIn, first);
+    while (slotOf.length < checkedIn.length) slotOf.push(i);
   }
   if (checkedIn.length === 0) return [];
-  checkedIn.sort((a, b) => a.slot - b.slot || compareQueueOrder(a.token, b.token));
-  const isEmergency = (t: TokenRecord): boolean => protectionOf(at, t) !== null;
   if (policy === undefined) {
     // Queue order, slot by slot, behind the emergencies of any slot.
-    const first: TokenRecord[] = [];
-    const others: TokenRecord[] = [];
-    for (const c of checkedIn) (isEmergency(c.token) ? first : others).push(c.token);
-    return first.length === 0 ? others : [...first, ...others];
+    let first: TokenRecord[] | undefined;
+    for (const t of checkedIn) if (protectionOf(at, t) !== null) (first ??= []).push(t);
+    return first === undefined ? checkedIn : [...first, ...checkedIn.filter((t) => !first.includes(t))];
   }
   const first: TokenRecord[] = [];
   const again: TokenRecord[] = [];
-  const rest: { readonly token: TokenRecord; readonly slot: number }[] = [];
+  const rest: TokenRecord[] = [];
+  const restSlots: number[] = [];
   const returning: TokenRecord[] = [];
-  for (const c of checkedIn) {
-    if (isEmergency(c.token)) first.push(c.token);
+  for (let k = 0; k < checkedIn.length; k++) {
+    const token = checkedIn[k]!;
+    if (protectionOf(at, token) !== null) first.push(token);
     // Sent back to the doctor: placed by the re-entry (after the order), not by the order — unless
     // waiting past the order's limit since coming back, when the order places them as it does anyone.
-    else if (c.token.journey?.reentry !== undefined && !overdue.has(c.token.id)) returning.push(c.token);
+    else if (token.journey?.reentry !== undefined && !overdue.has(token.id)) returning.push(token);
     // A patient sent back to the doctor was called before the return: placed by the re-entry, not here.
-    else if (c.token.callIndex !== undefined && c.token.callIndex !== null && c.token.journey?.reentry === undefined) again.push(c.token);
-    else rest.push(c);
+    else if (token.callIndex !== undefined && token.callIndex !== null && token.journey?.reentry === undefined) again.push(token);
+    else {
+      rest.push(token);
+      restSlots.push(slotOf[k]!);
+    }
   }
   again.sort((a, b) => a.callIndex! - b.callIndex!);
-  if (rest.length < 2) return [...first, ...again, ...rest.map((c) => c.token), ...returning];
-  const candidates = rest.map(({ token, slot }): CallCandidate =>
+  if (rest.length < 2) return [...first, ...again, ...rest, ...returning];
+  const candidates = rest.map((token, k): CallCandidate =>
     Object.freeze({
       tokenId: token.id,
       slotId: token.slotId ?? '',
       category: token.category,
       rank: token.rank,
-      dueAt: fixedDate(dueIn(token, day.slot(slot).start)),
+      dueAt: fixedDate(dueIn(token, day.slot(restSlots[k]!).start)),
     }),
   );
   const calls = called
     .sort((a, b) => a.callIndex! - b.callIndex!)
-    .map((t): CalledPatient => Object.freeze({ tokenId: t.id, category: t.category, rank: t.rank, emergency: isEmergency(t) }));
+    .map((t): CalledPatient => Object.freeze({ tokenId: t.id, category: t.category, rank: t.rank, emergency: protectionOf(at, t) !== null }));
   const context = Object.freeze({ at: fixedDate(from), minutesPerCall: pace / MINUTE, candidates: Object.freeze(candidates), calls: Object.freeze(calls) });
   const answer: unknown = callPlugin('call order', policy.name, () => policy.order(context));
-  const byId = new Map(rest.map((c) => [c.token.id, c.token]));
+  const byId = new Map(rest.map((token) => [token.id, token]));
   const ordered: TokenRecord[] = [];
   if (Array.isArray(answer) && answer.length === rest.length) {
     for (const id of answer as unknown[]) {
@@ -150,6 +157,15 @@ function ordered(
   }
   if (ordered.length !== rest.length) throw badAnswer('call order', policy.name, "every candidate's `tokenId` once, from `order`");
   return [...first, ...again, ...ordered, ...returning];
+}
+
+/** Puts `tokens` from index `from` on (one slot's places) in queue order, in place; most come in that order already. */
+function inQueueOrder(tokens: TokenRecord[], from: number): void {
+  let sorted = true;
+  for (let k = from + 1; k < tokens.length && sorted; k++) sorted = compareQueueOrder(tokens[k - 1]!, tokens[k]!) <= 0;
+  if (sorted) return;
+  const part = tokens.splice(from).sort(compareQueueOrder);
+  for (const t of part) tokens.push(t);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { OpdError, invalid } from '../errors.js';
 import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from '../model/records.js';
-import { makeJourney, NO_JOURNEY } from '../model/make.js';
+import { makeJourney, NO_JOURNEY, patchToken } from '../model/make.js';
 import type { DayQueue } from '../model/queue.js';
 import { DOCTOR_KIND, type JourneyConfig } from './journey-config.js';
 import type { ServicePoint } from '../types/journeys.js';
@@ -175,13 +175,23 @@ export class MergedQueue implements DayQueue {
     this.#slots = [];
     for (const day of days) {
       for (let i = 0; i < day.slotCount; i++) {
-        const places: TokenRecord[] = [];
-        // Only a token with a call record needs a copy without it.
-        for (const t of day.places(i)) if (keep(t)) places.push(strip && isCalled(t) ? { ...t, callIndex: null } : t);
-        this.#slots.push({ slot: day.slot(i), places });
+        const all = day.places(i);
+        // The slot's own list when it keeps every place as it is (a point's queue from the store's index).
+        let places: TokenRecord[] | undefined;
+        for (let k = 0; k < all.length; k++) {
+          const t = all[k]!;
+          const kept = keep(t);
+          // Only a token with a call record needs a copy without it (the record's fields in their
+          // order: a spread would give each copy a hidden class of its own).
+          const copy = kept && strip && isCalled(t) ? patchToken(t, { callIndex: null, holdExpiresAt: t.holdExpiresAt }, t.updatedAt) : t;
+          if (places === undefined && (!kept || copy !== t)) places = all.slice(0, k);
+          if (places !== undefined && kept) places.push(copy);
+        }
+        this.#slots.push({ slot: day.slot(i), places: places ?? all });
       }
     }
-    this.#slots.sort((a, b) => a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0));
+    // One day's slots (a store's index of a point's queue, one doctor's day) come in this order already.
+    if (!inOrder(this.#slots)) this.#slots.sort(compareSlots);
   }
   get slotCount(): number {
     return this.#slots.length;
@@ -192,4 +202,13 @@ export class MergedQueue implements DayQueue {
   places(i: number): readonly TokenRecord[] {
     return this.#slots[i]!.places;
   }
+}
+
+function compareSlots(a: { readonly slot: SlotRecord }, b: { readonly slot: SlotRecord }): number {
+  return a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0);
+}
+
+function inOrder(slots: readonly { readonly slot: SlotRecord }[]): boolean {
+  for (let i = 1; i < slots.length; i++) if (compareSlots(slots[i - 1]!, slots[i]!) > 0) return false;
+  return true;
 }

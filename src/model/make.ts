@@ -107,26 +107,16 @@ export interface TokenPatch {
  * with a field added gave each its own: see {@link addFields}).
  */
 export function makeJourney(base: JourneyRecord, patch: JourneyRecord = NO_JOURNEY): JourneyRecord {
-  const pick = <K extends keyof JourneyRecord>(key: K): JourneyRecord[K] => (Object.hasOwn(patch, key) ? patch[key] : base[key]);
-  const j: { -readonly [K in keyof JourneyRecord]: JourneyRecord[K] } = {};
-  const route = pick('route');
-  const stage = pick('stage');
-  const point = pick('point');
-  const room = pick('room');
-  const pooled = pick('pooled');
-  const calledBy = pick('calledBy');
-  const seen = pick('seen');
-  const reentry = pick('reentry');
-  if (route !== undefined) j.route = route;
-  if (stage !== undefined) j.stage = stage;
-  if (point !== undefined) j.point = point;
-  if (room !== undefined) j.room = room;
-  if (pooled !== undefined) j.pooled = pooled;
-  if (calledBy !== undefined) j.calledBy = calledBy;
-  if (seen !== undefined) j.seen = seen;
-  if (reentry !== undefined) j.reentry = reentry;
-  return Object.freeze(j);
+  const j: Record<string, unknown> = {};
+  for (const key of JOURNEY_FIELDS) {
+    const value = Object.hasOwn(patch, key) ? patch[key] : base[key];
+    if (value !== undefined) j[key] = value;
+  }
+  return Object.freeze(j) as JourneyRecord;
 }
+
+/** The fields of a journey record, in the order {@link makeJourney} sets them. */
+const JOURNEY_FIELDS: readonly (keyof JourneyRecord)[] = Object.freeze(['route', 'stage', 'point', 'room', 'pooled', 'calledBy', 'seen', 'reentry']);
 
 /** The journey with no field set. */
 export const NO_JOURNEY: JourneyRecord = Object.freeze({});

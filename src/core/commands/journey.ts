@@ -44,18 +44,14 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     const ws = new Workspace(config, snapshot, now);
     const work = ws.day(stored.day);
     const token = work.find(tokenId, stored.slotId) ?? stored;
-    const refuse = (why: string, extra: Record<string, unknown> = {}): OpdError =>
-      new OpdError('INVALID_TRANSITION', `Cannot forward token \`${tokenId}\`: ${why}`, {
-        details: { field: 'tokenId', tokenId, status: token.status, action: 'forward', ...extra },
-      });
-    if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw refuse(`it is ${token.status}`);
+    if (token.status !== 'CHECKED_IN' && token.status !== 'IN_CONSULTATION') throw cannotForward(token, `it is ${token.status}`);
     const target = resolveTarget(journeys, snapshot.doctor, to);
     const journey: JourneyRecord = token.journey ?? {};
     const fromEnd = endOf(journeys.points.get(journey.point ?? ''));
     const toPoint = target.point?.id;
     // Already in that queue (a patient in consultation is with the doctor, but no longer waiting for them).
     if (toPoint === journey.point && token.status === 'CHECKED_IN')
-      throw refuse(`it already waits at ${toPoint ?? 'the doctor'}`, { servicePoint: toPoint ?? null });
+      throw cannotForward(token, `it already waits at ${toPoint ?? 'the doctor'}`, { servicePoint: toPoint ?? null });
     const stage = nextStage(journeys, token, target.kind);
     // Leaving the doctor's room: the patient has seen the doctor once this visit.
     const seen = journey.seen === true || token.status === 'IN_CONSULTATION';
@@ -81,6 +77,12 @@ export const forward: Command<ForwardInput, TransitionResult> = {
     return commit(ws, Object.freeze({ token: tokenView(ws, work, next), effects: ws.effects() }));
   },
 };
+
+function cannotForward(token: TokenRecord, why: string, extra: Record<string, unknown> = {}): OpdError {
+  return new OpdError('INVALID_TRANSITION', `Cannot forward token \`${token.id}\`: ${why}`, {
+    details: { field: 'tokenId', tokenId: token.id, status: token.status, action: 'forward', ...extra },
+  });
+}
 
 const DOCTOR_END: ForwardedEnd = Object.freeze({ servicePointId: null, kind: DOCTOR_KIND });
 
