@@ -24,13 +24,42 @@ export interface ChangeSetProblem {
 }
 
 /** Whether every record belongs to `doctorId`, or (when `held` is given) to one of `held`. */
-function allOf(records: readonly { readonly doctorId: string }[], doctorId: string, held: ReadonlySet<string> | undefined): boolean {
+function allOf(records: readonly { readonly doctorId: string }[], doctorId: string, held: LockedDoctors | undefined): boolean {
   for (let i = 0; i < records.length; i++) if (!isAllowed(records[i]!.doctorId, doctorId, held)) return false;
   return true;
 }
 
-function isAllowed(id: string, doctorId: string, held: ReadonlySet<string> | undefined): boolean {
+function isAllowed(id: string, doctorId: string, held: LockedDoctors | undefined): boolean {
   return held === undefined ? id === doctorId : held.has(id);
+}
+
+/**
+ * The doctors a unit locked, asked whether it holds one: a unit's change set and later loads
+ * name one or two of them, each many times (a call at a point serving the facility locks 200 and
+ * writes one), so the list is scanned for each new id, and made a set only once many are asked.
+ */
+export class LockedDoctors {
+  readonly #locked: readonly string[];
+  #set: Set<string> | undefined;
+  #last: string | undefined;
+  #scans = 0;
+
+  constructor(locked: readonly string[]) {
+    this.#locked = locked;
+  }
+
+  /** Whether `id` is one of the locked doctors. */
+  has(id: string): boolean {
+    if (id === this.#last) return true;
+    let found: boolean;
+    if (this.#set !== undefined) found = this.#set.has(id);
+    else if (++this.#scans > 4) {
+      this.#set = new Set(this.#locked);
+      found = this.#set.has(id);
+    } else found = this.#locked.includes(id);
+    if (found) this.#last = id;
+    return found;
+  }
 }
 
 /** A token or slot id both new and updated in `changes`, if any. */
@@ -79,7 +108,7 @@ export function checkChangeSet(changes: ChangeSet, locked?: readonly string[] | 
       : undefined;
   }
   // Checked once per booking: no closure, no set for a unit of one doctor.
-  const held = locked === undefined ? undefined : new Set(locked);
+  const held = locked === undefined ? undefined : new LockedDoctors(locked);
   if (
     (changes.doctor !== undefined && !isAllowed(changes.doctor.id, doctorId, held)) ||
     (changes.updatedDoctor !== undefined && !isAllowed(changes.updatedDoctor.id, doctorId, held)) ||

@@ -1,6 +1,6 @@
 import type { ChangeSet, LoadRequest, ScheduleWindow } from '../model/snapshot.js';
 import { parseTokenId } from '../model/records.js';
-import { changeSetDoctor } from './checks.js';
+import { changeSetDoctor, LockedDoctors } from './checks.js';
 
 /**
  * How an adapter runs one unit over several doctors: the doctors to lock, in the order to lock
@@ -49,26 +49,33 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
   const primary = namedDoctor(request);
   const further = new Map<string, LoadRequest>();
   let primaryRequest: LoadRequest = request;
-  const add = (doctorId: string, part: LoadRequest): void => {
-    if (doctorId === primary) {
-      primaryRequest = mergeLoadRequests(primaryRequest, part);
-      return;
+  for (const other of request.others ?? []) {
+    if (other.doctorId === undefined) continue;
+    if (other.doctorId === primary) primaryRequest = mergeLoadRequests(primaryRequest, other);
+    else addPart(further, other.doctorId, other);
+  }
+  if (request.department !== undefined) {
+    for (const id of members ?? []) {
+      if (id === primary) primaryRequest = mergeLoadRequests(primaryRequest, request.department.each);
+      else addPart(further, id, request.department.each);
     }
-    const held = further.get(doctorId);
-    if (held !== undefined) further.set(doctorId, mergeLoadRequests(held, part));
-    else {
-      const own = stripMulti(part);
-      // A part naming its doctor (an entry of `others`) is read as it is.
-      further.set(doctorId, own.doctorId === doctorId ? own : { ...own, doctorId });
-    }
-  };
-  for (const other of request.others ?? []) if (other.doctorId !== undefined) add(other.doctorId, other);
-  if (request.department !== undefined) for (const id of members ?? []) add(id, request.department.each);
+  }
   const ids = [...further.keys()];
   // Usually named in order already (a facility's doctors, a department's members): then kept as they came.
   const sorted = isSorted(ids) ? further : new Map<string, LoadRequest>(ids.sort(compareIds).map((id) => [id, further.get(id)!]));
   const lockOrder = primary === undefined ? ids : [...ids, primary].sort(compareIds);
   return { primary, primaryRequest: stripMulti(primaryRequest), further: sorted, lockOrder };
+}
+
+/** Adds what to read of further doctor `doctorId` to `further`, with what it holds of that doctor already. */
+function addPart(further: Map<string, LoadRequest>, doctorId: string, part: LoadRequest): void {
+  const held = further.get(doctorId);
+  if (held !== undefined) further.set(doctorId, mergeLoadRequests(held, part));
+  else {
+    const own = stripMulti(part);
+    // A part naming its doctor (an entry of `others`) is read as it is.
+    further.set(doctorId, own.doctorId === doctorId ? own : { ...own, doctorId });
+  }
 }
 
 function isSorted(ids: readonly string[]): boolean {
@@ -88,7 +95,7 @@ function isSorted(ids: readonly string[]): boolean {
 export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined, patient?: string | undefined): boolean {
   // A patient's lock is taken first, when the unit starts: a later load names that patient or none.
   if (request.patient !== undefined && request.patient.id !== patient) return false;
-  const held = new Set(locked);
+  const held = new LockedDoctors(locked);
   const primary = namedDoctor(request);
   if (primary !== undefined && !held.has(primary)) return false;
   for (const other of request.others ?? []) if (other.doctorId === undefined || !held.has(other.doctorId)) return false;
@@ -129,16 +136,10 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
   const first = changeSetDoctor(changes);
   if (first === undefined) return [changes];
   const doctors = new Set<string>();
-  const note = (records: readonly { readonly doctorId: string }[]): void => {
-    for (const r of records) doctors.add(r.doctorId);
-  };
   if (changes.doctor !== undefined) doctors.add(changes.doctor.id);
   if (changes.updatedDoctor !== undefined) doctors.add(changes.updatedDoctor.id);
-  note(changes.newSlots);
-  note(changes.updatedSlots);
-  note(changes.newTokens);
-  note(changes.updatedTokens);
-  note(changes.days);
+  for (const records of [changes.newSlots, changes.updatedSlots, changes.newTokens, changes.updatedTokens, changes.days])
+    for (const r of records) doctors.add(r.doctorId);
   if (changes.idempotency !== undefined) doctors.add(changes.idempotency.doctorId);
   if (doctors.size <= 1) return [changes];
   const ids = [...doctors].sort(compareIds);

@@ -96,7 +96,8 @@ function ordered(
     // keeps its slots' facts lists them.
     const places = policy === undefined && day.facts !== undefined ? day.facts(i).checkedIn : day.places(i);
     const first = checkedIn.length;
-    for (const token of places) {
+    for (let k = 0; k < places.length; k++) {
+      const token = places[k]!;
       if (ends && token.status === 'CHECKED_IN' && (queue === undefined || queue(token))) checkedIn.push(token);
       // The day's calls so far: what a call order is told (without one, nobody asks).
       if (policy !== undefined && token.callIndex !== undefined && token.callIndex !== null) called.push(token);
@@ -159,13 +160,27 @@ function ordered(
   return [...first, ...again, ...ordered, ...returning];
 }
 
-/** Puts `tokens` from index `from` on (one slot's places) in queue order, in place; most come in that order already. */
+/**
+ * Puts `tokens` from index `from` on (one slot's places) in queue order, in place and stably: an
+ * insertion sort, as a slot holds a few places and most come nearly in that order already (a
+ * crowded slot is sorted).
+ */
 function inQueueOrder(tokens: TokenRecord[], from: number): void {
-  let sorted = true;
-  for (let k = from + 1; k < tokens.length && sorted; k++) sorted = compareQueueOrder(tokens[k - 1]!, tokens[k]!) <= 0;
-  if (sorted) return;
-  const part = tokens.splice(from).sort(compareQueueOrder);
-  for (const t of part) tokens.push(t);
+  if (tokens.length - from > 32) {
+    // A crowded slot: a sort in n log n rather than n² steps.
+    const part = tokens.splice(from).sort(compareQueueOrder);
+    for (let k = 0; k < part.length; k++) tokens.push(part[k]!);
+    return;
+  }
+  for (let k = from + 1; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    let at = k;
+    while (at > from && compareQueueOrder(tokens[at - 1]!, t) > 0) {
+      tokens[at] = tokens[at - 1]!;
+      at--;
+    }
+    tokens[at] = t;
+  }
 }
 
 /**

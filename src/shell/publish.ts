@@ -76,7 +76,6 @@ export class Publisher {
     const emitter = this.emitter;
     // Most events have no listener: nothing is made for them.
     if (emitter.listenerCount(name) === 0) return;
-    const fail = (error: unknown): void => failed(name, error);
     // A copy: listeners added or removed by a listener take effect from the next event.
     const listeners = emitter.listeners(name);
     for (let i = 0; i < listeners.length; i++) {
@@ -87,10 +86,11 @@ export class Publisher {
       try {
         returned = fn.call(emitter, arg);
       } catch (error) {
-        fail(error);
+        failed(name, error);
         continue;
       }
-      catchRejection(returned, fail);
+      // Most listeners return nothing: a handler for a rejection is made only for what may be a promise.
+      if ((typeof returned === 'object' && returned !== null) || typeof returned === 'function') catchRejection(returned, (error) => failed(name, error));
     }
   }
 

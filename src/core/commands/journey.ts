@@ -182,7 +182,7 @@ export const callPoint: Command<CallPointInput, CallResult> = {
     const queue = pointQueueIn({ config, nowDate: fixedDate(now) }, snapshot, point, day, now);
     // A store without an index of the tokens at each point: read the day of every doctor the point serves.
     if (queue === undefined) return { kind: 'load', request: pointLoad(point, doctorIds, day, true) };
-    const first = queue.find((t) => t.journey?.room === key) ?? queue.find((t) => t.journey?.room === undefined);
+    const first = nextAt(queue, key);
     if (first === undefined) return unchanged(NOBODY);
     const owner = doctorSnapshotOf(snapshot, first.doctorId);
     // Read with the days of every doctor (a store without the index): called in this round.
@@ -190,6 +190,17 @@ export const callPoint: Command<CallPointInput, CallResult> = {
     return { kind: 'load', request: { doctorId: first.doctorId, days: [day], tokenId: first.id } };
   },
 };
+
+/** Whom room `key` calls of a point's queue in call order: the patient it called who is still there, else the first no room called. */
+function nextAt(queue: readonly TokenRecord[], key: string): TokenRecord | undefined {
+  let free: TokenRecord | undefined;
+  for (let i = 0; i < queue.length; i++) {
+    const room = queue[i]!.journey?.room;
+    if (room === key) return queue[i];
+    if (room === undefined) free ??= queue[i];
+  }
+  return free;
+}
 
 /** The call of `first`, a token waiting at `point`, in the unit's snapshot `owner` of its doctor (with its day). */
 function call(
