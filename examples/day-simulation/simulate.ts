@@ -1170,10 +1170,17 @@ class Day {
   /** Applies the events of the last call, records the steps of what changed, and lets patients react. */
   async #settle(): Promise<void> {
     const events = this.#pending;
+    if (events.length === 0) return;
     this.#pending = [];
     // Only a token joining a waiting list can raise the number waiting for a slot: then ask the
     // scheduler which tokens each slot could take (its `SlotView.waitlist`).
-    for (const doctorId of new Set(events.filter((e) => e.type === 'token:waitlisted').map((e) => e.doctorId))) {
+    const waitlisted = new Set<string>();
+    const changed = new Set<string>();
+    for (const e of events) {
+      if (e.type === 'token:waitlisted') waitlisted.add(e.doctorId);
+      if (!KEEPS_ROOM.has(e.type)) changed.add(e.doctorId);
+    }
+    for (const doctorId of waitlisted) {
       for (const view of (await this.#opd.getSchedule(doctorId, this.#day)).slots) {
         const slot = this.#slots.get(view.slot.id)!;
         slot.peakEligible = Math.max(slot.peakEligible, view.waitlist.length);
@@ -1195,7 +1202,7 @@ class Day {
       doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
     }
     for (const token of touchedTokens) this.#react(token);
-    await this.#checkEmergencies(new Set(events.filter((e) => !KEEPS_ROOM.has(e.type)).map((e) => e.doctorId)));
+    await this.#checkEmergencies(changed);
   }
 
   /**
