@@ -43,6 +43,11 @@ const SWEEP_EVERY_MINUTES = 5;
  * Events that move a patient along their visit and change no place of the day nor its capacity:
  * a call after only these cannot have opened room for a waiting emergency.
  */
+/** How the markers name a token: its number and category. */
+function labelOf(token: TokenTrack): string {
+  return `#${token.tokenNumber} (${token.category})`;
+}
+
 const KEEPS_ROOM: ReadonlySet<string> = new Set([
   'token:checked-in',
   'token:called',
@@ -1148,8 +1153,10 @@ class Day {
     this.#queueOf.set(token.id, into);
     if (into === DOCTOR_QUEUE) this.#doctors.get(token.doctorId)!.checkedIn.add(token.id);
     else {
-      this.#points.get(into)!.waiting.add(token.id);
-      this.#agenda.add(at, { kind: 'point', pointId: into });
+      const point = this.#points.get(into)!;
+      point.waiting.add(token.id);
+      // A busy point calls its next patient when it is done with this one (`#served`).
+      if (!point.busy) this.#agenda.add(at, { kind: 'point', pointId: into });
     }
   }
 
@@ -1328,93 +1335,73 @@ class Day {
       this.#counted.unplaced++;
       return;
     }
-    const label = `#${token.tokenNumber} (${token.category})`;
     const answerIn = this.#offers?.observe(e, token.category, (slotId) => this.#slots.get(slotId)!.plan.start) ?? null;
     if (answerIn !== null && e.type === 'token:offered') this.#agenda.add(at + answerIn * MINUTE, { kind: 'answer', offerId: e.offerId });
-    const place = (slotId: string | null): void => {
-      if (token.place !== null) {
-        const from = this.#slots.get(token.place)!;
-        from.placesNow--;
-        slots.add(from);
-      }
-      token.place = slotId;
-      if (slotId !== null) {
-        const to = this.#slots.get(slotId)!;
-        to.placesNow++;
-        slots.add(to);
-        token.lastSlot = slotId;
-      }
-    };
-    const wait = (waitingFor: string | null): void => {
-      if (token.waitingFor !== null) this.#waitCount(token.waitingFor, token.doctorId, -1, slots, doctors);
-      token.waitingFor = waitingFor;
-      if (waitingFor !== null) this.#waitCount(waitingFor, token.doctorId, +1, slots, doctors);
-    };
     this.#followEmergency(token, e.type);
     switch (e.type) {
       case 'token:booked':
         token.status = 'BOOKED';
-        place(e.slotId);
+        this.#place(token, slots, e.slotId);
         if (e.overflow) {
           this.#slots.get(e.slotId)!.elasticBookings++;
-          this.#markers.push({ at, kind: 'elastic', doctorId: e.doctorId, slotId: e.slotId, text: `${label} took an elastic place` });
+          this.#markers.push({ at, kind: 'elastic', doctorId: e.doctorId, slotId: e.slotId, text: `${labelOf(token)} took an elastic place` });
         }
         return;
       case 'token:waitlisted':
         token.status = 'WAITLISTED';
-        place(null);
-        wait(e.waitingForSlotId ?? DAY_WAITLIST);
+        this.#place(token, slots, null);
+        this.#wait(token, slots, doctors, e.waitingForSlotId ?? DAY_WAITLIST);
         return;
       case 'token:bumped': {
         const by = this.#tokens.get(e.byTokenId);
         token.bumps++;
         this.#counted.bumps++;
         this.#slots.get(e.fromSlotId)!.bumpedOut++;
-        place(null);
+        this.#place(token, slots, null);
         this.#markers.push({
           at,
           kind: 'bump',
           doctorId: e.doctorId,
           slotId: e.fromSlotId,
-          text: `${label} bumped by ${by === undefined ? 'a new token' : `#${by.tokenNumber} (${by.category})`}`,
+          text: `${labelOf(token)} bumped by ${by === undefined ? 'a new token' : `#${by.tokenNumber} (${by.category})`}`,
         });
         return;
       }
       case 'token:cascaded':
         this.#counted.cascades++;
         token.status = 'BOOKED';
-        place(e.toSlotId);
+        this.#place(token, slots, e.toSlotId);
         this.#markers.push({
           at,
           kind: 'cascade',
           doctorId: e.doctorId,
           slotId: e.toSlotId,
-          text: `${label} moved here from ${slotLabel(e.fromSlotId)} (${e.reason})`,
+          text: `${labelOf(token)} moved here from ${slotLabel(e.fromSlotId)} (${e.reason})`,
         });
         return;
       case 'token:promoted':
         this.#counted.promotions++;
         token.status = 'BOOKED';
-        wait(null);
-        place(e.slotId);
-        this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} promoted from the waiting list` });
+        this.#wait(token, slots, doctors, null);
+        this.#place(token, slots, e.slotId);
+        this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${labelOf(token)} promoted from the waiting list` });
         return;
       case 'token:dropped':
         this.#counted.drops++;
         token.status = 'DROPPED';
-        place(null);
-        this.#markers.push({ at, kind: 'drop', doctorId: e.doctorId, slotId: e.fromSlotId, text: `${label} dropped: nowhere to go (${e.reason})` });
+        this.#place(token, slots, null);
+        this.#markers.push({ at, kind: 'drop', doctorId: e.doctorId, slotId: e.fromSlotId, text: `${labelOf(token)} dropped: nowhere to go (${e.reason})` });
         return;
       case 'token:cancelled':
         token.status = 'CANCELLED';
         this.#leaveQueue(token);
-        wait(null);
-        place(null);
+        this.#wait(token, slots, doctors, null);
+        this.#place(token, slots, null);
         return;
       case 'token:no-show':
         token.status = 'NO_SHOW';
         this.#slots.get(e.slotId)!.noShows++;
-        place(null);
+        this.#place(token, slots, null);
         return;
       case 'token:checked-in': {
         token.status = 'CHECKED_IN';
@@ -1452,7 +1439,7 @@ class Day {
         else if (token.wayIn === 'uhi') this.#rails.uhiInits++;
         else this.#holds.made++;
         token.status = 'HELD';
-        place(e.slotId);
+        this.#place(token, slots, e.slotId);
         return;
       case 'token:confirmed':
         if (token.wayIn === 'scan-share') this.#rails.shareConfirmed++;
@@ -1468,38 +1455,38 @@ class Day {
         else this.#holds.expired++;
         token.status = 'CANCELLED';
         this.#leaveQueue(token);
-        wait(null);
-        place(null);
+        this.#wait(token, slots, doctors, null);
+        this.#place(token, slots, null);
         return;
       case 'token:carried':
         this.#closeOut.carried++;
         token.status = 'CANCELLED';
         this.#leaveQueue(token);
-        wait(null);
-        place(null);
+        this.#wait(token, slots, doctors, null);
+        this.#place(token, slots, null);
         return;
       case 'token:released':
         if (token.wayIn === 'scan-share') this.#rails.shareReleased++;
         else if (token.wayIn === 'uhi') this.#rails.uhiReleased++;
         else this.#holds.released++;
         token.status = 'CANCELLED';
-        place(null);
+        this.#place(token, slots, null);
         return;
       case 'token:moved':
         // Pulled forward by an offer it accepted: the same token, an earlier slot of the day.
         token.status = 'BOOKED';
-        place(e.toSlotId);
+        this.#place(token, slots, e.toSlotId);
         this.#markers.push({
           at,
           kind: 'promotion',
           doctorId: e.doctorId,
           slotId: e.toSlotId,
-          text: `${label} took an offered place, from ${slotLabel(e.fromSlotId ?? '')}`,
+          text: `${labelOf(token)} took an offered place, from ${slotLabel(e.fromSlotId ?? '')}`,
         });
         return;
       case 'token:offer-accepted':
         if (e.fromSlotId === null)
-          this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${label} accepted an offered place` });
+          this.#markers.push({ at, kind: 'promotion', doctorId: e.doctorId, slotId: e.slotId, text: `${labelOf(token)} accepted an offered place` });
         return;
       case 'token:offered':
       case 'token:offer-declined':
@@ -1507,6 +1494,29 @@ class Day {
       case 'token:offer-withdrawn':
         return;
     }
+  }
+
+  /** The token takes place `slotId` (`null`: none), leaving the one it had. */
+  #place(token: TokenTrack, slots: Set<SlotTrack>, slotId: string | null): void {
+    if (token.place !== null) {
+      const from = this.#slots.get(token.place)!;
+      from.placesNow--;
+      slots.add(from);
+    }
+    token.place = slotId;
+    if (slotId !== null) {
+      const to = this.#slots.get(slotId)!;
+      to.placesNow++;
+      slots.add(to);
+      token.lastSlot = slotId;
+    }
+  }
+
+  /** The token waits for `waitingFor` (a slot, the day's list; `null`: for nothing), leaving what it waited for. */
+  #wait(token: TokenTrack, slots: Set<SlotTrack>, doctors: Set<DoctorTrack>, waitingFor: string | null): void {
+    if (token.waitingFor !== null) this.#waitCount(token.waitingFor, token.doctorId, -1, slots, doctors);
+    token.waitingFor = waitingFor;
+    if (waitingFor !== null) this.#waitCount(waitingFor, token.doctorId, +1, slots, doctors);
   }
 
   #followEmergency(token: TokenTrack, type: OpdEvent['type']): void {
