@@ -22,7 +22,8 @@ export async function callNextFor(runner: Runner, target: ParsedCallTarget, room
   if ('servicePoint' in target) {
     const point = pointOf(runner, target.servicePoint, 'target.servicePoint');
     const doctorIds = await doctorsOf(runner, point);
-    return runner.run('callNext', callPoint, { point, doctorIds, day, room }, now, false, actor);
+    const days = runner.adapter.storage.lazyReads === true;
+    return runner.run('callNext', callPoint, { point, doctorIds, day, room, days }, now, false, actor);
   }
   if ('pooled' in target) return runner.run('callNext', callPooled, { department: target.department, doctorId: target.doctorId, day, room }, now, false, actor);
   return runner.run('callNext', callNext, { doctorId: target.doctorId, day, dayBefore: dayBefore(runner, day), room }, now, false, actor);

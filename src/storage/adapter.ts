@@ -111,6 +111,16 @@ export interface StorageAdapter {
   readonly multiDoctor?: boolean | undefined;
 
   /**
+   * `true` when, in a unit over several doctors, what the unit reads of a further doctor costs
+   * nothing until its decision looks at that doctor's snapshot (a store in the process's memory,
+   * whose units run to their end before anything else touches it). A unit may then ask at once
+   * for what it might need of every doctor rather than for the one it needs in a second round:
+   * a call at a service point reads the day of each doctor the point serves and calls in one
+   * round. Without it, units ask for as little as they can.
+   */
+  readonly lazyReads?: boolean | undefined;
+
+  /**
    * `true` when the adapter answers {@link LoadRequest.patient}: it takes the patient's lock before
    * any doctor's lock (units naming the same patient never overlap, across every process sharing
    * the store), runs the unit as a unit over several doctors, and reads, after every lock, the

@@ -70,6 +70,8 @@ export class MemoryStorage implements StorageAdapter {
   readonly name = 'memory';
   /** Always `true`: units over several doctors are supported. */
   readonly multiDoctor = true;
+  /** Always `true`: a unit's further doctors are read when its decision first looks at them (see `DeferredSnapshots`). */
+  readonly lazyReads = true;
   /** Always `true`: units read a patient's tokens across doctors (`LoadRequest.patient`). */
   readonly patientTokens = true;
   /**

@@ -97,6 +97,13 @@ export interface CallPointInput {
   readonly doctorIds: readonly string[];
   readonly day: string;
   readonly room: string | null;
+  /**
+   * Whether to read the day of every doctor the point serves with its queue, and call in one
+   * round: for a store whose reads of a unit's further doctors cost nothing until looked at
+   * (`StorageAdapter.lazyReads`); otherwise the unit reads the queue, then the day of the doctor
+   * whose patient it calls.
+   */
+  readonly days: boolean;
 }
 
 /**
@@ -169,10 +176,12 @@ class SlotsQueue implements DayQueue {
  * call is recorded on the token (`journey.room`): each room of the point serves its own patient
  * until they are forwarded on. Nobody waiting: `{ token: null }`, no event. The unit locks every
  * doctor the point serves and reads the point's queue; then, still holding those locks, the
- * token it chose with its doctor's day (`tokenId`), which it calls.
+ * token it chose with its doctor's day (`tokenId`), which it calls. With `days` (a store whose
+ * reads cost nothing until looked at) it reads each doctor's day with the queue and calls in
+ * the first round.
  */
 export const callPoint: Command<CallPointInput, CallResult> = {
-  load: ({ point, doctorIds, day }) => pointLoad(point, doctorIds, day, false),
+  load: ({ point, doctorIds, day, days }) => pointLoad(point, doctorIds, day, days),
   decide(config, snapshot, { point, doctorIds, day, room }, now) {
     const to = room ?? point.rooms?.[0] ?? null;
     const key = to ?? point.id;
