@@ -85,6 +85,8 @@ export class MemoryStorage implements StorageAdapter {
   #doctorList: readonly DoctorRecord[] | undefined;
   /** Department → ids of its doctors. */
   readonly #departments = new Map<string, Set<string>>();
+  /** Department → its doctors' ids sorted (see `#members`), forgotten when they change. */
+  readonly #sortedMembers = new Map<string, readonly string[]>();
   readonly #slots = new Map<string, MemSlot>();
   /**
    * Patient id → ids of the patient's tokens, every doctor's (units with `patient` read them):
@@ -200,8 +202,11 @@ export class MemoryStorage implements StorageAdapter {
     return primary === undefined || plan.lockOrder.includes(primary) ? [...plan.lockOrder] : [...plan.lockOrder, primary].sort();
   }
 
-  #members(department: string): string[] {
-    return [...(this.#departments.get(department) ?? [])].sort();
+  /** The doctors of `department`, sorted by id: found once per change to its members (a call at its point asks each time). */
+  #members(department: string): readonly string[] {
+    let sorted = this.#sortedMembers.get(department);
+    if (sorted === undefined) this.#sortedMembers.set(department, (sorted = Object.freeze([...(this.#departments.get(department) ?? [])].sort())));
+    return sorted;
   }
 
   /** A snapshot of a unit over several doctors; `plan` is the request's ({@link planUnit}), when already made. */
@@ -461,7 +466,10 @@ export class MemoryStorage implements StorageAdapter {
       // the doctor among its new colleagues, not its old ones.
       const before = doctor.record.department ?? null;
       if ((updated.department ?? null) !== before) {
-        if (before !== null) this.#departments.get(before)?.delete(doctorId);
+        if (before !== null) {
+          this.#departments.get(before)?.delete(doctorId);
+          this.#sortedMembers.delete(before);
+        }
         this.#joinDepartment(doctorId, updated.department);
       }
       doctor.record = updated;
@@ -489,6 +497,7 @@ export class MemoryStorage implements StorageAdapter {
     let ids = this.#departments.get(department);
     if (ids === undefined) this.#departments.set(department, (ids = new Set()));
     ids.add(doctorId);
+    this.#sortedMembers.delete(department);
   }
 
   /** Adds and replaces tokens of the doctor, and rebuilds each list they leave or join once. */
