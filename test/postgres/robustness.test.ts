@@ -39,7 +39,7 @@ async function bookedSeq(opd: OpdScheduler, patientId: string): Promise<number> 
   return booked[0]!;
 }
 
-async function until(done: () => boolean, ms = 10_000): Promise<void> {
+async function until(done: () => boolean, ms = 30_000): Promise<void> {
   for (let waited = 0; !done() && waited < ms; waited += 20) await new Promise((r) => setTimeout(r, 20));
 }
 

@@ -22,7 +22,7 @@ const clock = () => new Date('2026-01-30T07:00:00Z');
 const APP = `opd-session-${process.pid}`;
 if (!hasServer) console.warn('PostgreSQL server tests of session state skipped: DATABASE_URL is not set');
 
-async function until(done: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+async function until(done: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   for (let waited = 0; !(await done()) && waited < ms; waited += 10) await new Promise((r) => setTimeout(r, 10));
 }
 
