@@ -73,6 +73,11 @@ function expectLoadRequest(field: string, value: unknown): asserts value is Load
     expectString(`${field}.department.name`, department['name']);
     expectLoadRequest(`${field}.department.each`, department['each']);
   }
+  const every = value['everyDoctor'];
+  if (every !== undefined) {
+    if (!isRecord(every)) throw invalid(`${field}.everyDoctor`, `Expected \`${field}.everyDoctor\` to be an object, got ${describe(every)}`);
+    expectLoadRequest(`${field}.everyDoctor.each`, every['each']);
+  }
   const patient = value['patient'];
   if (patient !== undefined) {
     if (!isRecord(patient)) throw invalid(`${field}.patient`, `Expected \`${field}.patient\` to be an object, got ${describe(patient)}`);
@@ -238,8 +243,9 @@ export function changeSetParts(changes: ChangeSet): ChangeSet[] {
 // Units over several doctors
 
 /**
- * Whether a load request is a unit over several doctors (`others` or `department`), over a
- * patient's tokens (`patient`) or over a service point's queue (`servicePoint`).
+ * Whether a load request is a unit over several doctors (`others`, `department` or
+ * `everyDoctor`), over a patient's tokens (`patient`) or over a service point's queue
+ * (`servicePoint`).
  *
  * @param request - a load request
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request
@@ -268,8 +274,9 @@ export function namedDoctor(request: LoadRequest): string | undefined {
  * Plans a unit over several doctors.
  *
  * @param request - the unit's load request
- * @param members - the doctors of `request.department` (any order), resolved by the adapter;
- *   ignored when the request names no department
+ * @param members - the doctors of `request.department`, or every doctor for
+ *   `request.everyDoctor` (any order), resolved by the adapter; ignored when the request names
+ *   neither
  * @returns the doctors to lock, sorted by id, and what to read of each
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request, or
  *   `members` that is not an array of strings
@@ -288,7 +295,7 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
  *
  * @param request - the later load request
  * @param locked - the doctors the unit locked
- * @param members - the department's members as resolved when the unit started
+ * @param members - the department's members (or every doctor) as resolved when the unit started
  * @param patient - the id of the patient the unit locked when it started, if any
  * @throws OpdError `VALIDATION_FAILED` naming the field for anything but a load request, or
  *   `locked` or `members` that is not an array of strings

@@ -45,6 +45,7 @@ export type {
   DaySnapshot,
   Decision,
   DepartmentLoad,
+  EveryDoctorLoad,
   DoctorSnapshot,
   LoadDecision,
   LoadRequest,

@@ -18,15 +18,16 @@ export interface UnitPlan {
 }
 
 /**
- * Whether a load request is a unit over several doctors (`others` or `department`), over a
- * patient's tokens across doctors (`patient`) or over a service point's queue (`servicePoint`):
- * units that take more than one doctor's lock, or a patient's lock first, or read across doctors,
- * and run as units over several doctors do.
+ * Whether a load request is a unit over several doctors (`others`, `department` or
+ * `everyDoctor`), over a patient's tokens across doctors (`patient`) or over a service point's
+ * queue (`servicePoint`): units that take more than one doctor's lock, or a patient's lock first,
+ * or read across doctors, and run as units over several doctors do.
  */
 export function isMultiDoctor(request: LoadRequest): boolean {
   return (
     (request.others !== undefined && request.others.length > 0) ||
     request.department !== undefined ||
+    request.everyDoctor !== undefined ||
     request.patient !== undefined ||
     request.servicePoint !== undefined
   );
@@ -41,30 +42,138 @@ export function namedDoctor(request: LoadRequest): string | undefined {
  * Plans a unit over several doctors.
  *
  * @param request - the unit's load request
- * @param members - the doctors of `request.department` (any order), resolved by the adapter;
- *   ignored when the request names no department
+ * @param members - the doctors of `request.department`, or every doctor for
+ *   `request.everyDoctor` (any order), resolved by the adapter; ignored when the request names
+ *   neither
  * @returns the doctors to lock, sorted by id, and what to read of each
  */
 export function planUnit(request: LoadRequest, members: readonly string[] | undefined): UnitPlan {
   const primary = namedDoctor(request);
-  const further = new Map<string, LoadRequest>();
+  const named = new Map<string, LoadRequest>();
   let primaryRequest: LoadRequest = request;
   for (const other of request.others ?? []) {
     if (other.doctorId === undefined) continue;
     if (other.doctorId === primary) primaryRequest = mergeLoadRequests(primaryRequest, other);
-    else addPart(further, other.doctorId, other);
+    else addPart(named, other.doctorId, other);
   }
-  if (request.department !== undefined) {
-    for (const id of members ?? []) {
-      if (id === primary) primaryRequest = mergeLoadRequests(primaryRequest, request.department.each);
-      else addPart(further, id, request.department.each);
+  const group = request.everyDoctor ?? request.department;
+  const sorted = group === undefined || members === undefined ? NONE : isSorted(members) ? members : [...members].sort(compareIds);
+  if (group !== undefined && sorted.length > 0) {
+    if (primary !== undefined && includes(sorted, primary)) primaryRequest = mergeLoadRequests(primaryRequest, group.each);
+    // A doctor named in `others` and a member too is read with both requests.
+    for (const [id, part] of named) if (includes(sorted, id)) named.set(id, mergeLoadRequests(part, group.each));
+  }
+  const ids = [...named.keys()];
+  // Usually named in order already: then kept as they came.
+  const byId = isSorted(ids) ? named : new Map<string, LoadRequest>(ids.sort(compareIds).map((id) => [id, named.get(id)!]));
+  const further = new UnitParts(byId, sorted, group === undefined ? undefined : stripMulti(group.each), primary);
+  return { primary, primaryRequest: stripMulti(primaryRequest), further, lockOrder: lockOrderOf(ids, sorted, primary) };
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Every doctor of a unit, sorted by id, without repeats: the doctors named (`named`, sorted), the
+ * members (sorted) and the locked doctor. The members themselves when they hold every one (a call
+ * at a point locks a department or the facility and names nobody else).
+ */
+function lockOrderOf(named: readonly string[], members: readonly string[], primary: string | undefined): readonly string[] {
+  if (named.length === 0 && (primary === undefined || includes(members, primary))) return members;
+  if (members.length === 0) return primary === undefined ? named : [...named, primary].sort(compareIds);
+  const all = [...new Set([...named, ...members, ...(primary === undefined ? [] : [primary])])];
+  return all.sort(compareIds);
+}
+
+/** Whether sorted `ids` hold `id` (a binary search: a unit over the facility holds every doctor). */
+function includes(ids: readonly string[], id: string): boolean {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareIds(ids[mid]!, id);
+    if (c === 0) return true;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * The further doctors of a unit and what to read of each ({@link UnitPlan.further}): those named in
+ * `others`, as merged, and the members of a department (or every doctor), each read with the
+ * group's `each`. A member's request is made when first asked for, not for each member when the
+ * unit is planned: a call at a point that serves the facility locks two hundred doctors and reads
+ * one or two.
+ */
+class UnitParts implements ReadonlyMap<string, LoadRequest> {
+  readonly #named: ReadonlyMap<string, LoadRequest>;
+  readonly #members: readonly string[];
+  readonly #each: LoadRequest | undefined;
+  readonly #primary: string | undefined;
+  #made: Map<string, LoadRequest> | undefined;
+  #keys: readonly string[] | undefined;
+
+  constructor(named: ReadonlyMap<string, LoadRequest>, members: readonly string[], each: LoadRequest | undefined, primary: string | undefined) {
+    this.#named = named;
+    this.#members = members;
+    this.#each = each;
+    this.#primary = primary;
+  }
+
+  get size(): number {
+    return this.#ids().length;
+  }
+
+  has(id: string): boolean {
+    return this.#named.has(id) || (id !== this.#primary && includes(this.#members, id));
+  }
+
+  get(id: string): LoadRequest | undefined {
+    const named = this.#named.get(id);
+    if (named !== undefined || this.#each === undefined || id === this.#primary || !includes(this.#members, id)) return named;
+    const made = (this.#made ??= new Map());
+    let part = made.get(id);
+    if (part === undefined) {
+      const each = this.#each;
+      // The doctor first: in V8 a spread followed by a field it lacks gives each object a hidden
+      // class of its own (and costs about a microsecond).
+      part = Object.hasOwn(each, 'doctorId') ? { ...each, doctorId: id } : { doctorId: id, ...each };
+      made.set(id, part);
     }
+    return part;
   }
-  const ids = [...further.keys()];
-  // Usually named in order already (a facility's doctors, a department's members): then kept as they came.
-  const sorted = isSorted(ids) ? further : new Map<string, LoadRequest>(ids.sort(compareIds).map((id) => [id, further.get(id)!]));
-  const lockOrder = primary === undefined ? ids : [...ids, primary].sort(compareIds);
-  return { primary, primaryRequest: stripMulti(primaryRequest), further: sorted, lockOrder };
+
+  /** Every further doctor, sorted by id: the members alone when nobody else is named. */
+  #ids(): readonly string[] {
+    if (this.#keys !== undefined) return this.#keys;
+    const members = this.#members;
+    const primary = this.#primary;
+    let ids: readonly string[];
+    if (this.#named.size === 0) ids = primary === undefined || !includes(members, primary) ? members : members.filter((id) => id !== primary);
+    else if (members.length === 0) ids = [...this.#named.keys()];
+    else ids = lockOrderOf([...this.#named.keys()], members, undefined).filter((id) => id !== primary);
+    return (this.#keys = ids);
+  }
+
+  keys(): MapIterator<string> {
+    return this.#ids()[Symbol.iterator]();
+  }
+
+  *values(): MapIterator<LoadRequest> {
+    for (const id of this.#ids()) yield this.get(id)!;
+  }
+
+  *entries(): MapIterator<[string, LoadRequest]> {
+    for (const id of this.#ids()) yield [id, this.get(id)!];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, LoadRequest]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: LoadRequest, key: string, map: ReadonlyMap<string, LoadRequest>) => void, thisArg?: unknown): void {
+    for (const [id, part] of this.entries()) callback.call(thisArg, part, id, this);
+  }
 }
 
 /** Adds what to read of further doctor `doctorId` to `further`, with what it holds of that doctor already. */
@@ -73,9 +182,7 @@ function addPart(further: Map<string, LoadRequest>, doctorId: string, part: Load
   if (held !== undefined) further.set(doctorId, mergeLoadRequests(held, part));
   else {
     const own = stripMulti(part);
-    // A part naming its doctor (an entry of `others`) is read as it is. The doctor first: in V8 a
-    // spread followed by a field it lacks gives each object a hidden class of its own (and costs
-    // about a microsecond), which a unit over a facility paid for each of its 200 doctors.
+    // A part naming its doctor (an entry of `others`) is read as it is. The doctor first (see `UnitParts.get`).
     further.set(doctorId, own.doctorId === doctorId ? own : Object.hasOwn(own, 'doctorId') ? { ...own, doctorId } : { doctorId, ...own });
   }
 }
@@ -91,7 +198,7 @@ function isSorted(ids: readonly string[]): boolean {
  *
  * @param request - the later load request
  * @param locked - the doctors the unit locked
- * @param members - the department's members as resolved when the unit started
+ * @param members - the department's members (or every doctor) as resolved when the unit started
  * @param patient - the id of the patient the unit locked when it started, if any
  */
 export function staysWithin(request: LoadRequest, locked: readonly string[], members: readonly string[] | undefined, patient?: string | undefined): boolean {
@@ -101,7 +208,7 @@ export function staysWithin(request: LoadRequest, locked: readonly string[], mem
   const primary = namedDoctor(request);
   if (primary !== undefined && !held.has(primary)) return false;
   for (const other of request.others ?? []) if (other.doctorId === undefined || !held.has(other.doctorId)) return false;
-  if (request.department !== undefined) {
+  if (request.department !== undefined || request.everyDoctor !== undefined) {
     if (members === undefined) return false;
     for (const id of members) if (!held.has(id)) return false;
   }
@@ -165,8 +272,15 @@ export function compareIds(a: string, b: string): number {
 }
 
 function stripMulti(request: LoadRequest): LoadRequest {
-  if (request.others === undefined && request.department === undefined && request.patient === undefined && request.servicePoint === undefined) return request;
-  const { others: _others, department: _department, patient: _patient, servicePoint: _servicePoint, ...rest } = request;
+  if (
+    request.others === undefined &&
+    request.department === undefined &&
+    request.everyDoctor === undefined &&
+    request.patient === undefined &&
+    request.servicePoint === undefined
+  )
+    return request;
+  const { others: _others, department: _department, everyDoctor: _everyDoctor, patient: _patient, servicePoint: _servicePoint, ...rest } = request;
   return rest;
 }
 

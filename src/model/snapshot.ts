@@ -52,6 +52,16 @@ export interface LoadRequest {
    */
   readonly department?: DepartmentLoad | undefined;
   /**
+   * Every doctor of the store (of the facility, in a store shared by facilities) locked and read
+   * in the same unit, each with {@link EveryDoctorLoad.each}, as a department's are: resolved
+   * once, when the unit starts (a later load of the same unit sees the same doctors); their
+   * snapshots come in {@link DoctorSnapshot.others}. A call at a service point that serves the
+   * whole facility names it rather than each doctor, so that a store resolves the doctors as it
+   * resolves a department's. Not with `department`. Needs an adapter with
+   * `StorageAdapter.everyDoctor`.
+   */
+  readonly everyDoctor?: EveryDoctorLoad | undefined;
+  /**
    * A patient whose tokens the unit reads across doctors and days (the duplicate rules of a
    * wider scope than one doctor-day, or a cap on live tokens). The adapter takes the patient's
    * lock before any doctor's lock — so that two units giving one patient a token never both miss
@@ -100,7 +110,13 @@ export interface PatientToken {
 export interface DepartmentLoad {
   /** The department's name. */
   readonly name: string;
-  /** What to read of each of its doctors (`doctorId`, `others` and `department` are ignored). */
+  /** What to read of each of its doctors (`doctorId`, `others`, `department` and `everyDoctor` are ignored). */
+  readonly each: LoadRequest;
+}
+
+/** The part of a {@link LoadRequest} over every doctor of the store. */
+export interface EveryDoctorLoad {
+  /** What to read of each doctor (`doctorId`, `others`, `department` and `everyDoctor` are ignored). */
   readonly each: LoadRequest;
 }
 
@@ -212,8 +228,9 @@ export interface DoctorSnapshot {
   readonly idempotency: IdempotencyRecord | undefined;
   /**
    * The snapshots of the further doctors a unit over several doctors locked (from
-   * {@link LoadRequest.others} and {@link LoadRequest.department}), by doctor id; the locked
-   * doctor itself is never in it. A doctor named both in `others` and as a department member is
+   * {@link LoadRequest.others}, {@link LoadRequest.department} and {@link LoadRequest.everyDoctor}),
+   * by doctor id, in id order; the locked doctor itself is never in it. A doctor named both in
+   * `others` and as a member of the department (or of every doctor) is
    * read with both requests merged. Absent (or empty) when the request named none; a doctor that
    * does not exist has a snapshot whose `doctor` is `undefined`.
    */

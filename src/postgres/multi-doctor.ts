@@ -57,15 +57,23 @@ export async function multiDoctorUnit<R>(
   }
   const patient = request.patient;
   // A patient's lock first, then the doctors' (no unit takes them the other way round).
+  const every = request.everyDoctor !== undefined;
   const locks: Step[] = [
-    { statement: wing.sql.lockDoctors, values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout] },
+    every
+      ? { statement: wing.sql.lockEveryDoctor, values: [JSON.stringify(named.lockOrder), wing.lockTimeout, wing.statementTimeout] }
+      : {
+          statement: wing.sql.lockDoctors,
+          values: [JSON.stringify(named.lockOrder), request.department?.name ?? null, wing.lockTimeout, wing.statementTimeout],
+        },
   ];
   if (patient !== undefined) locks.unshift({ statement: wing.sql.lockPatient, values: [patient.id, wing.lockTimeout, wing.statementTimeout] });
   const lockOuts = await tx.run(locks);
   const out = lockOuts[lockOuts.length - 1];
-  const members = request.department === undefined ? undefined : ((out ?? []) as string[]);
+  // The department's members, or every doctor: resolved with the locks, once for the unit.
+  const members = every || request.department !== undefined ? ((out ?? []) as string[]) : undefined;
+  const department = request.department === undefined ? undefined : members;
   const locked = planUnit(request, members).lockOrder;
-  let loaded = await multiLoad(wing, tx, request, members);
+  let loaded = await multiLoad(wing, tx, request, members, department);
   for (let round = 1; ; round++) {
     const decision = decided(decide, loaded.snapshot);
     if (decision.kind === 'commit') {
@@ -104,7 +112,7 @@ export async function multiDoctorUnit<R>(
     }
     if (round >= MAX_ROUNDS) throw keptAsking(wing.name);
     if (!staysWithin(decision.request, locked, members, patient?.id)) throw new DecisionFailed(outOfOrder(wing.name));
-    loaded = await multiLoad(wing, tx, decision.request, members);
+    loaded = await multiLoad(wing, tx, decision.request, members, department);
   }
 }
 
@@ -113,7 +121,13 @@ export async function multiDoctorUnit<R>(
  * `opd_load` for each doctor the unit reads something of, and one statement for all the doctors it
  * only holds (a call at a point serving the facility locks every doctor and reads one day).
  */
-async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, members: readonly string[] | undefined): Promise<Loaded> {
+async function multiLoad(
+  wing: Wing,
+  tx: UnitSession,
+  request: LoadRequest,
+  members: readonly string[] | undefined,
+  department: readonly string[] | undefined,
+): Promise<Loaded> {
   const plan = planUnit(request, members);
   const requests = [plan.primaryRequest];
   const onlyHeld = new Set<string>();
@@ -141,7 +155,7 @@ async function multiLoad(wing: Wing, tx: UnitSession, request: LoadRequest, memb
   const snapshot: DoctorSnapshot = {
     ...primary.snapshot,
     others,
-    department: members,
+    department,
     ...(patientAt < 0 ? {} : { patientTokens: decodePatientTokens(outs[patientAt]) }),
     ...(pointAt < 0 ? {} : { servicePoint: decodePointQueue(outs[pointAt]) }),
   };

@@ -17,6 +17,8 @@ export interface Statements {
   readonly load: Statement;
   /** `$1` doctor ids (a JSON array), `$2` department or null, `$3` lock timeout, `$4` statement timeout: the members. */
   readonly lockDoctors: Statement;
+  /** `$1` doctor ids (a JSON array), `$2` lock timeout, `$3` statement timeout: every doctor of the facility, locked with those named (`LoadRequest.everyDoctor`). */
+  readonly lockEveryDoctor: Statement;
   /**
    * `$1` patient id, `$2` lock timeout, `$3` statement timeout: takes the patient's lock (before any
    * doctor's lock of the unit), answering `null`.
@@ -118,6 +120,14 @@ export function statementsFor(schema: SchemaName): Statements {
     lockDoctors: named(
       'lock_doctors',
       `SELECT ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)), $2::text, $3::text, $4::text) AS opd_out`,
+    ),
+    lockEveryDoctor: named(
+      'lock_every_doctor',
+      // The facility's doctors are listed and locked in one statement (one snapshot), as a
+      // department's members are by opd_lock_doctors.
+      `SELECT to_json(m.ids) AS opd_out,
+              ${s}.opd_lock_doctors(ARRAY(SELECT json_array_elements_text($1::json)) || m.ids, NULL, $2::text, $3::text) AS opd_lock
+       FROM (SELECT coalesce(array_agg(d.doctor_id ORDER BY d.doctor_id), ARRAY[]::text[]) AS ids FROM ${s}.opd_doctors d WHERE d.facility_id = ${F}) m`,
     ),
     lockPatient: named(
       'lock_patient',

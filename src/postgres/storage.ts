@@ -114,6 +114,8 @@ export class PostgresStorage implements StorageAdapter {
   readonly multiDoctor = true;
   /** Always `true`: a unit naming a patient takes the patient's lock first and reads the patient's tokens (`LoadRequest.patient`). */
   readonly patientTokens = true;
+  /** Always `true`: a unit may lock and read every doctor of the facility (`LoadRequest.everyDoctor`), listed in the statement that locks them. */
+  readonly everyDoctor = true;
   /**
    * Always `true`: patient data is erased by rewriting the rows that hold it, in the unit of each
    * token, under its doctor's lock: the token's `patient`, `patient_id` and `patient_guard`

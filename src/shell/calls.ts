@@ -52,9 +52,14 @@ function pointOf(runner: Runner, id: unknown, field: string): ServicePoint {
   return point;
 }
 
-/** The doctors whose patients a point calls among: none named for a department's point (the unit reads them), every doctor for the facility's. */
-async function doctorsOf(runner: Runner, point: ServicePoint): Promise<string[]> {
-  return point.department !== undefined ? [] : (await runner.adapter.listDoctors()).map((d) => d.id);
+/**
+ * The doctors whose patients a point calls among, where the scheduler names them: none for a
+ * department's point, nor for the facility's on a store that resolves every doctor itself
+ * (`StorageAdapter.everyDoctor`: the unit reads them); else every doctor, listed.
+ */
+async function doctorsOf(runner: Runner, point: ServicePoint): Promise<string[] | undefined> {
+  if (point.department !== undefined || runner.adapter.storage.everyDoctor === true) return undefined;
+  return (await runner.adapter.listDoctors()).map((d) => d.id);
 }
 
 /**

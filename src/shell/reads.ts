@@ -140,13 +140,14 @@ export class Reads {
 
   /**
    * The patients waiting at a service point on `date`, in the order it will call them (the rule
-   * `pointQueue`), among the days of `doctorIds` (a point without a department serves them all).
+   * `pointQueue`), among the days of the doctors it serves (its department's; else every doctor's,
+   * `doctorIds` where the scheduler listed them).
    * Reads the point's queue from the store's index of the tokens at each point, with the days of
    * the doctors whose patients wait there (for each token's place and estimate): read again, with
    * more of them, until one read holds the day of every doctor whose patient it shows.
    * @throws OpdError `STORAGE_FAILURE`
    */
-  async servicePointQueue(point: ServicePoint, doctorIds: readonly string[], date: string, now: () => number): Promise<Token[]> {
+  async servicePointQueue(point: ServicePoint, doctorIds: readonly string[] | undefined, date: string, now: () => number): Promise<Token[]> {
     const owners = new Set<string>();
     let days = false;
     for (;;) {

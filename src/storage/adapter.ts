@@ -121,6 +121,15 @@ export interface StorageAdapter {
   readonly lazyReads?: boolean | undefined;
 
   /**
+   * `true` when the adapter answers {@link LoadRequest.everyDoctor}: it resolves every doctor of
+   * the store when the unit starts, as it resolves a department's members, and locks and reads
+   * them as it does a department's (needs `multiDoctor`). A call at a service point serving the
+   * whole facility then names no doctor; without it, the scheduler lists the doctors and names
+   * each in `others`.
+   */
+  readonly everyDoctor?: boolean | undefined;
+
+  /**
    * `true` when the adapter answers {@link LoadRequest.patient}: it takes the patient's lock before
    * any doctor's lock (units naming the same patient never overlap, across every process sharing
    * the store), runs the unit as a unit over several doctors, and reads, after every lock, the

@@ -74,6 +74,8 @@ export class MemoryStorage implements StorageAdapter {
   readonly lazyReads = true;
   /** Always `true`: units read a patient's tokens across doctors (`LoadRequest.patient`). */
   readonly patientTokens = true;
+  /** Always `true`: a unit may lock and read every doctor of the store (`LoadRequest.everyDoctor`). */
+  readonly everyDoctor = true;
   /**
    * Always `true`: patient data is erased in place. A token's erased version replaces the old one
    * in every list and index of the store (the patient index forgets its id), and an erased
@@ -87,6 +89,8 @@ export class MemoryStorage implements StorageAdapter {
   readonly #departments = new Map<string, Set<string>>();
   /** Department → its doctors' ids sorted (see `#members`), forgotten when they change. */
   readonly #sortedMembers = new Map<string, readonly string[]>();
+  /** Every doctor's id sorted (see `#members`), forgotten when a doctor is added. */
+  #allIds: readonly string[] | undefined;
   readonly #slots = new Map<string, MemSlot>();
   /**
    * Patient id → ids of the patient's tokens, every doctor's (units with `patient` read them):
@@ -180,10 +184,12 @@ export class MemoryStorage implements StorageAdapter {
    * listeners in commit order.
    */
   #transactMulti<R>(request: LoadRequest, decide: (snapshot: DoctorSnapshot) => Decision<R>): R {
-    const members = request.department === undefined ? undefined : this.#members(request.department.name);
+    const members = this.#members(request);
     const plan = planUnit(request, members);
     const locked = this.#lockOrder(request, plan);
-    let snapshot = this.#loadMulti(request, members, false, plan);
+    // The members are the department's when the unit names one (every doctor is no department).
+    const department = request.department === undefined ? undefined : members;
+    let snapshot = this.#loadMulti(request, members, department, false, plan);
     for (let round = 1; ; round++) {
       const decision = decide(snapshot);
       if (decision.kind === 'commit') {
@@ -192,25 +198,40 @@ export class MemoryStorage implements StorageAdapter {
       }
       if (round >= MAX_ROUNDS) throw new OpdError('STORAGE_FAILURE', 'A unit of work kept asking for more data', { details: { adapter: this.name } });
       if (!staysWithin(decision.request, locked, members, request.patient?.id)) throw this.#outOfOrder();
-      snapshot = this.#loadMulti(decision.request, members, false);
+      snapshot = this.#loadMulti(decision.request, members, department, false);
     }
   }
 
-  #lockOrder(request: LoadRequest, plan: UnitPlan): string[] {
+  #lockOrder(request: LoadRequest, plan: UnitPlan): readonly string[] {
     // The locked doctor of a request naming it by slot only.
     const primary = plan.primary ?? (request.slotId === undefined ? undefined : this.#slots.get(request.slotId)?.slot.doctorId);
-    return primary === undefined || plan.lockOrder.includes(primary) ? [...plan.lockOrder] : [...plan.lockOrder, primary].sort();
+    return primary === undefined || plan.lockOrder.includes(primary) ? plan.lockOrder : [...plan.lockOrder, primary].sort();
   }
 
-  /** The doctors of `department`, sorted by id: found once per change to its members (a call at its point asks each time). */
-  #members(department: string): readonly string[] {
-    let sorted = this.#sortedMembers.get(department);
-    if (sorted === undefined) this.#sortedMembers.set(department, (sorted = Object.freeze([...(this.#departments.get(department) ?? [])].sort())));
+  /**
+   * The members of a unit's department, or every doctor for `everyDoctor`, sorted by id; `undefined`
+   * for a unit naming neither. Found once per change to them: a call at a point asks each time.
+   */
+  #members(request: LoadRequest): readonly string[] | undefined {
+    if (request.everyDoctor !== undefined) return (this.#allIds ??= Object.freeze([...this.#doctors.keys()].sort()));
+    if (request.department === undefined) return undefined;
+    const name = request.department.name;
+    let sorted = this.#sortedMembers.get(name);
+    if (sorted === undefined) this.#sortedMembers.set(name, (sorted = Object.freeze([...(this.#departments.get(name) ?? [])].sort())));
     return sorted;
   }
 
-  /** A snapshot of a unit over several doctors; `plan` is the request's ({@link planUnit}), when already made. */
-  #loadMulti(request: LoadRequest, members: readonly string[] | undefined, copy: boolean, plan: UnitPlan = planUnit(request, members)): DoctorSnapshot {
+  /**
+   * A snapshot of a unit over several doctors: `members` as resolved when it started, `department`
+   * the same when they are a department's; `plan` is the request's ({@link planUnit}), when already made.
+   */
+  #loadMulti(
+    request: LoadRequest,
+    members: readonly string[] | undefined,
+    department: readonly string[] | undefined,
+    copy: boolean,
+    plan: UnitPlan = planUnit(request, members),
+  ): DoctorSnapshot {
     // A unit's (nothing else runs until it ends): each further doctor read when the unit asks; a read's: every one now.
     let others: ReadonlyMap<string, DoctorSnapshot>;
     if (copy) {
@@ -221,7 +242,7 @@ export class MemoryStorage implements StorageAdapter {
     const snapshot = this.#load(plan.primaryRequest, copy);
     const patient = request.patient;
     const point = request.servicePoint;
-    const unit: DoctorSnapshot = addFields(snapshot, { others, department: members });
+    const unit: DoctorSnapshot = addFields(snapshot, { others, department });
     if (patient !== undefined) addFields(unit, { patientTokens: this.#patientTokens(patient.id, patient.fromDay) });
     if (point !== undefined) {
       const queue = this.#atPoints.queue(
@@ -266,7 +287,10 @@ export class MemoryStorage implements StorageAdapter {
   /** @inheritDoc */
   async read(request: LoadRequest): Promise<DoctorSnapshot> {
     this.#assertOpen();
-    if (isMultiDoctor(request)) return this.#loadMulti(request, request.department === undefined ? undefined : this.#members(request.department.name), true);
+    if (isMultiDoctor(request)) {
+      const members = this.#members(request);
+      return this.#loadMulti(request, members, request.department === undefined ? undefined : members, true);
+    }
     return this.#load(request, true);
   }
 
@@ -458,6 +482,7 @@ export class MemoryStorage implements StorageAdapter {
     if (existing === undefined) {
       this.#doctors.set(doctorId, doctor);
       this.#doctorList = undefined;
+      this.#allIds = undefined;
       this.#joinDepartment(doctorId, doctor.record.department);
     }
     const updated = changes.updatedDoctor;

@@ -195,6 +195,36 @@ export function facilitiesTests(suite: Suite): void {
     },
   );
 
+  it("a service point serving the whole facility queues and calls its own facility's patients only", { timeout }, async () => {
+    const options = { ...presets.standard(), servicePoints: [{ id: 'reg', kind: 'registration' }], routes: { visit: ['registration', 'doctor'] } };
+    const { main } = await facilitySchedulers(FACILITIES, options, new Clock());
+    const waiting: Record<Facility, string[]> = { north: [], south: [] };
+    for (const f of FACILITIES) {
+      await staff(main[f], f);
+      // The same doctor ids in both, and a doctor of the facility's own.
+      for (const doctorId of ['c1', `${f}-own`, 'c2']) {
+        const { token } = await main[f].book({ doctorId, category: 'WALK_IN', patient: patient(f, waiting[f].length + 1) });
+        await main[f].checkIn(token.id, { route: 'visit' });
+        waiting[f].push(token.id);
+      }
+    }
+    for (const f of FACILITIES) {
+      const queue = await main[f].getServicePointQueue('reg');
+      expect(queue.map((t) => t.id).sort()).toEqual([...waiting[f]].sort());
+      expectOwn(f, 'the queue of a point serving the facility', queue);
+      const called: string[] = [];
+      for (let n = 0; n < waiting[f].length; n++) {
+        const call = await main[f].callNext({ servicePoint: 'reg' });
+        expect(call.token?.facilityId).toBe(f);
+        expectOwn(f, 'a call at a point serving the facility', call);
+        called.push(call.token!.id);
+        await main[f].forward(call.token!.id, { to: 'doctor' });
+      }
+      expect(called.sort()).toEqual([...waiting[f]].sort());
+      expect((await main[f].callNext({ servicePoint: 'reg' })).token).toBeNull();
+    }
+  });
+
   it('a facility id the option refuses, and the default facility of a scheduler without one', { timeout }, async () => {
     const { main } = await facilitySchedulers(['default'], presets.standard(), new Clock());
     const doctor = await main['default'].addDoctor({ id: 'd1', name: 'Dr d1' });

@@ -1,6 +1,6 @@
 /**
- * The `multiDoctor` capability: units over several doctors (load requests with `others` or
- * `department`) lock every doctor named, in one order, read each, and write records of each
+ * The `multiDoctor` capability: units over several doctors (load requests with `others`,
+ * `department` or, where declared, `everyDoctor`) lock every doctor named, in one order, read each, and write records of each
  * atomically; concurrent units over the same doctors in opposite orders never deadlock and never
  * lose an update.
  */
@@ -182,6 +182,35 @@ export function multiDoctorTests(suite: Suite): void {
     expect(withSelf.doctor?.id).toBe('b');
     expect(withSelf.days.has(DAY)).toBe(true);
     expect([...(withSelf.others?.keys() ?? [])]).toEqual(['c']);
+  });
+
+  it('with `everyDoctor` declared, resolves every doctor when the unit starts, and locks and reads each, sorted by id', { timeout }, async () => {
+    const storage = await open();
+    await doctors(storage);
+    // An adapter without it is never asked: the scheduler names each doctor in `others`.
+    if (storage.everyDoctor !== true) return expect(storage.everyDoctor ?? false).toBe(false);
+    const result = await storage.transact({ everyDoctor: { each: { days: [DAY] } } }, (snapshot) => ({
+      kind: 'commit',
+      changes: changes([bump(dayOf(snapshot, 'a')), bump(dayOf(snapshot, 'c'))]),
+      result: { doctor: snapshot.doctor, department: snapshot.department, others: [...(snapshot.others?.keys() ?? [])] },
+    }));
+    // Every doctor, in id order; no department.
+    expect(result).toEqual({ doctor: undefined, department: undefined, others: ['a', 'b', 'c'] });
+    expect([await counter(storage, 'a'), await counter(storage, 'b'), await counter(storage, 'c')]).toEqual([1, 0, 1]);
+    // The locked doctor is read with `each` too, and is not among the others; a doctor named in
+    // `others` is read with both requests; each reads only what it asks for.
+    const withSelf = await storage.read({ doctorId: 'b', everyDoctor: { each: {} }, others: [{ doctorId: 'c', days: [DAY] }] });
+    expect(withSelf.doctor?.id).toBe('b');
+    expect([...(withSelf.others?.keys() ?? [])]).toEqual(['a', 'c']);
+    expect(withSelf.others?.get('a')?.days.size).toBe(0);
+    expect(withSelf.others?.get('c')?.days.get(DAY)?.record.lastTokenNumber).toBe(1);
+    // A later load of the unit may name every doctor again (they were all locked when it started).
+    const again = await storage.transact({ everyDoctor: { each: {} } }, (snapshot) =>
+      snapshot.others?.get('a')?.days.has(DAY) === true
+        ? { kind: 'commit', changes: changes([]), result: [...(snapshot.others?.keys() ?? [])] }
+        : { kind: 'load', request: { everyDoctor: { each: { days: [DAY] } } } },
+    );
+    expect(again).toEqual(['a', 'b', 'c']);
   });
 
   it('resolves a department by the doctors as updated: one that changed department counts with its new colleagues', { timeout }, async () => {

@@ -93,8 +93,12 @@ function endOf(point: ServicePoint | undefined): ForwardedEnd {
 /** Whom to call at a service point: its id, the doctors whose patients it serves, today, and where. */
 export interface CallPointInput {
   readonly point: ServicePoint;
-  /** The doctors of the facility, for a point without a department (a department's point serves its members). */
-  readonly doctorIds: readonly string[];
+  /**
+   * The doctors of the facility, for a point without a department, as listed for a store that
+   * does not resolve them itself; `undefined` for a store with `StorageAdapter.everyDoctor` (and
+   * for a department's point, which serves its members).
+   */
+  readonly doctorIds: readonly string[] | undefined;
   readonly day: string;
   readonly room: string | null;
   /**
@@ -108,16 +112,25 @@ export interface CallPointInput {
 
 /**
  * What a call at (or a read of) a service point reads: the lock of every doctor the point serves
- * (its department's, else the facility's `doctorIds`) and the point's queue on `day` from the
- * store's index of the tokens at each point (`LoadRequest.servicePoint`); with `days`, the day of
- * each of those doctors too (for a store without that index), and the days of `owners` (the
- * doctors whose tokens the unit calls or shows).
+ * (its department's, else the facility's: every doctor, or `doctorIds` where the scheduler listed
+ * them) and the point's queue on `day` from the store's index of the tokens at each point
+ * (`LoadRequest.servicePoint`); with `days`, the day of each of those doctors too (for a store
+ * without that index, or one whose reads cost nothing until looked at), and the days of `owners`
+ * (the doctors whose tokens the unit calls or shows).
  */
-export function pointLoad(point: ServicePoint, doctorIds: readonly string[], day: string, days: boolean, owners: Iterable<string> = []): LoadRequest {
+export function pointLoad(
+  point: ServicePoint,
+  doctorIds: readonly string[] | undefined,
+  day: string,
+  days: boolean,
+  owners: Iterable<string> = [],
+): LoadRequest {
   const each: LoadRequest = days ? { days: [day] } : {};
   const servicePoint = { id: point.id, day };
   const own = [...owners].map((doctorId): LoadRequest => ({ doctorId, days: [day] }));
-  if (point.department !== undefined) return { department: { name: point.department, each }, servicePoint, ...(own.length === 0 ? {} : { others: own }) };
+  const others = own.length === 0 ? {} : { others: own };
+  if (point.department !== undefined) return { department: { name: point.department, each }, servicePoint, ...others };
+  if (doctorIds === undefined) return { everyDoctor: { each }, servicePoint, ...others };
   return { others: [...doctorIds.map((doctorId): LoadRequest => ({ doctorId, ...each })), ...own], servicePoint };
 }
 
