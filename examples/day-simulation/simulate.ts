@@ -462,6 +462,10 @@ class Day {
   readonly #closeOut = { expired: 0, carried: 0 };
   /** Emergencies on a waiting list, by id. */
   readonly #waitingEmergencies = new Set<string>();
+  /** What the events of one settle touched (see `#settle`): cleared and filled each time. */
+  readonly #touchedSlots = new Set<SlotTrack>();
+  readonly #touchedDoctors = new Set<DoctorTrack>();
+  readonly #touchedTokens = new Set<TokenTrack>();
   #emergencyChecks = 0;
   readonly #emergencyViolations: string[] = [];
   readonly #emergencyCalls = { calls: 0, passedOver: [] as string[] };
@@ -1180,22 +1184,27 @@ class Day {
     if (events.length === 0) return;
     this.#pending = [];
     // Only a token joining a waiting list can raise the number waiting for a slot: then ask the
-    // scheduler which tokens each slot could take (its `SlotView.waitlist`).
-    const waitlisted = new Set<string>();
-    const changed = new Set<string>();
+    // scheduler which tokens each slot could take (its `SlotView.waitlist`). Most calls have
+    // neither such a token nor a change of room: their sets are never made.
+    let waitlisted: Set<string> | undefined;
+    let changed: Set<string> | undefined;
     for (const e of events) {
-      if (e.type === 'token:waitlisted') waitlisted.add(e.doctorId);
-      if (!KEEPS_ROOM.has(e.type)) changed.add(e.doctorId);
+      if (e.type === 'token:waitlisted') (waitlisted ??= new Set()).add(e.doctorId);
+      if (!KEEPS_ROOM.has(e.type)) (changed ??= new Set()).add(e.doctorId);
     }
-    for (const doctorId of waitlisted) {
+    for (const doctorId of waitlisted ?? []) {
       for (const view of (await this.#opd.getSchedule(doctorId, this.#day)).slots) {
         const slot = this.#slots.get(view.slot.id)!;
         slot.peakEligible = Math.max(slot.peakEligible, view.waitlist.length);
       }
     }
-    const touchedSlots = new Set<SlotTrack>();
-    const touchedDoctors = new Set<DoctorTrack>();
-    const touchedTokens = new Set<TokenTrack>();
+    // Filled and read without a pause (nothing else runs meanwhile): the same sets each time.
+    const touchedSlots = this.#touchedSlots;
+    const touchedDoctors = this.#touchedDoctors;
+    const touchedTokens = this.#touchedTokens;
+    touchedSlots.clear();
+    touchedDoctors.clear();
+    touchedTokens.clear();
     for (const event of events) this.#apply(event, touchedSlots, touchedDoctors, touchedTokens);
     for (const slot of touchedSlots) {
       step(slot.places, this.#now, slot.placesNow);
@@ -1209,7 +1218,7 @@ class Day {
       doctor.peakWaiting = Math.max(doctor.peakWaiting, doctor.waitingNow);
     }
     for (const token of touchedTokens) this.#react(token);
-    await this.#checkEmergencies(changed);
+    if (changed !== undefined) await this.#checkEmergencies(changed);
   }
 
   /**
@@ -1222,7 +1231,11 @@ class Day {
    */
   async #checkEmergencies(touched: ReadonlySet<string>): Promise<void> {
     if (this.#waitingEmergencies.size === 0) return;
-    const doctors = new Set([...this.#waitingEmergencies].map((id) => this.#tokens.get(id)!.doctorId).filter((id) => touched.has(id)));
+    const doctors = new Set<string>();
+    for (const id of this.#waitingEmergencies) {
+      const doctorId = this.#tokens.get(id)!.doctorId;
+      if (touched.has(doctorId)) doctors.add(doctorId);
+    }
     for (const doctorId of doctors) {
       const schedule = await this.#opd.getSchedule(doctorId, this.#day);
       for (const token of schedule.waitlist) {

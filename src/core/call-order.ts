@@ -85,11 +85,11 @@ function ordered(
   queue: ((token: TokenRecord) => boolean) | undefined,
   overdue: ReadonlySet<string>,
 ): readonly TokenRecord[] {
-  // The checked-in places slot by slot, in queue order within each slot, and the slot of each.
+  // The checked-in places slot by slot, in queue order within each slot, and (for a call order) the slot of each.
   const checkedIn: TokenRecord[] = [];
-  const slotOf: number[] = [];
-  const called: TokenRecord[] = [];
   const policy = at.config.callOrder;
+  const slotOf: number[] | undefined = policy === undefined ? undefined : [];
+  const called: TokenRecord[] = [];
   for (let i = 0; i < day.slotCount; i++) {
     const ends = day.slot(i).end > endsAfter;
     // Without a call order only the checked-in places count (not who was called): a day that
@@ -103,7 +103,7 @@ function ordered(
       if (policy !== undefined && token.callIndex !== undefined && token.callIndex !== null) called.push(token);
     }
     inQueueOrder(checkedIn, first);
-    while (slotOf.length < checkedIn.length) slotOf.push(i);
+    if (slotOf !== undefined) while (slotOf.length < checkedIn.length) slotOf.push(i);
   }
   if (checkedIn.length === 0) return [];
   if (policy === undefined) {
@@ -127,7 +127,7 @@ function ordered(
     else if (token.callIndex !== undefined && token.callIndex !== null && token.journey?.reentry === undefined) again.push(token);
     else {
       rest.push(token);
-      restSlots.push(slotOf[k]!);
+      restSlots.push(slotOf![k]!);
     }
   }
   again.sort((a, b) => a.callIndex! - b.callIndex!);

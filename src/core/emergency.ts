@@ -129,11 +129,13 @@ export function placeWaitingEmergencies(ws: Workspace, work: DayWork): void {
       if (round > limit) throw unsettled(ws, work);
     }
     if (work.waitlist.length !== expected) {
+      // The waiting emergencies in queue order (found first, then sorted: most waiting lists hold none).
       waiting = [];
-      for (const token of [...work.waitlist].sort(compareQueueOrder)) {
+      for (const token of work.waitlist) {
         const guard = protectionOf(ws, token);
         if (guard !== null) waiting.push({ token, guard });
       }
+      if (waiting.length > 1) waiting.sort((a, b) => compareQueueOrder(a.token, b.token));
     }
     let placed = -1;
     for (let k = 0; k < waiting.length && placed < 0; k++) {

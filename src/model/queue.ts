@@ -130,13 +130,13 @@ const LONGEST_GAP = 3;
 
 /**
  * The day's pace (ms per consultation): a moving average of the gaps between the day's last
- * completions, with the configured consultation time counted as {@link PRIOR_WEIGHT} prior
+ * completions (`sorted`: the {@link WINDOW} + 1 latest, in ascending order, as {@link keepLatest}
+ * keeps them), with the configured consultation time counted as {@link PRIOR_WEIGHT} prior
  * observations; a gap longer than {@link LONGEST_GAP} consultation times counts as that long.
  */
-function paceOf(completions: readonly number[] | undefined, priorMs: number): number {
+function paceOf(sorted: readonly number[] | undefined, priorMs: number): number {
   // Fewer than two completions give no gap: the prior alone.
-  if (completions === undefined || completions.length < 2) return priorMs;
-  const sorted = latest(completions, WINDOW + 1);
+  if (sorted === undefined || sorted.length < 2) return priorMs;
   let sum = priorMs * PRIOR_WEIGHT;
   let n = PRIOR_WEIGHT;
   for (let k = Math.max(1, sorted.length - WINDOW); k < sorted.length; k++) {
@@ -147,33 +147,27 @@ function paceOf(completions: readonly number[] | undefined, priorMs: number): nu
 }
 
 /**
- * The `n` largest of `values` in ascending order (all of them, sorted, when there are no more):
- * a day's estimates are made for every call, and only the last completions set the pace, so the
- * day's completions are not sorted each time.
+ * Adds `v` to `top`, the `n` largest values seen so far in ascending order (all of them while
+ * there are no more): the day's estimates keep the latest completions slot by slot, without
+ * gathering every completion of the day first.
  */
-export function latest(values: readonly number[], n: number): number[] {
-  if (values.length <= n) return [...values].sort((a, b) => a - b);
-  const top: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (top.length === n && v <= top[0]!) continue;
-    let k = top.length;
-    if (k === n) {
-      // The smallest kept goes: shift the others down until `v`'s place.
-      k = 0;
-      while (k + 1 < n && top[k + 1]! < v) {
-        top[k] = top[k + 1]!;
-        k++;
-      }
-    } else {
-      while (k > 0 && top[k - 1]! > v) {
-        top[k] = top[k - 1]!;
-        k--;
-      }
+export function keepLatest(top: number[], v: number, n: number): void {
+  if (top.length === n && v <= top[0]!) return;
+  let k = top.length;
+  if (k === n) {
+    // The smallest kept goes: shift the others down until `v`'s place.
+    k = 0;
+    while (k + 1 < n && top[k + 1]! < v) {
+      top[k] = top[k + 1]!;
+      k++;
     }
-    top[k] = v;
+  } else {
+    while (k > 0 && top[k - 1]! > v) {
+      top[k] = top[k - 1]!;
+      k--;
+    }
   }
-  return top;
+  top[k] = v;
 }
 
 /**
@@ -211,13 +205,14 @@ export class DayEstimates {
     this.#day = day;
     this.#sequence = sequence;
     this.#positions = positions;
+    // The day's latest completions (all that set the pace), kept as they are found.
     let completions: number[] | undefined;
     let started: number | undefined;
     // A day known to have no consultation yet has nothing to find: the places are not read.
     for (let i = 0, n = day.consultations === 0 ? 0 : day.slotCount; i < n; i++) {
       const facts = factsOf(day, i);
       const done = facts.completions;
-      for (let k = 0; k < done.length; k++) (completions ??= []).push(done[k]!);
+      for (let k = 0; k < done.length; k++) keepLatest((completions ??= []), done[k]!, WINDOW + 1);
       if (facts.started !== undefined) started = Math.max(started ?? facts.started, facts.started);
     }
     this.#pace = paceOf(completions, consultMinutes * MINUTE);
