@@ -7,7 +7,7 @@
 import { OpdError, invalid } from '../errors.js';
 import type { DoctorRecord, JourneyRecord, SlotRecord, TokenRecord } from '../model/records.js';
 import { makeJourney, NO_JOURNEY, patchToken } from '../model/make.js';
-import type { DayQueue } from '../model/queue.js';
+import { compareSlotsInTime, type DayQueue } from '../model/queue.js';
 import { DOCTOR_KIND, type JourneyConfig } from './journey-config.js';
 import type { ServicePoint } from '../types/journeys.js';
 import { badAnswer, callPlugin, type CoreConfig } from './config.js';
@@ -191,7 +191,7 @@ export class MergedQueue implements DayQueue {
       }
     }
     // One day's slots (a store's index of a point's queue, one doctor's day) come in this order already.
-    if (!inOrder(this.#slots)) this.#slots.sort(compareSlots);
+    if (!inOrder(this.#slots)) this.#slots.sort(compareSlotsInTime);
   }
   get slotCount(): number {
     return this.#slots.length;
@@ -204,11 +204,7 @@ export class MergedQueue implements DayQueue {
   }
 }
 
-function compareSlots(a: { readonly slot: SlotRecord }, b: { readonly slot: SlotRecord }): number {
-  return a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0);
-}
-
 function inOrder(slots: readonly { readonly slot: SlotRecord }[]): boolean {
-  for (let i = 1; i < slots.length; i++) if (compareSlots(slots[i - 1]!, slots[i]!) > 0) return false;
+  for (let i = 1; i < slots.length; i++) if (compareSlotsInTime(slots[i - 1]!, slots[i]!) > 0) return false;
   return true;
 }

@@ -21,6 +21,15 @@ export function dueAt(
 }
 
 /**
+ * The order of slots of several doctor-days merged into one queue (a service point's, a pooled
+ * department's): by start, then by slot id. The store's index of a point's queue and the core's
+ * merged days both follow it.
+ */
+export function compareSlotsInTime(a: { readonly slot: SlotRecord }, b: { readonly slot: SlotRecord }): number {
+  return a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0);
+}
+
+/**
  * Queue order: rank, then request time, then token number. Places in a slot and waitlists are
  * both ordered by it.
  */

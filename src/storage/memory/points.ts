@@ -6,6 +6,7 @@
  */
 import type { SlotRecord, TokenRecord } from '../../model/records.js';
 import type { SlotState } from '../../model/snapshot.js';
+import { compareSlotsInTime } from '../../model/queue.js';
 
 /** The point a token waits at, or `undefined` (not checked in, or with no point of its own). */
 function waitingAt(token: TokenRecord): string | undefined {
@@ -58,7 +59,7 @@ export class TokensAtPoints {
       }
       entry.places.push(token);
     }
-    return [...bySlot.values()].sort((a, b) => a.slot.start - b.slot.start || (a.slot.id < b.slot.id ? -1 : a.slot.id > b.slot.id ? 1 : 0));
+    return [...bySlot.values()].sort(compareSlotsInTime);
   }
 
   /** Every indexed token, for audits (`MemoryStorage.dump`): `[day, point, token ids]`. */
