@@ -66,8 +66,9 @@ export function planUnit(request: LoadRequest, members: readonly string[] | unde
   const ids = [...named.keys()];
   // Usually named in order already: then kept as they came.
   const byId = isSorted(ids) ? named : new Map<string, LoadRequest>(ids.sort(compareIds).map((id) => [id, named.get(id)!]));
-  const further = new UnitParts(byId, sorted, group === undefined ? undefined : stripMulti(group.each), primary);
-  return { primary, primaryRequest: stripMulti(primaryRequest), further, lockOrder: lockOrderOf(ids, sorted, primary) };
+  const lockOrder = lockOrderOf(ids, sorted, primary);
+  const further = new UnitParts(byId, sorted, group === undefined ? undefined : stripMulti(group.each), primary, lockOrder);
+  return { primary, primaryRequest: stripMulti(primaryRequest), further, lockOrder };
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -110,14 +111,23 @@ class UnitParts implements ReadonlyMap<string, LoadRequest> {
   readonly #members: readonly string[];
   readonly #each: LoadRequest | undefined;
   readonly #primary: string | undefined;
+  /** Every doctor of the unit, sorted by id: the further doctors are these but the locked one. */
+  readonly #lockOrder: readonly string[];
   #made: Map<string, LoadRequest> | undefined;
   #keys: readonly string[] | undefined;
 
-  constructor(named: ReadonlyMap<string, LoadRequest>, members: readonly string[], each: LoadRequest | undefined, primary: string | undefined) {
+  constructor(
+    named: ReadonlyMap<string, LoadRequest>,
+    members: readonly string[],
+    each: LoadRequest | undefined,
+    primary: string | undefined,
+    lockOrder: readonly string[],
+  ) {
     this.#named = named;
     this.#members = members;
     this.#each = each;
     this.#primary = primary;
+    this.#lockOrder = lockOrder;
   }
 
   get size(): number {
@@ -143,16 +153,10 @@ class UnitParts implements ReadonlyMap<string, LoadRequest> {
     return part;
   }
 
-  /** Every further doctor, sorted by id: the members alone when nobody else is named. */
+  /** Every further doctor, sorted by id: the lock order but the locked doctor (itself, without one). */
   #ids(): readonly string[] {
-    if (this.#keys !== undefined) return this.#keys;
-    const members = this.#members;
     const primary = this.#primary;
-    let ids: readonly string[];
-    if (this.#named.size === 0) ids = primary === undefined || !includes(members, primary) ? members : members.filter((id) => id !== primary);
-    else if (members.length === 0) ids = [...this.#named.keys()];
-    else ids = lockOrderOf([...this.#named.keys()], members, undefined).filter((id) => id !== primary);
-    return (this.#keys = ids);
+    return (this.#keys ??= primary === undefined ? this.#lockOrder : this.#lockOrder.filter((id) => id !== primary));
   }
 
   keys(): MapIterator<string> {
