@@ -1,7 +1,8 @@
 /**
  * Facilities as a property: two facilities over one store, the same doctor and slot ids in both,
  * any interleaving of calls of both (batches run at once) — bookings by doctor and by department,
- * holds, moves, cancellations, check-ins, leaves, sweeps. No read of one facility ever returns a
+ * holds, moves, cancellations, check-ins (some onto a route through a registration point that
+ * serves the whole facility), calls at that point, leaves, sweeps. No read of one facility ever returns a
  * record or an event of the other: every token, slot, doctor and event read carries the facility's
  * own id and none of the other's patient marks.
  */
@@ -18,7 +19,8 @@ const DOCTORS = ['d1', 'd2'] as const;
 type Op =
   | { readonly f: Facility; readonly kind: 'book' | 'hold'; readonly doctor: string; readonly hour: number; readonly patient: number }
   | { readonly f: Facility; readonly kind: 'department'; readonly patient: number }
-  | { readonly f: Facility; readonly kind: 'cancel' | 'checkIn'; readonly pick: number }
+  | { readonly f: Facility; readonly kind: 'cancel' | 'checkIn' | 'route'; readonly pick: number }
+  | { readonly f: Facility; readonly kind: 'point' }
   | { readonly f: Facility; readonly kind: 'move'; readonly pick: number; readonly doctor: string; readonly hour: number }
   | { readonly f: Facility; readonly kind: 'leave'; readonly doctor: string; readonly hour: number }
   | { readonly f: Facility; readonly kind: 'sweep' };
@@ -32,7 +34,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('book' as const, 'hold' as const), doctor: doctorArb, hour: hourArb, patient: fc.nat(5) }),
   },
   { weight: 2, arbitrary: fc.record({ f: fArb, kind: fc.constant('department' as const), patient: fc.nat(5) }) },
-  { weight: 3, arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('cancel' as const, 'checkIn' as const), pick: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ f: fArb, kind: fc.constantFrom('cancel' as const, 'checkIn' as const, 'route' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ f: fArb, kind: fc.constant('point' as const) }) },
   { weight: 2, arbitrary: fc.record({ f: fArb, kind: fc.constant('move' as const), pick: fc.nat(), doctor: doctorArb, hour: hourArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, kind: fc.constant('leave' as const), doctor: doctorArb, hour: hourArb }) },
   { weight: 1, arbitrary: fc.record({ f: fArb, kind: fc.constant('sweep' as const) }) },
@@ -69,6 +72,16 @@ async function run(opd: OpdScheduler, op: Op, tokens: readonly Token[]): Promise
       const t = pick(op.pick);
       return t === undefined ? undefined : opd.checkIn(t.id);
     }
+    case 'route': {
+      const t = pick(op.pick);
+      return t === undefined ? undefined : opd.checkIn(t.id, { route: 'visit' });
+    }
+    case 'point': {
+      // The point serves every doctor of the facility: it calls one of this facility's patients, or nobody.
+      const called = (await opd.callNext({ servicePoint: 'reg' })).token;
+      if (called !== null && called.facilityId !== op.f) throw new Error(`a call at ${op.f}'s point called a token of ${called.facilityId}`);
+      return called === null ? undefined : opd.forward(called.id, { to: 'doctor' });
+    }
     case 'move': {
       const t = pick(op.pick);
       return t === undefined ? undefined : opd.move(t.id, { doctorId: op.doctor, slotId: `${op.doctor}-${hh(op.hour)}` });
@@ -92,7 +105,7 @@ function strings(value: unknown, out: string[] = []): string[] {
 /** Whatever facility `f` reads: doctors, schedules, slots, tokens, stats, history. */
 async function reads(opd: OpdScheduler): Promise<unknown[]> {
   const tokens = await tokensOf(opd);
-  const out: unknown[] = [await opd.listDoctors(), await opd.stats(), await opd.history(), tokens];
+  const out: unknown[] = [await opd.listDoctors(), await opd.stats(), await opd.history(), tokens, await opd.getServicePointQueue('reg', DAY)];
   for (const doctor of DOCTORS) out.push(await opd.getSchedule(doctor, DAY), await opd.getWaitlist(doctor, DAY));
   for (const t of tokens.slice(0, 4)) out.push(await opd.getToken(t.id), await opd.explain(t.id));
   return out;
@@ -106,7 +119,15 @@ describe('facilities (property)', () => {
         const now = Date.parse(`${DAY}T01:30:00Z`);
         const opd = {} as Record<Facility, OpdScheduler>;
         for (const f of FACILITIES) {
-          opd[f] = new OpdScheduler({ ...presets.waitlist(), storage, facilityId: f, timeZone: 'Asia/Kolkata', clock: () => new Date(now) });
+          opd[f] = new OpdScheduler({
+            ...presets.waitlist(),
+            storage,
+            facilityId: f,
+            timeZone: 'Asia/Kolkata',
+            clock: () => new Date(now),
+            servicePoints: [{ id: 'reg', kind: 'registration' }],
+            routes: { visit: ['registration', 'doctor'] },
+          });
           for (const doctor of DOCTORS) {
             await opd[f].addDoctor({ id: doctor, name: `Dr ${doctor}`, department: 'opd' });
             await opd[f].addSlots(
