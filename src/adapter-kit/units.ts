@@ -1,4 +1,5 @@
 import type { ChangeSet, LoadRequest, ScheduleWindow } from '../model/snapshot.js';
+import { ReadonlyLookup } from '../model/lookup.js';
 import { parseTokenId } from '../model/records.js';
 import { changeSetDoctor, LockedDoctors } from './checks.js';
 
@@ -106,7 +107,7 @@ function includes(ids: readonly string[], id: string): boolean {
  * unit is planned: a call at a point that serves the facility locks two hundred doctors and reads
  * one or two.
  */
-class UnitParts implements ReadonlyMap<string, LoadRequest> {
+class UnitParts extends ReadonlyLookup<LoadRequest> {
   readonly #named: ReadonlyMap<string, LoadRequest>;
   readonly #members: readonly string[];
   readonly #each: LoadRequest | undefined;
@@ -123,6 +124,7 @@ class UnitParts implements ReadonlyMap<string, LoadRequest> {
     primary: string | undefined,
     lockOrder: readonly string[],
   ) {
+    super();
     this.#named = named;
     this.#members = members;
     this.#each = each;
@@ -161,22 +163,6 @@ class UnitParts implements ReadonlyMap<string, LoadRequest> {
 
   keys(): MapIterator<string> {
     return this.#ids()[Symbol.iterator]();
-  }
-
-  *values(): MapIterator<LoadRequest> {
-    for (const id of this.#ids()) yield this.get(id)!;
-  }
-
-  *entries(): MapIterator<[string, LoadRequest]> {
-    for (const id of this.#ids()) yield [id, this.get(id)!];
-  }
-
-  [Symbol.iterator](): MapIterator<[string, LoadRequest]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: LoadRequest, key: string, map: ReadonlyMap<string, LoadRequest>) => void, thisArg?: unknown): void {
-    for (const [id, part] of this.entries()) callback.call(thisArg, part, id, this);
   }
 }
 

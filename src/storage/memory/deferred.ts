@@ -5,15 +5,17 @@
  * first; a call at a service point that serves the whole facility locks every doctor and then
  * looks at one of them, not two hundred.
  */
+import { ReadonlyLookup } from '../../model/lookup.js';
 import type { DoctorSnapshot, LoadRequest } from '../../model/snapshot.js';
 
 /** A map of doctor id to snapshot over `parts` (the unit plan's further doctors, in order), each loaded by `load` on first use. */
-export class DeferredSnapshots implements ReadonlyMap<string, DoctorSnapshot> {
+export class DeferredSnapshots extends ReadonlyLookup<DoctorSnapshot> {
   readonly #parts: ReadonlyMap<string, LoadRequest>;
   readonly #load: (part: LoadRequest) => DoctorSnapshot;
   readonly #read = new Map<string, DoctorSnapshot>();
 
   constructor(parts: ReadonlyMap<string, LoadRequest>, load: (part: LoadRequest) => DoctorSnapshot) {
+    super();
     this.#parts = parts;
     this.#load = load;
   }
@@ -38,21 +40,5 @@ export class DeferredSnapshots implements ReadonlyMap<string, DoctorSnapshot> {
 
   keys(): MapIterator<string> {
     return this.#parts.keys();
-  }
-
-  *values(): MapIterator<DoctorSnapshot> {
-    for (const id of this.#parts.keys()) yield this.get(id)!;
-  }
-
-  *entries(): MapIterator<[string, DoctorSnapshot]> {
-    for (const id of this.#parts.keys()) yield [id, this.get(id)!];
-  }
-
-  [Symbol.iterator](): MapIterator<[string, DoctorSnapshot]> {
-    return this.entries();
-  }
-
-  forEach(callback: (value: DoctorSnapshot, key: string, map: ReadonlyMap<string, DoctorSnapshot>) => void, thisArg?: unknown): void {
-    for (const [id, snapshot] of this.entries()) callback.call(thisArg, snapshot, id, this);
   }
 }

@@ -2,6 +2,7 @@
  * The structures of the in-memory store: a slot with its places, a doctor-day with its tokens and
  * patient index, the days of a snapshot, and the writes of a unit's place lists.
  */
+import { ReadonlyLookup } from '../../model/lookup.js';
 import type { DaySnapshot, ScheduleEntry, SlotState } from '../../model/snapshot.js';
 import { type SlotFacts, slotFacts } from '../../model/queue.js';
 import { type DayRecord, type DoctorRecord, emptyDayRecord, type IdempotencyRecord, type SlotRecord, type TokenRecord } from '../../model/records.js';
@@ -176,7 +177,7 @@ export interface MemDoctor {
  * The days of a snapshot. Nearly every unit loads one day, so the first entry is held in fields
  * and a `Map` is only made for a second.
  */
-export class DayMap implements ReadonlyMap<string, DaySnapshot> {
+export class DayMap extends ReadonlyLookup<DaySnapshot> {
   #key: string | undefined;
   #value: DaySnapshot | undefined;
   #more: Map<string, DaySnapshot> | undefined;
@@ -201,25 +202,14 @@ export class DayMap implements ReadonlyMap<string, DaySnapshot> {
     return this.#more?.size ?? (this.#key === undefined ? 0 : 1);
   }
 
-  forEach(callback: (value: DaySnapshot, key: string, map: ReadonlyMap<string, DaySnapshot>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
-  }
-
-  *entries(): MapIterator<[string, DaySnapshot]> {
+  override *entries(): MapIterator<[string, DaySnapshot]> {
     if (this.#more !== undefined) yield* this.#more.entries();
     else if (this.#key !== undefined) yield [this.#key, this.#value!];
   }
 
   *keys(): MapIterator<string> {
-    for (const [key] of this.entries()) yield key;
-  }
-
-  *values(): MapIterator<DaySnapshot> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, DaySnapshot]> {
-    return this.entries();
+    if (this.#more !== undefined) yield* this.#more.keys();
+    else if (this.#key !== undefined) yield this.#key;
   }
 }
 
