@@ -213,22 +213,34 @@ function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[
   // Whether an earlier slot has a checked-in patient who is not an emergency.
   let earlier = false;
   for (let i = 0; i < day.slotCount; i++) {
-    // The first such patient of the slot in queue order, and the slot's checked-in emergencies.
-    let first: TokenRecord | undefined;
+    // The slot's checked-in emergencies, and whether it has such a patient.
     let urgent: TokenRecord[] | undefined;
+    let others = false;
     const checkedIn = factsOf(day, i).checkedIn;
     for (let k = 0; k < checkedIn.length; k++) {
       const t = checkedIn[k]!;
       if (protectionOf(at, t) !== null) (urgent ??= []).push(t);
-      else if (first === undefined || compareQueueOrder(t, first) < 0) first = t;
+      else others = true;
     }
-    // Within a slot, queue order puts an emergency after such a patient only by rank.
-    if (urgent !== undefined && (earlier || urgent.some((t) => first !== undefined && compareQueueOrder(first, t) < 0))) {
+    if (urgent !== undefined && (earlier || (others && behindFirst(at, checkedIn, urgent)))) {
       return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
     }
-    earlier ||= first !== undefined;
+    earlier ||= others;
   }
   return undefined;
+}
+
+/**
+ * Whether queue order puts one of a slot's checked-in emergencies (`urgent`) after its first
+ * checked-in patient who is not one (there is one): within a slot, only by rank.
+ */
+function behindFirst(at: CallOrderAt, checkedIn: readonly TokenRecord[], urgent: readonly TokenRecord[]): boolean {
+  let first: TokenRecord | undefined;
+  for (let k = 0; k < checkedIn.length; k++) {
+    const t = checkedIn[k]!;
+    if (protectionOf(at, t) === null && (first === undefined || compareQueueOrder(t, first) < 0)) first = t;
+  }
+  return urgent.some((t) => compareQueueOrder(first!, t) < 0);
 }
 
 /** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */
