@@ -222,7 +222,7 @@ function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[
       if (protectionOf(at, t) !== null) (urgent ??= []).push(t);
       else others = true;
     }
-    if (urgent !== undefined && (earlier || (others && behindFirst(at, checkedIn, urgent)))) {
+    if (urgent !== undefined && (earlier || (others && emergencyBehind(checkedIn, urgent)))) {
       return callSequence(at, day, Number.NEGATIVE_INFINITY, 0).filter((t) => protectionOf(at, t) !== null);
     }
     earlier ||= others;
@@ -231,16 +231,18 @@ function emergenciesAhead(at: CallOrderAt, day: DayQueue): readonly TokenRecord[
 }
 
 /**
- * Whether queue order puts one of a slot's checked-in emergencies (`urgent`) after its first
- * checked-in patient who is not one (there is one): within a slot, only by rank.
+ * Whether queue order puts one of a slot's checked-in emergencies (`urgent`) after one of its
+ * checked-in patients who is not one: within a slot, only by rank. The emergencies are those
+ * already asked of the overflow strategy, so it is not asked again.
  */
-function behindFirst(at: CallOrderAt, checkedIn: readonly TokenRecord[], urgent: readonly TokenRecord[]): boolean {
-  let first: TokenRecord | undefined;
+function emergencyBehind(checkedIn: readonly TokenRecord[], urgent: readonly TokenRecord[]): boolean {
+  let last = urgent[0]!;
+  for (let k = 1; k < urgent.length; k++) if (compareQueueOrder(urgent[k]!, last) > 0) last = urgent[k]!;
   for (let k = 0; k < checkedIn.length; k++) {
     const t = checkedIn[k]!;
-    if (protectionOf(at, t) === null && (first === undefined || compareQueueOrder(t, first) < 0)) first = t;
+    if (compareQueueOrder(t, last) < 0 && !urgent.includes(t)) return true;
   }
-  return urgent.some((t) => compareQueueOrder(first!, t) < 0);
+  return false;
 }
 
 /** The public view of a token as it stands in a unit: a place with its position and live estimated start, else the token alone. */
