@@ -11,7 +11,10 @@ import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/migrations.js';
 import { lastDayBefore } from '../../src/postgres/sql.js';
 import { unitPaths } from '../../src/postgres/storage.js';
-import { freshPglite } from '../pglite.js';
+import { freshPglite, pgliteOfFile } from '../pglite.js';
+
+/** The file's PGlite database, for the tests that need no database of their own (each in a schema of its own). */
+const pglite = pgliteOfFile();
 
 /** Every migration version, and the latest. */
 const VERSIONS = MIGRATIONS.map((m) => m.version);
@@ -29,7 +32,7 @@ async function doctorWithSlot(opd: OpdScheduler, id: string): Promise<void> {
 
 describe('PostgresStorage options and migrate (PGlite)', () => {
   it('validates options and names the field', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     const code = (make: () => unknown): unknown => {
       try {
         make();
@@ -49,7 +52,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
   });
 
   it('refuses options it cannot read, or of the wrong type, with VALIDATION_FAILED naming the option, never a raw error', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     const field = (make: () => unknown): unknown => {
       try {
         make();
@@ -204,7 +207,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
   });
 
   it('migrates idempotently, and says to migrate when the schema is missing', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     const storage = new PostgresStorage({ db, schema: 'opd_t_missing' });
     await expect(storage.listDoctors()).rejects.toSatisfy(
       (e: unknown) => isOpdError(e, 'STORAGE_FAILURE') && e.message.includes('run migrate()') && e.cause !== undefined,
@@ -212,12 +215,11 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
     expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: LATEST, applied: VERSIONS });
     expect(await migrate(db, { schema: 'opd_t_missing' })).toEqual({ schema: 'opd_t_missing', version: LATEST, applied: [] });
     expect(await storage.listDoctors()).toEqual([]);
-    await db.close();
   });
 
   it('prints as a script exactly the SQL migrate runs, and what migrate would run on a schema that has some of it', async () => {
     const executed: string[] = [];
-    const db = await freshPglite();
+    const db = await pglite();
     const recording: PGliteLike = {
       query: (text, params) => db.query(text, params),
       exec: async (text) => (executed.push(text), db.exec(text)),
@@ -255,7 +257,6 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
       (e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details['field'] === 'schema',
     );
     await expect(migrationSql(null, { schemas: 'x' } as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED'));
-    await db.close();
     await other.close();
   });
 
@@ -321,7 +322,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
 
 describe('PostgreSQL functions check every token row they write (PGlite)', () => {
   it('refuses a token row that breaks a rule of the table, writes nothing, and never shows the patient', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'opd_t_rows' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_rows' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -396,11 +397,10 @@ describe('PostgreSQL functions check every token row they write (PGlite)', () =>
     await write(row({ status: 'WAITLISTED', slot_id: null, waiting_for_slot_id: 'd1-09' }), false);
     expect((await db.query(`SELECT count(*)::int AS n FROM opd_t_rows.opd_tokens`)).rows).toEqual([{ n: 2 }]);
     await opd.close();
-    await db.close();
   });
 
   it('refuses a second live token of one patient in a doctor-day by name, before the unique index would print its key', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'opd_t_guard' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_guard' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -502,11 +502,10 @@ describe('PostgreSQL functions check every token row they write (PGlite)', () =>
     expect(await write([row(4)], [], 4)).toBe('written');
     expect((await stored()).map((r) => (r as { status: string }).status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'BOOKED']);
     await opd.close();
-    await db.close();
   });
 
   it('moves a day’s token counter forward only, adds a day not stored yet, and refuses the whole change set otherwise', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'opd_t_days' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'opd_t_days' }), clock });
     await doctorWithSlot(opd, 'd1');
@@ -546,7 +545,6 @@ describe('PostgreSQL functions check every token row they write (PGlite)', () =>
     ]);
     expect(await rev()).toBe(rev0 + 2);
     await opd.close();
-    await db.close();
   });
 });
 
@@ -559,7 +557,7 @@ describe('the sweep finds due days by index (PGlite)', () => {
   });
 
   it('a booked token of a day ahead of UTC (a zone 14 hours ahead) and one of a day never swept, but not one whose slot has not started', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'due' });
     let now = Date.parse('2026-01-30T07:00:00Z');
     const opd = new OpdScheduler({
@@ -589,7 +587,6 @@ describe('the sweep finds due days by index (PGlite)', () => {
     expect(await storage.findDueDays(now)).toEqual([]);
     await storage.close();
     await opd.close();
-    await db.close();
   });
 });
 

@@ -136,9 +136,22 @@ async function serverCentral(): Promise<Central> {
   };
 }
 
+/**
+ * The file's PGlite instances, started once (each takes a second or more to start), with a schema
+ * of its own for each scenario: the desks' database, and in PGlite mode the central one.
+ */
+const pglite = {
+  central: undefined as Promise<PGlite> | undefined,
+  desks: undefined as Promise<PGlite> | undefined,
+};
+
+afterAll(async () => {
+  for (const db of [pglite.central, pglite.desks]) await (await db)?.close();
+});
+
 async function pgliteCentral(): Promise<Central> {
-  const schema = 'central';
-  const db = await freshPglite();
+  const schema = `central_${++n}`;
+  const db = await (pglite.central ??= freshPglite());
   await migrate(db, { schema });
   const cut = cuttable(db);
   const storage = new PostgresStorage({ db: cut.db, schema });
@@ -156,13 +169,13 @@ async function pgliteCentral(): Promise<Central> {
     query: async <T>(sql: string) => (await db.query(sql)).rows as T[],
     done: async () => {
       await storage.close();
-      await db.close();
+      await db.exec(`DROP SCHEMA ${schema} CASCADE`);
     },
   };
 }
 
 /** The day: two slots of three places and one elastic; a central booking; a lease of five places to desk WEST. */
-async function centralDay(central: Central): Promise<{ opd: OpdScheduler; desk: OfflineDesk; deskDb: PGlite }> {
+async function centralDay(central: Central): Promise<{ opd: OpdScheduler; desk: OfflineDesk; deskDone: () => Promise<void> }> {
   const opd = new OpdScheduler({ ...presets.standard(), storage: central.storage, clock });
   await opd.addDoctor({ id: 'd1', name: 'Dr d1' });
   await opd.addSlots('d1', [
@@ -175,13 +188,14 @@ async function centralDay(central: Central): Promise<{ opd: OpdScheduler; desk: 
     ['d1-09', 2],
     ['d1-10', 3],
   ]);
-  const deskDb = await freshPglite();
-  await migrate(deskDb, { schema: 'desk' });
+  const deskDb = await (pglite.desks ??= freshPglite());
+  const deskSchema = `desk_${n}`;
+  await migrate(deskDb, { schema: deskSchema });
   const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)) as typeof lease, {
-    storage: new PostgresStorage({ db: deskDb, schema: 'desk' }),
+    storage: new PostgresStorage({ db: deskDb, schema: deskSchema }),
     clock,
   });
-  return { opd, desk, deskDb };
+  return { opd, desk, deskDone: async () => void (await deskDb.exec(`DROP SCHEMA ${deskSchema} CASCADE`)) };
 }
 
 /** Cut off, the desk books four patients (an emergency among them), cancels one and checks one in. */
@@ -323,7 +337,7 @@ function scenarios(writes: number): { cut: Cut; cuts: number[] }[] {
 function cases(open: () => Promise<Central>): void {
   it('reconciles a whole log with no loss in as many writes as commands, plus one giving the lease back', async () => {
     const central = await open();
-    const { opd, desk, deskDb } = await centralDay(central);
+    const { opd, desk, deskDone } = await centralDay(central);
     try {
       await workOffline(desk);
       const before = central.writes();
@@ -340,7 +354,7 @@ function cases(open: () => Promise<Central>): void {
       expect(await central.query(count)).toEqual(stored);
     } finally {
       await desk.close();
-      await deskDb.close();
+      await deskDone();
       await opd.close();
       await central.done();
     }
@@ -354,7 +368,7 @@ function cases(open: () => Promise<Central>): void {
   for (const { cut, cuts } of scenarios(7)) {
     it(`loses the connection ${cut} at write${cuts.length > 1 ? 's' : ''} ${cuts.join(' then ')} of the reconcile: nothing applied twice, nothing lost`, async () => {
       const central = await open();
-      const { opd, desk, deskDb } = await centralDay(central);
+      const { opd, desk, deskDone } = await centralDay(central);
       try {
         await workOffline(desk);
         const { report, failed, enteredBefore } = await reconcileThroughCuts(central, opd, desk, cut, cuts);
@@ -366,7 +380,7 @@ function cases(open: () => Promise<Central>): void {
         measured.push(`${cut} ${cuts.join('+')}: ${failed} failed, ${report.alreadyApplied.length} already + ${report.applied.length} applied`);
       } finally {
         await desk.close();
-        await deskDb.close();
+        await deskDone();
         await opd.close();
         await central.done();
       }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
+import { freshPglite } from '../pglite.js';
 
 const clock = () => new Date('2026-01-30T07:00:00Z');
 const url = process.env['DATABASE_URL'];
@@ -107,8 +108,8 @@ const hasTables = async (db: PGlite) =>
 
 describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', () => {
   it('migrate, every unit and the reads run on the host that accepts writes, follow it when it moves, and fail typed when none does', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
+    const a = await freshPglite();
+    const b = await freshPglite();
     try {
       // migrate: on the host that accepts writes only.
       await readOnly(a, true);
@@ -173,8 +174,8 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
   });
 
   it('never writes to nor reads from a primary on an earlier timeline than one already seen (an old primary back before it was demoted)', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
+    const a = await freshPglite();
+    const b = await freshPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -223,8 +224,8 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
   });
 
   it('while no host accepts writes, reads run on the one promoted and not yet writable (read-only on the latest timeline), never on an old primary', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
+    const a = await freshPglite();
+    const b = await freshPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -269,8 +270,8 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
   });
 
   it('follows the primary when the one it knew comes back as a standby (in recovery): reads and writes of a scheduler that wrote before, and reads of one that never wrote, with no WAL function sent to the host in recovery', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
+    const a = await freshPglite();
+    const b = await freshPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -331,9 +332,9 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
   });
 
   it('fails naming the hosts when more than one accepts writes on one timeline (independent servers, not one cluster), and writes to none', async () => {
-    const a = new PGlite();
-    const b = new PGlite();
-    const c = new PGlite();
+    const a = await freshPglite();
+    const b = await freshPglite();
+    const c = await freshPglite();
     try {
       for (const db of [a, b, c]) {
         await migrate(db);

@@ -7,7 +7,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { replicaCounts } from '../../src/postgres/storage.js';
@@ -79,10 +79,28 @@ async function replay(primary: PGlite, standby: Standby): Promise<void> {
   standby.at = at;
 }
 
+/**
+ * The file's two PGlite instances, started once (each takes a second or more to start): the
+ * primary and the database that plays its standby.
+ */
+let instances: Promise<[PGlite, PGlite]> | undefined;
+const started = (): Promise<[PGlite, PGlite]> => (instances ??= Promise.all([freshPglite(), freshPglite()]));
+
+afterAll(async () => {
+  if (instances === undefined) return;
+  for (const db of await instances) await db.close();
+});
+
+/**
+ * A primary and its standby as new: both emptied and migrated afresh (the adapter's tables in the
+ * public schema, as a store of its own), doctor X and its slots written and replayed.
+ */
 async function cluster(): Promise<{ primary: PGlite; standby: Standby }> {
-  const [primary, copy] = await Promise.all([freshPglite(), freshPglite()]);
-  await migrate(primary);
-  await migrate(copy);
+  const [primary, copy] = await started();
+  for (const db of [primary, copy]) {
+    await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    await migrate(db);
+  }
   const seed = new OpdScheduler({ ...presets.cascade(), storage: new PostgresStorage({ db: primary }), clock });
   await seed.addDoctor({ id: 'X', name: 'Dr X' });
   await seed.addSlots('X', SLOTS);
@@ -179,8 +197,8 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
     }
   });
 
-  it('refuses a read option that lists no database, or something else', () => {
-    const db = new PGlite();
+  it('refuses a read option that lists no database, or something else', async () => {
+    const [db] = await started();
     const field = (read: unknown): unknown => {
       try {
         new PostgresStorage({ db, read: read as never });
@@ -245,8 +263,6 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
           } finally {
             await opd.close();
             await direct.close();
-            await primary.close();
-            await standby.copy.close();
           }
         },
       ),

@@ -3,7 +3,10 @@ import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { conformanceStores } from '../conformance/stores.js';
 import { at, DAY, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
+
+/** The file's PGlite database: a schema of its own for each test. */
+const pglite = pgliteOfFile();
 
 /** The token an event is about, or `null`. */
 const idOf = (e: OpdEvent): string | null => ('tokenId' in e ? e.tokenId : null);
@@ -84,7 +87,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a hold that has ended keeps no place once a call books on its day, before any sweep (${store})`, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+      const db = store === 'PostgreSQL' ? await pglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'ended_holds' });
       const opd =
         db === undefined
@@ -102,14 +105,13 @@ describe('holds', () => {
       expect((await opd.history()).map((e) => e.type)).toEqual(['token:held', 'token:expired', 'token:booked']);
       expect(await opd.sweep()).toEqual([]);
       await opd.close();
-      await db?.close();
     });
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a booking without a date takes a place a lapsed hold keeps on an earlier day, after the waitlist there (${store})`, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+      const db = store === 'PostgreSQL' ? await pglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'freed_days' });
       const opd =
         db === undefined
@@ -150,14 +152,13 @@ describe('holds', () => {
       expect(await opd.getToken(waiting[1]!.token.id)).toMatchObject({ status: 'BOOKED', slotId: 'd2-today' });
       expect(await opd.sweep()).toEqual([]);
       await opd.close();
-      await db?.close();
     });
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a patient whose hold has ended may hold, book or be reinstated again before any sweep (${store})`, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+      const db = store === 'PostgreSQL' ? await pglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'lapsed' });
       const opd =
         db === undefined
@@ -182,7 +183,6 @@ describe('holds', () => {
       const live = (await opd.getSchedule('d1', DAY)).slots.flatMap((v) => v.places).filter((t) => t.patient.id === 'p1');
       expect(live.map((t) => [t.id, t.status])).toEqual([[booked.token.id, 'BOOKED']]);
       await opd.close();
-      await db?.close();
     });
   }
 
@@ -208,7 +208,7 @@ describe('holds', () => {
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a leave moves its patients to places lapsed holds keep on the next day or with a colleague, before any sweep (${store})`, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+      const db = store === 'PostgreSQL' ? await pglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'leave_lapsed' });
       const noElastic = presets.standard({ emergencyOverflow: 0 });
       const opd =
@@ -255,14 +255,13 @@ describe('holds', () => {
       expect(await opd.getToken(nextHold.token.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'hold-expired' });
       expect(await opd.sweep()).toEqual([]);
       await opd.close();
-      await db?.close();
     });
   }
 
   for (const store of ['memory', 'PostgreSQL'] as const) {
     it(`a move within a day settles it first, and a department booking counts a doctor's places as settled, before any sweep (${store})`, async () => {
       const clock = new TestClock(at('07:00'));
-      const db = store === 'PostgreSQL' ? await freshPglite() : undefined;
+      const db = store === 'PostgreSQL' ? await pglite() : undefined;
       if (db !== undefined) await migrate(db, { schema: 'move_lapsed' });
       const noElastic = presets.standard({ emergencyOverflow: 0 });
       const opd =
@@ -298,7 +297,6 @@ describe('holds', () => {
       expect(booked.effects.map((e) => [e.type, idOf(e)])).toEqual([['token:expired', colleagueHold.token.id]]);
       expect(await opd.sweep()).toEqual([]);
       await opd.close();
-      await db?.close();
     });
   }
 
@@ -517,7 +515,7 @@ describe('holds', () => {
   }
 
   it("a hold stored with an end after its slot's (by an earlier version) is refused at confirmation once the slot has ended", async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'long_holds' });
     const clock = new TestClock(at('09:50'));
     const first = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'long_holds' }), clock: clock.now });
@@ -532,7 +530,6 @@ describe('holds', () => {
     expect((await rejectsWith(opd.confirm(held.token.id), 'SLOT_ENDED')).details).toMatchObject({ slotId: 'd1-09' });
     expect(await observe(opd, 'd1')).toEqual(before);
     await opd.close();
-    await db.close();
   });
 
   it('a hold only takes a free place: never an elastic one, never a bump, never the waitlist', async () => {
@@ -650,7 +647,7 @@ describe('holds', () => {
   });
 
   it('works the same on PostgreSQL: the hold stored, swept at its end by the clock, and promoted into', async () => {
-    const db = await freshPglite();
+    const db = await pglite();
     await migrate(db, { schema: 'desk_holds' });
     const clock = new TestClock(at('07:00'));
     const opd = new OpdScheduler({ ...standard, storage: new PostgresStorage({ db, schema: 'desk_holds' }), clock: clock.now });
@@ -671,7 +668,6 @@ describe('holds', () => {
     const second = await opd.hold({ ...request('d1', 'ONLINE', { slotId: 'd1-15' }), holdMinutes: 5 }).catch((e: unknown) => e);
     expect(second).toMatchObject({ code: 'SLOT_FULL' });
     await opd.close();
-    await db.close();
   });
   it("an emergency's hold never asks the quota, as no emergency placement does", async () => {
     const clock = new TestClock(at('08:30'));
