@@ -8,6 +8,7 @@ import { opdReport, type OpdReport } from 'opd-scheduler/reports';
 import { describe, expect, it } from 'vitest';
 import { conformanceStores } from '../conformance/stores.js';
 import { TestClock } from '../helpers.js';
+import { intensity } from '../intensity.js';
 import { addDoctors, dayPlus, FIRST_DAY, ist, simulateMonth, ZONE } from './month.js';
 
 const stores = conformanceStores('reports');
@@ -33,8 +34,9 @@ const sum = (stats: readonly Stats[], f: (s: Stats) => number): number => stats.
 
 for (const [name, store] of Object.entries(stores)) {
   if (store === undefined || name === 'PGlite with reads on a standby') continue;
-  // A month in memory and on PGlite; a fortnight on a server (the same checks, in less time).
-  const days = name === 'a PostgreSQL server' ? 14 : DAYS;
+  // A month in memory; a fortnight on a server, and on PGlite in `npm test` (the same checks, in
+  // less time: a month there in `npm run test:long`).
+  const days = name === 'memory' ? DAYS : name === 'a PostgreSQL server' ? 14 : intensity(14, DAYS);
   const last = dayPlus(FIRST_DAY, days - 1);
   describe(`opdReport over a simulated month on ${name}`, () => {
     it('agrees with stats() per day and fairness() per category, and erasing every patient changes no figure', async () => {
