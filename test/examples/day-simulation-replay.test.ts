@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { OpdScheduler, presets } from 'opd-scheduler';
 import { exportHistory, historyToJsonLines } from 'opd-scheduler/lab';
 import { describe, expect, it } from 'vitest';
+import { LONG } from '../intensity.js';
 import { parseFlags, UsageError } from '../../examples/day-simulation/cli.js';
 import { cli, pgliteStore } from '../cli/support.js';
 
@@ -72,7 +73,8 @@ describe('simulate --replay', () => {
     expect(html).toContain('calibrated 0.05');
   });
 
-  it('replays a file `opd-scheduler export-history` wrote: the recorded day and the replays are those of the store', async () => {
+  // A slow example, run by `npm run test:long` only: a whole day recorded on PGlite, exported and replayed in a process.
+  it.runIf(LONG)('replays a file `opd-scheduler export-history` wrote: the recorded day and the replays are those of the store', async () => {
     const store = pgliteStore();
     try {
       const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

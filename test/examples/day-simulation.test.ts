@@ -17,7 +17,7 @@ import { emergencyRoom } from '../../examples/day-simulation/safety.js';
 import { buildScenario } from '../../examples/day-simulation/scenarios.js';
 import { percentile, summarize, type Summary } from '../../examples/day-simulation/summary.js';
 import { categoryWord, dayText } from '../../examples/day-simulation/text.js';
-import { intensity } from '../intensity.js';
+import { intensity, LONG } from '../intensity.js';
 
 /**
  * The limit of every simulation test: a guard against a hang, not a measure of speed (the
@@ -842,7 +842,8 @@ describe('day simulation: flags', () => {
     HANG_GUARD,
   );
 
-  it(
+  // A slow example, run by `npm run test:long` only: a whole day run three times, once on PGlite.
+  it.runIf(LONG)(
     'runs the same day on PGlite (and on the server at DATABASE_URL) as in memory',
     () => {
       const memory = cli(['--storage', 'memory', '--no-report', '--seed', '5']);

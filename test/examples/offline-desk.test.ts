@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LONG } from '../intensity.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('examples/offline-desk', () => {
-  it('leases, is cut off, issues tokens on PGlite, reconnects and reconciles, printing the report', () => {
+  // A slow example, run by `npm run test:long` only: a whole desk and central store on PGlite, in a process.
+  it.runIf(LONG)('leases, is cut off, issues tokens on PGlite, reconnects and reconciles, printing the report', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', 'offline-desk', 'main.ts')], {
       cwd: ROOT,
       encoding: 'utf8',

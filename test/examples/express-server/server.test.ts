@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStorage, OpdScheduler, presets, type StorageAdapter } from 'opd-scheduler';
 import { describe, expect, it } from 'vitest';
+import { LONG } from '../../intensity.js';
 import { startServer } from '../../../examples/express-server/app.js';
 import { loadConfig, StartupError } from '../../../examples/express-server/config.js';
 import { jsonLogger, silentLogger } from '../../../examples/express-server/log.js';
@@ -343,7 +344,8 @@ describe('npm run serve (a real process)', () => {
     return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
-  it('starts on PGlite with OPD_DATA_DIR and serves what it stored before a restart', async () => {
+  // A slow example, run by `npm run test:long` only: a whole server process started twice on PGlite; the restart on PGlite in-process is above.
+  it.runIf(LONG)('starts on PGlite with OPD_DATA_DIR and serves what it stored before a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'opd-data-'));
     const start = '2099-03-02T09:00:00Z';
     try {
