@@ -30,7 +30,7 @@ function pgliteVersion(): string {
 }
 
 /** The empty data directory as a tarball, read from the cache or made (and cached) now. */
-async function emptyDataDir(): Promise<Blob> {
+export async function emptyDataDir(): Promise<Blob> {
   const file = join(tmpdir(), `opd-scheduler-test-pglite-${pgliteVersion()}.tar`);
   try {
     return new Blob([readFileSync(file)]);
