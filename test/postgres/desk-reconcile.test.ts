@@ -19,7 +19,7 @@ import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
 import { OfflineDesk, type ReconcileReport } from '../../src/desk/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 import { DAY, at } from '../helpers.js';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 import { CutProxy } from './cut-proxy.js';
 
 const url = process.env['DATABASE_URL'];
@@ -137,21 +137,15 @@ async function serverCentral(): Promise<Central> {
 }
 
 /**
- * The file's PGlite instances, started once (each takes a second or more to start), with a schema
- * of its own for each scenario: the desks' database, and in PGlite mode the central one.
+ * The file's PGlite databases, each started once, with a schema of its own for each scenario: the
+ * desks' database, and in PGlite mode the central one.
  */
-const pglite = {
-  central: undefined as Promise<PGlite> | undefined,
-  desks: undefined as Promise<PGlite> | undefined,
-};
-
-afterAll(async () => {
-  for (const db of [pglite.central, pglite.desks]) await (await db)?.close();
-});
+const centralDb = pgliteOfFile();
+const desksDb = pgliteOfFile();
 
 async function pgliteCentral(): Promise<Central> {
   const schema = `central_${++n}`;
-  const db = await (pglite.central ??= freshPglite());
+  const db = await centralDb();
   await migrate(db, { schema });
   const cut = cuttable(db);
   const storage = new PostgresStorage({ db: cut.db, schema });
@@ -188,7 +182,7 @@ async function centralDay(central: Central): Promise<{ opd: OpdScheduler; desk: 
     ['d1-09', 2],
     ['d1-10', 3],
   ]);
-  const deskDb = await (pglite.desks ??= freshPglite());
+  const deskDb = await desksDb();
   const deskSchema = `desk_${n}`;
   await migrate(deskDb, { schema: deskSchema });
   const desk = await OfflineDesk.open(JSON.parse(JSON.stringify(lease)) as typeof lease, {

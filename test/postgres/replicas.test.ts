@@ -7,11 +7,11 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { replicaCounts } from '../../src/postgres/storage.js';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 
 const today = new Date();
 const day = today.toISOString().slice(0, 10);
@@ -79,24 +79,16 @@ async function replay(primary: PGlite, standby: Standby): Promise<void> {
   standby.at = at;
 }
 
-/**
- * The file's two PGlite instances, started once (each takes a second or more to start): the
- * primary and the database that plays its standby.
- */
-let instances: Promise<[PGlite, PGlite]> | undefined;
-const started = (): Promise<[PGlite, PGlite]> => (instances ??= Promise.all([freshPglite(), freshPglite()]));
-
-afterAll(async () => {
-  if (instances === undefined) return;
-  for (const db of await instances) await db.close();
-});
+/** The file's two PGlite databases, each started once: the primary and the one that plays its standby. */
+const primaryDb = pgliteOfFile();
+const standbyDb = pgliteOfFile();
 
 /**
  * A primary and its standby as new: both emptied and migrated afresh (the adapter's tables in the
  * public schema, as a store of its own), doctor X and its slots written and replayed.
  */
 async function cluster(): Promise<{ primary: PGlite; standby: Standby }> {
-  const [primary, copy] = await started();
+  const [primary, copy] = [await primaryDb(), await standbyDb()];
   for (const db of [primary, copy]) {
     await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     await migrate(db);
@@ -198,7 +190,7 @@ describe('PostgresStorage with read: [standby] (PGlite, a simulated standby)', {
   });
 
   it('refuses a read option that lists no database, or something else', async () => {
-    const [db] = await started();
+    const db = await primaryDb();
     const field = (read: unknown): unknown => {
       try {
         new PostgresStorage({ db, read: read as never });
