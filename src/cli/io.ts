@@ -1,5 +1,7 @@
 /** What a command writes to and reads from: the streams, the environment, the stop signal. */
 
+import type { PostgresDb } from 'opd-scheduler/postgres';
+
 /** A stream the CLI writes text to (`process.stdout`, or a test's collector). */
 export interface CliOutput {
   /** Writes text; `false` asks the writer to wait for `drain` before writing more. */
@@ -29,6 +31,20 @@ export interface CliIo {
   readonly readFile: (path: string) => FileContent;
   /** The current time (the scheduler's clock). */
   readonly now?: (() => Date) | undefined;
+  /**
+   * Opens the PGlite database of `--data-dir`; without it, `PGlite.create(dataDir)`, closed when
+   * the command ends (the program's way: one command per process). A host that runs several
+   * commands in one process against the same folder (the command line's own tests) may keep one
+   * database open across them and hand it out here, with a `close` that leaves it open: two PGlite
+   * instances must never hold one folder at once, and opening one costs more than most commands.
+   */
+  readonly openDataDir?: ((dataDir: string) => Promise<OpenedDataDir>) | undefined;
+}
+
+/** A PGlite database {@link CliIo.openDataDir} opened, and how the command lets it go. */
+export interface OpenedDataDir {
+  readonly db: PostgresDb;
+  close(): Promise<void>;
 }
 
 /** Writes text, waiting for the stream to drain when it asks to, so that a long export never piles up in memory. */

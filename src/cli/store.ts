@@ -9,7 +9,7 @@ import { OpdScheduler, presets } from 'opd-scheduler';
 import { PostgresStorage, type PostgresDb } from 'opd-scheduler/postgres';
 import { stringOption, type ParsedLine } from './args.js';
 import { CliFailure, UsageError } from './errors.js';
-import { write, type CliIo } from './io.js';
+import { write, type CliIo, type OpenedDataDir } from './io.js';
 
 /** Where the store is, as the command line says. */
 export type StoreLocation =
@@ -63,13 +63,22 @@ async function loadPeer<T>(load: () => Promise<T>, pkg: string, option: string):
   }
 }
 
+/** `PGlite.create(dataDir)`, closed by the command: the program's way of opening `--data-dir`. */
+async function pgliteOpener(): Promise<(dataDir: string) => Promise<OpenedDataDir>> {
+  const { PGlite } = await loadPeer(() => import('@electric-sql/pglite'), '@electric-sql/pglite', '--data-dir');
+  return async (dataDir) => {
+    const db = await PGlite.create(dataDir);
+    return { db, close: () => db.close() };
+  };
+}
+
 /** Opens the database of a location. */
 export async function openDb(location: Exclude<StoreLocation, { kind: 'none' }>, io: CliIo): Promise<OpenDb> {
   if (location.kind === 'pglite') {
-    const { PGlite } = await loadPeer(() => import('@electric-sql/pglite'), '@electric-sql/pglite', '--data-dir');
-    let db;
+    const open = io.openDataDir ?? (await pgliteOpener());
+    let opened;
     try {
-      db = await PGlite.create(location.dataDir);
+      opened = await open(location.dataDir);
     } catch (error) {
       throw new CliFailure(
         'STORE_UNAVAILABLE',
@@ -77,7 +86,7 @@ export async function openDb(location: Exclude<StoreLocation, { kind: 'none' }>,
         { cause: error },
       );
     }
-    return { db, schema: location.schema, close: () => db.close() };
+    return { db: opened.db, schema: location.schema, close: () => opened.close() };
   }
   const pg = await loadPeer(() => import('pg'), 'pg', '--database-url');
   const Pool = pg.default.Pool;

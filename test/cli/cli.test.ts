@@ -2,7 +2,7 @@
  * The operator's command line, run in-process against PGlite (always) and the PostgreSQL server
  * of DATABASE_URL (in a fresh schema, dropped after).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
   let store: CliStore;
   const ids: Record<string, string> = {};
   const dir = mkdtempSync(join(tmpdir(), 'opd-cli-rota-'));
-  const run = (argv: readonly string[], now = NOW) => cli([...argv, ...store.args], { now });
+  const run = (argv: readonly string[], now = NOW) => cli([...argv, ...store.args], { now, openDataDir: store.openDataDir });
 
   beforeAll(async () => {
     store = makeStore();
@@ -147,7 +147,7 @@ describe.each(stores)('the command line against %s', (_name, makeStore) => {
       stop.abort(); // the first sweep logged: stop
       return ok;
     };
-    const result = await cli(['sweep', '--every', '1h', ...store.args], { now: NOW, signal: stop.signal, stdout });
+    const result = await cli(['sweep', '--every', '1h', ...store.args], { now: NOW, signal: stop.signal, stdout, openDataDir: store.openDataDir });
     expect(result.code).toBe(0);
     expect(stdout.text.trim().split('\n')).toHaveLength(1);
     // The store was closed: another run opens it (PGlite's folder has one user at a time).
@@ -357,6 +357,31 @@ describe('the command line, without a store', () => {
     const rls = await cli(['migrate', '--print-sql', '--row-level-security', '--schema', 'opd']);
     expect(rls.stdout).toContain('ALTER TABLE "opd".opd_tokens ENABLE ROW LEVEL SECURITY;');
     expect(out.stdout).not.toContain('ROW LEVEL SECURITY');
+  });
+
+  it('opens a --data-dir folder itself (PGlite.create, closed after each command): made by migrate, found again by the next command; a folder it cannot open is STORE_UNAVAILABLE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opd-cli-own-'));
+    try {
+      const dataDir = join(dir, 'db');
+      expect(await cli(['migrate', '--data-dir', dataDir], { now: NOW })).toEqual({
+        code: 0,
+        stdout: `Schema public: version ${LATEST} (applied ${MIGRATIONS.map((m) => m.version).join(', ')})\n`,
+        stderr: '',
+      });
+      expect(await cli(['migrate', '--data-dir', dataDir], { now: NOW })).toMatchObject({
+        code: 0,
+        stdout: `Schema public: version ${LATEST} (already up to date)\n`,
+      });
+      const status = await cli(['status', '--json', '--date', DAY, '--data-dir', dataDir], { now: NOW });
+      expect(status).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(status.stdout)).toMatchObject({ doctors: [] });
+      writeFileSync(join(dir, 'a-file'), 'not a folder');
+      const refused = await cli(['status', '--data-dir', join(dir, 'a-file')], { now: NOW });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^opd-scheduler: STORE_UNAVAILABLE: Could not open the PGlite database in `/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unreachable server: exit code 1 with the error code, and the URL (its password) is not repeated', async () => {

@@ -19,7 +19,7 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
   let store: CliStore;
   /** Every token the seed made. */
   const made: string[] = [];
-  const run = (argv: readonly string[]) => cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z` });
+  const run = (argv: readonly string[]) => cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z`, openDataDir: store.openDataDir });
 
   beforeAll(async () => {
     store = makeStore();
@@ -136,7 +136,7 @@ describe.each(stores)('export-history against %s, replayed by the lab', (_name, 
         return true;
       },
     };
-    const out = await cli(['export-history', ...store.args], { now: `${DAY}T12:00:00Z`, signal: stop.signal, stdout });
+    const out = await cli(['export-history', ...store.args], { now: `${DAY}T12:00:00Z`, signal: stop.signal, stdout, openDataDir: store.openDataDir });
     expect(out.code).toBe(1);
     const written = out.stdout
       .trim()

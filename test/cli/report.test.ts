@@ -13,7 +13,7 @@ describe('opd-scheduler report', () => {
   let store: CliStore;
   let expected: OpdReport;
   const run = (argv: readonly string[], readFile?: (path: string) => Promise<string>) =>
-    cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z`, ...(readFile === undefined ? {} : { readFile }) });
+    cli([...argv, ...store.args], { now: `${DAY}T12:00:00Z`, openDataDir: store.openDataDir, ...(readFile === undefined ? {} : { readFile }) });
 
   beforeAll(async () => {
     store = pgliteStore();

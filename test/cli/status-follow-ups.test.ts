@@ -30,7 +30,7 @@ interface Status {
 describe.each(stores)('status and the follow-ups due, against %s', (_name, makeStore) => {
   let store: CliStore;
   const ids: Record<string, string> = {};
-  const run = (argv: readonly string[]) => cli([...argv, ...store.args], { now: NOW });
+  const run = (argv: readonly string[]) => cli([...argv, ...store.args], { now: NOW, openDataDir: store.openDataDir });
 
   beforeAll(async () => {
     store = makeStore();
