@@ -55,14 +55,58 @@ export async function freshPglite(): Promise<PGlite> {
 }
 
 /**
- * One PGlite database for the tests of a file, started on first use and closed after them: call it
- * at the top of the file, and give each test a schema of its own on the database it returns (a
- * new instance takes a second or more to start; a schema, a few milliseconds).
+ * Whether the test files of a worker pass their PGlite databases on to the worker's next file:
+ * `npm test` says so (vitest.config.ts), where the files of a worker share their modules, and so
+ * this one. A database a file gave back is emptied (every schema dropped, the session reset) and
+ * waits here for the next file that asks for one, which finds it as a fresh one is: starting an
+ * instance costs a second of CPU, emptying one a few milliseconds.
+ */
+const passedOn = process.env['OPD_TEST_SHARED_PGLITE'] === '1';
+/** The worker's emptied databases, waiting for a file. */
+const idle: PGlite[] = [];
+
+/** Empties a database a file is done with; false when it cannot be (a transaction left open, say). */
+async function emptied(db: PGlite): Promise<boolean> {
+  try {
+    if (db.closed) return false;
+    // DISCARD ALL refuses to run inside a transaction block: a file that left one open gives back a database nobody else gets.
+    await db.exec('DISCARD ALL');
+    const { rows } = await db.query<{ name: string }>(
+      "SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
+    );
+    for (const { name } of rows) await db.exec(`DROP SCHEMA "${name.replaceAll('"', '""')}" CASCADE`);
+    // The public schema as initdb makes it (PostgreSQL 15).
+    await db.exec(
+      "CREATE SCHEMA public AUTHORIZATION pg_database_owner; GRANT USAGE ON SCHEMA public TO PUBLIC; COMMENT ON SCHEMA public IS 'standard public schema'",
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An empty PGlite database for a file: one the worker's earlier files gave back, or a new one. */
+async function borrowed(): Promise<PGlite> {
+  return idle.pop() ?? freshPglite();
+}
+
+/** Gives a database back: emptied and kept for the worker's next file in `npm test`, else closed. */
+async function giveBack(db: PGlite): Promise<void> {
+  if (passedOn && (await emptied(db))) idle.push(db);
+  else if (!db.closed) await db.close();
+}
+
+/**
+ * One PGlite database for the tests of a file, taken on first use and given back after them: call
+ * it at the top of the file (once for each database the file needs at once), and give each test a
+ * schema of its own on the database it returns (a new instance takes a second or more to start; a
+ * schema, a few milliseconds). The database is empty when the file gets it, as a new one is; in
+ * `npm test` it may be one an earlier file of the same worker used and gave back.
  */
 export function pgliteOfFile(): () => Promise<PGlite> {
   let db: Promise<PGlite> | undefined;
   afterAll(async () => {
-    await (await db)?.close();
+    if (db !== undefined) await giveBack(await db);
   });
-  return () => (db ??= freshPglite());
+  return () => (db ??= borrowed());
 }

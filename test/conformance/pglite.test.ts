@@ -1,18 +1,17 @@
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describeStorageConformance } from 'opd-scheduler/testing';
 import { SERIES_KIND } from './series-kind.js';
-import { afterAll } from 'vitest';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 
 // One in-process database for the file, a fresh schema for each test.
-const db = await freshPglite();
+const pglite = pgliteOfFile();
 let n = 0;
-afterAll(() => db.close());
 
 describeStorageConformance(
   'PostgresStorage on PGlite',
   async () => {
     const schema = `opd_t_conf_${++n}`;
+    const db = await pglite();
     await migrate(db, { schema });
     return {
       storage: new PostgresStorage({ db, schema }),

@@ -8,7 +8,7 @@ import { MemoryStorage, type StorageAdapter } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 
 /** A fresh store: adapters over it (several may share it), and how to drop it. */
 export interface Store {
@@ -47,12 +47,10 @@ export function caughtUpStandby(db: PGlite): PGlite {
 export function conformanceStores(prefix: string): Record<string, (() => Promise<Store>) | undefined> {
   const url = process.env['DATABASE_URL'];
   const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
-  // Made when a test first asks for it: a file that runs no PGlite test starts none.
-  let lite: Promise<PGlite> | undefined;
-  const liteDb = (): Promise<PGlite> => (lite ??= freshPglite());
+  // Taken when a test first asks for it: a file that runs no PGlite test takes none.
+  const liteDb = pgliteOfFile();
   afterAll(async () => {
     await pool?.end();
-    await (await lite)?.close();
   });
   let n = 0;
   return {

@@ -14,7 +14,7 @@ import { OpdScheduler, presets, StagedOffers } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
 import { schemaName } from '../../src/postgres/schema.js';
 import { bootstrapSql, MIGRATIONS } from '../../src/postgres/migrations.js';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 
 interface Fixture {
   readonly version: number;
@@ -117,11 +117,10 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, name: stri
 }
 
 describe('one claim record, migrated from version 17, on PGlite', () => {
-  let shared: Awaited<ReturnType<typeof freshPglite>> | undefined;
-  afterAll(() => shared?.close());
+  const pglite = pgliteOfFile();
   cases(async () => {
-    shared ??= await freshPglite();
-    return { db: shared, query: queryOf(shared) };
+    const db = await pglite();
+    return { db, query: queryOf(db) };
   }, 'opd_t_claims_v17');
 });
 

@@ -13,7 +13,7 @@ import { FUNCTIONS_VERSION, functionsSql } from '../../src/postgres/functions.js
 import { schemaName } from '../../src/postgres/schema.js';
 import { bootstrapSql, MIGRATIONS } from '../../src/postgres/migrations.js';
 import { statementsFor } from '../../src/postgres/sql.js';
-import { freshPglite } from '../pglite.js';
+import { pgliteOfFile } from '../pglite.js';
 
 const url = process.env['DATABASE_URL'];
 const hasServer = url !== undefined && url !== '';
@@ -155,11 +155,10 @@ function cases(open: () => Promise<{ db: PostgresDb; query: Query }>, prefix: st
 }
 
 describe('a service point queue by index on PGlite', () => {
-  let shared: Awaited<ReturnType<typeof freshPglite>> | undefined;
-  afterAll(() => shared?.close());
+  const pglite = pgliteOfFile();
   cases(async () => {
-    shared ??= await freshPglite();
-    return { db: shared, query: queryOf(shared) };
+    const db = await pglite();
+    return { db, query: queryOf(db) };
   }, 'opd_t_point');
 });
 

@@ -12,8 +12,8 @@ import { isOpdError, MemoryStorage, OpdScheduler, presets, StagedOffers, type St
 import type { TokenOfferedEvent } from 'opd-scheduler/events';
 import { claimDueAt } from 'opd-scheduler/adapter-kit';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freshPglite } from '../pglite.js';
+import { describe, expect, it } from 'vitest';
+import { pgliteOfFile } from '../pglite.js';
 import { fcOptions, timeoutFor } from './support.js';
 
 const DAYS = ['2026-01-30', '2026-01-31'] as const;
@@ -188,16 +188,15 @@ const names = (days: readonly { doctorId: string; day: string }[]): string[] => 
 const RUNS = 40;
 
 describe("each store's claim due days agree with the model", () => {
-  const db = freshPglite();
+  const db = pgliteOfFile();
   let n = 0;
-  afterAll(async () => (await db).close());
   it(
     'memory and PGlite name the same due days as claimDueAt over their stored claims, after every call',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 30 }), async (ops) => {
           const schema = `opd_t_claim_due_${++n}`;
-          const pglite = await db;
+          const pglite = await db();
           await migrate(pglite, { schema });
           const stores = [await subject(new MemoryStorage()), await subject(new PostgresStorage({ db: pglite, schema }))];
           const made = stores.map((): Made => ({ holds: [], booked: [], leases: [], offers: [] }));
