@@ -85,13 +85,17 @@ async function emptied(db: PGlite): Promise<boolean> {
   }
 }
 
-/** An empty PGlite database for a file: one the worker's earlier files gave back, or a new one. */
-async function borrowed(): Promise<PGlite> {
+/**
+ * An empty PGlite database for a test that needs one to itself (its session settings, its public
+ * schema): one the worker's earlier tests gave back, or a new one. Give it back with
+ * {@link giveBackPglite} when done, instead of closing it.
+ */
+export async function borrowPglite(): Promise<PGlite> {
   return idle.pop() ?? freshPglite();
 }
 
-/** Gives a database back: emptied and kept for the worker's next file in `npm test`, else closed. */
-async function giveBack(db: PGlite): Promise<void> {
+/** Gives a database back: emptied and kept for the worker's next test in `npm test`, else closed (a closed one stays closed). */
+export async function giveBackPglite(db: PGlite): Promise<void> {
   if (passedOn && (await emptied(db))) idle.push(db);
   else if (!db.closed) await db.close();
 }
@@ -106,7 +110,7 @@ async function giveBack(db: PGlite): Promise<void> {
 export function pgliteOfFile(): () => Promise<PGlite> {
   let db: Promise<PGlite> | undefined;
   afterAll(async () => {
-    if (db !== undefined) await giveBack(await db);
+    if (db !== undefined) await giveBackPglite(await db);
   });
-  return () => (db ??= borrowed());
+  return () => (db ??= borrowPglite());
 }

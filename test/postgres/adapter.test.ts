@@ -11,7 +11,7 @@ import { duplicateOfFirstPlace } from './shared.js';
 import { MIGRATIONS } from '../../src/postgres/migrations.js';
 import { lastDayBefore } from '../../src/postgres/sql.js';
 import { unitPaths } from '../../src/postgres/storage.js';
-import { freshPglite, pgliteOfFile } from '../pglite.js';
+import { borrowPglite, giveBackPglite, pgliteOfFile } from '../pglite.js';
 
 /** The file's PGlite database, for the tests that need no database of their own (each in a schema of its own). */
 const pglite = pgliteOfFile();
@@ -111,7 +111,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
   });
 
   it('refuses migrate options it cannot read, and an unknown option, before it creates anything', async () => {
-    const db = await freshPglite();
+    const db = await borrowPglite();
     const field = async (run: () => Promise<unknown>): Promise<unknown> => {
       try {
         await run();
@@ -150,7 +150,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
     // Nothing was created, in `public` or in `opd`.
     const tables = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE 'opd_%'");
     expect(tables.rows[0]?.n).toBe(0);
-    await db.close();
+    await giveBackPglite(db);
   });
 
   it('summarizes a driver error whose fields cannot be read without throwing', () => {
@@ -232,7 +232,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
     expect(fresh.split('\n').slice(1).join('\n')).toBe([`${executed[0]};`, 'BEGIN;', ...executed.slice(1), 'COMMIT;', ''].join('\n'));
 
     // Run by a DBA instead of migrate: migrate then finds nothing to do, and the store works.
-    const other = await freshPglite();
+    const other = await borrowPglite();
     await other.exec(fresh);
     expect(await migrate(other, { schema: 'opd_t_script' })).toEqual({ schema: 'opd_t_script', version: LATEST, applied: [] });
     const opd = new OpdScheduler({ ...presets.standard(), clock, storage: new PostgresStorage({ db: other, schema: 'opd_t_script' }) });
@@ -257,11 +257,11 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
       (e: unknown) => isOpdError(e, 'VALIDATION_FAILED') && e.details['field'] === 'schema',
     );
     await expect(migrationSql(null, { schemas: 'x' } as never)).rejects.toSatisfy((e: unknown) => isOpdError(e, 'VALIDATION_FAILED'));
-    await other.close();
+    await giveBackPglite(other);
   });
 
   it('delivers events committed through another adapter instance with listen: true, once each, in order', async () => {
-    const db = await freshPglite();
+    const db = await borrowPglite();
     await migrate(db);
     const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
     const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
@@ -278,11 +278,11 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
     expect(foreign.map((e) => e.seq).sort((a, b) => a - b)).toEqual([...own.map((e) => e.seq), own.length + 1]);
     await writer.close();
     await board.close();
-    await db.close();
+    await giveBackPglite(db);
   });
 
   it('keeps the feed running when a listener throws and the warning sink throws as well', async () => {
-    const db = await freshPglite();
+    const db = await borrowPglite();
     await migrate(db);
     const writer = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db }), clock });
     const board = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, listen: true }), clock });
@@ -315,7 +315,7 @@ describe('PostgresStorage options and migrate (PGlite)', () => {
       console_.mockRestore();
       await writer.close();
       await board.close();
-      await db.close();
+      await giveBackPglite(db);
     }
   });
 });

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStorage, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 
 const DAY = '2026-01-30';
 const url = process.env['DATABASE_URL'];
@@ -20,8 +20,8 @@ const dbs: Record<
   (() => Promise<{ db: PostgresDb; query: (text: string) => Promise<Record<string, unknown>[]>; done: () => Promise<void> }>) | undefined
 > = {
   PGlite: async () => {
-    const lite = await freshPglite();
-    return { db: lite, query: async (text) => (await lite.query<Record<string, unknown>>(text)).rows, done: () => lite.close() };
+    const lite = await borrowPglite();
+    return { db: lite, query: async (text) => (await lite.query<Record<string, unknown>>(text)).rows, done: () => giveBackPglite(lite) };
   },
   'a PostgreSQL server':
     pool === undefined
@@ -100,10 +100,10 @@ describe('closing one facility closes it alone, and the facility gets a new sche
       return { storage: () => storage, done: async () => undefined };
     },
     PGlite: async () => {
-      const lite = await freshPglite();
+      const lite = await borrowPglite();
       await migrate(lite, { schema: 'opd_t_close' });
       const storage = new PostgresStorage({ db: lite, schema: 'opd_t_close' });
-      return { storage: () => storage, done: () => lite.close() };
+      return { storage: () => storage, done: () => giveBackPglite(lite) };
     },
   };
   for (const [name, open] of Object.entries(stores)) {

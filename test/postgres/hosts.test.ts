@@ -9,7 +9,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isOpdError, OpdScheduler, presets } from '../../src/index.js';
 import { migrate, PostgresStorage, type PostgresDb } from '../../src/postgres/index.js';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 
 const clock = () => new Date('2026-01-30T07:00:00Z');
 const url = process.env['DATABASE_URL'];
@@ -108,8 +108,8 @@ const hasTables = async (db: PGlite) =>
 
 describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)', () => {
   it('migrate, every unit and the reads run on the host that accepts writes, follow it when it moves, and fail typed when none does', async () => {
-    const a = await freshPglite();
-    const b = await freshPglite();
+    const a = await borrowPglite();
+    const b = await borrowPglite();
     try {
       // migrate: on the host that accepts writes only.
       await readOnly(a, true);
@@ -168,14 +168,14 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         await opd.close();
       }
     } finally {
-      await a.close();
-      await b.close();
+      await giveBackPglite(a);
+      await giveBackPglite(b);
     }
   });
 
   it('never writes to nor reads from a primary on an earlier timeline than one already seen (an old primary back before it was demoted)', async () => {
-    const a = await freshPglite();
-    const b = await freshPglite();
+    const a = await borrowPglite();
+    const b = await borrowPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -218,14 +218,14 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         await late.close();
       }
     } finally {
-      await a.close();
-      await b.close();
+      await giveBackPglite(a);
+      await giveBackPglite(b);
     }
   });
 
   it('while no host accepts writes, reads run on the one promoted and not yet writable (read-only on the latest timeline), never on an old primary', async () => {
-    const a = await freshPglite();
-    const b = await freshPglite();
+    const a = await borrowPglite();
+    const b = await borrowPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -264,14 +264,14 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         await opd.close();
       }
     } finally {
-      await a.close();
-      await b.close();
+      await giveBackPglite(a);
+      await giveBackPglite(b);
     }
   });
 
   it('follows the primary when the one it knew comes back as a standby (in recovery): reads and writes of a scheduler that wrote before, and reads of one that never wrote, with no WAL function sent to the host in recovery', async () => {
-    const a = await freshPglite();
-    const b = await freshPglite();
+    const a = await borrowPglite();
+    const b = await borrowPglite();
     try {
       await migrate(a);
       await migrate(b);
@@ -326,15 +326,15 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         await watcher.close();
       }
     } finally {
-      await a.close();
-      await b.close();
+      await giveBackPglite(a);
+      await giveBackPglite(b);
     }
   });
 
   it('fails naming the hosts when more than one accepts writes on one timeline (independent servers, not one cluster), and writes to none', async () => {
-    const a = await freshPglite();
-    const b = await freshPglite();
-    const c = await freshPglite();
+    const a = await borrowPglite();
+    const b = await borrowPglite();
+    const c = await borrowPglite();
     try {
       for (const db of [a, b, c]) {
         await migrate(db);
@@ -361,9 +361,9 @@ describe('PostgresStorage and migrate on a list of hosts (two PGlite instances)'
         await opd.close();
       }
     } finally {
-      await a.close();
-      await b.close();
-      await c.close();
+      await giveBackPglite(a);
+      await giveBackPglite(b);
+      await giveBackPglite(c);
     }
   });
 

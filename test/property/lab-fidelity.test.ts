@@ -9,7 +9,7 @@ import { exportHistory, historyToJsonLines, replay } from 'opd-scheduler/lab';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 import { buildPolicies, fcOptions, presetSpecArb, timeoutFor } from './support.js';
 import { type Op, opsArb, World } from './world.js';
 
@@ -91,7 +91,7 @@ describe('the lab replays a history under its own options into the same outcomes
   it(
     'PGlite histories',
     async () => {
-      const db = await freshPglite();
+      const db = await borrowPglite();
       try {
         let n = 0;
         await fc.assert(
@@ -103,7 +103,7 @@ describe('the lab replays a history under its own options into the same outcomes
           fcOptions(15),
         );
       } finally {
-        await db.close();
+        await giveBackPglite(db);
       }
     },
     timeoutFor(15, 4000),

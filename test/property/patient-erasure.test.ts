@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStorage, OpdScheduler, presets, StagedOffers, type OpdEvent, type Patient, type StorageAdapter } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { intensity } from '../intensity.js';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 import { fcOptions, timeoutFor } from './support.js';
 
 const DAYS = ['2026-01-30', '2026-01-31', '2026-02-01'] as const;
@@ -226,8 +226,8 @@ describe('patient erasure leaves no byte of the patient in the store', () => {
 
   let n = 0;
   it('PostgresStorage on PGlite', { timeout: timeoutFor(PG_RUNS, 5000) }, async () => {
-    const db = await freshPglite();
-    afterAll(() => db.close());
+    const db = await borrowPglite();
+    afterAll(() => giveBackPglite(db));
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>
         check(async () => {

@@ -2,7 +2,7 @@ import { OpdScheduler, presets } from 'opd-scheduler';
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { at, doctorWithSlots, observe, rejectsWith, request, scheduler, TestClock } from '../helpers.js';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 
 describe('actors', () => {
   it('stamps the actor of a call on its own event and on every consequence (bump, cascade)', async () => {
@@ -100,7 +100,7 @@ describe('actors', () => {
   });
 
   it('is stored in the PostgreSQL events table, in its own column', async () => {
-    const db = await freshPglite();
+    const db = await borrowPglite();
     await migrate(db, { schema: 'desk_actor' });
     const opd = new OpdScheduler({ ...presets.standard(), storage: new PostgresStorage({ db, schema: 'desk_actor' }), clock: new TestClock().now });
     await doctorWithSlots(opd, 'd1', [9], 1, { overflowCapacity: 0 });
@@ -115,6 +115,6 @@ describe('actors', () => {
     ]);
     expect((await opd.history()).map((e) => e.actor)).toEqual(['portal', 'casualty', 'casualty', 'casualty']);
     await opd.close();
-    await db.close();
+    await giveBackPglite(db);
   });
 });

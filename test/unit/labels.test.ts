@@ -2,7 +2,7 @@ import { CategoryPriority, DEFAULT_LABEL_PREFIXES, OpdScheduler, presets, type O
 import { migrate, PostgresStorage } from 'opd-scheduler/postgres';
 import { describe, expect, it } from 'vitest';
 import { DAY, doctorWithSlots, request, scheduler, TestClock } from '../helpers.js';
-import { freshPglite } from '../pglite.js';
+import { borrowPglite, giveBackPglite } from '../pglite.js';
 
 const byCategory: OpdSchedulerOptions = { ...presets.standard(), numbering: 'category' };
 
@@ -85,7 +85,7 @@ describe('token labels', () => {
   });
 
   it('are kept by PostgreSQL, series counters included, across schedulers sharing the store', async () => {
-    const db = await freshPglite();
+    const db = await borrowPglite();
     await migrate(db, { schema: 'desk_labels' });
     const clock = new TestClock();
     const make = (): OpdScheduler => new OpdScheduler({ ...byCategory, storage: new PostgresStorage({ db, schema: 'desk_labels' }), clock: clock.now });
@@ -100,6 +100,6 @@ describe('token labels', () => {
     expect((await first.getSchedule('d1', DAY)).slots[0]!.places.map((t) => t.label)).toEqual(['E-1', 'W-1', 'W-2', 'W-3']);
     await first.close();
     await second.close();
-    await db.close();
+    await giveBackPglite(db);
   });
 });
