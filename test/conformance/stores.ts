@@ -40,6 +40,68 @@ export function caughtUpStandby(db: PGlite): PGlite {
   });
 }
 
+/** What `migrate` left in a schema: each table's rows, each sequence's position. */
+export async function schemaState(db: PGlite, schema: string): Promise<{ rows: Record<string, unknown>; sequences: Record<string, unknown> }> {
+  const tables = (await db.query<{ t: string }>("SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1", [schema]))
+    .rows;
+  const rows: Record<string, unknown> = {};
+  for (const { t } of tables)
+    rows[t] = (await db.query<{ rows: unknown }>(`SELECT coalesce(json_agg(x ORDER BY x::text), '[]') AS rows FROM ${t} x`)).rows[0]!.rows;
+  const sequences: Record<string, unknown> = {};
+  const named = (
+    await db.query<{ s: string }>("SELECT format('%I.%I', schemaname, sequencename) AS s FROM pg_sequences WHERE schemaname = $1 ORDER BY 1", [schema])
+  ).rows;
+  for (const { s } of named) sequences[s] = (await db.query(`SELECT last_value, is_called FROM ${s}`)).rows[0];
+  return { rows, sequences };
+}
+
+/**
+ * Migrated schemas on one PGlite database, handed to test after test: a schema a test is done
+ * with is brought back to what `migrate` left in it (every table truncated and the rows migrate
+ * wrote put back, every sequence restarted) and given to the next test, instead of dropped and
+ * migrated anew (a migration costs a few hundred milliseconds of CPU on PGlite; this, a few).
+ * test/conformance/schemas.test.ts proves a schema so emptied the same as one just migrated.
+ */
+export function migratedSchemas(
+  database: () => Promise<PGlite>,
+  prefix: string,
+): { take(): Promise<{ db: PGlite; schema: string }>; giveBack(schema: string): void } {
+  const idle: string[] = [];
+  /** Per schema: its tables, the rows migrate wrote, its sequences. */
+  const made = new Map<string, { tables: string[]; seeded: { table: string; rows: unknown }[]; sequences: string[] }>();
+  let n = 0;
+  return {
+    async take() {
+      const db = await database();
+      const reused = idle.pop();
+      if (reused !== undefined) {
+        const { tables, seeded, sequences } = made.get(reused)!;
+        await db.transaction(async (tx) => {
+          await tx.exec(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
+          for (const { table, rows } of seeded)
+            await tx.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1)`, [JSON.stringify(rows)]);
+          for (const sequence of sequences) await tx.exec(`ALTER SEQUENCE ${sequence} RESTART`);
+        });
+        return { db, schema: reused };
+      }
+      const schema = `${prefix}_${++n}`;
+      await migrate(db, { schema });
+      const state = await schemaState(db, schema);
+      made.set(schema, {
+        tables: Object.keys(state.rows),
+        seeded: Object.entries(state.rows)
+          .filter(([, rows]) => (rows as unknown[]).length > 0)
+          .map(([table, rows]) => ({ table, rows })),
+        sequences: Object.keys(state.sequences),
+      });
+      return { db, schema };
+    },
+    giveBack(schema) {
+      idle.push(schema);
+    },
+  };
+}
+
 /**
  * The stores by name; the server's entry is `undefined` without DATABASE_URL. Call once, at the
  * top of a test file: schemas are named `${prefix}_…`.
@@ -49,6 +111,7 @@ export function conformanceStores(prefix: string): Record<string, (() => Promise
   const pool = url === undefined || url === '' ? undefined : new pg.Pool({ connectionString: url, max: 4 });
   // Taken when a test first asks for it: a file that runs no PGlite test takes none.
   const liteDb = pgliteOfFile();
+  const schemas = migratedSchemas(liteDb, prefix);
   afterAll(async () => {
     await pool?.end();
   });
@@ -59,21 +122,14 @@ export function conformanceStores(prefix: string): Record<string, (() => Promise
       return { storage: () => storage, cleanup: async () => undefined };
     },
     PGlite: async () => {
-      const schema = `${prefix}_${++n}`;
-      const db = await liteDb();
-      await migrate(db, { schema });
-      return { storage: () => new PostgresStorage({ db, schema }), cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)) };
+      const { db, schema } = await schemas.take();
+      return { storage: () => new PostgresStorage({ db, schema }), cleanup: async () => schemas.giveBack(schema) };
     },
     // The display reads on a standby (`read`), with read-your-writes: the standby is the same
     // instance, seen as one that has replayed everything.
     'PGlite with reads on a standby': async () => {
-      const schema = `${prefix}_${++n}`;
-      const db = await liteDb();
-      await migrate(db, { schema });
-      return {
-        storage: () => new PostgresStorage({ db, schema, read: [caughtUpStandby(db)] }),
-        cleanup: async () => void (await db.exec(`DROP SCHEMA ${schema} CASCADE`)),
-      };
+      const { db, schema } = await schemas.take();
+      return { storage: () => new PostgresStorage({ db, schema, read: [caughtUpStandby(db)] }), cleanup: async () => schemas.giveBack(schema) };
     },
     'a PostgreSQL server':
       pool === undefined
