@@ -44,7 +44,7 @@ describe('a migrated schema handed to the next test', () => {
     const again = await schemas.take();
     expect(again.schema).toBe(first.schema);
     expect(await schemaState(again.db, again.schema)).toEqual(migrated);
-    // And a scheduler over it starts from nothing: the first doctor's id and the first event's seq as on a new schema.
+    // And a scheduler over it finds nothing of the day before.
     const fresh = new OpdScheduler({
       ...presets.standard(),
       storage: new PostgresStorage({ db: again.db, schema: again.schema }),
