@@ -20,8 +20,8 @@ export const HOURS = [9, 10, 11, 12, 13, 14] as const;
 export const CAPACITY = 4;
 export const OVERFLOW = 2;
 /**
- * Bookings each fault worker has acknowledged before it stops, past the seconds it was given if
- * need be: on a loaded machine kills and retries can leave those seconds too few to check by.
+ * Bookings each worker (race and fault tests) has acknowledged before it stops, past the seconds
+ * it was given if need be: on a loaded machine kills and retries can leave those seconds too few to check by.
  */
 export const ACKS_AT_LEAST = 8;
 /** Emergencies are one request in ten. */
