@@ -3,8 +3,8 @@
  * random moments, it migrates a scratch schema (retrying until it succeeds), then, with two
  * callers at once (so that units of one doctor also run as chains), books, cancels,
  * checks in and reads on the shared schema with `listen: true`, retrying every booking that
- * failed with the same idempotency key until it gets an answer, for the seconds given and until
- * ACKS_AT_LEAST bookings are acknowledged. It journals each acknowledged
+ * failed with the same idempotency key until it gets an answer, for the seconds given and on
+ * until ACKS_AT_LEAST bookings are acknowledged (`bookingTime`). It journals each acknowledged
  * booking, and at the end every event its scheduler emitted.
  *
  * Usage: tsx test/postgres/fault-worker.ts <databaseUrl> <schema> <worker> <seconds> <journal> <seed> <applicationName>
@@ -14,7 +14,7 @@ import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode, type OpdEvent } from '../../src/index.js';
 import { migrate, PostgresStorage } from '../../src/postgres/index.js';
 import { MIGRATIONS } from '../../src/postgres/migrations.js';
-import { ACKS_AT_LEAST, CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
+import { bookingTime, CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, app] = process.argv.slice(2);
 const worker = Number(workerArg);
@@ -81,15 +81,11 @@ opd.on('event', (event) => emitted.push(event));
 const mine: string[] = [];
 let lostOutcomes = 0;
 
-const deadline = Date.now() + Number(secondsArg) * 1000;
-/** Past this the worker stops even short of ACKS_AT_LEAST (the test then says how many it got). */
-const lastCall = deadline + 60_000;
+const time = bookingTime(Number(secondsArg));
 let n = 0;
-let acked = 0;
-const booking = (): boolean => Date.now() < deadline || (acked < ACKS_AT_LEAST && Date.now() < lastCall);
 /** One of the worker's two concurrent callers: units of one doctor also queue and run as chains. */
 async function caller(c: number): Promise<void> {
-  while (booking()) {
+  while (time.going()) {
     const roll = random();
     try {
       if (roll < 0.6 || mine.length === 0) {
@@ -109,7 +105,7 @@ async function caller(c: number): Promise<void> {
             const result = await opd.book(request);
             write({ t: 'book', key, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true, attempts: attempt + 1 });
             mine.push(result.token.id);
-            acked++;
+            time.acknowledged();
             break;
           } catch (error) {
             if (isOpdError(error) && ALLOWED.has(error.code)) break;

@@ -24,6 +24,22 @@ export const OVERFLOW = 2;
  * it was given if need be: on a loaded machine kills and retries can leave those seconds too few to check by.
  */
 export const ACKS_AT_LEAST = 8;
+
+/**
+ * How long a storm worker books: for `seconds`, then on until it has {@link ACKS_AT_LEAST}
+ * acknowledged bookings, a minute more at most (the test then says how many it got).
+ * @param seconds - the worker's seconds, from now
+ * @returns `going()`, whether to make another call; `acknowledged()`, to count a booking acknowledged
+ */
+export function bookingTime(seconds: number): { readonly going: () => boolean; readonly acknowledged: () => void } {
+  const deadline = Date.now() + seconds * 1000;
+  const lastCall = deadline + 60_000;
+  let acked = 0;
+  return {
+    going: () => Date.now() < deadline || (acked < ACKS_AT_LEAST && Date.now() < lastCall),
+    acknowledged: () => void acked++,
+  };
+}
 /** Emergencies are one request in ten. */
 export const CATEGORIES_MIX = ['EMERGENCY', 'PAID', 'FOLLOW_UP', 'ONLINE', 'ONLINE', 'ONLINE', 'WALK_IN', 'WALK_IN', 'WALK_IN', 'ONLINE'] as const;
 

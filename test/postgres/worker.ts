@@ -3,9 +3,10 @@
  * callers at once (so that units of one doctor also queue and run as chains in the process),
  * hammering the same doctors and slots as the other workers with a seeded mix of bookings (emergencies
  * included), cancellations, no-shows, check-ins, consultations and one closeSlot, until the
- * deadline and until ACKS_AT_LEAST bookings are acknowledged (a minute more at most). Every acknowledged result is appended (synchronously) to its journal before the
- * next call; a booking's intent is journaled first, so that a restarted worker retries a call
- * whose outcome it never learnt with the same idempotency key.
+ * deadline and on until ACKS_AT_LEAST bookings are acknowledged (`bookingTime`). Every acknowledged
+ * result is appended (synchronously) to its journal before the next call; a booking's intent is
+ * journaled first, so that a restarted worker retries a call whose outcome it never learnt with
+ * the same idempotency key.
  *
  * In `moves` mode the mix is department bookings and moves of the worker's own patients between
  * doctors (rd0 → rd1 and rd1 → rd0 at once across workers), with a few cancellations, and the
@@ -21,7 +22,7 @@ import pg from 'pg';
 import { isOpdError, OpdScheduler, presets, type BookingRequest, type OpdErrorCode } from '../../src/index.js';
 import { PostgresStorage } from '../../src/postgres/index.js';
 import { unitPaths } from '../../src/postgres/storage.js';
-import { ACKS_AT_LEAST, CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
+import { bookingTime, CATEGORIES_MIX, DAY, DOCTORS, HOURS, NOW, seeded, slotIdOf } from './shared.js';
 
 const [url, schema, workerArg, secondsArg, journal, seedArg, modeArg, facilityArg] = process.argv.slice(2);
 const facilityId = facilityArg ?? 'default';
@@ -84,15 +85,11 @@ if (existsSync(journal!)) {
 }
 write({ t: 'ready' });
 
-const deadline = Date.now() + Number(secondsArg) * 1000;
-/** Past this the worker stops even short of ACKS_AT_LEAST (the test then says how many it got). */
-const lastCall = deadline + 60_000;
-let acked = 0;
-const working = (): boolean => Date.now() < deadline || (acked < ACKS_AT_LEAST && Date.now() < lastCall);
+const time = bookingTime(Number(secondsArg));
 let closed = false;
 /** One of the worker's concurrent callers (several per process, so that one doctor's units also queue and run as chains). */
 async function caller(): Promise<void> {
-  while (working()) {
+  while (time.going()) {
     const roll = random();
     try {
       if (moves) {
@@ -109,7 +106,7 @@ async function caller(): Promise<void> {
           const result = await opd.book(request);
           write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
           mine.push(result.token.id);
-          acked++;
+          time.acknowledged();
         } else if (roll < 0.92) {
           // Opposite directions at once: every move names the other doctor of rd0 and rd1, or rd2.
           const at = Math.floor(random() * mine.length);
@@ -137,7 +134,7 @@ async function caller(): Promise<void> {
         const result = await opd.book(request);
         write({ t: 'book', key: request.idempotencyKey, tokenId: result.token.id, outcome: result.outcome, replayed: result.replayed === true });
         mine.push(result.token.id);
-        acked++;
+        time.acknowledged();
       } else if (roll < 0.7) {
         await opd.cancel(pick(mine), { reason: 'race' });
       } else if (roll < 0.8) {
