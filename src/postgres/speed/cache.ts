@@ -18,10 +18,8 @@ interface CachedDay {
 /**
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
  * and how its units may be decided without the lock. A unit decided on the copy costs one round
- * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed to
- * be decided again; so while the doctor's last read found that somebody else had written
- * (`stale`), units read what changed first (without holding the lock) instead of sending a
- * decision bound to fail. `heat` estimates how many units other writers commit for the doctor
+ * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed (in
+ * that same trip, as a read would) to be decided again. `heat` estimates how many units other writers commit for the doctor
  * while this adapter runs one unit (of any doctor), from each read under the lock: the writes
  * since the rev this adapter last knew, over the units it ran since. From one such write per
  * unit on (several processes taking turns on the doctor faster than a round trip), a decision made
@@ -32,7 +30,6 @@ interface CachedDay {
 interface SeenDoctor {
   record: DoctorRecord;
   rev: number;
-  stale: boolean;
   /** The adapter's unit count when `rev` was last learnt (read or written). */
   unit: number;
   heat: number;
@@ -48,10 +45,9 @@ export const CONTENDED = 1;
 /**
  * Why the cache does not answer a request on its own: `'unserved'` a request it never answers,
  * `'contended'` other writers keep the doctor moving faster than a decision crosses a round trip
- * (see {@link CONTENDED}), `'cold'` a day (or the doctor) it does not hold as of the doctor's rev,
- * `'stale'` the doctor's last read found another writer.
+ * (see {@link CONTENDED}), `'cold'` a day (or the doctor) it does not hold as of the doctor's rev.
  */
-export type NoCopy = 'unserved' | 'contended' | 'cold' | 'stale';
+export type NoCopy = 'unserved' | 'contended' | 'cold';
 
 /** A day as `opd_load` returns it: the rev it is relative to (-1: in full), counters, slots, tokens. */
 export type DayPart = [string, number, unknown[] | null, unknown[][] | null, unknown[][] | null];
@@ -102,11 +98,11 @@ export class DayCache {
 
   /**
    * Notes the doctor as a unit read it under its lock, at `rev`, during the adapter's `unit`-th
-   * unit: whether somebody else wrote for it since this adapter last read or wrote it, and how
-   * often others write for it (`heat`, a moving average: half the last estimate, half the writes
-   * of others since, per unit this adapter ran since; a second read in the same unit, after a try
-   * found the doctor moved, adds a quarter of the writes it finds, so that one or two writes that
-   * happened to fall between a read and a write do not tip a doctor others rarely write for).
+   * unit, and how often others write for it (`heat`, a moving average: half the last estimate,
+   * half the writes of others since, per unit this adapter ran since; a second read in the same
+   * unit, after a try found the doctor moved, adds a quarter of the writes it finds, so that one or
+   * two writes that happened to fall between a read and a write do not tip a doctor others rarely
+   * write for).
    */
   saw(record: DoctorRecord, rev: number, unit: number): void {
     const previous = this.#seen.get(record.id);
@@ -117,7 +113,7 @@ export class DayCache {
       const units = unit - previous.unit;
       heat = units > 0 ? (previous.heat + others / units) / 2 : previous.heat + others / 4;
     }
-    this.#seen.set(record.id, { record, rev, stale: previous === undefined || previous.rev !== rev, unit, heat });
+    this.#seen.set(record.id, { record, rev, unit, heat });
     if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
@@ -141,7 +137,6 @@ export class DayCache {
     const held = this.#doctors.get(doctorId);
     if (seen !== undefined && seen.heat >= CONTENDED) return 'contended';
     if (seen === undefined || held === undefined) return 'cold';
-    if (seen.stale) return 'stale';
     const snapshot = assemble(seen.record, seen.rev, request, held, undefined);
     return snapshot === undefined ? 'cold' : { snapshot, rev: seen.rev };
   }

@@ -113,7 +113,7 @@ export class Chains implements Road {
   /**
    * Several queued units of one doctor, decided in turn, each on the doctor's days as the units
    * before it leave them, and sent together in one transaction. Where the copy serves (or after a
-   * read of what changed, when it is cold or stale, the lock held for the read alone), the first
+   * read of what changed, when it is cold, the lock held for the read alone), the first
    * unit goes as `opd_write_or_load` with the copy's rev and each next one as `opd_write_next`,
    * which writes only if the statement before it did, in one round trip: a chain whose first unit
    * finds the doctor moved writes nothing, and its units are decided again. Where others keep the

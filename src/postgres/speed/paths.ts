@@ -23,8 +23,6 @@ export interface UnitPaths {
   gaveUp: number;
   /** Read first: the copy did not hold the doctor or the days the request needs. */
   cold: number;
-  /** Read first: the doctor's last read found another writer, so the copy was likely behind. */
-  stale: number;
   /** Others write for the doctor about as often as this adapter runs a unit: run under the lock. */
   contended: number;
   /** A request the copy never answers (a token, other slots, a schedule, the doctor alone): run under the lock. */
@@ -50,7 +48,6 @@ export function newUnitPaths(): UnitPaths {
     moved: 0,
     gaveUp: 0,
     cold: 0,
-    stale: 0,
     contended: 0,
     unserved: 0,
     undecided: 0,
