@@ -9,7 +9,7 @@ import { assembleDay } from '../../src/adapter-kit/assembly.js';
 import type { DayRecord, TokenRecord } from '../../src/model/records.js';
 import type { TokenStatus } from '../../src/types.js';
 import type { ChangeSet, DaySnapshot } from '../../src/model/snapshot.js';
-import { ALL_STATUSES, isActiveStatus, isLiveStatus } from '../../src/model/status.js';
+import { ALL_STATUSES, isActiveStatus, isConsultedStatus, isLiveStatus } from '../../src/model/status.js';
 import { DayCache, type DayPart } from '../../src/postgres/speed/cache.js';
 import { SLOT, TOKEN } from '../../src/postgres/columns.js';
 import { fcOptions } from '../property/support.js';
@@ -171,8 +171,8 @@ describe('DayCache snapshots, kept in step with what changed', () => {
   );
   const opArb = fc.record({ kind: fc.constantFrom('merge', 'commit'), tokens: fc.array(tokenArb, { maxLength: 4 }), slotChange: fc.boolean() });
 
-  /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, holds, who holds a live token. */
-  const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; holds: number; live: Set<string> } => {
+  /** What a snapshot must show, assembled afresh from the rows: slots, places and waitlist by number, holds, consultations, who holds a live token. */
+  const expected = (rows: Map<number, TokenRecord>): { shape: unknown; waitlist: number[]; holds: number; consultations: number; live: Set<string> } => {
     const tokens = [...rows.values()].filter((t) => isActiveStatus(t.status)).sort((a, b) => a.tokenNumber - b.tokenNumber);
     const day = assembleDay(
       'test',
@@ -184,6 +184,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
       shape: fullShape(day),
       waitlist: day.waitlist.map((t) => t.tokenNumber),
       holds: tokens.filter((t) => t.status === 'HELD').length,
+      consultations: tokens.filter((t) => isConsultedStatus(t.status)).length,
       live: new Set(tokens.filter((t) => isLiveStatus(t.status) && t.patient.id !== undefined).map((t) => t.patient.id!)),
     };
   };
@@ -192,6 +193,7 @@ describe('DayCache snapshots, kept in step with what changed', () => {
     expect(fullShape(day)).toEqual(want.shape);
     expect(day.waitlist.map((t) => t.tokenNumber)).toEqual(want.waitlist);
     expect(day.holds).toBe(want.holds);
+    expect(day.consultations).toBe(want.consultations);
     for (const patient of PATIENTS) {
       if (patient === undefined) continue;
       const hit = day.liveTokenOf!(patient);

@@ -1,7 +1,7 @@
 import { assembleDay } from '../../adapter-kit/assembly.js';
 import type { DayRecord, SlotRecord, TokenRecord } from '../../model/records.js';
 import type { DaySnapshot, SlotState } from '../../model/snapshot.js';
-import { isActiveStatus, isLiveStatus, lowestLiveToken } from '../../model/status.js';
+import { isActiveStatus, isConsultedStatus, isLiveStatus, lowestLiveToken } from '../../model/status.js';
 
 /** The rows of one doctor-day a snapshot is assembled from. */
 export interface DayRows {
@@ -30,6 +30,8 @@ export class DayView {
   readonly #live = new Map<string, TokenRecord>();
   readonly #extra = new Map<string, number>();
   #holds = 0;
+  /** Places whose consultation has begun (a day with none is estimated without reading its places). */
+  #consultations = 0;
   /** Counts changes: a snapshot's patient index is good while this is what it was when taken. */
   #version = 0;
   #snapshot: DaySnapshot | undefined;
@@ -51,7 +53,7 @@ export class DayView {
 
   /** The day as it stands. */
   snapshot(): DaySnapshot {
-    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#holds, this, this.#version);
+    this.#snapshot ??= new ViewSnapshot(this.#record, this.#slots, this.#waitlist, this.#holds, this.#consultations, this, this.#version);
     return this.#snapshot;
   }
 
@@ -101,9 +103,10 @@ export class DayView {
     this.#slots = slots;
   }
 
-  /** Counts a token in (`1`) or out (`-1`) of the patient index and the holds. */
+  /** Counts a token in (`1`) or out (`-1`) of the patient index, the holds and the consultations. */
   #indexed(token: TokenRecord, sign: 1 | -1): void {
     if (token.status === 'HELD') this.#holds += sign;
+    else if (isConsultedStatus(token.status)) this.#consultations += sign;
     const patientId = token.patient.id;
     if (patientId === undefined || !isLiveStatus(token.status)) return;
     const extra = this.#extra.get(patientId) ?? 0;
@@ -143,6 +146,7 @@ class ViewSnapshot implements DaySnapshot {
     readonly slots: readonly SlotState[],
     readonly waitlist: readonly TokenRecord[],
     readonly holds: number,
+    readonly consultations: number,
     view: DayView,
     version: number,
   ) {
