@@ -19,13 +19,13 @@ interface CachedDay {
  * What the cache knows of a doctor: its record and rev as last read or written by this adapter,
  * and how its units may be decided without the lock. A unit decided on the copy costs one round
  * trip when nobody else wrote for the doctor since, and otherwise comes back with what changed (in
- * that same trip, as a read would) to be decided again. `heat` estimates how many units other writers commit for the doctor
- * while this adapter runs one unit (of any doctor), from each read under the lock: the writes
- * since the rev this adapter last knew, over the units it ran since. From one such write per
- * unit on (several processes taking turns on the doctor faster than a round trip), a decision made
- * between a read and a write would most often find the doctor moved: its units run under the
- * lock, and their reads keep the estimate current, so it leaves the lock again once the others
- * slow down, without a try to find out.
+ * that same trip, as a read would) to be decided again. `heat` estimates how many units other
+ * writers commit for the doctor while this adapter runs one unit (of any doctor), from each read
+ * under the lock: the writes since the rev this adapter last knew, over the units it ran since.
+ * From one such write per unit on (several processes taking turns on the doctor faster than a
+ * round trip), a decision made between a read and a write would most often find the doctor moved:
+ * its units run under the lock, and their reads keep the estimate current, so it leaves the lock
+ * again once the others slow down, without a try to find out.
  */
 interface SeenDoctor {
   record: DoctorRecord;
